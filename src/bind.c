@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The binding sequence, per device: write "vfio-pci" to driver_override,
+ * unbind a driver that holds it, then (once for all) load vfio-pci, write
+ * each address to /sys/bus/pci/drivers_probe and check the driver link.
+ * Every path is built from a device name the walk validated, never from
+ * rule text.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "bind.h"
+#include "log.h"
+#include "modload.h"
+#include "util.h"
+
+#define VFIO_PCI "vfio-pci"
+#define VERIFY_TIMEOUT_MS 2000
+#define VERIFY_STEP_MS 50
+
+static void fail(struct plan_item *it, const char *fmt, ...) _printf_(2, 3);
+
+static void fail(struct plan_item *it, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(it->reason, sizeof(it->reason), fmt, ap);
+	va_end(ap);
+	it->result = RES_FAILED;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Step one: override and unbind.  Returns true when a probe is needed. */
+static bool prepare(struct pci_tree *t, struct plan_item *it)
+{
+	struct pci_dev *d = it->dev;
+	char path[PCI_ADDR_STRLEN + 32], name[PCI_ADDR_STRLEN + 2];
+	int r;
+
+	if (strcmp(d->driver, VFIO_PCI) == 0 && strcmp(d->override, VFIO_PCI) == 0) {
+		it->result = RES_ALREADY;
+		return false;
+	}
+	if (strcmp(d->override, VFIO_PCI) != 0) {
+		xsnprintf(path, sizeof(path), "%s/driver_override", d->name);
+		r = write_attr(t->devfd, path, VFIO_PCI "\n", false);
+		if (r < 0) {
+			fail(it, "writing driver_override: %s", strerror(-r));
+			return false;
+		}
+	}
+	if (strcmp(d->driver, VFIO_PCI) == 0) {
+		/* Bound by vfio-pci's own ids= before us; the override keeps it. */
+		it->result = RES_ALREADY;
+		return false;
+	}
+	if (d->driver[0]) {
+		xsnprintf(path, sizeof(path), "%s/driver/unbind", d->name);
+		xsnprintf(name, sizeof(name), "%s\n", d->name);
+		r = write_attr(t->devfd, path, name, true);
+		if (r < 0) {
+			int r2;
+
+			/* Leave the device as we found it. */
+			xsnprintf(path, sizeof(path), "%s/driver_override", d->name);
+			r2 = write_attr(t->devfd, path, d->override[0] ? d->override : "\n", false);
+			fail(it, "unbinding from %s: %s%s", d->driver, strerror(-r),
+			     r2 < 0 ? " (and driver_override could not be restored)" : "");
+			return false;
+		}
+	}
+	return true;
+}
+
+void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
+{
+	bool live = strcmp(root, "/") == 0, any = false;
+	int mod_err = 0;
+	unsigned waited = 0;
+
+	for (size_t k = 0; k < pl->n; k++) {
+		struct plan_item *it = &pl->v[k];
+
+		if (it->refused)
+			continue;
+		it->result = RES_PLANNED;
+		if (prepare(t, it))
+			any = true;
+	}
+	if (!any)
+		return;
+
+	mod_err = modload_vfio(root, t->rootfd, live);
+
+	for (size_t k = 0; k < pl->n; k++) {
+		struct plan_item *it = &pl->v[k];
+		char name[PCI_ADDR_STRLEN + 2];
+		int r;
+
+		if (it->refused || it->result != RES_PLANNED)
+			continue;
+		xsnprintf(name, sizeof(name), "%s\n", it->dev->name);
+		r = write_attr(t->rootfd, "sys/bus/pci/drivers_probe", name, true);
+		/* A failed probe is reported through the driver link below. */
+		if (r < 0)
+			log_debug("%s: drivers_probe: %s", it->dev->name, strerror(-r));
+	}
+
+	for (size_t k = 0; k < pl->n; k++) {
+		struct plan_item *it = &pl->v[k];
+		char drv[DRIVER_NAME_LEN];
+
+		if (it->refused || it->result != RES_PLANNED)
+			continue;
+		for (;;) {
+			int r = pci_read_driver(t, it->dev, drv, sizeof(drv));
+
+			if (r == 0 && strcmp(drv, VFIO_PCI) == 0) {
+				it->result = RES_BOUND;
+				memcpy(it->dev->driver, drv, sizeof(drv));
+				break;
+			}
+			if (!live) {
+				it->result = RES_OVERRIDE_SET;
+				break;
+			}
+			/* Probing is synchronous; allow for async probing, bounded. */
+			if (waited >= VERIFY_TIMEOUT_MS) {
+				if (mod_err < 0)
+					fail(it, VFIO_PCI " could not be loaded");
+				else if (drv[0])
+					fail(it, "still on %s after the probe", drv);
+				else
+					fail(it, "no driver after the probe (vfio-pci refused it; "
+					     "see the kernel log)");
+				memcpy(it->dev->driver, drv, sizeof(drv));
+				break;
+			}
+			sleep_ms(VERIFY_STEP_MS);
+			waited += VERIFY_STEP_MS;
+		}
+	}
+}
+
+void bind_dry_run(struct plan *pl, const char *root, int rootfd)
+{
+	for (size_t k = 0; k < pl->n; k++) {
+		if (!pl->v[k].refused && strcmp(pl->v[k].dev->driver, VFIO_PCI) != 0) {
+			modload_vfio(root, rootfd, false);
+			return;
+		}
+	}
+}

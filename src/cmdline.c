@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The kernel command line: vfio_early=off, vfio_early.ids=, .devices=,
+ * .allow_boot_vga=, .dry_run=, the legacy vfio-pci.ids=, and root=.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "log.h"
+#include "rules.h"
+
+#define CMDLINE_FILE "/proc/cmdline"
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+bool cmdline_next(const char **pos, const char *end, struct cmdline_tok *t)
+{
+	const char *p = *pos, *s, *e, *eq = NULL;
+	bool quoted = false;
+
+	while (p < end && is_space(*p))
+		p++;
+	if (p >= end || *p == '\0')
+		return false;
+	s = p;
+	for (; p < end && *p != '\0'; p++) {
+		if (is_space(*p) && !quoted)
+			break;
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '=' && !eq)
+			eq = p;
+	}
+	e = p;
+	*pos = p;
+	/* "--" hands the rest to init: nothing after it is ours. */
+	if (e - s == 2 && s[0] == '-' && s[1] == '-')
+		return false;
+
+	if (*s == '"') {
+		/* "key=value with spaces": the quotes enclose the whole token. */
+		s++;
+		if (e > s && e[-1] == '"')
+			e--;
+	}
+	if (eq && eq < e) {
+		t->key = s;
+		t->klen = (size_t)(eq - s);
+		t->val = eq + 1;
+		t->vlen = (size_t)(e - t->val);
+		if (t->vlen >= 1 && t->val[0] == '"') {
+			t->val++;
+			t->vlen--;
+			if (t->vlen >= 1 && t->val[t->vlen - 1] == '"')
+				t->vlen--;
+		}
+	} else {
+		t->key = s;
+		t->klen = (size_t)(e - s);
+		t->val = NULL;
+		t->vlen = 0;
+	}
+	return true;
+}
+
+static int parse_bool(const char *v, size_t len, bool *out)
+{
+	static const char *const yes[] = { "1", "y", "yes", "true", "on" };
+	static const char *const no[] = { "0", "n", "no", "false", "off" };
+
+	if (!v) {
+		*out = true;	/* a bare flag */
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++)
+		if (strlen(yes[i]) == len && strncasecmp(v, yes[i], len) == 0)
+			return *out = true, 0;
+	for (size_t i = 0; i < ARRAY_SIZE(no); i++)
+		if (strlen(no[i]) == len && strncasecmp(v, no[i], len) == 0)
+			return *out = false, 0;
+	return -EINVAL;
+}
+
+/* One comma-separated list of ids or addresses into rules. */
+static void add_list(struct ruleset *rs, const char *where, const char *key,
+		     enum rule_kind kind, const struct cmdline_tok *t)
+{
+	const char *p = t->val, *end = t->val + t->vlen;
+
+	if (!t->val || t->vlen == 0) {
+		rule_error(rs, where, 0, t->key, t->klen, "empty list, ignored");
+		return;
+	}
+	while (p <= end) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		size_t len = c ? (size_t)(c - p) : (size_t)(end - p);
+		struct rule r = { .kind = kind, .key = key };
+		const char *why = NULL;
+		int ret;
+
+		if (len == 0)
+			ret = (why = "empty list element", -EINVAL);
+		else if (kind == RULE_IDS)
+			ret = parse_ids(p, len, &r.u.ids, &why);
+		else
+			ret = parse_pci_addr(p, len, &r.u.addr, &why);
+		if (ret < 0) {
+			rule_error(rs, where, 0, p, len, why);
+		} else {
+			size_t n = len < RULE_TOKEN_LEN ? len : RULE_TOKEN_LEN - 1;
+
+			memcpy(r.token, p, n);
+			r.token[n] = '\0';
+			ruleset_add(rs, &r);
+		}
+		if (!c)
+			break;
+		p = c + 1;
+	}
+}
+
+void cmdline_parse(const char *buf, size_t len, struct ruleset *rs)
+{
+	const char *pos = buf, *end = buf + len;
+	struct cmdline_tok t;
+
+	while (cmdline_next(&pos, end, &t)) {
+		bool b;
+
+		if (name_eq(t.key, t.klen, "root")) {
+			if (t.val && t.vlen > 0 && t.vlen < 4096) {
+				char *s = strndup(t.val, t.vlen);
+
+				if (s) {
+					free(rs->root_spec);
+					rs->root_spec = s;
+				}
+			}
+		} else if (name_eq(t.key, t.klen, "vfio_pci.ids")) {
+			add_list(rs, CMDLINE_FILE ": vfio-pci.ids", "vfio-pci.ids", RULE_IDS, &t);
+		} else if (name_eq(t.key, t.klen, "vfio_early")) {
+			if (parse_bool(t.val, t.vlen, &b) < 0)
+				rule_error(rs, CMDLINE_FILE ": vfio_early", 0, t.val, t.vlen,
+					   "expected on or off, ignored");
+			else
+				rs->off = !b;
+		} else if (name_eq(t.key, t.klen, "vfio_early.ids")) {
+			add_list(rs, CMDLINE_FILE ": vfio_early.ids", "vfio_early.ids", RULE_IDS,
+				 &t);
+		} else if (name_eq(t.key, t.klen, "vfio_early.devices")) {
+			add_list(rs, CMDLINE_FILE ": vfio_early.devices", "vfio_early.devices",
+				 RULE_ADDR, &t);
+		} else if (name_eq(t.key, t.klen, "vfio_early.allow_boot_vga")) {
+			if (parse_bool(t.val, t.vlen, &b) < 0)
+				rule_error(rs, CMDLINE_FILE ": vfio_early.allow_boot_vga", 0,
+					   t.val, t.vlen, "expected 1 or 0, ignored");
+			else
+				rs->allow_boot_vga = b;
+		} else if (name_eq(t.key, t.klen, "vfio_early.dry_run")) {
+			if (parse_bool(t.val, t.vlen, &b) < 0)
+				rule_error(rs, CMDLINE_FILE ": vfio_early.dry_run", 0, t.val,
+					   t.vlen, "expected 1 or 0, ignored");
+			else
+				rs->dry_run = b;
+		} else if (t.klen >= 10 && name_eq(t.key, 10, "vfio_early")) {
+			/* vfio_early.idz=, vfio_early_ids=, vfio-earlyids=... */
+			rule_error(rs, CMDLINE_FILE, 0, t.key, t.klen,
+				   "unknown vfio_early option, ignored");
+		}
+	}
+}

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * /etc/vfio-early.conf: one rule per line (see vfio-early.conf(5)).
+ *
+ *     [exclude] ids|address|path|class SELECTOR[,SELECTOR...] ... [OPTION...]
+ *
+ * A line with any error is reported as FILE:LINE: TOKEN: WHY and skipped
+ * as a whole (a misspelt option must not bind more than was meant); the
+ * other lines still apply.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "log.h"
+#include "rules.h"
+
+#define LINE_LEN_MAX 4096
+#define SELECTORS_PER_LINE 256
+
+struct line_ctx {
+	struct ruleset *rs;
+	const char *file;
+	unsigned line;
+	unsigned errors;
+};
+
+static void line_error(struct line_ctx *c, const char *tok, size_t len, const char *why)
+{
+	c->errors++;
+	rule_error(c->rs, c->file, c->line, tok, len, why);
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/*
+ * Selectors are hex digits with ':', '.', '/' or ','; option names never
+ * hold those, so a token with them is a (maybe broken) selector.
+ */
+static bool looks_like_selector(const char *s, size_t len)
+{
+	bool all_hex = true;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == ':' || s[i] == '.' || s[i] == '/' || s[i] == ',')
+			return true;
+		if (hexval((unsigned char)s[i]) < 0)
+			all_hex = false;
+	}
+	return all_hex;
+}
+
+static const struct {
+	const char *name;
+	unsigned opt;
+} flag_opts[] = {
+	{ "whole-group", OPT_WHOLE_GROUP },
+	{ "allow-boot-vga", OPT_BOOT_VGA },
+	{ "allow-storage", OPT_STORAGE },
+	{ "allow-network", OPT_NETWORK },
+};
+
+/* Returns 1 when @tok was an option, 0 when it is not one, -1 on error. */
+static int parse_option(struct line_ctx *c, struct rule *proto, const char *tok, size_t len)
+{
+	const char *eq = memchr(tok, '=', len);
+	size_t klen = eq ? (size_t)(eq - tok) : len;
+	const char *v = eq ? eq + 1 : NULL;
+	size_t vlen = eq ? len - klen - 1 : 0;
+	const char *why;
+
+	for (size_t i = 0; i < ARRAY_SIZE(flag_opts); i++) {
+		if (!name_eq(tok, klen, flag_opts[i].name))
+			continue;
+		if (eq) {
+			line_error(c, tok, len, "this option takes no value");
+			return -1;
+		}
+		proto->opts |= flag_opts[i].opt;
+		return 1;
+	}
+	if (name_eq(tok, klen, "expect") && eq) {
+		if (parse_vendor_device(v, vlen, &proto->expect_vendor, &proto->expect_device,
+					&why) < 0) {
+			line_error(c, tok, len, why);
+			return -1;
+		}
+		proto->opts |= OPT_EXPECT;
+		return 1;
+	}
+	if (name_eq(tok, klen, "functions") && eq) {
+		if (vlen == 3 && memcmp(v, "one", 3) == 0) {
+			proto->opts = (proto->opts & ~OPT_FUNCS_ALL) | OPT_FUNCS_ONE;
+		} else if (vlen == 3 && memcmp(v, "all", 3) == 0) {
+			proto->opts = (proto->opts & ~OPT_FUNCS_ONE) | OPT_FUNCS_ALL;
+		} else {
+			line_error(c, tok, len, "functions= takes one or all");
+			return -1;
+		}
+		return 1;
+	}
+	if (eq || !looks_like_selector(tok, len)) {
+		line_error(c, tok, len,
+			   "unknown option (expect=, functions=, whole-group, allow-boot-vga, "
+			   "allow-storage, allow-network)");
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_selector(struct line_ctx *c, struct rule *r, const char *s, size_t len)
+{
+	const char *why = "empty selector";
+	int ret = -EINVAL;
+
+	if (len > 0) {
+		switch (r->kind) {
+		case RULE_IDS:
+			ret = parse_ids(s, len, &r->u.ids, &why);
+			break;
+		case RULE_ADDR:
+			ret = parse_pci_addr(s, len, &r->u.addr, &why);
+			break;
+		case RULE_PATH:
+			ret = parse_path(s, len, &r->u.path, &why);
+			break;
+		case RULE_CLASS:
+			ret = parse_class(s, len, &r->u.cls, &why);
+			break;
+		}
+	}
+	if (ret < 0) {
+		line_error(c, s, len, why);
+		return ret;
+	}
+	len = len < RULE_TOKEN_LEN ? len : RULE_TOKEN_LEN - 1;
+	memcpy(r->token, s, len);
+	r->token[len] = '\0';
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	enum rule_kind kind;
+} kinds[] = {
+	{ "ids", RULE_IDS },
+	{ "address", RULE_ADDR },
+	{ "path", RULE_PATH },
+	{ "class", RULE_CLASS },
+};
+
+static void parse_line(struct line_ctx *c, const char *s, size_t len)
+{
+	struct rule sel[SELECTORS_PER_LINE];
+	struct rule proto = { .file = c->file, .line = c->line };
+	unsigned nsel = 0;
+	const char *end = s + len, *tok, *kw = NULL, *opt = NULL, *expect = NULL;
+	size_t tlen, kwlen = 0, optlen = 0, expectlen = 0;
+	bool have_kind = false;
+
+	for (const char *p = s;; p = tok + tlen) {
+		while (p < end && is_blank(*p))
+			p++;
+		if (p >= end)
+			break;
+		tok = p;
+		while (p < end && !is_blank(*p))
+			p++;
+		tlen = (size_t)(p - tok);
+
+		if (!have_kind) {
+			if (!kw && name_eq(tok, tlen, "exclude")) {
+				proto.exclude = true;
+				kw = tok;
+				kwlen = tlen;
+				continue;
+			}
+			for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+				if (name_eq(tok, tlen, kinds[i].name)) {
+					proto.kind = kinds[i].kind;
+					have_kind = true;
+				}
+			}
+			if (!have_kind) {
+				line_error(c, tok, tlen,
+					   "unknown rule (expected ids, address, path, class "
+					   "or exclude)");
+				return;
+			}
+			kw = tok;
+			kwlen = tlen;
+			continue;
+		}
+
+		int r = parse_option(c, &proto, tok, tlen);
+
+		if (r > 0 && !opt) {
+			opt = tok;
+			optlen = tlen;
+		}
+		if (r > 0 && name_eq(tok, 6, "expect")) {
+			expect = tok;
+			expectlen = tlen;
+		}
+		if (r != 0)
+			continue;
+		/* One or more comma-separated selectors. */
+		for (const char *q = tok; q <= tok + tlen;) {
+			const char *comma = memchr(q, ',', (size_t)(tok + tlen - q));
+			size_t qlen = comma ? (size_t)(comma - q) : (size_t)(tok + tlen - q);
+
+			if (nsel == SELECTORS_PER_LINE) {
+				line_error(c, q, qlen, "too many selectors on one line");
+				return;
+			}
+			sel[nsel].kind = proto.kind;
+			if (parse_selector(c, &sel[nsel], q, qlen) == 0)
+				nsel++;
+			if (!comma)
+				break;
+			q = comma + 1;
+		}
+	}
+
+	if (!have_kind) {
+		if (kw)
+			line_error(c, kw, kwlen, "exclude needs a rule kind (ids, address, path, class)");
+		return;
+	}
+	if (c->errors)
+		return;
+	if (nsel == 0) {
+		line_error(c, kw, kwlen, "no selector given");
+		return;
+	}
+	if (proto.exclude && proto.opts) {
+		line_error(c, opt, optlen, "exclude rules take no options");
+		return;
+	}
+	if (proto.kind == RULE_PATH && !proto.exclude && !(proto.opts & OPT_EXPECT)) {
+		line_error(c, sel[0].token, strlen(sel[0].token),
+			   "path rules need expect=VVVV:DDDD (the device that must be there)");
+		return;
+	}
+	if ((proto.opts & OPT_EXPECT) && proto.kind != RULE_PATH && proto.kind != RULE_ADDR) {
+		line_error(c, expect, expectlen, "expect= applies to address and path rules only");
+		return;
+	}
+	for (unsigned i = 0; i < nsel; i++) {
+		struct rule r = proto;
+
+		r.u = sel[i].u;
+		memcpy(r.token, sel[i].token, sizeof(r.token));
+		if (ruleset_add(c->rs, &r) < 0)
+			return;
+	}
+}
+
+void config_parse(const char *file, const char *buf, size_t len, struct ruleset *rs)
+{
+	struct line_ctx c = { .rs = rs, .file = ruleset_intern(rs, file) };
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		size_t l = (size_t)(e - p);
+		const char *hash = memchr(p, '#', l);
+
+		c.line++;
+		c.errors = 0;
+		if (l > LINE_LEN_MAX) {
+			line_error(&c, p, 16, "line too long (over 4096 bytes), ignored");
+		} else {
+			bool bad = false;
+
+			if (hash)
+				l = (size_t)(hash - p);
+			for (size_t i = 0; i < l; i++) {
+				unsigned char ch = (unsigned char)p[i];
+
+				if (ch == '\0' || (ch < 0x20 && !is_blank((char)ch)) || ch >= 0x7f) {
+					line_error(&c, p, l,
+						   ch == '\0' ? "NUL byte, line ignored" :
+						   "control or non-ASCII character, line ignored");
+					bad = true;
+					break;
+				}
+			}
+			if (!bad)
+				parse_line(&c, p, l);
+		}
+		p = nl ? nl + 1 : end;
+	}
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef VFIO_EARLY_MODLOAD_H
+#define VFIO_EARLY_MODLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The running kernel's release: DIR/proc/sys/kernel/osrelease, else uname. */
+int kernel_release(int rootfd, char *buf, size_t size);
+
+/*
+ * Load vfio-pci with libkmod from DIR/lib/modules/KVER, with its
+ * dependencies and softdeps, honouring modprobe.d.  When @insert is false
+ * (a test root, or a dry run) modules are resolved and logged, never
+ * inserted.  Returns 0 when vfio-pci is (or would be) available.
+ */
+int modload_vfio(const char *root, int rootfd, bool insert);
+
+#endif

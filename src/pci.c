@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The PCI devices of DIR/sys/bus/pci/devices.
+ *
+ * The walk touches one attribute per device: modalias yields vendor,
+ * device, subsystem ids and class in one read (three system calls:
+ * openat, read, close).  Everything else is read by pci_load() only for the
+ * devices a rule selects and the members of their slots and IOMMU groups.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pci.h"
+#include "util.h"
+
+static int hex_run(const char **p, const char *prefix, size_t digits, unsigned long max,
+		   unsigned long *v)
+{
+	size_t plen = strlen(prefix);
+
+	if (strncmp(*p, prefix, plen) != 0)
+		return -EINVAL;
+	*p += plen;
+	if (strnlen(*p, digits) < digits || parse_hex(*p, digits, max, v) < 0)
+		return -EINVAL;
+	*p += digits;
+	return 0;
+}
+
+int parse_pci_modalias(const char *s, struct pci_dev *d)
+{
+	unsigned long v, dv, sv, sd, bc, sc, pi;
+	const char *p = s;
+
+	if (hex_run(&p, "pci:v", 8, 0xffff, &v) < 0 || hex_run(&p, "d", 8, 0xffff, &dv) < 0 ||
+	    hex_run(&p, "sv", 8, 0xffff, &sv) < 0 || hex_run(&p, "sd", 8, 0xffff, &sd) < 0 ||
+	    hex_run(&p, "bc", 2, 0xff, &bc) < 0 || hex_run(&p, "sc", 2, 0xff, &sc) < 0 ||
+	    hex_run(&p, "i", 2, 0xff, &pi) < 0 || *p != '\0')
+		return -EINVAL;
+	d->vendor = (uint16_t)v;
+	d->device = (uint16_t)dv;
+	d->subvendor = (uint16_t)sv;
+	d->subdevice = (uint16_t)sd;
+	d->class = (uint32_t)(bc << 16 | sc << 8 | pi);
+	return 0;
+}
+
+/* "0x10de" as the kernel prints ids and class. */
+static int read_hex_attr(int devfd, const char *name, const char *attr, unsigned long max,
+			 unsigned long *v)
+{
+	char path[PCI_ADDR_STRLEN + 32], buf[32];
+	ssize_t n;
+
+	if (xsnprintf(path, sizeof(path), "%s/%s", name, attr) < 0)
+		return -ENAMETOOLONG;
+	n = read_attr(devfd, path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	if (n < 3 || buf[0] != '0' || (buf[1] != 'x' && buf[1] != 'X'))
+		return -EINVAL;
+	return parse_hex(buf + 2, (size_t)n - 2, max, v);
+}
+
+/* Older or unusual trees without modalias: the separate attributes. */
+static int read_ids_attrs(int devfd, struct pci_dev *d)
+{
+	unsigned long v, dv, sv = 0, sd = 0, cls;
+	int r;
+
+	if ((r = read_hex_attr(devfd, d->name, "vendor", 0xffff, &v)) < 0 ||
+	    (r = read_hex_attr(devfd, d->name, "device", 0xffff, &dv)) < 0 ||
+	    (r = read_hex_attr(devfd, d->name, "class", 0xffffff, &cls)) < 0)
+		return r;
+	/* Subsystem ids are optional (absent on some bridges). */
+	if (read_hex_attr(devfd, d->name, "subsystem_vendor", 0xffff, &sv) < 0 ||
+	    read_hex_attr(devfd, d->name, "subsystem_device", 0xffff, &sd) < 0)
+		sv = sd = 0;
+	d->vendor = (uint16_t)v;
+	d->device = (uint16_t)dv;
+	d->subvendor = (uint16_t)sv;
+	d->subdevice = (uint16_t)sd;
+	d->class = (uint32_t)cls;
+	return 0;
+}
+
+static int read_ids(int devfd, struct pci_dev *d)
+{
+	char path[PCI_ADDR_STRLEN + 16], buf[128];
+	ssize_t n;
+
+	if (xsnprintf(path, sizeof(path), "%s/modalias", d->name) < 0)
+		return -ENAMETOOLONG;
+	n = read_attr(devfd, path, buf, sizeof(buf));
+	if (n >= 0)
+		return parse_pci_modalias(buf, d);
+	if (n == -ENOENT)
+		return read_ids_attrs(devfd, d);
+	return (int)n;
+}
+
+static int dev_cmp(const void *a, const void *b)
+{
+	return pci_addr_cmp(&((const struct pci_dev *)a)->addr,
+			    &((const struct pci_dev *)b)->addr);
+}
+
+static bool dir_has_entries(int rootfd, const char *path)
+{
+	int fd = openat(rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir;
+	struct dirent *e;
+	bool found = false;
+
+	if (fd < 0)
+		return false;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return false;
+	}
+	while ((e = readdir(dir)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+			found = true;
+			break;
+		}
+	closedir(dir);
+	return found;
+}
+
+int pci_scan(struct pci_tree *t, int rootfd)
+{
+	struct dirent *e;
+	size_t cap = 0;
+	DIR *dir;
+	int fd;
+
+	memset(t, 0, sizeof(*t));
+	t->rootfd = rootfd;
+	t->devfd = openat(rootfd, "sys/bus/pci/devices", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->devfd < 0)
+		return -errno;
+	fd = dup(t->devfd);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	while ((errno = 0, e = readdir(dir))) {
+		struct pci_dev d = { .iommu_group = -1, .plan = -1 };
+		int r;
+
+		if (e->d_name[0] == '.' &&
+		    (e->d_name[1] == '\0' || (e->d_name[1] == '.' && e->d_name[2] == '\0')))
+			continue;
+		if (parse_sysfs_name(e->d_name, &d.addr) < 0) {
+			log_warn("sys/bus/pci/devices/%.64s: not a PCI address, skipped", e->d_name);
+			t->skipped++;
+			continue;
+		}
+		memcpy(d.name, e->d_name, strlen(e->d_name) + 1);
+		r = read_ids(t->devfd, &d);
+		if (r < 0) {
+			log_warn("%s: %s, skipped", d.name,
+				 r == -ENOENT ? "vanished during the walk" :
+				 r == -EINVAL || r == -ERANGE || r == -EOVERFLOW || r == -EILSEQ ?
+				 "malformed modalias or ids" : strerror(-r));
+			t->skipped++;
+			continue;
+		}
+		if (t->n == cap) {
+			struct pci_dev *v;
+
+			if (cap >= PCI_DEVICES_MAX) {
+				log_warn("more than %u PCI devices, the rest are ignored",
+					 PCI_DEVICES_MAX);
+				break;
+			}
+			cap = cap ? cap * 2 : 64;
+			v = realloc(t->dev, cap * sizeof(*v));
+			if (!v) {
+				closedir(dir);
+				return -ENOMEM;
+			}
+			t->dev = v;
+		}
+		t->dev[t->n++] = d;
+	}
+	if (errno) {
+		int r = -errno;
+
+		log_warn("reading sys/bus/pci/devices: %s", strerror(errno));
+		closedir(dir);
+		return r;
+	}
+	closedir(dir);
+	qsort(t->dev, t->n, sizeof(*t->dev), dev_cmp);
+	t->iommu = dir_has_entries(rootfd, "sys/kernel/iommu_groups");
+	return 0;
+}
+
+void pci_tree_free(struct pci_tree *t)
+{
+	if (t->devfd >= 0)
+		close(t->devfd);
+	free(t->dev);
+	t->dev = NULL;
+	t->n = 0;
+	t->devfd = -1;
+}
+
+struct pci_dev *pci_find(const struct pci_tree *t, const struct pci_addr *a)
+{
+	struct pci_dev key = { .addr = *a };
+
+	key.addr.has_func = true;
+	return bsearch(&key, t->dev, t->n, sizeof(*t->dev), dev_cmp);
+}
+
+static bool valid_driver_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
+			return false;
+	return true;
+}
+
+int pci_read_driver(const struct pci_tree *t, const struct pci_dev *d, char *buf,
+		    size_t size)
+{
+	char path[PCI_ADDR_STRLEN + 16], link[512];
+	const char *base;
+	ssize_t n;
+
+	buf[0] = '\0';
+	if (xsnprintf(path, sizeof(path), "%s/driver", d->name) < 0)
+		return -ENAMETOOLONG;
+	n = read_link(t->devfd, path, link, sizeof(link));
+	if (n == -ENOENT)
+		return 0;
+	if (n < 0)
+		return (int)n;
+	base = path_basename(link);
+	if (!valid_driver_name(base) || strlen(base) >= size)
+		return -EINVAL;
+	memcpy(buf, base, strlen(base) + 1);
+	return 0;
+}
+
+int pci_load(struct pci_tree *t, struct pci_dev *d)
+{
+	char path[PCI_ADDR_STRLEN + 32], buf[512];
+	unsigned long v;
+	ssize_t n;
+	int r;
+
+	if (d->loaded)
+		return 0;
+
+	r = pci_read_driver(t, d, d->driver, sizeof(d->driver));
+	if (r < 0)
+		log_warn("%s: unreadable driver link (%s)", d->name, strerror(-r));
+
+	xsnprintf(path, sizeof(path), "%s/driver_override", d->name);
+	n = read_attr(t->devfd, path, buf, sizeof(buf));
+	d->has_override_attr = n >= 0;
+	d->override[0] = '\0';
+	if (n > 0 && strcmp(buf, "(null)") != 0) {
+		if (valid_driver_name(buf) && (size_t)n < sizeof(d->override))
+			memcpy(d->override, buf, (size_t)n + 1);
+		else
+			log_warn("%s: malformed driver_override, treated as empty", d->name);
+	}
+
+	d->iommu_group = -1;
+	xsnprintf(path, sizeof(path), "%s/iommu_group", d->name);
+	n = read_link(t->devfd, path, buf, sizeof(buf));
+	if (n >= 0) {
+		const char *g = path_basename(buf);
+
+		if (parse_dec(g, strlen(g), 0x7fffffff, &v) == 0)
+			d->iommu_group = (int)v;
+		else
+			log_warn("%s: malformed iommu_group link, treated as none", d->name);
+	}
+
+	d->boot_vga = false;
+	if (pci_base_class(d) == 0x03) {
+		xsnprintf(path, sizeof(path), "%s/boot_vga", d->name);
+		n = read_attr(t->devfd, path, buf, sizeof(buf));
+		d->boot_vga = n == 1 && buf[0] == '1';
+	}
+
+	xsnprintf(path, sizeof(path), "%s/physfn", d->name);
+	d->is_vf = faccessat(t->devfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+
+	/* ../../../devices/pci0000:00/0000:00:1f.3: the parent is the host bridge. */
+	n = read_link(t->devfd, d->name, buf, sizeof(buf));
+	if (n > 0) {
+		char *last = strrchr(buf, '/');
+
+		if (last) {
+			*last = '\0';
+			d->on_root_bus = strncmp(path_basename(buf), "pci", 3) == 0;
+		}
+	}
+	d->loaded = true;
+	return 0;
+}
+
+static int ptr_cmp(const void *a, const void *b)
+{
+	return pci_addr_cmp(&(*(struct pci_dev *const *)a)->addr,
+			    &(*(struct pci_dev *const *)b)->addr);
+}
+
+/* Devices named by the entries of a directory, optionally filtered. */
+static int collect_dir(const struct pci_tree *t, int dirfd, const char *path,
+		       bool (*keep)(const struct pci_addr *, const void *), const void *arg,
+		       struct pci_dev ***out, size_t *n)
+{
+	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct pci_dev **v = NULL;
+	size_t cap = 0;
+	struct dirent *e;
+	DIR *dir;
+
+	*out = NULL;
+	*n = 0;
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while ((e = readdir(dir))) {
+		struct pci_addr a;
+		struct pci_dev *d;
+
+		if (parse_sysfs_name(e->d_name, &a) < 0 || (keep && !keep(&a, arg)))
+			continue;
+		d = pci_find(t, &a);
+		if (!d)
+			continue;
+		if (*n == cap) {
+			struct pci_dev **nv;
+
+			cap = cap ? cap * 2 : 8;
+			nv = realloc(v, cap * sizeof(*nv));
+			if (!nv) {
+				free(v);
+				closedir(dir);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[(*n)++] = d;
+	}
+	closedir(dir);
+	qsort(v, *n, sizeof(*v), ptr_cmp);
+	*out = v;
+	return 0;
+}
+
+int pci_group_members(const struct pci_tree *t, int group, struct pci_dev ***out, size_t *n)
+{
+	char path[64];
+
+	xsnprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/devices", group);
+	return collect_dir(t, t->rootfd, path, NULL, NULL, out, n);
+}
+
+struct hop_match {
+	uint8_t slot;
+	uint8_t func;
+	bool any_func;
+};
+
+static bool keep_hop(const struct pci_addr *a, const void *arg)
+{
+	const struct hop_match *h = arg;
+
+	return a->slot == h->slot && (h->any_func || a->func == h->func);
+}
+
+int pci_resolve_path(const struct pci_tree *t, const struct path_spec *p,
+		     struct pci_dev ***out, size_t *n)
+{
+	struct pci_dev *cur = pci_find(t, &p->root);
+
+	*out = NULL;
+	*n = 0;
+	if (!cur)
+		return 0;
+	for (unsigned i = 0; i < p->nhops; i++) {
+		bool last = i + 1 == p->nhops;
+		struct hop_match h = {
+			.slot = p->hop[i].slot,
+			.func = p->hop[i].func,
+			.any_func = last && !p->last_has_func,
+		};
+		struct pci_dev **v;
+		size_t nv;
+		int r;
+
+		/* Children of a bridge are subdirectories of its device directory. */
+		r = collect_dir(t, t->devfd, cur->name, keep_hop, &h, &v, &nv);
+		if (r < 0 && r != -ENOENT && r != -ENOTDIR)
+			return r;
+		if (last) {
+			*out = v;
+			*n = nv;
+			return 0;
+		}
+		cur = nv == 1 ? v[0] : NULL;
+		free(v);
+		if (!cur)
+			return 0;
+	}
+	return 0;
+}
+
+int pci_stable_path(const struct pci_tree *t, const struct pci_dev *d, char *buf,
+		    size_t size)
+{
+	char link[512];
+	const char *p;
+	size_t used = 0;
+	bool first = true;
+	ssize_t n = read_link(t->devfd, d->name, link, sizeof(link));
+
+	if (n < 0)
+		return (int)n;
+	p = strstr(link, "/pci");
+	if (!p)
+		return -EINVAL;
+	p = strchr(p + 1, '/');
+	while (p) {
+		const char *s = p + 1, *e = strchr(s, '/');
+		char comp[PCI_ADDR_STRLEN];
+		size_t len = e ? (size_t)(e - s) : strlen(s);
+		struct pci_addr a;
+		int k;
+
+		if (len >= sizeof(comp))
+			return -EINVAL;
+		memcpy(comp, s, len);
+		comp[len] = '\0';
+		if (parse_sysfs_name(comp, &a) < 0)
+			return -EINVAL;
+		if (first)
+			k = snprintf(buf + used, size - used, "%s", comp);
+		else
+			k = snprintf(buf + used, size - used, "/%02x.%u", a.slot, a.func);
+		if (k < 0 || (size_t)k >= size - used)
+			return -ENAMETOOLONG;
+		used += (size_t)k;
+		first = false;
+		p = e;
+	}
+	return first ? -EINVAL : 0;
+}

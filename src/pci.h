@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef VFIO_EARLY_PCI_H
+#define VFIO_EARLY_PCI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parse.h"
+
+#define DRIVER_NAME_LEN 64
+
+struct pci_dev {
+	struct pci_addr addr;
+	char name[PCI_ADDR_STRLEN];	/* the kernel's name, e.g. 0000:01:00.0 */
+	uint16_t vendor;
+	uint16_t device;
+	uint16_t subvendor;
+	uint16_t subdevice;
+	uint32_t class;			/* 24 bits: base, sub, prog-if */
+
+	/* Read on demand by pci_load() for the devices that matter. */
+	bool loaded;
+	bool boot_vga;
+	bool is_vf;			/* an SR-IOV virtual function */
+	bool on_root_bus;		/* integrated: no bridge above it */
+	bool has_override_attr;
+	int iommu_group;		/* -1: none */
+	char driver[DRIVER_NAME_LEN];	/* "" when unbound */
+	char override[DRIVER_NAME_LEN];	/* "" for "(null)" */
+
+	int plan;			/* index into the plan, -1 when not in it */
+};
+
+struct pci_tree {
+	int rootfd;
+	int devfd;			/* sys/bus/pci/devices */
+	struct pci_dev *dev;
+	size_t n;
+	bool iommu;			/* sys/kernel/iommu_groups has groups */
+	unsigned skipped;		/* entries skipped during the walk */
+};
+
+/* Cap on devices; 65536 functions per domain, several domains. */
+#define PCI_DEVICES_MAX (1u << 20)
+
+/*
+ * Walk DIR/sys/bus/pci/devices.  Reads one attribute per device (modalias,
+ * which carries vendor, device, subsystem ids and class); the rest is read
+ * by pci_load() for the few devices that need it.  Entries that are
+ * malformed or vanish are logged and skipped.  Returns 0 or a negative errno
+ * when the directory itself cannot be read.
+ */
+int pci_scan(struct pci_tree *t, int rootfd);
+void pci_tree_free(struct pci_tree *t);
+
+struct pci_dev *pci_find(const struct pci_tree *t, const struct pci_addr *a);
+
+/* Read driver, override, IOMMU group, boot_vga, VF and topology facts. */
+int pci_load(struct pci_tree *t, struct pci_dev *d);
+
+/* Re-read the driver link (after binding). */
+int pci_read_driver(const struct pci_tree *t, const struct pci_dev *d, char *buf,
+		    size_t size);
+
+/* Every device of an IOMMU group, in address order. Caller frees *out. */
+int pci_group_members(const struct pci_tree *t, int group, struct pci_dev ***out,
+		      size_t *n);
+
+/*
+ * Resolve a stable path: the devices it names (one function, or every
+ * function of the final slot).  Caller frees *out; *n may be 0.
+ */
+int pci_resolve_path(const struct pci_tree *t, const struct path_spec *p,
+		     struct pci_dev ***out, size_t *n);
+
+/* The stable path of @d (root-bus device, then slot.function hops). */
+int pci_stable_path(const struct pci_tree *t, const struct pci_dev *d, char *buf,
+		    size_t size);
+
+/* First function of the same slot, for the functions of one card. */
+static inline bool pci_same_slot(const struct pci_dev *a, const struct pci_dev *b)
+{
+	return a->addr.domain == b->addr.domain && a->addr.bus == b->addr.bus &&
+	       a->addr.slot == b->addr.slot;
+}
+
+static inline unsigned pci_base_class(const struct pci_dev *d)
+{
+	return d->class >> 16;
+}
+
+static inline bool pci_is_bridge(const struct pci_dev *d)
+{
+	return pci_base_class(d) == 0x06;
+}
+
+/* Parse "pci:v0000XXXXd0000XXXXsv0000XXXXsd0000XXXXbcXXscXXiXX". */
+int parse_pci_modalias(const char *s, struct pci_dev *d);
+
+#endif

@@ -1,0 +1,480 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * From rules to a plan: which devices to hand to vfio-pci, and which of
+ * them the safety policy refuses (and why).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "plan.h"
+#include "util.h"
+
+void plan_free(struct plan *pl)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		pl->v[i].dev->plan = -1;
+	free(pl->v);
+	memset(pl, 0, sizeof(*pl));
+}
+
+const char *plan_result_name(enum plan_result r)
+{
+	static const char *const names[] = {
+		[RES_PLANNED] = "planned", [RES_BOUND] = "bound",
+		[RES_ALREADY] = "already", [RES_OVERRIDE_SET] = "override-set",
+		[RES_FAILED] = "failed", [RES_REFUSED] = "refused",
+	};
+	return names[r];
+}
+
+const char *plan_via_name(enum plan_via v)
+{
+	static const char *const names[] = {
+		[VIA_RULE] = "rule", [VIA_SLOT] = "slot", [VIA_GROUP] = "group",
+	};
+	return names[v];
+}
+
+void plan_describe(const struct pci_dev *d, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s [%04x:%04x] class %06x", d->name, d->vendor, d->device,
+		 d->class);
+}
+
+static int plan_add(struct plan *pl, struct pci_dev *d, const struct rule *r,
+		    enum plan_via via, int origin)
+{
+	struct plan_item *it;
+
+	if (pl->n == pl->cap) {
+		size_t cap = pl->cap ? pl->cap * 2 : 16;
+		struct plan_item *v = realloc(pl->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		pl->v = v;
+		pl->cap = cap;
+	}
+	it = &pl->v[pl->n];
+	memset(it, 0, sizeof(*it));
+	it->dev = d;
+	it->rule = r;
+	it->via = via;
+	it->origin = origin;
+	it->result = RES_PLANNED;
+	d->plan = (int)pl->n++;
+	return 0;
+}
+
+static void refuse(struct plan *pl, struct plan_item *it, const char *fmt, ...)
+	_printf_(3, 4);
+
+static void refuse(struct plan *pl, struct plan_item *it, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (it->refused)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(it->reason, sizeof(it->reason), fmt, ap);
+	va_end(ap);
+	it->refused = true;
+	it->result = RES_REFUSED;
+	pl->refused++;
+}
+
+/* Per-device match state while planning. */
+struct match {
+	const struct rule *include;
+	const struct rule *exclude;
+};
+
+/*
+ * expect= names the card that must be there: the function a rule names,
+ * or function 0 of the slot it names.  NULL when it holds those ids.
+ */
+static const struct pci_dev *expect_mismatch(const struct pci_tree *t,
+					     const struct pci_dev *d, const struct rule *r)
+{
+	struct pci_addr a = d->addr;
+	const struct pci_dev *target;
+
+	/* Only address and path rules carry expect=. */
+	if (!(r->opts & OPT_EXPECT))
+		return NULL;
+	if (r->kind == RULE_PATH ? !r->u.path.last_has_func : !r->u.addr.has_func)
+		a.func = 0;
+	target = pci_find(t, &a);
+	if (target && target->vendor == r->expect_vendor && target->device == r->expect_device)
+		return NULL;
+	return target ? target : d;
+}
+
+/* The first include rule that matches a device selects it; any exclude wins. */
+static void note_match(struct match *m, struct rule *r)
+{
+	r->matches++;
+	if (r->exclude) {
+		if (!m->exclude)
+			m->exclude = r;
+	} else if (!m->include) {
+		m->include = r;
+	}
+}
+
+static void match_direct(struct pci_tree *t, struct ruleset *rs, struct match *m)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct pci_dev *d = &t->dev[i];
+
+		for (size_t k = 0; k < rs->n; k++) {
+			struct rule *r = &rs->v[k];
+			bool hit;
+
+			switch (r->kind) {
+			case RULE_IDS:
+				hit = rule_matches_ids(r, d->vendor, d->device, d->subvendor,
+						       d->subdevice);
+				break;
+			case RULE_ADDR:
+				hit = rule_matches_addr(r, &d->addr);
+				break;
+			case RULE_CLASS:
+				hit = rule_matches_class(r, d->class);
+				break;
+			default:
+				hit = false;	/* paths are resolved below */
+				break;
+			}
+			if (hit)
+				note_match(&m[i], r);
+		}
+	}
+}
+
+static int match_paths(struct pci_tree *t, struct ruleset *rs, struct match *m)
+{
+	for (size_t k = 0; k < rs->n; k++) {
+		struct rule *r = &rs->v[k];
+		struct pci_dev **v;
+		size_t n;
+		int ret;
+
+		if (r->kind != RULE_PATH)
+			continue;
+		ret = pci_resolve_path(t, &r->u.path, &v, &n);
+		if (ret < 0)
+			return ret;
+		for (size_t j = 0; j < n; j++)
+			note_match(&m[v[j] - t->dev], r);
+		free(v);
+	}
+	return 0;
+}
+
+/* Does this rule bring the other functions of the card along? */
+static bool rule_widens(const struct rule *r, bool *explicit)
+{
+	*explicit = false;
+	if (r->opts & OPT_FUNCS_ONE)
+		return false;
+	if (r->opts & OPT_FUNCS_ALL) {
+		*explicit = true;
+		return true;
+	}
+	/* Address and path rules select exactly what they name. */
+	return r->kind == RULE_IDS || r->kind == RULE_CLASS;
+}
+
+static int widen_slots(struct plan *pl, struct pci_tree *t, const struct match *m)
+{
+	size_t direct = pl->n;
+
+	for (size_t k = 0; k < direct; k++) {
+		struct plan_item *it = &pl->v[k];
+		struct pci_dev *d = it->dev;
+		size_t first = (size_t)(d - t->dev), last = first;
+		bool explicit;
+
+		if (!rule_widens(it->rule, &explicit))
+			continue;
+		pci_load(t, d);
+		if (!explicit && (d->on_root_bus || d->is_vf)) {
+			/* Chipset functions share a slot with unrelated ones. */
+			log_debug("%s: integrated device or VF, other functions not added", d->name);
+			continue;
+		}
+		while (first > 0 && pci_same_slot(&t->dev[first - 1], d))
+			first--;
+		while (last + 1 < t->n && pci_same_slot(&t->dev[last + 1], d))
+			last++;
+		for (size_t i = first; i <= last; i++) {
+			struct pci_dev *s = &t->dev[i];
+
+			if (s->plan >= 0 || m[i].exclude || pci_is_bridge(s))
+				continue;
+			pci_load(t, s);
+			if (s->is_vf)
+				continue;
+			if (plan_add(pl, s, it->rule, VIA_SLOT, (int)k) < 0)
+				return -ENOMEM;
+			it = &pl->v[k];
+		}
+	}
+	return 0;
+}
+
+static int widen_groups(struct plan *pl, struct pci_tree *t, const struct match *m)
+{
+	size_t n = pl->n;
+
+	for (size_t k = 0; k < n; k++) {
+		struct pci_dev **mem;
+		size_t nmem;
+		struct plan_item *it = &pl->v[k];
+
+		if (!(it->rule->opts & OPT_WHOLE_GROUP))
+			continue;
+		pci_load(t, it->dev);
+		if (it->dev->iommu_group < 0 ||
+		    pci_group_members(t, it->dev->iommu_group, &mem, &nmem) < 0)
+			continue;
+		for (size_t j = 0; j < nmem; j++) {
+			struct pci_dev *g = mem[j];
+
+			if (g->plan >= 0 || m[g - t->dev].exclude || pci_is_bridge(g))
+				continue;
+			if (plan_add(pl, g, pl->v[k].rule, VIA_GROUP, (int)k) < 0) {
+				free(mem);
+				return -ENOMEM;
+			}
+		}
+		free(mem);
+	}
+	return 0;
+}
+
+const char *iommu_hint(int rootfd)
+{
+	char buf[4096];
+	ssize_t n = -1;
+	int fd = openat(rootfd, "proc/cpuinfo", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n > 0) {
+		buf[n] = '\0';
+		if (strstr(buf, "AuthenticAMD") || strstr(buf, "HygonGenuine"))
+			return "amd_iommu=on";
+		if (strstr(buf, "GenuineIntel"))
+			return "intel_iommu=on";
+	}
+	return "intel_iommu=on (Intel) or amd_iommu=on (AMD)";
+}
+
+static const struct protected_dev *protected_group(struct pci_tree *t,
+						   const struct protect *prot, int group)
+{
+	for (size_t i = 0; i < prot->n; i++) {
+		struct pci_dev *p = pci_find(t, &prot->v[i].addr);
+
+		if (!p)
+			continue;
+		pci_load(t, p);
+		if (p->iommu_group == group)
+			return &prot->v[i];
+	}
+	return NULL;
+}
+
+static void check_safety(struct plan *pl, struct pci_tree *t, struct ruleset *rs,
+			 const struct protect *prot)
+{
+	for (size_t k = 0; k < pl->n; k++) {
+		struct plan_item *it = &pl->v[k];
+		struct pci_dev *d = it->dev;
+		const struct rule *r = it->rule;
+		const struct protected_dev *pd;
+		const struct pci_dev *other;
+		unsigned base = pci_base_class(d);
+		bool named = it->via == VIA_RULE &&
+			     (r->kind == RULE_ADDR || r->kind == RULE_PATH);
+		char addr[PCI_ADDR_STRLEN];
+
+		pci_load(t, d);
+		memcpy(it->was, d->driver, sizeof(it->was));
+		if (it->origin >= 0 && pl->v[it->origin].refused) {
+			refuse(pl, it, "%s, which brought it in, is refused",
+			       pl->v[it->origin].dev->name);
+			continue;
+		}
+		if (pci_is_bridge(d)) {
+			refuse(pl, it, "is a PCI bridge; bridges are never bound");
+			continue;
+		}
+		if (it->via == VIA_RULE && (other = expect_mismatch(t, d, r))) {
+			if (other == d)
+				refuse(pl, it, "holds %04x:%04x, but the rule expects %04x:%04x "
+				       "(card moved or replaced?)", d->vendor, d->device,
+				       r->expect_vendor, r->expect_device);
+			else
+				refuse(pl, it, "%s holds %04x:%04x, but the rule expects "
+				       "%04x:%04x (card moved or replaced?)", other->name,
+				       other->vendor, other->device, r->expect_vendor,
+				       r->expect_device);
+			continue;
+		}
+		if ((pd = protect_find(prot, &d->addr))) {
+			refuse(pl, it, "%s", pd->why);
+			continue;
+		}
+		if (!t->iommu) {
+			pl->no_iommu = true;
+			refuse(pl, it, "no IOMMU is active");
+			continue;
+		}
+		if (d->iommu_group < 0) {
+			refuse(pl, it, "has no IOMMU group");
+			continue;
+		}
+		if ((pd = protected_group(t, prot, d->iommu_group))) {
+			format_pci_addr(&pd->addr, addr);
+			refuse(pl, it, "shares IOMMU group %d with %s, which %s", d->iommu_group,
+			       addr, pd->why);
+			continue;
+		}
+		if (d->boot_vga && !rs->allow_boot_vga && !(r->opts & OPT_BOOT_VGA)) {
+			refuse(pl, it, "is the boot VGA device (the host console); allow it with "
+			       "allow-boot-vga in the rule or vfio_early.allow_boot_vga=1");
+			continue;
+		}
+		if (base == 0x01 && !named && !(r->opts & OPT_STORAGE)) {
+			refuse(pl, it, "is a storage controller; a rule that names it by "
+			       "address, or allow-storage, is needed");
+			continue;
+		}
+		if (base == 0x02 && !named && !(r->opts & OPT_NETWORK)) {
+			refuse(pl, it, "is a network controller; a rule that names it by "
+			       "address, or allow-network, is needed");
+			continue;
+		}
+		if (!d->has_override_attr) {
+			refuse(pl, it, "has no driver_override attribute (kernel older than 3.16?)");
+			continue;
+		}
+	}
+}
+
+/*
+ * A card goes to the VM whole or not at all: once one function is refused
+ * (the boot VGA, a moved card), its other functions stay with the host.
+ */
+static void refuse_whole_cards(struct plan *pl)
+{
+	for (size_t k = 0; k < pl->n; k++) {
+		const struct plan_item *bad = &pl->v[k];
+
+		if (!bad->refused)
+			continue;
+		for (size_t j = 0; j < pl->n; j++) {
+			struct plan_item *it = &pl->v[j];
+
+			if (!it->refused && pci_same_slot(it->dev, bad->dev) && !it->dev->is_vf &&
+			    !bad->dev->is_vf && !it->dev->on_root_bus)
+				refuse(pl, it, "%s, another function of this card, is refused",
+				       bad->dev->name);
+		}
+	}
+}
+
+/* A group half on vfio-pci is useless to a VM: say what else is in it. */
+static void check_groups(struct plan *pl, struct pci_tree *t)
+{
+	for (size_t k = 0; k < pl->n; k++) {
+		struct plan_item *it = &pl->v[k];
+		int g = it->dev->iommu_group;
+		struct pci_dev **mem;
+		size_t nmem;
+		bool seen = false;
+
+		if (it->refused || g < 0)
+			continue;
+		for (size_t j = 0; j < k; j++)
+			if (!pl->v[j].refused && pl->v[j].dev->iommu_group == g)
+				seen = true;
+		if (seen || pci_group_members(t, g, &mem, &nmem) < 0)
+			continue;
+		for (size_t j = 0; j < nmem; j++) {
+			struct pci_dev *o = mem[j];
+
+			if (pci_is_bridge(o) || (o->plan >= 0 && !pl->v[o->plan].refused))
+				continue;
+			pci_load(t, o);
+			if (!seen)
+				pl->partial_groups++;
+			seen = true;
+			log_warn("IOMMU group %d is not usable for a VM yet: it also holds %s "
+				 "[%04x:%04x] class %06x (driver %s)", g, o->name, o->vendor,
+				 o->device, o->class, o->driver[0] ? o->driver : "none");
+		}
+		free(mem);
+	}
+}
+
+int plan_build(struct plan *pl, struct pci_tree *t, struct ruleset *rs,
+	       const struct protect *prot)
+{
+	_cleanup_free_ struct match *m = NULL;
+	int r;
+
+	memset(pl, 0, sizeof(*pl));
+	if (t->n == 0)
+		return 0;
+	m = calloc(t->n, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	match_direct(t, rs, m);
+	r = match_paths(t, rs, m);
+	if (r < 0)
+		return r;
+
+	for (size_t i = 0; i < t->n; i++) {
+		if (!m[i].include)
+			continue;
+		if (m[i].exclude) {
+			char a[64], b[64];
+
+			rule_origin(m[i].exclude, a, sizeof(a));
+			rule_origin(m[i].include, b, sizeof(b));
+			log_notice("%s: excluded by %s (selected by %s)", t->dev[i].name, a, b);
+			pl->excluded++;
+			continue;
+		}
+		if (plan_add(pl, &t->dev[i], m[i].include, VIA_RULE, -1) < 0)
+			return -ENOMEM;
+	}
+	if (widen_slots(pl, t, m) < 0 || widen_groups(pl, t, m) < 0)
+		return -ENOMEM;
+	check_safety(pl, t, rs, prot);
+	refuse_whole_cards(pl);
+	check_groups(pl, t);
+
+	for (size_t k = 0; k < rs->n; k++) {
+		const struct rule *rr = &rs->v[k];
+		char o[64];
+
+		if (rr->matches)
+			continue;
+		rule_origin(rr, o, sizeof(o));
+		log_notice("%s: %s%s matches no device", o, rr->exclude ? "exclude " : "",
+			   rr->token);
+	}
+	return 0;
+}

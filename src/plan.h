@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef VFIO_EARLY_PLAN_H
+#define VFIO_EARLY_PLAN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "pci.h"
+#include "protect.h"
+#include "rules.h"
+
+enum plan_via {
+	VIA_RULE,	/* a rule names this device */
+	VIA_SLOT,	/* another function of a selected card */
+	VIA_GROUP,	/* a member of a selected device's IOMMU group (whole-group) */
+};
+
+enum plan_result {
+	RES_PLANNED,		/* dry run: would bind */
+	RES_BOUND,		/* verified on vfio-pci */
+	RES_ALREADY,		/* was on vfio-pci before this run */
+	RES_OVERRIDE_SET,	/* override written under a test root (no kernel to probe) */
+	RES_FAILED,
+	RES_REFUSED,
+};
+
+#define PLAN_REASON_LEN 200
+
+struct plan_item {
+	struct pci_dev *dev;
+	const struct rule *rule;
+	enum plan_via via;
+	int origin;			/* the item that pulled this one in, or -1 */
+	bool refused;
+	enum plan_result result;
+	char reason[PLAN_REASON_LEN];	/* why refused or failed */
+	char was[DRIVER_NAME_LEN];	/* the driver before this run */
+};
+
+struct plan {
+	struct plan_item *v;
+	size_t n;
+	size_t cap;
+	unsigned refused;
+	unsigned excluded;
+	unsigned partial_groups;
+	bool no_iommu;
+};
+
+/*
+ * Match rules against the devices, widen to the other functions of a card,
+ * apply the safety policy.  Reads device details on demand through @t.
+ */
+int plan_build(struct plan *pl, struct pci_tree *t, struct ruleset *rs,
+	       const struct protect *prot);
+void plan_free(struct plan *pl);
+
+/* The IOMMU hint for this CPU: "intel_iommu=on" or "amd_iommu=on". */
+const char *iommu_hint(int rootfd);
+
+const char *plan_result_name(enum plan_result r);
+const char *plan_via_name(enum plan_via v);
+
+/* "0000:01:00.0 [10de:2204] class 030000" */
+void plan_describe(const struct pci_dev *d, char *buf, size_t size);
+
+#endif

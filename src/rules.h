@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef VFIO_EARLY_RULES_H
+#define VFIO_EARLY_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "parse.h"
+#include "util.h"
+
+enum rule_kind {
+	RULE_IDS,
+	RULE_ADDR,
+	RULE_PATH,
+	RULE_CLASS,
+};
+
+enum rule_opt {
+	OPT_EXPECT = 1 << 0,		/* expect=VVVV:DDDD */
+	OPT_FUNCS_ONE = 1 << 1,		/* functions=one */
+	OPT_FUNCS_ALL = 1 << 2,		/* functions=all */
+	OPT_WHOLE_GROUP = 1 << 3,	/* whole-group */
+	OPT_BOOT_VGA = 1 << 4,		/* allow-boot-vga */
+	OPT_STORAGE = 1 << 5,		/* allow-storage */
+	OPT_NETWORK = 1 << 6,		/* allow-network */
+};
+
+#define RULE_TOKEN_LEN 64
+
+struct rule {
+	enum rule_kind kind;
+	bool exclude;
+	unsigned opts;
+	union {
+		struct pci_ids ids;
+		struct pci_addr addr;
+		struct path_spec path;
+		struct class_spec cls;
+	} u;
+	uint16_t expect_vendor;
+	uint16_t expect_device;
+	/* Where it was written: FILE:LINE, or the command-line KEY. */
+	const char *file;
+	unsigned line;
+	const char *key;
+	char token[RULE_TOKEN_LEN];
+	unsigned matches;
+};
+
+/* Cap on rules from all sources; more are reported and dropped. */
+#define RULES_MAX 4096
+/* Rule errors logged one by one before the rest are only counted. */
+#define RULE_ERRORS_LOGGED 20
+
+struct ruleset {
+	struct rule *v;
+	size_t n;
+	size_t cap;
+	unsigned errors;
+	/* From the kernel command line. */
+	bool off;
+	bool allow_boot_vga;
+	bool dry_run;
+	char *root_spec;	/* root=, NULL when absent */
+	/* Interned file names that rules point to. */
+	char **files;
+	size_t nfiles;
+};
+
+void ruleset_free(struct ruleset *rs);
+
+/* Adds a copy of @r; reports (and counts) an error when full or out of memory. */
+int ruleset_add(struct ruleset *rs, const struct rule *r);
+
+/* Keeps a copy of @file for the rules' lifetime. */
+const char *ruleset_intern(struct ruleset *rs, const char *file);
+
+/* "FILE:LINE: TOKEN: WHY", logged as a warning and counted. */
+void rule_error(struct ruleset *rs, const char *file, unsigned line, const char *tok,
+		size_t toklen, const char *why);
+/* Logs how many errors were not logged one by one. */
+void ruleset_flush_errors(struct ruleset *rs);
+
+/* "FILE:LINE" or "cmdline KEY". */
+void rule_origin(const struct rule *r, char *buf, size_t size);
+
+/* Does the rule, taken alone, match these ids / this address / class? */
+bool rule_matches_ids(const struct rule *r, uint16_t vendor, uint16_t device,
+		      uint16_t subvendor, uint16_t subdevice);
+bool rule_matches_addr(const struct rule *r, const struct pci_addr *a);
+bool rule_matches_class(const struct rule *r, uint32_t cls);
+
+/* Parse the kernel command line into @rs (pure: no I/O). */
+void cmdline_parse(const char *buf, size_t len, struct ruleset *rs);
+
+/*
+ * Kernel command line tokenizer, as the kernel splits it: whitespace
+ * separates parameters, double quotes protect spaces, "--" ends the
+ * parameters for the kernel.  Returns false at the end.
+ */
+struct cmdline_tok {
+	const char *key;
+	size_t klen;
+	const char *val;	/* NULL when the parameter has no '=' */
+	size_t vlen;
+};
+bool cmdline_next(const char **pos, const char *end, struct cmdline_tok *t);
+
+/* Parse a config file's contents into @rs (pure: no I/O). */
+void config_parse(const char *file, const char *buf, size_t len, struct ruleset *rs);
+
+#endif

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The state file: one record per line, fields as key=value separated by
+ * spaces; reason= is always last and runs to the end of the line.
+ *
+ *   vfio-early-state 1
+ *   run mode=boot exit=0 bound=2 override_set=0 failed=0 refused=0 rule_errors=0 excluded=0 iommu=1 kernel=...
+ *   protected addr=0000:03:00.0 reason=holds the root filesystem (root=UUID=...)
+ *   device addr=... ids=10de:2204 sub=10de:1492 class=030000 group=14 via=rule
+ *          rule=/etc/vfio-early.conf:3 result=bound driver=vfio-pci reason=
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "state.h"
+#include "util.h"
+
+/* File names in rule origins may hold spaces: keep every field one word. */
+static void one_word(char *s)
+{
+	for (; *s; s++)
+		if (*s == ' ' || *s == '\t' || *s == '\n')
+			*s = '_';
+}
+
+static void rule_origin_word(const struct rule *r, char *buf, size_t size)
+{
+	if (!r)
+		snprintf(buf, size, "-");
+	else if (r->key)
+		snprintf(buf, size, "cmdline:%s", r->key);
+	else
+		snprintf(buf, size, "%s:%u", r->file, r->line);
+	one_word(buf);
+}
+
+int state_write(int rootfd, const struct run_summary *s, const struct plan *pl,
+		const struct protect *prot)
+{
+	static const char tmp[] = STATE_FILE ".tmp";
+	int fd, r = 0;
+	FILE *f;
+
+	if (mkdirat(rootfd, STATE_DIR, 0755) < 0 && errno != EEXIST) {
+		log_debug("cannot create /" STATE_DIR ": %s", strerror(errno));
+		return -errno;
+	}
+	fd = openat(rootfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		log_warn("cannot write /" STATE_FILE ": %s", strerror(errno));
+		return -errno;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	fprintf(f, "vfio-early-state 1\n");
+	fprintf(f, "run mode=%s exit=%d bound=%u override_set=%u failed=%u refused=%u rule_errors=%u "
+		"excluded=%u iommu=%d kernel=%s\n", s->mode, s->exit_status, s->bound, s->override_set,
+		s->failed, s->refused,
+		s->rule_errors, s->excluded, s->iommu, s->kernel && *s->kernel ? s->kernel : "-");
+	for (size_t i = 0; prot && i < prot->n; i++) {
+		char a[PCI_ADDR_STRLEN];
+
+		format_pci_addr(&prot->v[i].addr, a);
+		fprintf(f, "protected addr=%s reason=%s\n", a, prot->v[i].why);
+	}
+	for (size_t k = 0; pl && k < pl->n; k++) {
+		const struct plan_item *it = &pl->v[k];
+		const struct pci_dev *d = it->dev;
+		char origin[300];
+
+		rule_origin_word(it->rule, origin, sizeof(origin));
+		fprintf(f, "device addr=%s ids=%04x:%04x sub=%04x:%04x class=%06x group=%d "
+			"boot_vga=%d via=%s rule=%s result=%s driver=%s reason=%s\n",
+			d->name, d->vendor, d->device, d->subvendor, d->subdevice, d->class,
+			d->iommu_group, d->boot_vga, plan_via_name(it->via), origin,
+			plan_result_name(it->result), d->driver[0] ? d->driver : "none",
+			it->reason);
+	}
+	if (fflush(f) != 0 || ferror(f))
+		r = -EIO;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && renameat(rootfd, tmp, rootfd, STATE_FILE) < 0)
+		r = -errno;
+	if (r < 0) {
+		unlinkat(rootfd, tmp, 0);
+		log_warn("cannot write /" STATE_FILE ": %s", strerror(-r));
+	}
+	return r;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef VFIO_EARLY_STATE_H
+#define VFIO_EARLY_STATE_H
+
+#include "plan.h"
+#include "protect.h"
+
+#define STATE_DIR "run/vfio-early"
+#define STATE_FILE STATE_DIR "/state"
+
+struct run_summary {
+	const char *mode;	/* boot, dry-run, off */
+	int exit_status;
+	unsigned bound;
+	unsigned override_set;	/* test root: written, not probed */
+	unsigned failed;
+	unsigned refused;
+	unsigned rule_errors;
+	unsigned excluded;
+	int iommu;		/* -1 unknown */
+	const char *kernel;
+};
+
+/*
+ * DIR/run/vfio-early/state, replaced atomically; /run survives
+ * switch_root on initramfs-tools and dracut, so the booted system (and
+ * vfio-early --report) can tell what the boot did.
+ */
+int state_write(int rootfd, const struct run_summary *s, const struct plan *pl,
+		const struct protect *prot);
+
+#endif

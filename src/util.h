@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef VFIO_EARLY_UTIL_H
+#define VFIO_EARLY_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/types.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline void closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+
+/* Value of one hex digit, or -1. */
+int hexval(int c);
+
+/*
+ * Parse exactly @len characters of @s as hex; fails (-EINVAL) on an empty
+ * string, on any non-hex character, and when the value exceeds @max.
+ */
+int parse_hex(const char *s, size_t len, unsigned long max, unsigned long *out);
+
+/* Parse a decimal number made of digits only, at most @max. */
+int parse_dec(const char *s, size_t len, unsigned long max, unsigned long *out);
+
+/* Compare an option name, treating '-' and '_' as the same character. */
+bool name_eq(const char *a, size_t alen, const char *b);
+
+/*
+ * Read a small sysfs attribute relative to @dirfd into @buf, NUL-terminated,
+ * trailing newlines removed.  One open, one read, one close.  Returns the
+ * length, or a negative errno: -EOVERFLOW when the content fills the buffer
+ * (every attribute we read is far shorter), -EILSEQ when it holds a NUL byte.
+ */
+ssize_t read_attr(int dirfd, const char *path, char *buf, size_t size);
+
+/*
+ * Read a whole regular file of at most @max bytes.  Returns a malloc'ed
+ * NUL-terminated buffer and its length in @len, or NULL with errno set
+ * (EFBIG when larger than @max).
+ */
+char *read_file_at(int dirfd, const char *path, size_t max, size_t *len);
+
+/* readlinkat() into @buf, NUL-terminated; -ENAMETOOLONG when truncated. */
+ssize_t read_link(int dirfd, const char *path, char *buf, size_t size);
+
+/* Last component of a path (the part after the final '/'). */
+const char *path_basename(const char *path);
+
+/*
+ * Write @s to an existing file relative to @dirfd (never creates one).
+ * @append selects O_APPEND (bus files such as drivers_probe) instead of
+ * O_TRUNC (attributes such as driver_override).  A short write is -EIO.
+ */
+int write_attr(int dirfd, const char *path, const char *s, bool append);
+
+/* snprintf that reports truncation as -ENAMETOOLONG, for building paths. */
+int xsnprintf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
+
+#endif

@@ -1,0 +1,73 @@
+# Shared helpers for the CLI tests: fake roots from tests/fixtures specs,
+# the binary run under --root, and a before/after snapshot of the tree.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+: "${VFIO_EARLY:=$TOP/vfio-early}"
+: "${MKFAKESYS:=$TOP/build/default/mkfakesys}"
+
+# make_root SPEC [EXTRA-SPEC-LINES]: $ROOT is a fresh fake machine.
+make_root() {
+	ROOT=$BATS_TEST_TMPDIR/root
+	rm -rf "$ROOT"
+	{ cat "$TOP/tests/fixtures/$1.spec"; printf '\n%s\n' "${2:-}"; } > "$BATS_TEST_TMPDIR/spec"
+	"$MKFAKESYS" "$BATS_TEST_TMPDIR/spec" "$ROOT"
+}
+
+set_cmdline() { printf '%s\n' "$*" > "$ROOT/proc/cmdline"; }
+set_config() { printf '%s\n' "$@" > "$ROOT/etc/vfio-early.conf"; }
+
+ve() { run "$VFIO_EARLY" --root "$ROOT" "$@"; }
+
+kmsg() { cat "$ROOT/dev/kmsg"; }
+override() { cat "$ROOT/sys/bus/pci/devices/$1/driver_override"; }
+
+# Every file and link with its content, to compare before and after.
+snapshot() {
+	(cd "$ROOT" && find . \( -type f -o -type l \) -print0 | sort -z |
+		while IFS= read -r -d '' f; do
+			if [ -L "$f" ]; then
+				printf '%s -> %s\n' "$f" "$(readlink "$f")"
+			else
+				printf '%s %s\n' "$f" "$(md5sum < "$f" | cut -c1-32)"
+			fi
+		done)
+}
+
+# Files that changed since snapshot $1, one per line (the log excluded).
+changed_since() {
+	diff <(printf '%s\n' "$1") <(snapshot) | sed -n 's/^> \(\.[^ ]*\) .*/\1/p' |
+		grep -v -e '^\./dev/kmsg$' -e '^\./run/vfio-early/' || true
+}
+
+# Only what vfio-early may write, whatever the rules said.
+assert_writes_only_allowed() {
+	local f
+	for f in $(changed_since "$1"); do
+		case $f in
+		./sys/devices/*/driver_override|./sys/bus/pci/drivers_probe|./sys/bus/pci/drivers/*/unbind) ;;
+		*) fail "unexpected write: $f" ;;
+		esac
+	done
+}
+
+# A modules tree for the fake root's kernel from the host's real vfio
+# modules; skips when the host has none (CI installs linux-image-amd64).
+fake_modules() {
+	local src kver
+	src=$(ls -d /lib/modules/*/kernel/drivers/vfio 2>/dev/null | head -n 1)
+	[ -n "$src" ] || skip "no vfio modules on this machine"
+	src=${src%/kernel/drivers/vfio}
+	kver=${src##*/}
+	echo "$kver" > "$ROOT/proc/sys/kernel/osrelease"
+	mkdir -p "$ROOT/lib/modules/$kver/kernel/drivers"
+	cp -r "$src/kernel/drivers/vfio" "$ROOT/lib/modules/$kver/kernel/drivers/"
+	mkdir -p "$ROOT/lib/modules/$kver/kernel/virt/lib"
+	cp "$src"/kernel/virt/lib/irqbypass.ko* "$ROOT/lib/modules/$kver/kernel/virt/lib/" 2>/dev/null || true
+	cp "$src"/modules.order "$src"/modules.builtin "$src"/modules.builtin.modinfo \
+		"$ROOT/lib/modules/$kver/" 2>/dev/null || true
+	depmod -b "$ROOT" "$kver"
+	KVER=$kver
+}

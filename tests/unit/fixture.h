@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests that need a machine: a fake root built by mkfakesys from a
+ * spec in tests/fixtures (plus extra spec lines), then the same steps the
+ * binary takes, with the results left in the struct for checks.
+ */
+#ifndef VFIO_EARLY_FIXTURE_H
+#define VFIO_EARLY_FIXTURE_H
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "pci.h"
+#include "plan.h"
+#include "protect.h"
+#include "rules.h"
+#include "util.h"
+
+struct fx {
+	char dir[256];
+	int rootfd;
+	struct ruleset rs;
+	struct protect prot;
+	struct pci_tree t;
+	struct plan pl;
+};
+
+static int fx_make(struct fx *f, const char *spec, const char *extra)
+{
+	const char *gen = getenv("MKFAKESYS");
+	char cmd[1024], specfile[300];
+	FILE *out;
+
+	memset(f, 0, sizeof(*f));
+	f->rootfd = -1;
+	f->t.devfd = -1;
+	snprintf(f->dir, sizeof(f->dir), "%s/vfio-early-unit.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!gen || !mkdtemp(f->dir)) {
+		printf("#   MKFAKESYS unset or no temp dir\n");
+		return -1;
+	}
+	snprintf(specfile, sizeof(specfile), "%s.spec", f->dir);
+	snprintf(cmd, sizeof(cmd), "cat tests/fixtures/%s.spec > %s", spec, specfile);
+	if (system(cmd) != 0)
+		return -1;
+	out = fopen(specfile, "a");
+	if (!out)
+		return -1;
+	fprintf(out, "\n%s\n", extra ? extra : "");
+	fclose(out);
+	snprintf(cmd, sizeof(cmd), "%s %s %s/root", gen, specfile, f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	unlink(specfile);
+	snprintf(cmd, sizeof(cmd), "%s/root", f->dir);
+	f->rootfd = open(cmd, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return f->rootfd < 0 ? -1 : 0;
+}
+
+/* Rules from the fake proc/cmdline and @config, then walk and plan. */
+static int fx_plan(struct fx *f, const char *config)
+{
+	size_t len;
+	char *buf = read_file_at(f->rootfd, "proc/cmdline", 65536, &len);
+
+	if (buf)
+		cmdline_parse(buf, len, &f->rs);
+	free(buf);
+	if (config)
+		config_parse("/etc/vfio-early.conf", config, strlen(config), &f->rs);
+	protect_load_file(&f->prot, f->rootfd, &f->rs);
+	protect_resolve_root(&f->prot, f->rootfd, false, f->rs.root_spec);
+	if (pci_scan(&f->t, f->rootfd) < 0)
+		return -1;
+	return plan_build(&f->pl, &f->t, &f->rs, &f->prot);
+}
+
+static int fx_setup(struct fx *f, const char *spec, const char *extra, const char *config)
+{
+	if (fx_make(f, spec, extra) < 0 || fx_plan(f, config) < 0) {
+		printf("#   fixture %s failed\n", spec);
+		return -1;
+	}
+	return 0;
+}
+
+static void fx_free(struct fx *f)
+{
+	char cmd[400];
+
+	plan_free(&f->pl);
+	pci_tree_free(&f->t);
+	protect_free(&f->prot);
+	ruleset_free(&f->rs);
+	if (f->rootfd >= 0)
+		close(f->rootfd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (f->dir[0] && system(cmd) != 0)
+		printf("#   cannot remove %s\n", f->dir);
+}
+
+/* The plan item of a device, or NULL. */
+static const struct plan_item *fx_item(const struct fx *f, const char *name)
+{
+	for (size_t i = 0; i < f->pl.n; i++)
+		if (strcmp(f->pl.v[i].dev->name, name) == 0)
+			return &f->pl.v[i];
+	return NULL;
+}
+
+/* Why an item was refused or failed; "(not in plan)" when absent. */
+__attribute__((noinline)) static const char *fx_reason(const struct fx *f, const char *name)
+{
+	const struct plan_item *it = fx_item(f, name);
+
+	return it ? it->reason : "(not in plan)";
+}
+
+/* Space-separated names of the items that will be bound. */
+static const char *fx_bound(const struct fx *f)
+{
+	static char buf[1024];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < f->pl.n; i++)
+		if (!f->pl.v[i].refused)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? " " : "",
+					      f->pl.v[i].dev->name);
+	return buf;
+}
+
+static const char *fx_refused(const struct fx *f)
+{
+	static char buf[1024];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < f->pl.n; i++)
+		if (f->pl.v[i].refused)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? " " : "",
+					      f->pl.v[i].dev->name);
+	return buf;
+}
+
+#endif

@@ -84,11 +84,23 @@ test:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 check-build
 	$(Q)VFIO_EARLY=$(abspath vfio-early) BUILD=$(abspath build/default) \
 	  BUILD_SAN=$(abspath build/san) MKFAKESYS=$(abspath build/default/mkfakesys) \
-	  tests/run unit cli unit-san cli-san packaging boot $(EXTRA_SUITES)
+	  tests/run unit cli mkinitcpio unit-san cli-san fuzz faults packaging boot $(EXTRA_SUITES)
+
+# Benchmarks (bench/run): a table on stdout; see BENCHMARKS.md.
+BENCH_TOOLS := build/bench-tools
+$(BENCH_TOOLS)/%: bench/%.c | $(BENCH_TOOLS)
+	$(call say,CC,$@)
+	$(Q)$(CC) -O2 -std=gnu11 $(WARNINGS) -o $@ $<
+$(BENCH_TOOLS):
+	mkdir -p $@
+
+bench: $(BIN) $(FIXGEN) $(BENCH_TOOLS)/runstat $(BENCH_TOOLS)/floor
+	$(Q)VFIO_EARLY=$(abspath $(BIN)) MKFAKESYS=$(abspath $(FIXGEN)) \
+	  BENCH_TOOLS=$(abspath $(BENCH_TOOLS)) bench/run
 
 clean:
 	rm -rf build vfio-early vfio-early-static
 
-.PHONY: all check check-build test clean
+.PHONY: all check check-build test bench clean
 
 -include mk/*.mk

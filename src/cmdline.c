@@ -84,16 +84,23 @@ static int parse_bool(const char *v, size_t len, bool *out)
 	return -EINVAL;
 }
 
-/* One comma-separated list of ids or addresses into rules. */
+/*
+ * One comma-separated list of ids or addresses into rules.  The legacy
+ * vfio-pci.ids= is read the way vfio-pci reads it (empty elements skipped,
+ * the kernel's id format); our own keys are strict.
+ */
 static void add_list(struct ruleset *rs, const char *where, const char *key,
 		     enum rule_kind kind, const struct cmdline_tok *t)
 {
-	const char *p = t->val, *end = t->val + t->vlen;
+	bool legacy = strcmp(key, "vfio-pci.ids") == 0;
+
+	const char *p = t->val, *end;
 
 	if (!t->val || t->vlen == 0) {
 		rule_error(rs, where, 0, t->key, t->klen, "empty list, ignored");
 		return;
 	}
+	end = t->val + t->vlen;	/* not before: NULL + 0 is undefined */
 	while (p <= end) {
 		const char *c = memchr(p, ',', (size_t)(end - p));
 		size_t len = c ? (size_t)(c - p) : (size_t)(end - p);
@@ -101,15 +108,19 @@ static void add_list(struct ruleset *rs, const char *where, const char *key,
 		const char *why = NULL;
 		int ret;
 
-		if (len == 0)
+		if (len == 0 && legacy)
+			ret = 1;	/* vfio-pci skips it too */
+		else if (len == 0)
 			ret = (why = "empty list element", -EINVAL);
+		else if (legacy)
+			ret = parse_kernel_ids(p, len, &r.u.ids, &why);
 		else if (kind == RULE_IDS)
 			ret = parse_ids(p, len, &r.u.ids, &why);
 		else
 			ret = parse_pci_addr(p, len, &r.u.addr, &why);
 		if (ret < 0) {
 			rule_error(rs, where, 0, p, len, why);
-		} else {
+		} else if (ret == 0) {
 			size_t n = len < RULE_TOKEN_LEN ? len : RULE_TOKEN_LEN - 1;
 
 			memcpy(r.token, p, n);

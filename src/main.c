@@ -14,11 +14,13 @@
 
 #include "bind.h"
 #include "log.h"
+#include "modes.h"
 #include "modload.h"
 #include "pci.h"
 #include "plan.h"
 #include "protect.h"
 #include "rules.h"
+#include "sources.h"
 #include "state.h"
 #include "util.h"
 
@@ -34,28 +36,33 @@ enum {
 	EXIT_FAILED = 8,
 };
 
-#define CONFIG_FILE "etc/vfio-early.conf"
-#define CONFIG_MAX (4u << 20)
-#define CMDLINE_MAX (64u << 10)
 #define WATCHDOG_SECONDS 30
 
 enum mode {
 	MODE_BOOT,
 	MODE_LIST_PROTECTED,
+	MODE_REPORT,
+	MODE_CAPTURE,
+	MODE_IMPORT,
 };
 
 struct options {
 	enum mode mode;
 	const char *root;
 	const char *config;
+	const char *capture_dir;
 	bool dry_run;
+	bool json;
 	bool verbose;
 };
 
 static void usage(FILE *out)
 {
-	fputs("Usage: vfio-early [options]\n"
-	      "       vfio-early --list-protected [options] [DEVICE...]\n"
+	fputs("Usage: vfio-early [options]                 bind the configured devices (boot)\n"
+	      "       vfio-early --report [--json]        diagnose this host\n"
+	      "       vfio-early --capture DIR            copy what --report reads into DIR\n"
+	      "       vfio-early --import                 config from an existing modprobe.d recipe\n"
+	      "       vfio-early --list-protected [DEVICE...]\n"
 	      "\n"
 	      "Hand the PCI devices named by /etc/vfio-early.conf and the kernel command\n"
 	      "line to vfio-pci, before other drivers claim them.\n"
@@ -64,6 +71,10 @@ static void usage(FILE *out)
 	      "  -n, --dry-run         print the plan, change nothing\n"
 	      "  -c, --config FILE     read rules from FILE instead of /etc/vfio-early.conf\n"
 	      "  -r, --root DIR        use DIR as the root of every path (tests, offline use)\n"
+	      "      --report          IOMMU, groups, drivers, next boot, and what to fix\n"
+	      "      --json            with --report: the same facts as JSON\n"
+	      "      --capture DIR     copy sysfs and config files --report reads into DIR\n"
+	      "      --import          print the config for the vfio recipe in modprobe.d\n"
 	      "      --list-protected  print the PCI addresses that hold the root filesystem\n"
 	      "  -v, --verbose         log debug details\n"
 	      "  -V, --version         print the version\n"
@@ -77,8 +88,18 @@ static void usage(FILE *out)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_LIST_PROTECTED = 0x100 };
+	enum {
+		OPT_LIST_PROTECTED = 0x100,
+		OPT_REPORT,
+		OPT_JSON,
+		OPT_CAPTURE,
+		OPT_IMPORT,
+	};
 	static const struct option longopts[] = {
+		{ "report", no_argument, NULL, OPT_REPORT },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "capture", required_argument, NULL, OPT_CAPTURE },
+		{ "import", no_argument, NULL, OPT_IMPORT },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "root", required_argument, NULL, 'r' },
@@ -104,6 +125,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_LIST_PROTECTED:
 			o->mode = MODE_LIST_PROTECTED;
 			break;
+		case OPT_REPORT:
+			o->mode = MODE_REPORT;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_CAPTURE:
+			o->mode = MODE_CAPTURE;
+			o->capture_dir = optarg;
+			break;
+		case OPT_IMPORT:
+			o->mode = MODE_IMPORT;
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -117,6 +151,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			usage(stderr);
 			return -EINVAL;
 		}
+	}
+	if (o->json && o->mode != MODE_REPORT) {
+		fprintf(stderr, "vfio-early: --json goes with --report\n");
+		return -EINVAL;
 	}
 	if (o->mode != MODE_LIST_PROTECTED && optind < argc) {
 		fprintf(stderr, "vfio-early: unexpected argument '%s'\n", argv[optind]);
@@ -135,40 +173,6 @@ static void watchdog(int sig)
 	ignored = write(log_fd(), msg, sizeof(msg) - 1);
 	(void)ignored;
 	_exit(EXIT_USAGE | EXIT_FAILED);
-}
-
-static void load_rules(int rootfd, const struct options *o, struct ruleset *rs)
-{
-	_cleanup_free_ char *buf = NULL;
-	const char *name;
-	size_t len;
-
-	buf = read_file_at(rootfd, "proc/cmdline", CMDLINE_MAX, &len);
-	if (buf)
-		cmdline_parse(buf, len, rs);
-	else
-		log_warn("cannot read /proc/cmdline: %s", strerror(errno));
-	if (rs->off)
-		return;
-	free(buf);
-
-	if (o->config) {
-		name = o->config;
-		buf = read_file_at(AT_FDCWD, o->config, CONFIG_MAX, &len);
-	} else {
-		name = "/" CONFIG_FILE;
-		buf = read_file_at(rootfd, CONFIG_FILE, CONFIG_MAX, &len);
-	}
-	if (buf) {
-		config_parse(name, buf, len, rs);
-	} else if (errno == ENOENT && !o->config) {
-		log_info("no %s, using the kernel command line only", name);
-	} else {
-		rs->errors++;
-		log_warn("%s: %s, ignored", name, errno == EFBIG ? "larger than 4 MiB" :
-			 strerror(errno));
-	}
-	ruleset_flush_errors(rs);
 }
 
 /* What each device line says about one item of the plan. */
@@ -310,9 +314,27 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	if (o.mode == MODE_LIST_PROTECTED) {
+	if (o.mode != MODE_BOOT) {
+		struct mode_ctx c = { .rootfd = rootfd, .root = root, .live = live,
+				      .config = o.config, .verbose = o.verbose };
+
 		log_setup(rootfd, LOG_TO_STDERR, o.verbose);
-		ret = run_list_protected(rootfd, live, argc, argv);
+		switch (o.mode) {
+		case MODE_LIST_PROTECTED:
+			ret = run_list_protected(rootfd, live, argc, argv);
+			break;
+		case MODE_REPORT:
+			ret = report_run(&c, o.json);
+			break;
+		case MODE_CAPTURE:
+			ret = capture_run(&c, o.capture_dir);
+			break;
+		case MODE_IMPORT:
+			ret = import_run(&c);
+			break;
+		default:
+			break;
+		}
 		close(rootfd);
 		return ret;
 	}
@@ -324,7 +346,7 @@ int main(int argc, char **argv)
 	signal(SIGALRM, watchdog);
 	alarm(WATCHDOG_SECONDS);
 
-	load_rules(rootfd, &o, &rs);
+	rules_load(rootfd, o.config, true, &rs);
 	kernel_release(rootfd, kver, sizeof(kver));
 	sum.kernel = kver;
 	if (rs.off) {
@@ -358,8 +380,7 @@ int main(int argc, char **argv)
 		goto finish;
 	}
 	if (pl.no_iommu)
-		log_warn("no IOMMU is active, so nothing is bound: enable VT-d / AMD-Vi in the "
-			 "firmware and add %s to the kernel command line", iommu_hint(rootfd));
+		log_warn("no IOMMU is active, so nothing is bound: %s", iommu_hint(rootfd));
 
 	if (o.dry_run || rs.dry_run)
 		bind_dry_run(&pl, root, rootfd);

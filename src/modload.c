@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <libkmod.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 
@@ -71,6 +72,30 @@ static void print_action(struct kmod_module *m, bool install, const char *option
 		 olen ? " " : "", (int)olen, olen ? options : "");
 }
 
+struct kmod_ctx *kmod_open(const char *dirname, const char *const *config)
+{
+	const char *saved = getenv("KMOD_LOG");
+	char *keep = saved ? strdup(saved) : NULL;
+	struct kmod_ctx *ctx;
+
+	/*
+	 * kmod_new() parses modprobe.d and reports bad lines before a log
+	 * function can be set, straight to stderr: quiet it for that call.
+	 */
+	setenv("KMOD_LOG", "0", 1);
+	ctx = kmod_new(dirname, config);
+	if (keep)
+		setenv("KMOD_LOG", keep, 1);
+	else
+		unsetenv("KMOD_LOG");
+	free(keep);
+	if (ctx) {
+		kmod_set_log_fn(ctx, kmod_log, NULL);
+		kmod_set_log_priority(ctx, LOG_ERR);
+	}
+	return ctx;
+}
+
 int modload_vfio(const char *root, int rootfd, bool insert)
 {
 	char kver[256], dirname[4096], cfg[4][4096];
@@ -100,12 +125,11 @@ int modload_vfio(const char *root, int rootfd, bool insert)
 			cfgp[i] = cfg[i];
 		}
 	}
-	ctx = kmod_new(dirname, live ? NULL : cfgp);
+	ctx = kmod_open(dirname, live ? NULL : cfgp);
 	if (!ctx) {
 		log_err("libkmod: cannot start for %s", dirname);
 		return -ENOMEM;
 	}
-	kmod_set_log_fn(ctx, kmod_log, NULL);
 
 	r = kmod_module_new_from_lookup(ctx, VFIO_PCI, &list);
 	if (r < 0 || !list) {

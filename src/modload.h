@@ -8,6 +8,11 @@
 /* The running kernel's release: DIR/proc/sys/kernel/osrelease, else uname. */
 int kernel_release(int rootfd, char *buf, size_t size);
 
+struct kmod_ctx;
+
+/* kmod_new() with our logging, and without libkmod's own output. */
+struct kmod_ctx *kmod_open(const char *dirname, const char *const *config);
+
 /*
  * Load vfio-pci with libkmod from DIR/lib/modules/KVER, with its
  * dependencies and softdeps, honouring modprobe.d.  When @insert is false

@@ -99,7 +99,21 @@ int parse_sysfs_name(const char *s, struct pci_addr *a)
 {
 	size_t len = strnlen(s, PCI_ADDR_STRLEN);
 	const char *why;
-	const char *c = memchr(s, ':', len);
+	const char *c;
+
+	/* The common 0000:BB:SS.F, without the general parser. */
+	if (len == 12 && s[4] == ':' && s[7] == ':' && s[10] == '.') {
+		unsigned long dom, bus, slot, fn;
+
+		if (parse_hex(s, 4, 0xffff, &dom) < 0 || parse_hex(s + 5, 2, 0xff, &bus) < 0 ||
+		    parse_hex(s + 8, 2, 0x1f, &slot) < 0 || parse_hex(s + 11, 1, 7, &fn) < 0)
+			return -EINVAL;
+		*a = (struct pci_addr){ .domain = (uint32_t)dom, .bus = (uint8_t)bus,
+					.slot = (uint8_t)slot, .func = (uint8_t)fn,
+					.has_func = true };
+		return 0;
+	}
+	c = memchr(s, ':', len);
 
 	/* The kernel prints %04x:%02x:%02x.%d: insist on that exact shape. */
 	if (len >= PCI_ADDR_STRLEN || !c || c - s < 4 || (size_t)(c - s) + 8 != len)
@@ -147,6 +161,63 @@ int parse_ids(const char *s, size_t len, struct pci_ids *ids, const char **why)
 	}
 	r.has_sub = true;
 	*ids = r;
+	return 0;
+}
+
+int parse_kernel_ids(const char *s, size_t len, struct pci_ids *out, const char **why)
+{
+	unsigned long v[6] = { 0, 0, 0xffffffffUL, 0xffffffffUL, 0, 0 };
+	size_t n = 0, pos = 0;
+
+	*why = "not a vendor:device id (VVVV:DDDD)";
+	while (pos <= len) {
+		const char *c = memchr(s + pos, ':', len - pos);
+		size_t flen = c ? (size_t)(c - (s + pos)) : len - pos;
+		const char *f = s + pos;
+
+		if (n == 6)
+			return -EINVAL;
+		if (flen > 2 && f[0] == '0' && (f[1] == 'x' || f[1] == 'X')) {
+			f += 2;
+			flen -= 2;
+		}
+		if (flen == 0 || flen > 8 || parse_hex(f, flen, 0xffffffffUL, &v[n]) < 0)
+			return -EINVAL;
+		n++;
+		if (!c)
+			break;
+		pos += (size_t)(c - (s + pos)) + 1;
+	}
+	if (n < 2)
+		return -EINVAL;
+	if (v[0] > 0xffff || v[1] > 0xffff) {
+		if (v[0] == 0xffffffffUL || v[1] == 0xffffffffUL) {
+			*why = "a wildcard vendor or device cannot be an ids rule; use class or "
+			       "address rules";
+			return -EOPNOTSUPP;
+		}
+		*why = "vendor and device ids are at most ffff";
+		return -EINVAL;
+	}
+	if (n >= 6 && v[5] != 0) {
+		*why = "a class filter cannot be part of an ids rule; use address or path rules";
+		return -EOPNOTSUPP;
+	}
+	if ((v[2] == 0xffffffffUL) != (v[3] == 0xffffffffUL)) {
+		*why = "a subsystem vendor without a subsystem device (or the reverse) cannot be "
+		       "an ids rule; use address or path rules";
+		return -EOPNOTSUPP;
+	}
+	if (v[2] != 0xffffffffUL && (v[2] > 0xffff || v[3] > 0xffff)) {
+		*why = "subsystem ids are at most ffff";
+		return -EINVAL;
+	}
+	*out = (struct pci_ids){ .vendor = (uint16_t)v[0], .device = (uint16_t)v[1] };
+	if (v[2] != 0xffffffffUL) {
+		out->subvendor = (uint16_t)v[2];
+		out->subdevice = (uint16_t)v[3];
+		out->has_sub = true;
+	}
 	return 0;
 }
 

@@ -65,6 +65,14 @@ int parse_ids(const char *s, size_t len, struct pci_ids *ids, const char **why);
 int parse_vendor_device(const char *s, size_t len, uint16_t *vendor, uint16_t *device,
 			const char **why);
 
+/*
+ * An id as vfio-pci's own ids= takes it (the kernel's sscanf of
+ * vendor:device[:subvendor[:subdevice[:class[:class_mask]]]], any hex
+ * width, ffffffff for "any").  -EOPNOTSUPP for forms an ids rule cannot
+ * express (wildcards, class filters).
+ */
+int parse_kernel_ids(const char *s, size_t len, struct pci_ids *ids, const char **why);
+
 /* CC, CCSS or CCSSPP (2, 4 or 6 hex digits). */
 int parse_class(const char *s, size_t len, struct class_spec *c, const char **why);
 

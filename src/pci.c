@@ -18,29 +18,41 @@
 #include "pci.h"
 #include "util.h"
 
-static int hex_run(const char **p, const char *prefix, size_t digits, unsigned long max,
-		   unsigned long *v)
+/* @n hex digits at @s, or -1 (stops at a NUL: every digit is checked). */
+static long hex_fixed(const char *s, unsigned n)
 {
-	size_t plen = strlen(prefix);
+	long v = 0;
 
-	if (strncmp(*p, prefix, plen) != 0)
-		return -EINVAL;
-	*p += plen;
-	if (strnlen(*p, digits) < digits || parse_hex(*p, digits, max, v) < 0)
-		return -EINVAL;
-	*p += digits;
-	return 0;
+	for (unsigned i = 0; i < n; i++) {
+		int d = hexval((unsigned char)s[i]);
+
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
 }
 
 int parse_pci_modalias(const char *s, struct pci_dev *d)
 {
-	unsigned long v, dv, sv, sd, bc, sc, pi;
-	const char *p = s;
+	/* pci:v0000VVVVd0000DDDDsv0000SSSSsd0000ssssbcCCscSSiPP: fixed layout. */
+	static const char shape[] = "pci:v________d________sv________sd________bc__sc__i__";
+	long v, dv, sv, sd, bc, sc, pi;
 
-	if (hex_run(&p, "pci:v", 8, 0xffff, &v) < 0 || hex_run(&p, "d", 8, 0xffff, &dv) < 0 ||
-	    hex_run(&p, "sv", 8, 0xffff, &sv) < 0 || hex_run(&p, "sd", 8, 0xffff, &sd) < 0 ||
-	    hex_run(&p, "bc", 2, 0xff, &bc) < 0 || hex_run(&p, "sc", 2, 0xff, &sc) < 0 ||
-	    hex_run(&p, "i", 2, 0xff, &pi) < 0 || *p != '\0')
+	if (strnlen(s, sizeof(shape)) != sizeof(shape) - 1)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(shape) - 1; i++)
+		if (shape[i] != '_' && shape[i] != s[i])
+			return -EINVAL;
+	v = hex_fixed(s + 5, 8);
+	dv = hex_fixed(s + 14, 8);
+	sv = hex_fixed(s + 24, 8);
+	sd = hex_fixed(s + 34, 8);
+	bc = hex_fixed(s + 44, 2);
+	sc = hex_fixed(s + 48, 2);
+	pi = hex_fixed(s + 51, 2);
+	if (v < 0 || v > 0xffff || dv < 0 || dv > 0xffff || sv < 0 || sv > 0xffff || sd < 0 ||
+	    sd > 0xffff || bc < 0 || sc < 0 || pi < 0)
 		return -EINVAL;
 	d->vendor = (uint16_t)v;
 	d->device = (uint16_t)dv;
@@ -91,11 +103,14 @@ static int read_ids_attrs(int devfd, struct pci_dev *d)
 
 static int read_ids(int devfd, struct pci_dev *d)
 {
-	char path[PCI_ADDR_STRLEN + 16], buf[128];
+	static const char attr[] = "/modalias";
+	char path[PCI_ADDR_STRLEN + sizeof(attr)], buf[128];
+	size_t len = strlen(d->name);
 	ssize_t n;
 
-	if (xsnprintf(path, sizeof(path), "%s/modalias", d->name) < 0)
-		return -ENAMETOOLONG;
+	/* The hot loop of the walk: no printf here. */
+	memcpy(path, d->name, len);
+	memcpy(path + len, attr, sizeof(attr));
 	n = read_attr(devfd, path, buf, sizeof(buf));
 	if (n >= 0)
 		return parse_pci_modalias(buf, d);
@@ -108,6 +123,56 @@ static int dev_cmp(const void *a, const void *b)
 {
 	return pci_addr_cmp(&((const struct pci_dev *)a)->addr,
 			    &((const struct pci_dev *)b)->addr);
+}
+
+struct sort_key {
+	uint64_t key;
+	size_t index;
+};
+
+static int key_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct sort_key *)a)->key, y = ((const struct sort_key *)b)->key;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Address order, for bsearch() and for the functions of a slot to sit
+ * together.  sysfs lists devices in hash order; sorting small keys and
+ * moving each device once is much cheaper than qsort() on the devices.
+ */
+static int sort_devices(struct pci_tree *t)
+{
+	struct sort_key *k;
+	struct pci_dev *v;
+	bool sorted = true;
+
+	for (size_t i = 1; i < t->n && sorted; i++)
+		sorted = dev_cmp(&t->dev[i - 1], &t->dev[i]) <= 0;
+	if (sorted)
+		return 0;
+	k = malloc(t->n * sizeof(*k));
+	v = malloc(t->n * sizeof(*v));
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		const struct pci_addr *a = &t->dev[i].addr;
+
+		k[i].key = (uint64_t)a->domain << 16 | (uint64_t)a->bus << 8 |
+			   (uint64_t)a->slot << 3 | a->func;
+		k[i].index = i;
+	}
+	qsort(k, t->n, sizeof(*k), key_cmp);
+	for (size_t i = 0; i < t->n; i++)
+		v[i] = t->dev[k[i].index];
+	free(t->dev);
+	free(k);
+	t->dev = v;
+	return 0;
 }
 
 static bool dir_has_entries(int rootfd, const char *path)
@@ -167,7 +232,7 @@ int pci_scan(struct pci_tree *t, int rootfd)
 			t->skipped++;
 			continue;
 		}
-		memcpy(d.name, e->d_name, strlen(e->d_name) + 1);
+		memcpy(d.name, e->d_name, strnlen(e->d_name, PCI_ADDR_STRLEN - 1) + 1);
 		r = read_ids(t->devfd, &d);
 		if (r < 0) {
 			log_warn("%s: %s, skipped", d.name,
@@ -203,7 +268,8 @@ int pci_scan(struct pci_tree *t, int rootfd)
 		return r;
 	}
 	closedir(dir);
-	qsort(t->dev, t->n, sizeof(*t->dev), dev_cmp);
+	if (sort_devices(t) < 0)
+		return -ENOMEM;
 	t->iommu = dir_has_entries(rootfd, "sys/kernel/iommu_groups");
 	return 0;
 }
@@ -223,6 +289,8 @@ struct pci_dev *pci_find(const struct pci_tree *t, const struct pci_addr *a)
 	struct pci_dev key = { .addr = *a };
 
 	key.addr.has_func = true;
+	if (!t->n)
+		return NULL;
 	return bsearch(&key, t->dev, t->n, sizeof(*t->dev), dev_cmp);
 }
 
@@ -275,9 +343,12 @@ int pci_load(struct pci_tree *t, struct pci_dev *d)
 
 	xsnprintf(path, sizeof(path), "%s/driver_override", d->name);
 	n = read_attr(t->devfd, path, buf, sizeof(buf));
-	d->has_override_attr = n >= 0;
+	/* Too long or holding a NUL: the attribute is there, its value is not usable. */
+	d->has_override_attr = n >= 0 || n == -EOVERFLOW || n == -EILSEQ;
 	d->override[0] = '\0';
-	if (n > 0 && strcmp(buf, "(null)") != 0) {
+	if (n == -EOVERFLOW || n == -EILSEQ) {
+		log_warn("%s: malformed driver_override, treated as empty", d->name);
+	} else if (n > 0 && strcmp(buf, "(null)") != 0) {
 		if (valid_driver_name(buf) && (size_t)n < sizeof(d->override))
 			memcpy(d->override, buf, (size_t)n + 1);
 		else
@@ -300,7 +371,14 @@ int pci_load(struct pci_tree *t, struct pci_dev *d)
 	if (pci_base_class(d) == 0x03) {
 		xsnprintf(path, sizeof(path), "%s/boot_vga", d->name);
 		n = read_attr(t->devfd, path, buf, sizeof(buf));
-		d->boot_vga = n == 1 && buf[0] == '1';
+		if (n == 1 && (buf[0] == '0' || buf[0] == '1')) {
+			d->boot_vga = buf[0] == '1';
+		} else if (n != -ENOENT) {
+			/* The safety policy fails closed: it may be the host's console. */
+			log_warn("%s: unreadable boot_vga (%s), treated as the boot display",
+				 d->name, n < 0 ? strerror((int)-n) : "malformed");
+			d->boot_vga = true;
+		}
 	}
 
 	xsnprintf(path, sizeof(path), "%s/physfn", d->name);
@@ -370,7 +448,8 @@ static int collect_dir(const struct pci_tree *t, int dirfd, const char *path,
 		v[(*n)++] = d;
 	}
 	closedir(dir);
-	qsort(v, *n, sizeof(*v), ptr_cmp);
+	if (*n)
+		qsort(v, *n, sizeof(*v), ptr_cmp);
 	*out = v;
 	return 0;
 }

@@ -71,15 +71,17 @@ static int plan_add(struct plan *pl, struct pci_dev *d, const struct rule *r,
 	return 0;
 }
 
-static void refuse(struct plan *pl, struct plan_item *it, const char *fmt, ...)
-	_printf_(3, 4);
+static void refuse(struct plan *pl, struct plan_item *it, enum refusal code, const char *fmt,
+		   ...) _printf_(4, 5);
 
-static void refuse(struct plan *pl, struct plan_item *it, const char *fmt, ...)
+static void refuse(struct plan *pl, struct plan_item *it, enum refusal code, const char *fmt,
+		   ...)
 {
 	va_list ap;
 
 	if (it->refused)
 		return;
+	it->code = code;
 	va_start(ap, fmt);
 	vsnprintf(it->reason, sizeof(it->reason), fmt, ap);
 	va_end(ap);
@@ -261,6 +263,11 @@ static int widen_groups(struct plan *pl, struct pci_tree *t, const struct match 
 
 const char *iommu_hint(int rootfd)
 {
+	static const char intel[] = "enable VT-d in the firmware and add intel_iommu=on to "
+				    "the kernel command line";
+	static const char amd[] = "enable the IOMMU (AMD-Vi) in the firmware; the kernel "
+				  "turns it on by itself unless amd_iommu=off or iommu=off "
+				  "is on the command line";
 	char buf[4096];
 	ssize_t n = -1;
 	int fd = openat(rootfd, "proc/cpuinfo", O_RDONLY | O_CLOEXEC);
@@ -272,11 +279,12 @@ const char *iommu_hint(int rootfd)
 	if (n > 0) {
 		buf[n] = '\0';
 		if (strstr(buf, "AuthenticAMD") || strstr(buf, "HygonGenuine"))
-			return "amd_iommu=on";
+			return amd;
 		if (strstr(buf, "GenuineIntel"))
-			return "intel_iommu=on";
+			return intel;
 	}
-	return "intel_iommu=on (Intel) or amd_iommu=on (AMD)";
+	return "enable VT-d or AMD-Vi in the firmware, and on Intel add intel_iommu=on to the "
+	       "kernel command line";
 }
 
 static const struct protected_dev *protected_group(struct pci_tree *t,
@@ -311,62 +319,62 @@ static void check_safety(struct plan *pl, struct pci_tree *t, struct ruleset *rs
 		pci_load(t, d);
 		memcpy(it->was, d->driver, sizeof(it->was));
 		if (it->origin >= 0 && pl->v[it->origin].refused) {
-			refuse(pl, it, "%s, which brought it in, is refused",
+			refuse(pl, it, REF_ORIGIN, "%s, which brought it in, is refused",
 			       pl->v[it->origin].dev->name);
 			continue;
 		}
 		if (pci_is_bridge(d)) {
-			refuse(pl, it, "is a PCI bridge; bridges are never bound");
+			refuse(pl, it, REF_BRIDGE, "is a PCI bridge; bridges are never bound");
 			continue;
 		}
 		if (it->via == VIA_RULE && (other = expect_mismatch(t, d, r))) {
 			if (other == d)
-				refuse(pl, it, "holds %04x:%04x, but the rule expects %04x:%04x "
+				refuse(pl, it, REF_EXPECT, "holds %04x:%04x, but the rule expects %04x:%04x "
 				       "(card moved or replaced?)", d->vendor, d->device,
 				       r->expect_vendor, r->expect_device);
 			else
-				refuse(pl, it, "%s holds %04x:%04x, but the rule expects "
+				refuse(pl, it, REF_EXPECT, "%s holds %04x:%04x, but the rule expects "
 				       "%04x:%04x (card moved or replaced?)", other->name,
 				       other->vendor, other->device, r->expect_vendor,
 				       r->expect_device);
 			continue;
 		}
 		if ((pd = protect_find(prot, &d->addr))) {
-			refuse(pl, it, "%s", pd->why);
+			refuse(pl, it, REF_ROOT, "%s", pd->why);
 			continue;
 		}
 		if (!t->iommu) {
 			pl->no_iommu = true;
-			refuse(pl, it, "no IOMMU is active");
+			refuse(pl, it, REF_NO_IOMMU, "no IOMMU is active");
 			continue;
 		}
 		if (d->iommu_group < 0) {
-			refuse(pl, it, "has no IOMMU group");
+			refuse(pl, it, REF_NO_GROUP, "has no IOMMU group");
 			continue;
 		}
 		if ((pd = protected_group(t, prot, d->iommu_group))) {
 			format_pci_addr(&pd->addr, addr);
-			refuse(pl, it, "shares IOMMU group %d with %s, which %s", d->iommu_group,
+			refuse(pl, it, REF_ROOT_GROUP, "shares IOMMU group %d with %s, which %s", d->iommu_group,
 			       addr, pd->why);
 			continue;
 		}
 		if (d->boot_vga && !rs->allow_boot_vga && !(r->opts & OPT_BOOT_VGA)) {
-			refuse(pl, it, "is the boot VGA device (the host console); allow it with "
+			refuse(pl, it, REF_BOOT_VGA, "is the boot VGA device (the host console); allow it with "
 			       "allow-boot-vga in the rule or vfio_early.allow_boot_vga=1");
 			continue;
 		}
 		if (base == 0x01 && !named && !(r->opts & OPT_STORAGE)) {
-			refuse(pl, it, "is a storage controller; a rule that names it by "
+			refuse(pl, it, REF_STORAGE, "is a storage controller; a rule that names it by "
 			       "address, or allow-storage, is needed");
 			continue;
 		}
 		if (base == 0x02 && !named && !(r->opts & OPT_NETWORK)) {
-			refuse(pl, it, "is a network controller; a rule that names it by "
+			refuse(pl, it, REF_NETWORK, "is a network controller; a rule that names it by "
 			       "address, or allow-network, is needed");
 			continue;
 		}
 		if (!d->has_override_attr) {
-			refuse(pl, it, "has no driver_override attribute (kernel older than 3.16?)");
+			refuse(pl, it, REF_NO_OVERRIDE, "has no driver_override attribute (kernel older than 3.16?)");
 			continue;
 		}
 	}
@@ -388,7 +396,7 @@ static void refuse_whole_cards(struct plan *pl)
 
 			if (!it->refused && pci_same_slot(it->dev, bad->dev) && !it->dev->is_vf &&
 			    !bad->dev->is_vf && !it->dev->on_root_bus)
-				refuse(pl, it, "%s, another function of this card, is refused",
+				refuse(pl, it, REF_CARD, "%s, another function of this card, is refused",
 				       bad->dev->name);
 		}
 	}

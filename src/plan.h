@@ -24,6 +24,23 @@ enum plan_result {
 	RES_REFUSED,
 };
 
+/* Why the safety policy refused a device, for tools that suggest a fix. */
+enum refusal {
+	REF_NONE,
+	REF_ORIGIN,		/* the device that brought it in is refused */
+	REF_CARD,		/* another function of the same card is refused */
+	REF_BRIDGE,
+	REF_EXPECT,		/* expect= ids differ: card moved or replaced */
+	REF_ROOT,		/* holds the root filesystem */
+	REF_ROOT_GROUP,		/* shares its IOMMU group with the root controller */
+	REF_NO_IOMMU,
+	REF_NO_GROUP,
+	REF_BOOT_VGA,
+	REF_STORAGE,
+	REF_NETWORK,
+	REF_NO_OVERRIDE,	/* kernel without driver_override */
+};
+
 #define PLAN_REASON_LEN 200
 
 struct plan_item {
@@ -32,6 +49,7 @@ struct plan_item {
 	enum plan_via via;
 	int origin;			/* the item that pulled this one in, or -1 */
 	bool refused;
+	enum refusal code;
 	enum plan_result result;
 	char reason[PLAN_REASON_LEN];	/* why refused or failed */
 	char was[DRIVER_NAME_LEN];	/* the driver before this run */
@@ -55,7 +73,7 @@ int plan_build(struct plan *pl, struct pci_tree *t, struct ruleset *rs,
 	       const struct protect *prot);
 void plan_free(struct plan *pl);
 
-/* The IOMMU hint for this CPU: "intel_iommu=on" or "amd_iommu=on". */
+/* How to turn the IOMMU on, for this CPU's vendor (a phrase for messages). */
 const char *iommu_hint(int rootfd);
 
 const char *plan_result_name(enum plan_result r);

@@ -90,9 +90,12 @@ void protect_load_file(struct protect *p, int rootfd, struct ruleset *rs)
 		while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
 			e--;
 		if (e > s) {
-			if (parse_pci_addr(s, (size_t)(e - s), &a, &why) < 0 || !a.has_func)
+			/* @a is only set when the address parses. */
+			int r = parse_pci_addr(s, (size_t)(e - s), &a, &why);
+
+			if (r < 0 || !a.has_func)
 				rule_error(rs, file, line, s, (size_t)(e - s),
-					   !a.has_func ? "a function (.F) is required" : why);
+					   r < 0 ? why : "a function (.F) is required");
 			else if (protect_add(p, &a, "listed by the image build") < 0)
 				rule_error(rs, file, line, s, (size_t)(e - s),
 					   "too many protected devices");

@@ -12,17 +12,6 @@
 
 #include "util.h"
 
-int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int parse_hex(const char *s, size_t len, unsigned long max, unsigned long *out)
 {
 	unsigned long v = 0;
@@ -120,10 +109,14 @@ char *read_file_at(int dirfd, const char *path, size_t max, size_t *len)
 		errno = EINVAL;
 		return NULL;
 	}
-	/* procfs reports size 0: grow as we go, up to the cap. */
-	cap = st.st_size > 0 && (size_t)st.st_size < max ? (size_t)st.st_size + 1 : 4096;
-	if (cap > max + 1)
-		cap = max + 1;
+	/*
+	 * procfs reports size 0: grow as we go, up to the cap.  Room for @max
+	 * bytes, one more to tell a file of exactly @max bytes from a longer
+	 * one, and the NUL.
+	 */
+	cap = st.st_size > 0 && (size_t)st.st_size <= max ? (size_t)st.st_size + 2 : 4096;
+	if (cap > max + 2)
+		cap = max + 2;
 	buf = malloc(cap);
 	if (!buf)
 		return NULL;
@@ -133,12 +126,12 @@ char *read_file_at(int dirfd, const char *path, size_t max, size_t *len)
 		if (used == cap - 1) {
 			char *nb;
 
-			if (cap > max) {
+			if (used > max) {
 				free(buf);
 				errno = EFBIG;
 				return NULL;
 			}
-			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			cap = cap * 2 > max + 2 ? max + 2 : cap * 2;
 			nb = realloc(buf, cap);
 			if (!nb) {
 				free(buf);

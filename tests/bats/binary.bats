@@ -95,13 +95,13 @@ load helper
 	assert_equal "$status" 4
 	assert_equal "$(changed_since "$before")" ""
 	run kmsg
-	assert_line "<4>vfio-early: no IOMMU is active, so nothing is bound: enable VT-d / AMD-Vi in the firmware and add intel_iommu=on to the kernel command line"
+	assert_line "<4>vfio-early: no IOMMU is active, so nothing is bound: enable VT-d in the firmware and add intel_iommu=on to the kernel command line"
 	make_root two-cards "iommu off"
 	set_config "address 0b:00"
 	ve
 	assert_equal "$status" 4
 	run kmsg
-	assert_line --partial "add amd_iommu=on to the kernel command line"
+	assert_line --partial "enable the IOMMU (AMD-Vi) in the firmware; the kernel turns it on by itself unless amd_iommu=off or iommu=off is on the command line"
 }
 
 @test "kill switch: vfio_early=off does nothing and says so" {

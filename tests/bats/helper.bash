@@ -71,3 +71,49 @@ fake_modules() {
 	depmod -b "$ROOT" "$kver"
 	KVER=$kver
 }
+
+# The vfio stack as built-in modules of the fake root's kernel: libkmod
+# then finds them without any .ko file (depmod builds the index).
+fake_builtin_modules() {
+	local kver
+	kver=$(cat "$ROOT/proc/sys/kernel/osrelease")
+	mkdir -p "$ROOT/lib/modules/$kver"
+	printf '%s\n' kernel/drivers/vfio/vfio.ko kernel/drivers/vfio/vfio_iommu_type1.ko \
+		kernel/drivers/vfio/pci/vfio-pci-core.ko kernel/drivers/vfio/pci/vfio-pci.ko \
+		kernel/virt/lib/irqbypass.ko > "$ROOT/lib/modules/$kver/modules.builtin"
+	: > "$ROOT/lib/modules/$kver/modules.order"
+	depmod -b "$ROOT" "$kver" 2>/dev/null
+}
+
+# A pci.ids with the names the fixtures use (the real database is large).
+fake_pciids() {
+	mkdir -p "$ROOT/usr/share/misc"
+	cat > "$ROOT/usr/share/misc/pci.ids" <<'IDS'
+# a few entries in pci.ids format
+10de  NVIDIA Corporation
+	1aef  GA102 High Definition Audio Controller
+	1e87  TU104 [GeForce RTX 2080 Rev. A]
+	1f82  TU117 [GeForce GTX 1650]
+	2204  GA102 [GeForce RTX 3090]
+		10de 1492  GA102 [GeForce RTX 3090]
+144d  Samsung Electronics Co Ltd
+	a808  NVMe SSD Controller SM981/PM981/PM983
+8086  Intel Corporation
+	3e92  CoffeeLake-S GT2 [UHD Graphics 630]
+	a348  Cannon Lake PCH cAVS
+C 03  Display controller
+	00  VGA compatible controller
+IDS
+}
+
+# Compare output with tests/expected/NAME, the kernel release made neutral.
+# UPDATE_GOLDEN=1 rewrites the expected file instead.
+assert_golden() {
+	local name=$1 expected=$TOP/tests/expected/$1 kver
+	kver=$(cat "$ROOT/proc/sys/kernel/osrelease")
+	output=$(printf '%s\n' "$output" | sed -e "s|$kver|KVER|g" -e "s|$ROOT|ROOT|g")
+	if [ -n "${UPDATE_GOLDEN:-}" ]; then
+		printf '%s\n' "$output" > "$expected"
+	fi
+	diff -u "$expected" <(printf '%s\n' "$output")
+}

@@ -112,6 +112,21 @@ TEST(legacy_vfio_pci_ids)
 	parse("vfio_pci.ids=10de:2204", &rs);
 	CHECK_INT(rs.n, 1);
 	ruleset_free(&rs);
+	/* As vfio-pci reads it: any width, ffffffff subsystem, empty elements. */
+	parse("vfio-pci.ids=10de:2204:ffffffff:ffffffff,10DE:1AEF,,1002:744c:1da2:e471,", &rs);
+	CHECK_INT(rs.errors, 0);
+	CHECK_INT(rs.n, 3);
+	CHECK(!rs.v[0].u.ids.has_sub);
+	CHECK_INT(rs.v[1].u.ids.device, 0x1aef);
+	CHECK(rs.v[2].u.ids.has_sub);
+	CHECK_INT(rs.v[2].u.ids.subdevice, 0xe471);
+	ruleset_free(&rs);
+	/* What an ids rule cannot say is named. */
+	parse("vfio-pci.ids=ffffffff:ffffffff:ffffffff:ffffffff:030000:ff0000", &rs);
+	CHECK_INT(rs.n, 0);
+	CHECK_INT(rs.errors, 1);
+	CHECK_LOG("a wildcard vendor or device cannot be an ids rule");
+	ruleset_free(&rs);
 }
 
 TEST(flags)

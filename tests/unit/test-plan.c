@@ -260,7 +260,7 @@ TEST(no_iommu_binds_nothing)
 	CHECK(f.pl.no_iommu);
 	CHECK_STR(fx_bound(&f), "");
 	CHECK_STR(fx_refused(&f), "0000:09:00.0 0000:09:00.1");
-	CHECK_STR(iommu_hint(f.rootfd), "intel_iommu=on");
+	CHECK(strstr(iommu_hint(f.rootfd), "add intel_iommu=on") != NULL);
 	fx_free(&f);
 }
 

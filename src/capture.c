@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfio-early --capture DIR: copy what vfio-early reads (the PCI devices'
+ * attributes and links, IOMMU groups and units, the block devices under
+ * the root filesystem, the command line, the config and the modprobe.d
+ * files, the state file, the module indexes) into DIR, shaped like the
+ * original, so that `vfio-early --root DIR --report` reproduces the report
+ * elsewhere: for bug reports and for test fixtures.
+ *
+ * Links are copied as they are (sysfs links are relative) and the
+ * directories they point to are created.  Nothing is followed out of the
+ * source root, and nothing is written outside DIR.
+ *
+ * Exit status: 0 done, 1 usage error or DIR not usable, 2 some files
+ * could not be copied (the capture is still usable).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "modes.h"
+#include "modload.h"
+#include "parse.h"
+#include "pciids.h"
+#include "util.h"
+
+#define ATTR_MAX (1u << 20)
+#define DEPTH_MAX 64
+
+struct cap {
+	int src;		/* source root */
+	int dst;		/* capture root */
+	unsigned errors;
+	unsigned files;
+};
+
+/* mkdir -p of a path relative to the capture root. */
+static int mkdirs(struct cap *c, const char *rel)
+{
+	char p[PATH_MAX];
+
+	if (xsnprintf(p, sizeof(p), "%s", rel) < 0)
+		return -ENAMETOOLONG;
+	for (char *s = p; *s; s++) {
+		if (*s != '/' || s == p)
+			continue;
+		*s = '\0';
+		if (mkdirat(c->dst, p, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdirat(c->dst, p, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int mkparent(struct cap *c, const char *rel)
+{
+	char p[PATH_MAX];
+	char *slash;
+
+	if (xsnprintf(p, sizeof(p), "%s", rel) < 0)
+		return -ENAMETOOLONG;
+	slash = strrchr(p, '/');
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	return mkdirs(c, p);
+}
+
+static int put_file(struct cap *c, const char *rel, const char *buf, size_t len)
+{
+	int fd, r = 0;
+
+	if (mkparent(c, rel) < 0)
+		return -errno;
+	fd = openat(c->dst, rel, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	if (len && write(fd, buf, len) != (ssize_t)len)
+		r = -EIO;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r == 0)
+		c->files++;
+	return r;
+}
+
+/* Copy one regular file (a sysfs attribute, a config file); absent is fine. */
+static void copy_file(struct cap *c, const char *rel)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r;
+
+	buf = read_file_at(c->src, rel, ATTR_MAX, &len);
+	if (!buf) {
+		/* Write-only attributes and absent files are not errors. */
+		if (errno != ENOENT && errno != EACCES && errno != EPERM && errno != EISDIR) {
+			log_warn("%s: %s, not captured", rel, strerror(errno));
+			c->errors++;
+		}
+		return;
+	}
+	r = put_file(c, rel, buf, len);
+	if (r < 0) {
+		log_warn("%s: cannot write: %s", rel, strerror(-r));
+		c->errors++;
+	}
+}
+
+/* Lexically resolve @link found at @rel; false when it leaves the root. */
+static bool resolve(const char *rel, const char *link, char *out, size_t size)
+{
+	char tmp[PATH_MAX];
+	char *parts[DEPTH_MAX * 2];
+	unsigned n = 0;
+	size_t used = 0;
+
+	if (link[0] == '/' ||
+	    xsnprintf(tmp, sizeof(tmp), "%.*s/%s", (int)(strrchr(rel, '/') ?
+			strrchr(rel, '/') - rel : 0), rel, link) < 0)
+		return false;
+	for (char *s = strtok(tmp, "/"); s; s = strtok(NULL, "/")) {
+		if (strcmp(s, ".") == 0)
+			continue;
+		if (strcmp(s, "..") == 0) {
+			if (n == 0)
+				return false;
+			n--;
+			continue;
+		}
+		if (n == ARRAY_SIZE(parts))
+			return false;
+		parts[n++] = s;
+	}
+	out[0] = '\0';
+	for (unsigned i = 0; i < n; i++) {
+		int k = snprintf(out + used, size - used, "%s%s", i ? "/" : "", parts[i]);
+
+		if (k < 0 || (size_t)k >= size - used)
+			return false;
+		used += (size_t)k;
+	}
+	return n > 0;
+}
+
+/*
+ * Copy the link at @rel as it is; create the directory it points to.
+ * Returns the resolved target (relative to the root) in @target.
+ */
+static bool copy_link(struct cap *c, const char *rel, char *target, size_t size)
+{
+	char link[PATH_MAX];
+
+	if (read_link(c->src, rel, link, sizeof(link)) < 0)
+		return false;
+	if (!resolve(rel, link, target, size)) {
+		log_warn("%s: link %s leaves the root, not captured", rel, link);
+		c->errors++;
+		return false;
+	}
+	if (mkparent(c, rel) < 0)
+		return false;
+	unlinkat(c->dst, rel, 0);
+	if (symlinkat(link, c->dst, rel) < 0) {
+		log_warn("%s: cannot create link: %s", rel, strerror(errno));
+		c->errors++;
+		return false;
+	}
+	return true;
+}
+
+static DIR *open_dir(struct cap *c, const char *rel)
+{
+	int fd = openat(c->src, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d)
+		close(fd);
+	return d;
+}
+
+static void capture_device(struct cap *c, const char *name)
+{
+	static const char *const attrs[] = {
+		"vendor", "device", "subsystem_vendor", "subsystem_device", "class",
+		"revision", "modalias", "boot_vga", "driver_override", "numa_node",
+		"resource", "enable", "current_link_speed", "current_link_width",
+	};
+	char rel[PATH_MAX], dir[PATH_MAX], target[PATH_MAX];
+
+	xsnprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s", name);
+	if (!copy_link(c, rel, dir, sizeof(dir)) || mkdirs(c, dir) < 0)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
+		xsnprintf(rel, sizeof(rel), "%s/%s", dir, attrs[i]);
+		copy_file(c, rel);
+	}
+	xsnprintf(rel, sizeof(rel), "%s/driver", dir);
+	if (copy_link(c, rel, target, sizeof(target))) {
+		char f[PATH_MAX];
+
+		/* A driver directory a boot-mode run could write unbind to. */
+		mkdirs(c, target);
+		xsnprintf(f, sizeof(f), "%s/unbind", target);
+		put_file(c, f, "", 0);
+		xsnprintf(f, sizeof(f), "%s/bind", target);
+		put_file(c, f, "", 0);
+	}
+	xsnprintf(rel, sizeof(rel), "%s/iommu_group", dir);
+	if (copy_link(c, rel, target, sizeof(target))) {
+		char f[PATH_MAX + 64];
+
+		xsnprintf(f, sizeof(f), "%s/devices/%s", target, name);
+		copy_link(c, f, target, sizeof(target));
+	}
+	xsnprintf(rel, sizeof(rel), "%s/physfn", dir);
+	copy_link(c, rel, target, sizeof(target));
+}
+
+static void capture_pci(struct cap *c)
+{
+	DIR *d = open_dir(c, "sys/bus/pci/devices");
+	struct dirent *e;
+	struct pci_addr a;
+
+	if (!d) {
+		log_err("cannot read sys/bus/pci/devices: %s", strerror(errno));
+		c->errors++;
+		return;
+	}
+	mkdirs(c, "sys/bus/pci/devices");
+	mkdirs(c, "sys/kernel/iommu_groups");
+	put_file(c, "sys/bus/pci/drivers_probe", "", 0);
+	while ((e = readdir(d)))
+		if (parse_sysfs_name(e->d_name, &a) == 0)
+			capture_device(c, e->d_name);
+	closedir(d);
+}
+
+static void capture_iommu_units(struct cap *c)
+{
+	DIR *d = open_dir(c, "sys/class/iommu");
+	struct dirent *e;
+
+	mkdirs(c, "sys/class/iommu");
+	while (d && (e = readdir(d))) {
+		char rel[PATH_MAX], dir[PATH_MAX], f[PATH_MAX + 32];
+
+		if (e->d_name[0] == '.' || strlen(e->d_name) > 64)
+			continue;
+		xsnprintf(rel, sizeof(rel), "sys/class/iommu/%s", e->d_name);
+		if (!copy_link(c, rel, dir, sizeof(dir)))
+			continue;
+		mkdirs(c, dir);
+		xsnprintf(f, sizeof(f), "%s/intel-iommu/cap", dir);
+		copy_file(c, f);
+		xsnprintf(f, sizeof(f), "%s/intel-iommu/ecap", dir);
+		copy_file(c, f);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* The block devices: enough to resolve root= and the mounted / again. */
+static void capture_block(struct cap *c)
+{
+	DIR *d = open_dir(c, "sys/class/block");
+	struct dirent *e;
+
+	mkdirs(c, "sys/class/block");
+	mkdirs(c, "sys/dev/block");
+	while (d && (e = readdir(d))) {
+		char rel[PATH_MAX], dir[PATH_MAX], f[PATH_MAX + 32], devno[32];
+		DIR *s;
+		struct dirent *se;
+
+		if (e->d_name[0] == '.' || strlen(e->d_name) > 64)
+			continue;
+		xsnprintf(rel, sizeof(rel), "sys/class/block/%s", e->d_name);
+		if (!copy_link(c, rel, dir, sizeof(dir)))
+			continue;
+		mkdirs(c, dir);
+		xsnprintf(f, sizeof(f), "%s/dev", dir);
+		copy_file(c, f);
+		if (read_attr(c->src, f, devno, sizeof(devno)) > 0 && strchr(devno, ':') &&
+		    !strchr(devno, '/')) {
+			xsnprintf(f, sizeof(f), "sys/dev/block/%s", devno);
+			copy_link(c, f, rel, sizeof(rel));
+		}
+		xsnprintf(f, sizeof(f), "%s/slaves", dir);
+		s = open_dir(c, f);
+		while (s && (se = readdir(s))) {
+			char sl[PATH_MAX + 96], t[PATH_MAX];
+
+			if (se->d_name[0] == '.' || strlen(se->d_name) > 64)
+				continue;
+			xsnprintf(sl, sizeof(sl), "%s/slaves/%s", dir, se->d_name);
+			copy_link(c, sl, t, sizeof(t));
+		}
+		if (s)
+			closedir(s);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* Symlinks of a /dev directory (by-uuid, mapper), as udev made them. */
+static void capture_dev_links(struct cap *c, const char *dir)
+{
+	DIR *d = open_dir(c, dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char rel[PATH_MAX], t[PATH_MAX];
+		struct stat st;
+
+		if (e->d_name[0] == '.' || strlen(e->d_name) > 200)
+			continue;
+		xsnprintf(rel, sizeof(rel), "%s/%s", dir, e->d_name);
+		if (fstatat(c->src, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+		    copy_link(c, rel, t, sizeof(t)))
+			put_file(c, t, "", 0);	/* the node, as a plain file */
+	}
+	if (d)
+		closedir(d);
+}
+
+/* Only the "/" mount: the rest of mountinfo is nobody's business. */
+static void capture_mountinfo(struct cap *c)
+{
+	_cleanup_free_ char *buf = NULL;
+	char out[4096] = "";
+	size_t len, used = 0;
+
+	buf = read_file_at(c->src, "proc/self/mountinfo", 4u << 20, &len);
+	if (!buf)
+		return;
+	for (char *line = buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+		const char *f = line;
+
+		if (nl)
+			*nl = '\0';
+		for (int i = 0; i < 4 && f; i++) {
+			f = strchr(f, ' ');
+			if (f)
+				f++;
+		}
+		if (f && strncmp(f, "/ ", 2) == 0 && strlen(line) + used + 2 < sizeof(out))
+			used += (size_t)snprintf(out + used, sizeof(out) - used, "%s\n", line);
+		line = nl ? nl + 1 : NULL;
+	}
+	put_file(c, "proc/self/mountinfo", out, used);
+}
+
+static void capture_cpu_vendor(struct cap *c)
+{
+	_cleanup_free_ char *buf = NULL;
+	char out[128];
+	const char *v;
+	size_t len;
+
+	buf = read_file_at(c->src, "proc/cpuinfo", 16u << 20, &len);
+	if (!buf || !(v = strstr(buf, "vendor_id")))
+		return;
+	xsnprintf(out, sizeof(out), "%.*s\n", (int)strcspn(v, "\n"), v);
+	put_file(c, "proc/cpuinfo", out, strlen(out));
+}
+
+static void capture_dir_files(struct cap *c, const char *dir, const char *suffix)
+{
+	DIR *d = open_dir(c, dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		size_t n = strlen(e->d_name), sl = strlen(suffix);
+		char rel[PATH_MAX];
+
+		if (e->d_name[0] == '.' || n < sl || strcmp(e->d_name + n - sl, suffix) != 0)
+			continue;
+		xsnprintf(rel, sizeof(rel), "%s/%s", dir, e->d_name);
+		copy_file(c, rel);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* Module indexes (not the modules) so lookups give the same answers. */
+static void capture_modules(struct cap *c)
+{
+	char kver[256], dir[300];
+	DIR *d;
+	struct dirent *e;
+
+	if (kernel_release(c->src, kver, sizeof(kver)) < 0)
+		return;
+	xsnprintf(dir, sizeof(dir), "lib/modules/%s", kver);
+	d = open_dir(c, dir);
+	while (d && (e = readdir(d))) {
+		char rel[PATH_MAX];
+
+		if (strncmp(e->d_name, "modules.", 8) != 0)
+			continue;
+		xsnprintf(rel, sizeof(rel), "%s/%s", dir, e->d_name);
+		copy_file(c, rel);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* A pci.ids holding just the devices of this machine. */
+static void capture_names(struct cap *c)
+{
+	DIR *d = open_dir(c, "sys/bus/pci/devices");
+	struct pciids_want *w = NULL;
+	size_t n = 0, used = 0, cap = 0;
+	char *out = NULL;
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char rel[PATH_MAX], buf[128];
+		unsigned long v, dv;
+		struct pciids_want *nw;
+
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= PCI_ADDR_STRLEN)
+			continue;
+		xsnprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/vendor", e->d_name);
+		if (read_attr(c->src, rel, buf, sizeof(buf)) != 6 ||
+		    parse_hex(buf + 2, 4, 0xffff, &v) < 0)
+			continue;
+		xsnprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/device", e->d_name);
+		if (read_attr(c->src, rel, buf, sizeof(buf)) != 6 ||
+		    parse_hex(buf + 2, 4, 0xffff, &dv) < 0)
+			continue;
+		nw = realloc(w, (n + 1) * sizeof(*w));
+		if (!nw)
+			break;
+		w = nw;
+		w[n].vendor = (uint16_t)v;
+		w[n++].device = (uint16_t)dv;
+	}
+	if (d)
+		closedir(d);
+	if (n && pciids_lookup(c->src, w, n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			char line[400];
+			int k;
+
+			if (!w[i].vendor_name[0])
+				continue;
+			/* One vendor line per device line keeps it simple and valid. */
+			k = snprintf(line, sizeof(line), "%04x  %s\n\t%04x  %s\n", w[i].vendor,
+				     w[i].vendor_name, w[i].device,
+				     w[i].device_name[0] ? w[i].device_name : "Device");
+			if (k <= 0)
+				continue;
+			if (used + (size_t)k + 1 > cap) {
+				char *no = realloc(out, cap = (cap + (size_t)k) * 2);
+
+				if (!no)
+					break;
+				out = no;
+			}
+			memcpy(out + used, line, (size_t)k);
+			used += (size_t)k;
+		}
+		if (out)
+			put_file(c, "usr/share/misc/pci.ids", out, used);
+	}
+	free(out);
+	free(w);
+}
+
+int capture_run(const struct mode_ctx *mc, const char *dest)
+{
+	static const char *const files[] = {
+		"proc/cmdline", "proc/sys/kernel/osrelease", "proc/iomem",
+		"etc/vfio-early.conf", "etc/modules", "etc/kernel/cmdline",
+		"lib/vfio-early/protected", "run/vfio-early/state",
+	};
+	static const char *const confdirs[] = {
+		"etc/modprobe.d", "run/modprobe.d", "lib/modprobe.d", "usr/lib/modprobe.d",
+	};
+	struct cap c = { .src = mc->rootfd };
+	DIR *d;
+
+	if (mkdir(dest, 0755) < 0 && errno != EEXIST) {
+		log_err("%s: %s", dest, strerror(errno));
+		return 1;
+	}
+	c.dst = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c.dst < 0) {
+		log_err("%s: %s", dest, strerror(errno));
+		return 1;
+	}
+	/* Refuse to mix a capture into a tree that holds something else. */
+	d = fdopendir(dup(c.dst));
+	if (d) {
+		struct dirent *e;
+		bool empty = true;
+
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+				empty = false;
+		closedir(d);
+		if (!empty) {
+			log_err("%s: not empty; capture into a new directory", dest);
+			close(c.dst);
+			return 1;
+		}
+	}
+
+	capture_pci(&c);
+	capture_iommu_units(&c);
+	capture_block(&c);
+	mkdirs(&c, "dev");
+	put_file(&c, "dev/kmsg", "", 0);
+	capture_dev_links(&c, "dev/mapper");
+	capture_dev_links(&c, "dev/disk/by-uuid");
+	capture_dev_links(&c, "dev/disk/by-label");
+	capture_dev_links(&c, "dev/disk/by-partuuid");
+	capture_dev_links(&c, "dev/disk/by-partlabel");
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+		copy_file(&c, files[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(confdirs); i++)
+		capture_dir_files(&c, confdirs[i], ".conf");
+	capture_mountinfo(&c);
+	capture_cpu_vendor(&c);
+	capture_modules(&c);
+	capture_names(&c);
+	mkdirs(&c, "run");
+	close(c.dst);
+	fprintf(stderr, "vfio-early: captured %u files into %s%s\n", c.files, dest,
+		c.errors ? " (some could not be copied, see above)" : "");
+	return c.errors ? 2 : 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef VFIO_EARLY_JSON_H
+#define VFIO_EARLY_JSON_H
+
+/*
+ * A streaming JSON writer that always produces valid JSON: strings are
+ * escaped, and bytes that are not valid UTF-8 become U+FFFD.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JSON_DEPTH_MAX 16
+
+struct json {
+	FILE *f;
+	unsigned depth;
+	bool first[JSON_DEPTH_MAX];
+	bool after_key;
+};
+
+void json_init(struct json *j, FILE *f);
+void json_begin_object(struct json *j);
+void json_end_object(struct json *j);
+void json_begin_array(struct json *j);
+void json_end_array(struct json *j);
+void json_key(struct json *j, const char *key);
+void json_str(struct json *j, const char *s);
+void json_null(struct json *j);
+
+void json_kstr(struct json *j, const char *key, const char *s);
+void json_kstr_or_null(struct json *j, const char *key, const char *s);
+void json_kbool(struct json *j, const char *key, bool v);
+void json_kint(struct json *j, const char *key, long long v);
+void json_kuint(struct json *j, const char *key, uint64_t v);
+void json_knull(struct json *j, const char *key);
+
+#endif

@@ -1,0 +1,312 @@
+#!/usr/bin/env bats
+# vfio-early --import on fake machines: the config it prints for the recipes
+# users follow (modprobe.d, /etc/modules, the kernel command line), what it
+# says about each old line, what it reports on stderr, its exit status, and
+# that the printed config is valid and selects what the old recipe did.
+# Fixtures: tests/fixtures/*.spec and tests/fixtures/modprobe/.
+
+bats_require_minimum_version 1.5.0
+
+load helper
+
+FIX=$TOP/tests/fixtures/modprobe
+
+# The passthrough guide's files, verbatim, where the guide puts them.
+guide_files() {
+	mkdir -p "$ROOT/etc/modprobe.d"
+	cp "$FIX/guide/blacklist-nvidia.conf" "$FIX/guide/vfio.conf" "$ROOT/etc/modprobe.d/"
+	cp "$FIX/guide/modules" "$ROOT/etc/modules"
+}
+
+# ve_import [ARGS]: stdout in $output (also saved as $CONF), stderr in $stderr.
+ve_import() {
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --import "$@"
+	CONF=$BATS_TEST_TMPDIR/imported.conf
+	printf '%s\n' "$output" > "$CONF"
+}
+
+# The printed config parses without a single rule error, and the dry run
+# with it prints the plan on stdout.
+dry_run_imported() {
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --config "$CONF" --dry-run
+	assert_output --partial " 0 rule errors"
+	if grep -F "$CONF:" <<< "$stderr"; then
+		fail "the imported config has errors"
+	fi
+}
+
+# The output with the comment wrapping undone, to find a sentence in it.
+flat() { sed 's/^#  *//' <<< "$output" | tr '\n' ' '; }
+
+@test "the guide's recipe: modprobe.d files and /etc/modules" {
+	make_root proxmox-3090
+	guide_files
+	before=$(snapshot)
+	ve_import
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line "ids 10de:2204 10de:1aef"
+	assert_line "# from /etc/modprobe.d/vfio.conf:1: options vfio-pci ids=10de:2204,10de:1aef"
+	# The devices those ids select here.
+	assert_line --partial "#   0000:09:00.0 [10de:2204] class 030000, driver nouveau, IOMMU group 14"
+	assert_line --partial "#   0000:09:00.1 [10de:1aef] class 040300, driver snd_hda_intel, IOMMU group 14"
+	# Every line of the guide is named as unnecessary, file by file and line by line.
+	local drop
+	drop=$(sed -n '/^# ---- Unnecessary/,/^# ---- /p' <<< "$output")
+	for l in "blacklist-nvidia.conf:1: blacklist nouveau" \
+		"blacklist-nvidia.conf:2: blacklist nvidia" \
+		"blacklist-nvidia.conf:3: blacklist nvidia_drm" \
+		"blacklist-nvidia.conf:4: blacklist nvidia_modeset" \
+		"blacklist-nvidia.conf:5: blacklist snd_hda_intel" \
+		"vfio.conf:1: options vfio-pci ids=10de:2204,10de:1aef" \
+		"vfio.conf:2: softdep nouveau pre: vfio-pci" \
+		"vfio.conf:3: softdep nvidia pre: vfio-pci" \
+		"vfio.conf:4: softdep nvidia_drm pre: vfio-pci"; do
+		grep -qxF "# /etc/modprobe.d/$l" <<< "$drop" || fail "not listed as unnecessary: $l"
+	done
+	for l in "1: vfio" "2: vfio_iommu_type1" "3: vfio_pci" "4: vfio_virqfd"; do
+		grep -qxF "# /etc/modules:$l" <<< "$drop" || fail "not listed as unnecessary: /etc/modules:$l"
+	done
+	# Why snd_hda_intel must go: the host's own audio.
+	assert_output --partial "host's own included (here 0000:00:1f.3 [8086:a348])"
+	assert_output --partial "only the card's function (0000:09:00.1 [10de:1aef])"
+	# Nothing in the tree changed.
+	assert_equal "$(changed_since "$before")" ""
+	assert_equal "$(snapshot)" "$before"
+}
+
+@test "round trip: the imported config selects 09:00.0 and 09:00.1, nothing else" {
+	make_root proxmox-3090
+	guide_files
+	ve_import
+	assert_success
+	dry_run_imported
+	assert_success
+	assert_line --regexp "^0000:09:00\.0 \[10de:2204\] class 030000: would bind to vfio-pci"
+	assert_line --regexp "^0000:09:00\.1 \[10de:1aef\] class 040300: would bind to vfio-pci"
+	assert_line "summary (dry run): 2 to bind, 0 refused, 0 rule errors (exit 0)"
+	[ "$(grep -c 'would bind' <<< "$output")" -eq 2 ]
+}
+
+@test "command line only: vfio-pci.ids= and rd.driver.pre=vfio-pci" {
+	make_root proxmox-3090
+	set_cmdline "BOOT_IMAGE=/vmlinuz root=/dev/mapper/pve-root ro quiet intel_iommu=on iommu=pt" \
+		"vfio-pci.ids=10de:2204,10de:1aef rd.driver.pre=vfio-pci vfio_pci.disable_vga=1"
+	ve_import
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line "ids 10de:2204 10de:1aef"
+	assert_line "# from /proc/cmdline: vfio-pci.ids=10de:2204,10de:1aef"
+	drop=$(sed -n '/^# ---- Unnecessary/,/^# ---- /p' <<< "$output")
+	grep -qxF "# /proc/cmdline: vfio-pci.ids=10de:2204,10de:1aef" <<< "$drop"
+	grep -qxF "# /proc/cmdline: rd.driver.pre=vfio-pci" <<< "$drop"
+	keep=$(sed -n '/^# ---- Keep/,$p' <<< "$output")
+	grep -qxF "# /proc/cmdline: vfio_pci.disable_vga=1" <<< "$keep"
+	grep -qxF "# /proc/cmdline: intel_iommu=on" <<< "$keep"
+	assert_output --partial "GRUB_CMDLINE_LINUX_DEFAULT"
+	dry_run_imported
+	assert_line "summary (dry run): 2 to bind, 0 refused, 0 rule errors (exit 0)"
+}
+
+@test "command line: a blacklist list is edited, not dropped, when it holds other modules" {
+	make_root proxmox-3090
+	set_cmdline "root=/dev/mapper/pve-root intel_iommu=on vfio_pci.ids=10de:2204" \
+		"modprobe.blacklist=nouveau,floppy,snd_hda_intel rd.driver.pre=vfio,vfio_pci,nvme"
+	ve_import
+	assert_success
+	assert_line "ids 10de:2204"
+	assert_line "#   change to: modprobe.blacklist=floppy"
+	assert_line "#   change to: rd.driver.pre=nvme"
+}
+
+@test "two identical cards: ids take both; address and path rules are suggested" {
+	make_root two-cards
+	guide_files
+	ve_import
+	assert_success
+	assert_line "ids 10de:2204 10de:1aef"
+	assert_output --partial "Two or more identical cards match: an ids rule takes every one of them."
+	assert_line "#     address 0a:00"
+	assert_line "#     path 00:03.1/00 expect=10de:2204"
+	assert_line "#     address 0b:00"
+	assert_line "#     path 00:03.2/00 expect=10de:2204"
+	# The first card is the boot display.
+	assert_line --partial "#     the boot display: vfio-early refuses it unless the rule says"
+	# The suggested path rule, used as the config, takes only the second card.
+	rule=$(sed -n 's/^#     \(path 00:03\.2\/00 .*\)/\1/p' <<< "$output")
+	printf '%s\n' "$rule" > "$BATS_TEST_TMPDIR/one.conf"
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --config "$BATS_TEST_TMPDIR/one.conf" --dry-run
+	assert_success
+	assert_line --regexp "^0000:0b:00\.0 .*would bind to vfio-pci"
+	assert_line --regexp "^0000:0b:00\.1 .*would bind to vfio-pci"
+	refute_line --partial "0000:0a:00"
+}
+
+@test "garbage lines: FILE:LINE: TOKEN: why on stderr, exit 2, the config still valid" {
+	make_root proxmox-3090
+	mkdir -p "$ROOT/etc/modprobe.d"
+	cp "$FIX/garbage.conf" "$ROOT/etc/modprobe.d/vfio.conf"
+	ve_import
+	assert_equal "$status" 2
+	f=/etc/modprobe.d/vfio.conf
+	run printf '%s\n' "$stderr"
+	assert_line "vfio-early: warning: $f:2: 10de:22zz: not a vendor:device id (VVVV:DDDD), skipped"
+	assert_line --partial "$f:3: this: not a modprobe.d command"
+	assert_line --partial "$f:4: blacklist: needs a module name"
+	assert_line --partial "$f:5: 10de:2204:10de: a subsystem vendor without a subsystem device"
+	assert_line --partial "$f:6: vfio-pci: not after pre: or post:"
+	assert_line --partial "$f:7: bad/name: not a module name"
+	assert_line --partial "$f:9: 10de:2204??: not a vendor:device id"
+	assert_line --partial "$f:10: ?ELF???: not a modprobe.d command"
+	[ "${#lines[@]}" -eq 8 ]
+	# The printed text holds no control character.
+	! LC_ALL=C grep -q '[[:cntrl:]]' "$CONF"
+	run cat "$CONF"
+	assert_line "ids 10de:2204 10de:1aef"
+	# An id vfio-pci takes but an ids rule cannot express: that line stays.
+	keep=$(sed -n '/^# ---- Keep/,$p' "$CONF")
+	grep -qxF "# $f:5: options vfio-pci ids=10de:2204:10de" <<< "$keep"
+	dry_run_imported
+	assert_success
+}
+
+@test "modprobe.d precedence: /etc hides /run hides /lib, /dev/null masks, names order" {
+	make_root proxmox-3090
+	mkdir -p "$ROOT/etc/modprobe.d" "$ROOT/run/modprobe.d" "$ROOT/lib/modprobe.d"
+	cp "$FIX/precedence/etc/"*.conf "$ROOT/etc/modprobe.d/"
+	cp "$FIX/precedence/run/"*.conf "$ROOT/run/modprobe.d/"
+	cp "$FIX/precedence/lib/"*.conf "$ROOT/lib/modprobe.d/"
+	ln -s /dev/null "$ROOT/etc/modprobe.d/masked.conf"
+	ve_import
+	assert_success
+	# Only /etc's vfio.conf and /run's radeon.conf were read, in name order.
+	assert_line "ids 10de:1aef 10de:2204"
+	assert_line "# from /run/modprobe.d/radeon.conf:2: options vfio-pci ids=10de:1aef"
+	assert_line "# from /etc/modprobe.d/vfio.conf:2: options vfio-pci ids=10de:2204,10de:1aef"
+	refute_output --partial "1002:"
+	refute_output --partial "8086:a348]"
+	refute_output --partial "blacklist radeon"
+	assert_output --partial "# /lib/modprobe.d/vfio.conf is hidden by /etc/modprobe.d/vfio.conf and was not"
+	assert_output --partial "# /lib/modprobe.d/radeon.conf is hidden by /run/modprobe.d/radeon.conf and was"
+	assert_output --partial "# /lib/modprobe.d/masked.conf is hidden by /etc/modprobe.d/masked.conf (a link"
+}
+
+@test "merged /usr: /lib/modprobe.d and /usr/lib/modprobe.d are read once" {
+	make_root proxmox-3090
+	mkdir -p "$ROOT/usr/lib/modprobe.d"
+	ln -s usr/lib "$ROOT/lib"
+	cp "$FIX/guide/vfio.conf" "$ROOT/usr/lib/modprobe.d/"
+	ve_import
+	assert_success
+	refute_output --partial "hidden by"
+	[ "$(grep -c '^# from ' <<< "$output")" -eq 1 ]
+}
+
+@test "other vfio options stay; ids= is cut out of their line; continued lines join" {
+	make_root proxmox-3090
+	mkdir -p "$ROOT/etc/modprobe.d"
+	cp "$FIX/options-keep.conf" "$ROOT/etc/modprobe.d/vfio.conf"
+	ve_import
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line "ids 10de:2204 10de:1aef"
+	f=/etc/modprobe.d/vfio.conf
+	edit=$(sed -n '/^# ---- Partly/,/^# ---- Keep/p' <<< "$output")
+	grep -qF "# $f:2: options vfio-pci ids=10de:2204,10de:1aef" <<< "$edit"
+	grep -qxF "#   change to: options vfio-pci disable_vga=1" <<< "$edit"
+	grep -qxF "#   change to: softdep drm pre: i2c_core" <<< "$edit"
+	keep=$(sed -n '/^# ---- Keep/,$p' <<< "$output")
+	grep -qxF "# $f:4: options vfio_iommu_type1 allow_unsafe_interrupts=1" <<< "$keep"
+	drop=$(sed -n '/^# ---- Unnecessary/,/^# ---- /p' <<< "$output")
+	grep -qxF "# $f:6: install nouveau /bin/false" <<< "$drop"
+	grep -qxF "# $f:7: install vfio-pci /usr/local/bin/vfio-pci-override.sh" <<< "$drop"
+	dry_run_imported
+}
+
+@test "a GPU driver blacklist stays when the host has another GPU it drives" {
+	# Both 3090s for VMs, and a third GPU, from AMD, for the host.
+	make_root two-cards "pci 0000:0c:00.0 ids=1002:73bf class=030000 group=22 driver=amdgpu"
+	mkdir -p "$ROOT/etc/modprobe.d"
+	printf '%s\n' "options vfio-pci ids=10de:2204:10de:1492" > "$ROOT/etc/modprobe.d/vfio.conf"
+	printf '%s\n' "blacklist nouveau" "blacklist amdgpu" > "$ROOT/etc/modprobe.d/gpu.conf"
+	ve_import
+	assert_success
+	assert_line "ids 10de:2204:10de:1492"
+	keep=$(sed -n '/^# ---- Keep/,$p' <<< "$output")
+	grep -qxF "# /etc/modprobe.d/gpu.conf:2: blacklist amdgpu" <<< "$keep"
+	assert_output --partial "also keeps it off 0000:0c:00.0 [1002:73bf]"
+	drop=$(sed -n '/^# ---- Unnecessary/,/^# ---- /p' <<< "$output")
+	grep -qxF "# /etc/modprobe.d/gpu.conf:1: blacklist nouveau" <<< "$drop"
+	dry_run_imported
+}
+
+@test "vfio_virqfd in /etc/modules: gone since Linux 6.2" {
+	make_root proxmox-3090
+	guide_files
+	echo 6.8.12-4-pve > "$ROOT/proc/sys/kernel/osrelease"
+	ve_import
+	assert_success
+	[[ "$(flat)" == *"vfio_virqfd is part of vfio since Linux 6.2 (this host runs 6.8.12-4-pve)"* ]]
+}
+
+@test "modules-load.d, initramfs-tools/modules and dracut.conf.d" {
+	make_root proxmox-3090
+	mkdir -p "$ROOT/etc/modules-load.d" "$ROOT/etc/initramfs-tools" "$ROOT/etc/dracut.conf.d"
+	printf '%s\n' "# vfio" "vfio-pci" "kvmgt" > "$ROOT/etc/modules-load.d/vfio.conf"
+	printf '%s\n' "vfio" "vfio_pci ids=10de:2204" > "$ROOT/etc/initramfs-tools/modules"
+	printf '%s\n' 'force_drivers+=" vfio vfio_iommu_type1 vfio_pci "' \
+		'add_drivers+=" vfio_pci nvme "' > "$ROOT/etc/dracut.conf.d/vfio.conf"
+	set_cmdline "root=/dev/mapper/pve-root intel_iommu=on vfio-pci.ids=10de:2204"
+	ve_import
+	assert_success
+	drop=$(sed -n '/^# ---- Unnecessary/,/^# ---- /p' <<< "$output")
+	grep -qxF "# /etc/modules-load.d/vfio.conf:2: vfio-pci" <<< "$drop"
+	grep -qxF "# /etc/initramfs-tools/modules:1: vfio" <<< "$drop"
+	grep -qxF "# /etc/initramfs-tools/modules:2: vfio_pci ids=10de:2204" <<< "$drop"
+	grep -qxF '# /etc/dracut.conf.d/vfio.conf:1: force_drivers+=" vfio vfio_iommu_type1 vfio_pci "' <<< "$drop"
+	assert_line '#   change to: add_drivers+=" nvme "'
+	refute_output --partial "kvmgt"
+}
+
+@test "/etc/modules-load.d/modules.conf linking to /etc/modules is read once" {
+	make_root proxmox-3090
+	guide_files
+	mkdir -p "$ROOT/etc/modules-load.d"
+	ln -s ../modules "$ROOT/etc/modules-load.d/modules.conf"
+	ve_import
+	assert_success
+	[ "$(grep -c '^# /etc/modules:1: vfio$' <<< "$output")" -eq 1 ]
+	refute_output --partial "modules-load.d/modules.conf"
+}
+
+@test "nothing to import: exit 1, a valid config with no rule" {
+	make_root proxmox-3090
+	mkdir -p "$ROOT/etc/modprobe.d"
+	printf '%s\n' "options snd_hda_intel power_save=0" > "$ROOT/etc/modprobe.d/audio.conf"
+	ve_import
+	assert_equal "$status" 1
+	assert_equal "$stderr" "vfio-early: nothing to import: no vfio-pci ids in modprobe.d or on the kernel command line"
+	refute_line --regexp "^ids "
+	assert_output --partial "nothing to import"
+	dry_run_imported
+	assert_success
+}
+
+@test "an existing /etc/vfio-early.conf is mentioned, never touched" {
+	make_root proxmox-3090
+	guide_files
+	set_config "address 09:00"
+	before=$(snapshot)
+	ve_import
+	assert_success
+	assert_line "# /etc/vfio-early.conf exists already: merge these rules into it."
+	assert_equal "$(snapshot)" "$before"
+}
+
+@test "--import with a usage error exits 1" {
+	make_root proxmox-3090
+	run "$VFIO_EARLY" --root "$ROOT" --import extra
+	assert_equal "$status" 1
+	run "$VFIO_EARLY" --root "$ROOT" --import --json
+	assert_equal "$status" 1
+}

@@ -1,0 +1,219 @@
+#!/usr/bin/env bats
+# vfio-early --report on fake machines: golden text (tests/expected/),
+# JSON checked with jq, exit statuses, and a captured tree reproduced.
+
+load helper
+
+# The guide's host, after a good boot: the 3090 and its audio on vfio-pci.
+healthy_root() {
+	make_root proxmox-3090 "
+pci 0000:09:00.0 parent=0000:00:01.0 ids=10de:2204 sub=10de:1492 class=030000 group=14 driver=vfio-pci override=vfio-pci bar0=16M bar1=32Gp bar3=32Mp
+pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 group=14 driver=vfio-pci override=vfio-pci bar0=16K"
+	fake_builtin_modules
+	fake_pciids
+	set_config "# the guide's RTX 3090 and its HDMI audio" "ids 10de:2204 10de:1aef"
+	# The boot ran: the state file is what a boot writes.
+	"$VFIO_EARLY" --root "$ROOT"
+}
+
+@test "healthy 3090 host: ready, with hostpci and hostdev lines (golden)" {
+	healthy_root
+	ve --report
+	assert_success
+	assert_golden report-healthy.txt
+}
+
+@test "healthy 3090 host as JSON: valid, same facts" {
+	command -v jq > /dev/null || skip "jq not installed"
+	healthy_root
+	ve --report --json
+	assert_success
+	printf '%s' "$output" | jq -e . > /dev/null
+	assert_equal "$(jq -r .schema <<< "$output")" "vfio-early-report/1"
+	assert_equal "$(jq -r .status <<< "$output")" "ready"
+	assert_equal "$(jq -r .iommu.kind <<< "$output")" "Intel VT-d"
+	assert_equal "$(jq -r '.devices[] | select(.address=="0000:09:00.0") | .device_name' <<< "$output")" "GA102 [GeForce RTX 3090]"
+	assert_equal "$(jq -r '.devices[] | select(.address=="0000:09:00.0") | .next_boot.action' <<< "$output")" "bind"
+	assert_equal "$(jq -r '.devices[] | select(.address=="0000:09:00.0") | .this_boot.result' <<< "$output")" "already"
+	assert_equal "$(jq -r '.devices[] | select(.address=="0000:09:00.0") | [.bars[].size] | max' <<< "$output")" "34359738368"
+	assert_equal "$(jq -r '.groups[] | select(.id==14) | .verdict' <<< "$output")" "ready"
+	assert_equal "$(jq -r '.boot_chain.modules["vfio-pci"]' <<< "$output")" "built in"
+	assert_equal "$(jq -r '.problems | length' <<< "$output")" "0"
+}
+
+@test "IOMMU off: blocked, and the fix names the kernel option (golden)" {
+	make_root proxmox-3090 "iommu off"
+	fake_builtin_modules
+	fake_pciids
+	set_cmdline "BOOT_IMAGE=/boot/vmlinuz root=/dev/mapper/pve-root ro quiet"
+	set_config "ids 10de:2204"
+	ve --report
+	assert_equal "$status" 3
+	assert_golden report-iommu-off.txt
+	ve --report --json
+	assert_equal "$status" 3
+	assert_equal "$(jq -r .iommu.active <<< "$output")" "false"
+	jq -e '.problems[] | select(.severity=="blocking" and (.what | startswith("no IOMMU is active")))' <<< "$output"
+}
+
+@test "ACS override on: a security warning" {
+	make_root proxmox-3090
+	fake_builtin_modules
+	set_cmdline "root=/dev/mapper/pve-root intel_iommu=on iommu=pt pcie_acs_override=downstream,multifunction"
+	ve --report
+	assert_equal "$status" 2
+	assert_line "  ACS override: ON (pcie_acs_override: groups are not isolated by hardware)"
+	assert_line --partial "[warning] pcie_acs_override is set: it splits IOMMU groups the hardware does not isolate"
+	ve --report --json
+	assert_equal "$(jq -r .iommu.acs_override <<< "$output")" "true"
+}
+
+@test "a group shared with the root NVMe: not viable, and why (golden)" {
+	make_root shared-group
+	fake_builtin_modules
+	fake_pciids
+	set_config "address 02:00"
+	ve --report
+	assert_equal "$status" 3
+	assert_golden report-shared-group.txt
+}
+
+@test "a partial group: blocked until the other functions are selected" {
+	make_root turing-usbc
+	fake_builtin_modules
+	set_cmdline "root=PARTUUID=5e1d2c3b-02 intel_iommu=on"
+	set_config "ids 10de:1e87 functions=one"
+	ve --report
+	assert_equal "$status" 3
+	assert_line --partial "[blocking] IOMMU group 10 is not usable for a VM: it also holds 0000:01:00.1 (snd_hda_intel), 0000:01:00.2 (xhci_hcd), 0000:01:00.3 (nvidia-gpu)"
+	assert_line "      IOMMU group 10 (partial):"
+}
+
+@test "boot framebuffer on the GPU's memory: named, with the fix" {
+	make_root two-cards
+	fake_builtin_modules
+	start=$(sed -n 2p "$ROOT/sys/bus/pci/devices/0000:0b:00.0/resource" | cut -d' ' -f1)
+	printf '%x-%x : BOOTFB\n' "$start" $((start + 0x7fffff)) >> "$ROOT/proc/iomem"
+	set_config "address 0b:00"
+	ve --report
+	assert_line "      boot framebuffer on its memory: BOOTFB"
+	assert_line --partial "[warning] 0000:0b:00.0: the boot framebuffer (BOOTFB) sits on its memory"
+	assert_line --partial "fix: add initcall_blacklist=sysfb_init"
+}
+
+@test "refusals come with a fix: the boot VGA" {
+	make_root two-cards
+	fake_builtin_modules
+	set_config "address 0a:00"
+	ve --report
+	assert_equal "$status" 3
+	assert_line --partial "[blocking] 0000:0a:00.0 is selected but will be refused: is the boot VGA device"
+	assert_line --partial "fix: if this GPU should leave the host's console, add allow-boot-vga"
+	assert_line "      to select it: \"address 0000:0b:00\" or \"path 0000:00:03.2/00 expect=10de:2204\" in /etc/vfio-early.conf"
+}
+
+@test "rule problems are in the report with file and line" {
+	make_root two-cards
+	fake_builtin_modules
+	set_config "address 0b:00" "ids 10de:zzzz" "address 42:00"
+	ve --report
+	assert_line --partial "[warning] /etc/vfio-early.conf:2: 10de:zzzz: not a vendor:device id"
+	assert_line --partial "[note] /etc/vfio-early.conf:3: 42:00 matches no device"
+	assert_line "  rules: 2 (command line and config), 1 problem"
+}
+
+@test "this boot: failures recorded in the state file are reported" {
+	make_root two-cards
+	fake_builtin_modules
+	set_config "address 0b:00"
+	mkdir -p "$ROOT/run/vfio-early"
+	printf '%s\n' "vfio-early-state 1" \
+		"run mode=boot exit=8 bound=1 override_set=0 failed=1 refused=0 rule_errors=0 excluded=0 iommu=1 kernel=6.1.0-56-amd64" \
+		"device addr=0000:0b:00.0 ids=10de:2204 sub=10de:1492 class=030000 group=21 boot_vga=0 via=rule rule=/etc/vfio-early.conf:1 result=failed driver=none reason=no driver after the probe (vfio-pci refused it; see the kernel log)" \
+		> "$ROOT/run/vfio-early/state"
+	ve --report
+	assert_equal "$status" 3
+	assert_line "  vfio-early ran (boot mode, kernel 6.1.0-56-amd64): 1 bound, 1 failed, 0 refused, exit 8"
+	assert_line "      this boot: failed: no driver after the probe (vfio-pci refused it; see the kernel log)"
+	assert_line --partial "[blocking] 0000:0b:00.0 failed to bind at this boot"
+}
+
+@test "vfio-early did not run: said, with how to install it" {
+	make_root two-cards
+	fake_builtin_modules
+	set_config "address 0b:00"
+	ve --report
+	assert_line --partial "[warning] vfio-early did not run at this boot"
+}
+
+@test "initramfs inspected: missing vfio-early is blocking, a newer config a warning" {
+	command -v lsinitramfs > /dev/null || skip "lsinitramfs not installed"
+	make_root two-cards
+	fake_builtin_modules
+	set_config "address 0b:00"
+	kver=$(cat "$ROOT/proc/sys/kernel/osrelease")
+	mkdir -p "$ROOT/boot" "$BATS_TEST_TMPDIR/img/usr/sbin" "$BATS_TEST_TMPDIR/img/etc"
+	# compressed as initramfs-tools does (an image of a real kernel's size is slow to list)
+	(cd "$BATS_TEST_TMPDIR/img" && find . | cpio -o -H newc --quiet | zstd -q > "$ROOT/boot/initrd.img-$kver")
+	touch -d '2 days ago' "$ROOT/boot/initrd.img-$kver"
+	ve --report
+	assert_line "  initramfs $ROOT/boot/initrd.img-$kver: vfio-early NO, config no, vfio-pci NO, protected list no"
+	assert_line --partial "[blocking] the initramfs $ROOT/boot/initrd.img-$kver lacks vfio-early"
+	assert_line --partial "fix: run update-initramfs -u"
+	assert_line --partial "[warning] /etc/vfio-early.conf changed after the initramfs"
+
+	mkdir -p "$BATS_TEST_TMPDIR/img/usr/lib/modules/$kver/kernel/drivers/vfio/pci" "$BATS_TEST_TMPDIR/img/lib/vfio-early"
+	touch "$BATS_TEST_TMPDIR/img/usr/sbin/vfio-early" "$BATS_TEST_TMPDIR/img/etc/vfio-early.conf" \
+		"$BATS_TEST_TMPDIR/img/usr/lib/modules/$kver/kernel/drivers/vfio/pci/vfio-pci.ko" \
+		"$BATS_TEST_TMPDIR/img/lib/vfio-early/protected"
+	(cd "$BATS_TEST_TMPDIR/img" && find . | cpio -o -H newc --quiet | zstd -q > "$ROOT/boot/initrd.img-$kver")
+	ve --report
+	assert_line "  initramfs $ROOT/boot/initrd.img-$kver: vfio-early yes, config yes, vfio-pci yes, protected list yes"
+	refute_line --partial "lacks"
+}
+
+@test "a broken system still gets valid JSON" {
+	command -v jq > /dev/null || skip "jq not installed"
+	make_root two-cards
+	printf 'garbage\x01\xff\xfe "quoted" \\ back\n' > "$ROOT/proc/cmdline"
+	printf 'vfio-early-state 1\nrun mode=\xff\ndevice addr=0000:0b:00.0 result=\x02 reason=\xc3\x28\n' > "$ROOT/run/vfio-early/state" 2>/dev/null ||
+		{ mkdir -p "$ROOT/run/vfio-early"; printf 'vfio-early-state 1\nrun mode=\xff\n' > "$ROOT/run/vfio-early/state"; }
+	printf 'ids \xff\xfe\n' > "$ROOT/etc/vfio-early.conf"
+	rm -rf "$ROOT/sys/kernel/iommu_groups" "$ROOT/proc/cpuinfo"
+	ve --report --json
+	printf '%s' "$output" | jq -e . > /dev/null
+	rm -rf "$ROOT/sys/bus"
+	ve --report --json
+	assert_equal "$status" 3
+	printf '%s' "$output" | jq -e '.problems[] | select(.what=="cannot read /sys/bus/pci/devices")' > /dev/null
+}
+
+@test "--capture then --root reproduces the report" {
+	healthy_root
+	ve --report
+	original=$output
+	run "$VFIO_EARLY" --root "$ROOT" --capture "$BATS_TEST_TMPDIR/cap"
+	assert_success
+	assert_output --regexp "captured [0-9]+ files"
+	run "$VFIO_EARLY" --root "$BATS_TEST_TMPDIR/cap" --report
+	assert_success
+	assert_equal "$output" "$original"
+	# and the capture is a tree boot mode can run on.
+	run "$VFIO_EARLY" --root "$BATS_TEST_TMPDIR/cap" --dry-run
+	assert_success
+	assert_line --partial "0000:09:00.0 [10de:2204] class 030000: already on vfio-pci"
+	# a capture never goes into a directory that holds something
+	run "$VFIO_EARLY" --root "$ROOT" --capture "$BATS_TEST_TMPDIR/cap"
+	assert_equal "$status" 1
+	assert_output --partial "not empty"
+}
+
+@test "--capture of this machine's own sysfs reproduces its report" {
+	[ -d /sys/bus/pci/devices ] || skip "no PCI sysfs here"
+	run "$VFIO_EARLY" --report --json
+	live=$output
+	run "$VFIO_EARLY" --capture "$BATS_TEST_TMPDIR/live"
+	[ "$status" -eq 0 ] || [ "$status" -eq 2 ]
+	run "$VFIO_EARLY" --root "$BATS_TEST_TMPDIR/live" --report --json
+	assert_equal "$output" "$live"
+}

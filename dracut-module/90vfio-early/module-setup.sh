@@ -1,0 +1,105 @@
+#!/bin/bash
+# shellcheck disable=SC2154 # kernel, moddir, srcmods, hostonly are dracut's
+# dracut module for vfio-early: puts the binary, its runtime shim,
+# /etc/vfio-early.conf, the protected-device list and the vfio modules into
+# the image, and runs the shim from a pre-udev hook (before udevd starts and
+# before any coldplug), see vfio-early.sh.
+#
+# Included by default when /etc/vfio-early.conf exists (host-only images) and
+# in generic images; add_dracutmodules+=" vfio-early " always includes it.
+# A missing config or module is a warning, never a failed build.
+#
+# Environment (images for another machine, tests): VFIO_EARLY_BINARY,
+# VFIO_EARLY_LIBDIR (shim and helpers), VFIO_EARLY_CONFIG name the files
+# copied into the image; VFIO_EARLY_PROTECTED names a ready protected list.
+
+vfio_early_binary() {
+    echo "${VFIO_EARLY_BINARY:-/usr/sbin/vfio-early}"
+}
+
+vfio_early_libdir() {
+    echo "${VFIO_EARLY_LIBDIR:-/usr/lib/vfio-early}"
+}
+
+vfio_early_config() {
+    echo "${VFIO_EARLY_CONFIG:-/etc/vfio-early.conf}"
+}
+
+# vfio_early_have_module NAME: is NAME a module or built in for $kernel?
+vfio_early_have_module() {
+    local _name="${1//[-_]/[-_]}"
+    grep -qE "(^|/)${_name}\.ko(\.[a-z]+)?(:|\$)" \
+        "${srcmods:?}/modules.dep" "${srcmods}/modules.builtin" 2> /dev/null
+}
+
+# called by dracut
+check() {
+    [[ -x "$(vfio_early_binary)" ]] || return 1
+    # Generic images carry it: rules may come from the kernel command line.
+    [[ $hostonly ]] || return 0
+    [[ -f "$(vfio_early_config)" ]] && return 0
+    return 255
+}
+
+# called by dracut
+depends() {
+    return 0
+}
+
+# called by dracut
+installkernel() {
+    local _mod _found=()
+    # vfio-pci-core exists from 5.15, vfio_virqfd until 6.1 (part of vfio in
+    # 6.2 and later): install those that exist for this kernel.
+    for _mod in vfio vfio_iommu_type1 vfio-pci vfio-pci-core irqbypass vfio_virqfd; do
+        if vfio_early_have_module "$_mod"; then
+            _found+=("$_mod")
+        else
+            case $_mod in
+                vfio | vfio_iommu_type1 | vfio-pci)
+                    dwarn "vfio-early: module $_mod not found for kernel $kernel: devices cannot be bound at boot"
+                    ;;
+            esac
+        fi
+    done
+    if ((${#_found[@]})); then
+        hostonly='' instmods "${_found[@]}" \
+            || dwarn "vfio-early: could not install all of: ${_found[*]}"
+    fi
+    return 0
+}
+
+# called by dracut
+install() {
+    local _bin _libdir _config _list
+    _bin=$(vfio_early_binary)
+    _libdir=$(vfio_early_libdir)
+    _config=$(vfio_early_config)
+
+    # Same paths inside the image as on the host: the hook runs them there.
+    inst_binary "$_bin" /usr/sbin/vfio-early \
+        || dwarn "vfio-early: could not install $_bin"
+    inst_simple "$_libdir/vfio-early-shim" /usr/lib/vfio-early/vfio-early-shim \
+        || dwarn "vfio-early: $_libdir/vfio-early-shim not found: vfio-early will not run at boot"
+    # The shim needs these besides shell builtins.
+    inst_multiple -o mkdir sleep
+
+    if [[ -f $_config ]]; then
+        inst_simple "$_config" /etc/vfio-early.conf
+    else
+        dwarn "vfio-early: $_config not found: only vfio_early.* rules on the kernel command line will apply"
+    fi
+
+    # The controllers of the root filesystem, recorded while the host is up
+    # (the same generator as the initramfs-tools hook).
+    _list="$DRACUT_TMPDIR/vfio-early-protected"
+    if [[ -x "$_libdir/vfio-early-protected" ]]; then
+        "$_libdir/vfio-early-protected" "$_bin" "$_list"
+        inst_simple "$_list" /lib/vfio-early/protected \
+            || dwarn "vfio-early: could not install the protected-device list"
+    else
+        dwarn "vfio-early: $_libdir/vfio-early-protected not found: no protected-device list in the image"
+    fi
+
+    inst_hook pre-udev 00 "$moddir/vfio-early.sh"
+}

@@ -1,0 +1,566 @@
+# Boot-test library (bash): kernel, accelerator, install staging, guest root
+# filesystem, initramfs-tools and dracut images, the emulated two-GPU host,
+# and parsers for what the guest reports.  Used by tests/boot/*.bats and
+# tests/boot/demo.sh.
+#
+# Environment:
+#   VFIO_EARLY_BOOT_CACHE    cache directory (default tests/boot/.cache)
+#   VFIO_EARLY_BOOT_ACCEL    tcg or kvm: skip the KVM probe
+#   VFIO_EARLY_BOOT_KVER     kernel version to boot (default: linux-image-amd64's)
+#   VFIO_EARLY_BOOT_JOBS     guests booted at once (default: number of CPUs)
+#   VFIO_EARLY_BOOT_TIMEOUT  seconds before a guest counts as hung (default 150)
+#   VFIO_EARLY_BOOT_OUT      where boot outputs go (default CACHE/last)
+
+# Variables here are used by the files that source this one.
+# shellcheck disable=SC2034
+
+VFE_BOOT_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+VFE_BOOT_DIR=${VFE_BOOT_LIB%/lib}
+VFE_TOP=$(cd "$VFE_BOOT_DIR/../.." && pwd)
+VFE_GUEST=$VFE_BOOT_DIR/guest
+VFE_CACHE=${VFIO_EARLY_BOOT_CACHE:-$VFE_BOOT_DIR/.cache}
+VFE_TIMEOUT=${VFIO_EARLY_BOOT_TIMEOUT:-150}
+VFE_JOBS=${VFIO_EARLY_BOOT_JOBS:-$(nproc 2>/dev/null || echo 1)}
+VFE_OUT=${VFIO_EARLY_BOOT_OUT:-$VFE_CACHE/last}
+
+# The emulated host.  SeaBIOS numbers the buses behind the root ports in
+# slot order, so these addresses are stable.
+VFE_ROOT_UUID=5f1e3c2a-7e0b-4c1d-9a55-0f1e2d3c4b5a
+VFE_HOST_VGA=0000:00:01.0     # the host's own display: the boot VGA device
+VFE_CARD1_VGA=0000:01:00.0    # "GPU" 1 behind root port 00:02.0
+VFE_CARD1_HDA=0000:01:00.1
+VFE_CARD2_VGA=0000:02:00.0    # "GPU" 2 behind root port 00:03.0
+VFE_CARD2_HDA=0000:02:00.1
+VFE_NVME=0000:03:00.0         # behind root port 00:04.0
+VFE_ROOTDISK=0000:04:00.0     # virtio-blk holding the root fs, behind 00:05.0
+
+vfe_log()
+{
+	printf '# %s\n' "$*" >&2
+}
+
+# vfe_missing_tools TOOL...: print the tools that are not installed.
+vfe_missing_tools()
+{
+	local t missing=()
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || [ -x "/sbin/$t" ] ||
+			missing+=("$t")
+	done
+	echo "${missing[*]}"
+}
+
+# Tools every boot needs.
+VFE_BOOT_TOOLS=(qemu-system-x86_64 timeout busybox cpio mke2fs xz zstd sha256sum make cc)
+
+# vfe_kver: the kernel to boot (linux-image-amd64's, else the newest).
+vfe_kver()
+{
+	local dep v
+	if [ -n "${VFIO_EARLY_BOOT_KVER:-}" ]; then
+		v=$VFIO_EARLY_BOOT_KVER
+		[ -r "/boot/vmlinuz-$v" ] && [ -f "/lib/modules/$v/modules.dep" ] || return 1
+		echo "$v"
+		return 0
+	fi
+	dep=$(dpkg-query -W -f '${Depends}' linux-image-amd64 2>/dev/null) || dep=""
+	v=$(sed -n 's/.*linux-image-\([^ ,(]*\).*/\1/p' <<<"$dep")
+	if [ -n "$v" ] && [ -r "/boot/vmlinuz-$v" ] && [ -d "/lib/modules/$v" ]; then
+		echo "$v"
+		return 0
+	fi
+	for v in $(find /boot -maxdepth 1 -name 'vmlinuz-*' 2>/dev/null | sed 's|^/boot/vmlinuz-||' | sort -Vr); do
+		if [ -r "/boot/vmlinuz-$v" ] && [ -f "/lib/modules/$v/modules.dep" ]; then
+			echo "$v"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# vfe_vmlinux KVER: the uncompressed kernel (booted through its PVH entry,
+# ~2.3 s faster per boot under TCG than the bzImage), cached.  Falls back to
+# the bzImage when the payload cannot be extracted.
+vfe_vmlinux()
+{
+	local kver=$1 img=/boot/vmlinuz-$1 out off magic
+	out=$VFE_CACHE/kernel/vmlinux-$kver
+	if [ -s "$out" ] && [ "$out" -nt "$img" ]; then
+		echo "$out"
+		return 0
+	fi
+	mkdir -p "$VFE_CACHE/kernel"
+	for magic in '\xfd7zXZ\x00' '\x28\xb5\x2f\xfd'; do
+		for off in $(LC_ALL=C grep -obUaP "$magic" "$img" 2>/dev/null | LC_ALL=C cut -d: -f1); do
+			case $magic in
+			# the payload is followed by other data: ignore the decoder's status
+			*7zXZ*) tail -c "+$((off + 1))" "$img" | xz -dcq >"$out.tmp" 2>/dev/null || : ;;
+			*) tail -c "+$((off + 1))" "$img" | zstd -dcq >"$out.tmp" 2>/dev/null || : ;;
+			esac
+			if [ "$(head -c 4 "$out.tmp" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+				mv -f "$out.tmp" "$out"
+				echo "$out"
+				return 0
+			fi
+		done
+	done
+	rm -f "$out.tmp"
+	vfe_log "could not extract the kernel payload of $img; booting the bzImage"
+	echo "$img"
+}
+
+# vfe_probe_initrd: a busybox initramfs whose /init prints a marker and
+# leaves through isa-debug-exit.
+vfe_probe_initrd()
+{
+	local out=$VFE_CACHE/probe.cpio dir
+	if [ -s "$out" ]; then
+		echo "$out"
+		return 0
+	fi
+	dir=$(mktemp -d)
+	mkdir -p "$dir/bin" "$dir/dev" "$dir/proc"
+	cp "$(command -v busybox)" "$dir/bin/busybox"
+	cat >"$dir/init" <<-'EOF'
+	#!/bin/busybox sh
+	/bin/busybox mount -t devtmpfs dev /dev
+	echo VFE-PROBE-OK >/dev/ttyS0
+	printf '\020' | /bin/busybox dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
+	EOF
+	chmod +x "$dir/init"
+	(cd "$dir" && find . | cpio -o -H newc --quiet) >"$out.tmp" && mv -f "$out.tmp" "$out"
+	rm -rf "$dir"
+	echo "$out"
+}
+
+# vfe_accel KERNEL: kvm when a probe guest boots under it, tcg otherwise.
+# The answer is cached per QEMU and host kernel.
+vfe_accel()
+{
+	local kernel=$1 key file dir status
+	case ${VFIO_EARLY_BOOT_ACCEL:-} in
+	tcg | kvm)
+		echo "$VFIO_EARLY_BOOT_ACCEL"
+		return 0
+		;;
+	esac
+	if [ ! -w /dev/kvm ]; then
+		echo tcg
+		return 0
+	fi
+	key=$( (qemu-system-x86_64 --version | head -n 1; uname -r; echo "$kernel") | sha256sum | head -c 16)
+	file=$VFE_CACHE/accel-$key
+	if [ -s "$file" ]; then
+		cat "$file"
+		return 0
+	fi
+	dir=$(mktemp -d)
+	timeout -k 2 20 qemu-system-x86_64 -machine q35 -accel kvm -m 256 -nodefaults \
+		-display none -no-reboot -no-user-config \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-serial "file:$dir/console" -kernel "$kernel" -initrd "$(vfe_probe_initrd)" \
+		-append "console=ttyS0 panic=-1" </dev/null >/dev/null 2>&1 && status=0 || status=$?
+	if [ "$status" -eq 33 ] && grep -q VFE-PROBE-OK "$dir/console"; then
+		echo kvm >"$file"
+	else
+		vfe_log "KVM probe failed (status $status): using TCG"
+		echo tcg >"$file"
+	fi
+	rm -rf "$dir"
+	cat "$file"
+}
+
+# vfe_stage DIR: `make install DESTDIR=DIR` from the tree under test.
+vfe_stage()
+{
+	local dest=$1
+	rm -rf "$dest"
+	if ! env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -C "$VFE_TOP" --no-print-directory \
+		SANITIZE= install DESTDIR="$dest" >"$dest.log" 2>&1; then
+		vfe_log "make install DESTDIR=$dest failed:"
+		sed 's/^/#   /' "$dest.log" >&2
+		return 1
+	fi
+}
+
+# vfe_tree_hash DIR: one hash over every file below DIR (names and contents).
+vfe_tree_hash()
+{
+	(cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | head -c 32
+}
+
+# vfe_rootfs: the guest's ext4 root (busybox, /sbin/init reporting the
+# drivers after switch_root), cached.
+vfe_rootfs()
+{
+	local key out dir applet
+	key=$( (sha256sum "$VFE_GUEST/init" "$VFE_GUEST/report.sh" "$(command -v busybox)" | cut -d' ' -f1
+		echo "$VFE_ROOT_UUID") | sha256sum | head -c 16)
+	out=$VFE_CACHE/rootfs-$key.ext4
+	if [ -s "$out" ]; then
+		echo "$out"
+		return 0
+	fi
+	mkdir -p "$VFE_CACHE"
+	dir=$(mktemp -d)
+	mkdir -p "$dir"/{bin,sbin,etc,proc,sys,dev,run,tmp,root,lib/vfio-early-test}
+	cp "$(command -v busybox)" "$dir/bin/busybox"
+	for applet in sh mount umount cat dd dmesg grep sed sleep poweroff ls mkdir echo sync; do
+		ln -s busybox "$dir/bin/$applet"
+	done
+	install -m 0755 "$VFE_GUEST/init" "$dir/sbin/init"
+	cp "$VFE_GUEST/report.sh" "$dir/lib/vfio-early-test/report.sh"
+	printf 'NAME="vfio-early test root"\nID=vfe-test\nVERSION_ID=1\n' >"$dir/etc/os-release"
+	rm -f "$out.tmp"
+	if ! mke2fs -q -t ext4 -U "$VFE_ROOT_UUID" -L vfe-root -d "$dir" "$out.tmp" 32M >&2; then
+		rm -rf "$dir" "$out.tmp"
+		return 1
+	fi
+	rm -f "$VFE_CACHE"/rootfs-*.ext4 # older versions
+	mv -f "$out.tmp" "$out"
+	rm -rf "$dir"
+	echo "$out"
+}
+
+# vfe_nvme_disk: a blank disk for the NVMe controller.
+vfe_nvme_disk()
+{
+	local out=$VFE_CACHE/nvme.img
+	[ -s "$out" ] || { mkdir -p "$VFE_CACHE" && truncate -s 8M "$out"; }
+	echo "$out"
+}
+
+# vfe_guest_protected: the protected list the guest's own image build would
+# record (its root fs is on the virtio-blk controller).  Used in place of the
+# build host's list, whose addresses mean nothing in the guest.
+vfe_guest_protected()
+{
+	local out=$VFE_CACHE/guest-protected
+	mkdir -p "$VFE_CACHE"
+	printf '%s # holds the root filesystem (test guest virtio-blk)\n' "$VFE_ROOTDISK" >"$out"
+	echo "$out"
+}
+
+# vfe_image_env STAGE CONFIG PROTECTED: sets VFE_IMAGE_ENV, the environment
+# that points the installed hooks at the staged install (config "" = none).
+vfe_image_env()
+{
+	local stage=$1 config=$2 protected=$3
+	VFE_IMAGE_ENV=("VFIO_EARLY_BINARY=$stage/usr/sbin/vfio-early"
+		"VFIO_EARLY_LIBDIR=$stage/usr/lib/vfio-early"
+		"VFIO_EARLY_CONFIG=${config:-/nonexistent/vfio-early.conf}"
+		"VFE_TEST_GUEST=$VFE_GUEST")
+	[ -z "$protected" ] || VFE_IMAGE_ENV+=("VFIO_EARLY_PROTECTED=$protected")
+}
+
+# vfe_image_key KIND STAGE CONFIG PROTECTED FLAVOUR KVER: cache key of an image.
+vfe_image_key()
+{
+	local kind=$1 stage=$2 config=$3 protected=$4 flavour=$5 kver=$6
+	{
+		echo "$kind $flavour $kver"
+		dpkg-query -W -f '${Version}\n' initramfs-tools-core dracut-core 2>/dev/null
+		vfe_tree_hash "$stage"
+		echo
+		vfe_tree_hash "$VFE_GUEST"
+		echo
+		[ -z "$config" ] || sha256sum <"$config"
+		[ -z "$protected" ] || sha256sum <"$protected"
+	} | sha256sum | head -c 24
+}
+
+# vfe_build_itools OUT STAGE CONFIG PROTECTED FLAVOUR KVER
+#   FLAVOUR: test (vfio-early + report scripts), plain (report scripts only,
+#   no vfio-early), prod (the installed pieces only).
+# Builds with mkinitramfs and a private CONFDIR (MODULES=list, zstd -1) into
+# which the installed hook and init-top script are copied.  Log: OUT.log.
+vfe_build_itools()
+{
+	local out=$1 stage=$2 config=$3 protected=$4 flavour=$5 kver=$6 conf rc
+	conf=$(mktemp -d)
+	mkdir -p "$conf"/{conf.d,hooks,scripts/init-top,scripts/init-premount}
+	cat >"$conf/initramfs.conf" <<-EOF
+	MODULES=list
+	BUSYBOX=y
+	KEYMAP=n
+	COMPRESS=zstd
+	COMPRESSLEVEL=1
+	RUNSIZE=10%
+	FSTYPE=auto
+	EOF
+	: >"$conf/modules"
+	if [ "$flavour" != plain ]; then
+		cp -p "$stage/usr/share/initramfs-tools/hooks/vfio-early" "$conf/hooks/"
+		cp -p "$stage/usr/share/initramfs-tools/scripts/init-top/00-vfio-early" "$conf/scripts/init-top/"
+	fi
+	if [ "$flavour" != prod ]; then
+		cp -p "$VFE_GUEST/initramfs-tools/hooks/vfio-early-test" "$conf/hooks/"
+		cp -p "$VFE_GUEST/initramfs-tools/scripts/init-top/01-vfio-early-test" "$conf/scripts/init-top/"
+		cp -p "$VFE_GUEST/initramfs-tools/scripts/init-premount/vfio-early-test" "$conf/scripts/init-premount/"
+	fi
+	rm -f "$out"
+	vfe_image_env "$stage" "$config" "$protected"
+	env "${VFE_IMAGE_ENV[@]}" mkinitramfs -d "$conf" -o "$out.tmp" "$kver" >"$out.log" 2>&1 && rc=0 || rc=$?
+	rm -rf "$conf"
+	if [ "$rc" -ne 0 ] || [ ! -s "$out.tmp" ]; then
+		vfe_log "mkinitramfs failed (status $rc), log $out.log:"
+		sed 's/^/#   /' "$out.log" >&2
+		rm -f "$out.tmp"
+		return 1
+	fi
+	mv -f "$out.tmp" "$out"
+}
+
+# vfe_build_dracut OUT STAGE CONFIG PROTECTED FLAVOUR KVER (FLAVOUR as for
+# vfe_build_itools, or systemd)
+# Builds with dracut from a private copy of /usr/lib/dracut whose modules.d
+# gets the installed 90vfio-early (and the test module), no host config,
+# a small module set.  Log: OUT.log.
+vfe_build_dracut()
+{
+	local out=$1 stage=$2 config=$3 protected=$4 flavour=$5 kver=$6 base rc mods
+	base=$(mktemp -d)
+	cp -a /usr/lib/dracut/. "$base/"
+	mkdir -p "$base/confdir"
+	mods="base udev-rules fs-lib rootfs-block"
+	if [ "$flavour" != plain ]; then
+		cp -a "$stage/usr/lib/dracut/modules.d/90vfio-early" "$base/modules.d/"
+		mods="$mods vfio-early"
+	fi
+	# systemd: the test image with systemd in the initramfs (as Fedora/RHEL
+	# build it); the hooks then run from dracut-pre-udev.service.
+	[ "$flavour" != systemd ] || mods="systemd systemd-initrd dracut-systemd $mods"
+	if [ "$flavour" != prod ]; then
+		cp -a "$VFE_GUEST/dracut/99vfio-early-test" "$base/modules.d/"
+		cp -p "$VFE_GUEST/report.sh" "$base/modules.d/99vfio-early-test/"
+		if [ "$flavour" = plain ]; then
+			# the test module depends on vfio-early; the plain image has none
+			sed -i 's/echo vfio-early/:/' "$base/modules.d/99vfio-early-test/module-setup.sh"
+		fi
+		mods="$mods vfio-early-test"
+	fi
+	rm -f "$out"
+	vfe_image_env "$stage" "$config" "$protected"
+	env "${VFE_IMAGE_ENV[@]}" dracutbasedir="$base" \
+		dracut --force --quiet --no-hostonly --no-hostonly-cmdline \
+		--conf /dev/null --confdir "$base/confdir" \
+		--modules "$mods" --no-early-microcode --compress "zstd -1 -q" \
+		--kver "$kver" "$out.tmp" >"$out.log" 2>&1 && rc=0 || rc=$?
+	rm -rf "$base"
+	if [ "$rc" -ne 0 ] || [ ! -s "$out.tmp" ]; then
+		vfe_log "dracut failed (status $rc), log $out.log:"
+		sed 's/^/#   /' "$out.log" >&2
+		rm -f "$out.tmp"
+		return 1
+	fi
+	mv -f "$out.tmp" "$out"
+}
+
+# vfe_image KIND NAME STAGE CONFIG PROTECTED FLAVOUR KVER: path of a cached
+# image (built when its inputs changed).  KIND: itools or dracut.
+vfe_image()
+{
+	local kind=$1 name=$2 stage=$3 config=$4 protected=$5 flavour=$6 kver=$7 key out
+	key=$(vfe_image_key "$kind" "$stage" "$config" "$protected" "$flavour" "$kver")
+	out=$VFE_CACHE/images/$kind-$name-$key.img
+	if [ ! -s "$out" ]; then
+		mkdir -p "$VFE_CACHE/images"
+		# keep one image per KIND-NAME
+		rm -f "$VFE_CACHE/images/$kind-$name-"*.img "$VFE_CACHE/images/$kind-$name-"*.img.log
+		"vfe_build_$kind" "$out" "$stage" "$config" "$protected" "$flavour" "$kver" || return 1
+	fi
+	echo "$out"
+}
+
+# vfe_qemu_args IOMMU: the emulated host (IOMMU: 1 = emulated VT-d, 0 = none).
+# shellcheck disable=SC2054 # commas inside QEMU option values
+vfe_qemu_args()
+{
+	local iommu=$1
+	VFE_QEMU_ARGS=(-machine q35,kernel-irqchip=split -cpu qemu64,vendor=GenuineIntel -m 768 -smp 1
+		-nodefaults -no-user-config -display none -no-reboot)
+	# the IOMMU must come before the PCI devices it translates for
+	[ "$iommu" = 1 ] && VFE_QEMU_ARGS+=(-device intel-iommu,intremap=on)
+	VFE_QEMU_ARGS+=(
+		-audiodev none,id=snd0
+		-device VGA,bus=pcie.0,addr=0x1.0
+		-device pcie-root-port,id=rp1,bus=pcie.0,addr=0x2.0,chassis=1
+		-device pcie-root-port,id=rp2,bus=pcie.0,addr=0x3.0,chassis=2
+		-device pcie-root-port,id=rp3,bus=pcie.0,addr=0x4.0,chassis=3
+		-device pcie-root-port,id=rp4,bus=pcie.0,addr=0x5.0,chassis=4
+		-device VGA,id=gpu1,bus=rp1,addr=0x0.0,multifunction=on
+		-device ich9-intel-hda,id=hda1,bus=rp1,addr=0x0.1
+		-device hda-duplex,bus=hda1.0,audiodev=snd0
+		-device VGA,id=gpu2,bus=rp2,addr=0x0.0,multifunction=on
+		-device ich9-intel-hda,id=hda2,bus=rp2,addr=0x0.1
+		-device hda-duplex,bus=hda2.0,audiodev=snd0
+		-drive "file=$(vfe_nvme_disk),if=none,id=nvme0,format=raw,snapshot=on"
+		-device nvme,bus=rp3,drive=nvme0,serial=vfe-nvme0
+		-drive "file=$VFE_ROOTFS,if=none,id=root0,format=raw,snapshot=on"
+		-device virtio-blk-pci,bus=rp4,drive=root0
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+}
+
+# vfe_prepare: everything a boot needs (sets VFE_KVER, VFE_KERNEL, VFE_ACCEL,
+# VFE_ROOTFS).  Returns 1 with a message on failure.
+vfe_prepare()
+{
+	mkdir -p "$VFE_CACHE" "$VFE_OUT" || return 1
+	VFE_KVER=$(vfe_kver) || { vfe_log "no kernel with modules found in /boot"; return 1; }
+	VFE_KERNEL=$(vfe_vmlinux "$VFE_KVER") || return 1
+	VFE_ACCEL=$(vfe_accel "$VFE_KERNEL") || return 1
+	VFE_ROOTFS=$(vfe_rootfs) || return 1
+	export VFE_KVER VFE_KERNEL VFE_ACCEL VFE_ROOTFS
+}
+
+# vfe_boot NAME IMAGE IOMMU CMDLINE...: boot the emulated host.  Writes
+# OUT/NAME.console (ttyS0, kernel log), NAME.result (ttyS1, guest reports,
+# \r stripped), NAME.status (QEMU exit: 33 = guest exited, 124 = hung),
+# NAME.seconds and NAME.cmd.
+vfe_boot()
+{
+	local name=$1 image=$2 iommu=$3 cmdline start status ms attempt
+	shift 3
+	# no_timer_check: under TCG on a loaded host the kernel's IO-APIC timer
+	# check can miss its ticks and, with interrupt remapping, panic.
+	cmdline="console=ttyS0,115200 panic=-1 no_timer_check root=UUID=$VFE_ROOT_UUID ro rd.shell=0 rd.emergency=reboot rd.retry=30"
+	[ "$iommu" = 1 ] && cmdline="$cmdline intel_iommu=on iommu=pt"
+	[ "$#" -gt 0 ] && cmdline="$cmdline $*"
+	vfe_qemu_args "$iommu"
+	rm -f "$VFE_OUT/$name".*
+	printf '%q ' qemu-system-x86_64 -accel "$VFE_ACCEL" "${VFE_QEMU_ARGS[@]}" \
+		-kernel "$VFE_KERNEL" -initrd "$image" -append "$cmdline" >"$VFE_OUT/$name.cmd"
+	start=$(date +%s%N)
+	for attempt in 1 2; do
+		timeout -k 5 "$VFE_TIMEOUT" qemu-system-x86_64 -accel "$VFE_ACCEL" "${VFE_QEMU_ARGS[@]}" \
+			-serial "file:$VFE_OUT/$name.console" -serial "file:$VFE_OUT/$name.result.raw" \
+			-kernel "$VFE_KERNEL" -initrd "$image" -append "$cmdline" \
+			</dev/null >"$VFE_OUT/$name.qemu" 2>&1 && status=0 || status=$?
+		# One more try only when the kernel died before starting the
+		# initramfs (nothing under test ran); the first console is kept.
+		[ "$status" != 33 ] && [ "$attempt" = 1 ] &&
+			! grep -aq 'Run /init as init process' "$VFE_OUT/$name.console" || break
+		mv -f "$VFE_OUT/$name.console" "$VFE_OUT/$name.console.try1"
+		echo "retried: the kernel stopped before /init (status $status)" >"$VFE_OUT/$name.retried"
+	done
+	echo "$status" >"$VFE_OUT/$name.status"
+	ms=$((($(date +%s%N) - start) / 1000000))
+	printf '%d.%03d\n' $((ms / 1000)) $((ms % 1000)) >"$VFE_OUT/$name.seconds"
+	tr -d '\r' <"$VFE_OUT/$name.result.raw" >"$VFE_OUT/$name.result" 2>/dev/null
+	rm -f "$VFE_OUT/$name.result.raw"
+	return 0
+}
+
+# vfe_boot_all SPEC...: boot several guests, VFE_JOBS at a time.  Each SPEC
+# is "NAME|IMAGE|IOMMU|CMDLINE".
+vfe_boot_all()
+{
+	local spec name image iommu args running=0
+	for spec in "$@"; do
+		IFS='|' read -r name image iommu args <<<"$spec"
+		# shellcheck disable=SC2086 # CMDLINE words
+		vfe_boot "$name" "$image" "$iommu" $args &
+		running=$((running + 1))
+		if [ "$running" -ge "$VFE_JOBS" ]; then
+			wait -n
+			running=$((running - 1))
+		fi
+	done
+	wait
+}
+
+# --- parsers -------------------------------------------------------------
+
+# vfe_driver NAME MOMENT ADDR: the driver the guest reported ("none" when
+# unbound, "missing" when the guest never reported that moment/device).
+vfe_driver()
+{
+	local d
+	d=$(awk -v m="$2" -v a="$3" '$1 == "DEV" && $2 == m && $3 == a { print $6; exit }' \
+		"$VFE_OUT/$1.result" 2>/dev/null)
+	echo "${d:-missing}"
+}
+
+# vfe_override NAME MOMENT ADDR: the driver_override the guest reported.
+vfe_override()
+{
+	awk -v m="$2" -v a="$3" '$1 == "DEV" && $2 == m && $3 == a { sub(/^override=/, "", $7); print $7; exit }' \
+		"$VFE_OUT/$1.result" 2>/dev/null
+}
+
+# vfe_kmsg NAME: vfio-early's kernel-log lines from the console.
+vfe_kmsg()
+{
+	tr -d '\r' <"$VFE_OUT/$1.console" | grep -a 'vfio-early' || true
+}
+
+# vfe_state NAME: the state file as the real root's init saw it.
+vfe_state()
+{
+	sed -n 's/^STATE //p' "$VFE_OUT/$1.result"
+}
+
+# vfe_reached_root NAME: the guest switched to its root and exited cleanly.
+vfe_reached_root()
+{
+	local status
+	status=$(cat "$VFE_OUT/$1.status" 2>/dev/null)
+	if [ "$status" != 33 ]; then
+		echo "QEMU exit status ${status:-?} (33 = guest exited, 124 = hung, 0 = panic)"
+		tr -d '\r' <"$VFE_OUT/$1.console" 2>/dev/null | tail -n 25
+		return 1
+	fi
+	if ! grep -q '^END root$' "$VFE_OUT/$1.result" || ! grep -q '^DONE' "$VFE_OUT/$1.result"; then
+		echo "the guest never reported from its real root"
+		cat "$VFE_OUT/$1.result"
+		return 1
+	fi
+}
+
+# vfe_expect NAME MOMENTS ADDR=DRIVER...: each ADDR's driver at each moment
+# (a comma list).  DRIVER "!vfio-pci" means anything but vfio-pci.
+vfe_expect()
+{
+	local name=$1 moments=$2 m pair addr want got bad=0
+	shift 2
+	for m in ${moments//,/ }; do
+		if ! grep -q "^END $m\$" "$VFE_OUT/$name.result" 2>/dev/null; then
+			echo "moment $m: no report from the guest"
+			bad=1
+			continue
+		fi
+		for pair in "$@"; do
+			addr=${pair%%=*}
+			want=${pair#*=}
+			got=$(vfe_driver "$name" "$m" "$addr")
+			case $want in
+			!*)
+				if [ "$got" = "${want#!}" ] || [ "$got" = missing ]; then
+					echo "moment $m: $addr is on $got, expected anything but ${want#!}"
+					bad=1
+				fi
+				;;
+			*)
+				if [ "$got" != "$want" ]; then
+					echo "moment $m: $addr is on $got, expected $want"
+					bad=1
+				fi
+				;;
+			esac
+		done
+	done
+	return "$bad"
+}
+
+# vfe_nothing_on_vfio NAME: no device on vfio-pci and no vfio-pci override
+# at any moment.
+vfe_nothing_on_vfio()
+{
+	local hits
+	hits=$(awk '$1 == "DEV" && ($6 == "vfio-pci" || $7 == "override=vfio-pci")' "$VFE_OUT/$1.result")
+	if [ -n "$hits" ] || ! grep -q '^END root$' "$VFE_OUT/$1.result"; then
+		echo "expected no device on vfio-pci:"
+		echo "$hits"
+		return 1
+	fi
+}

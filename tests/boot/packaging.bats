@@ -1,0 +1,279 @@
+#!/usr/bin/env bats
+# Packaging: `make install` layout, and the contents of real initramfs-tools
+# (mkinitramfs) and dracut images built from the installed hook and module.
+# No guest is booted here.
+
+source "$BATS_TEST_DIRNAME/lib/boot.bash"
+bats_load_library bats-support
+bats_load_library bats-assert
+bats_load_library bats-file
+
+VFE_MODULES=(vfio vfio_iommu_type1 vfio-pci vfio-pci-core irqbypass vfio_virqfd)
+
+setup_file()
+{
+	local missing
+	# bats 1.8 cannot skip from setup_file: setup does
+	export VFE_SKIP_REASON=""
+	missing=$(vfe_missing_tools make cc sha256sum)
+	export VFE_NO_KERNEL=""
+	vfe_kver >/dev/null || VFE_NO_KERNEL="no kernel image with modules in /boot (linux-image-amd64)"
+	if [ -n "$missing" ]; then
+		VFE_SKIP_REASON="not installed: $missing"
+	else
+		vfe_stage "$BATS_FILE_TMPDIR/stage"
+	fi
+}
+
+setup()
+{
+	[ -z "$VFE_SKIP_REASON" ] || skip "$VFE_SKIP_REASON"
+	STAGE=$BATS_FILE_TMPDIR/stage
+	KVER=$(vfe_kver) || KVER=""
+	CONFIG=$BATS_TEST_TMPDIR/vfio-early.conf
+	printf '# packaging test\naddress 01:00\n' >"$CONFIG"
+}
+
+# need TOOL...: skip unless the tools and a kernel to build images for exist
+need()
+{
+	local missing
+	missing=$(vfe_missing_tools "$@")
+	[ -z "$missing" ] || skip "not installed: $missing"
+	[ -z "$VFE_NO_KERNEL" ] || skip "$VFE_NO_KERNEL"
+}
+
+# this host's protected list, comments dropped
+host_protected()
+{
+	"$STAGE/usr/sbin/vfio-early" --list-protected 2>/dev/null | sed -e 's/[[:space:]]*#.*//' -e '/^$/d' || :
+}
+
+# vfe_build KIND OUT CONFIG: a production image (installed pieces only,
+# protected list generated on this host).
+vfe_build()
+{
+	local kind=$1 out=$2 config=$3
+	VFE_BUILD_STATUS=0
+	"vfe_build_$kind" "$out" "$STAGE" "$config" "" prod "$KVER" 2>/dev/null || VFE_BUILD_STATUS=$?
+}
+
+assert_image_has()
+{
+	local listing=$1 path
+	shift
+	for path in "$@"; do
+		run grep -E "(^|[[:space:]])(\./)?$path\$" "$listing"
+		assert_success
+	done
+}
+
+@test "make install puts every piece in place; uninstall keeps a changed config" {
+	local d=$BATS_TEST_TMPDIR/root
+	run env -u MAKEFLAGS -u MAKELEVEL make -C "$VFE_TOP" --no-print-directory SANITIZE= install DESTDIR="$d"
+	assert_success
+	assert_file_executable "$d/usr/sbin/vfio-early"
+	assert_file_executable "$d/usr/lib/vfio-early/vfio-early-shim"
+	assert_file_executable "$d/usr/lib/vfio-early/vfio-early-protected"
+	assert_file_executable "$d/usr/share/initramfs-tools/hooks/vfio-early"
+	assert_file_executable "$d/usr/share/initramfs-tools/scripts/init-top/00-vfio-early"
+	assert_file_executable "$d/usr/lib/dracut/modules.d/90vfio-early/module-setup.sh"
+	assert_file_executable "$d/usr/lib/dracut/modules.d/90vfio-early/vfio-early.sh"
+	if [ -f "$VFE_TOP/vfio-early.conf.example" ]; then
+		assert_file_exists "$d/etc/vfio-early.conf"
+		echo "address 02:00  # mine" >>"$d/etc/vfio-early.conf"
+		# a second install keeps the user's config
+		run env -u MAKEFLAGS -u MAKELEVEL make -C "$VFE_TOP" --no-print-directory SANITIZE= install DESTDIR="$d"
+		assert_success
+		run grep -c 'mine' "$d/etc/vfio-early.conf"
+		assert_output 1
+	fi
+	run env -u MAKEFLAGS -u MAKELEVEL make -C "$VFE_TOP" --no-print-directory SANITIZE= uninstall DESTDIR="$d"
+	assert_success
+	run find "$d" -type f
+	if [ -f "$VFE_TOP/vfio-early.conf.example" ]; then
+		assert_output "$d/etc/vfio-early.conf"
+	else
+		assert_output ""
+	fi
+}
+
+@test "make install PREFIX=/usr/local points the boot scripts at the installed paths" {
+	local d=$BATS_TEST_TMPDIR/root
+	run env -u MAKEFLAGS -u MAKELEVEL make -C "$VFE_TOP" --no-print-directory SANITIZE= install DESTDIR="$d" PREFIX=/usr/local
+	assert_success
+	assert_file_executable "$d/usr/local/sbin/vfio-early"
+	run grep -h 'vfio-early-shim\|sbin/vfio-early' \
+		"$d/usr/local/share/initramfs-tools/scripts/init-top/00-vfio-early" \
+		"$d/usr/local/lib/dracut/modules.d/90vfio-early/vfio-early.sh"
+	assert_line --partial '/usr/local/lib/vfio-early/vfio-early-shim'
+	assert_line --partial '/usr/local/sbin/vfio-early'
+	refute_line --regexp '(^|[^l])/usr/(sbin|lib)/vfio-early'
+}
+
+@test "initramfs-tools image carries the binary, its libraries, config, shim, protected list and vfio modules" {
+	need mkinitramfs lsinitramfs unmkinitramfs zstd
+	local img=$BATS_TEST_TMPDIR/itools.img list=$BATS_TEST_TMPDIR/list x=$BATS_TEST_TMPDIR/x m
+	vfe_build itools "$img" "$CONFIG"
+	[ "$VFE_BUILD_STATUS" -eq 0 ] || { cat "$img.log"; false; }
+	lsinitramfs "$img" >"$list"
+	assert_image_has "$list" usr/sbin/vfio-early etc/vfio-early.conf \
+		usr/lib/vfio-early/vfio-early-shim usr/lib/vfio-early/protected \
+		scripts/init-top/00-vfio-early
+	for m in "${VFE_MODULES[@]}"; do
+		assert_image_has "$list" "usr/lib/modules/$KVER/kernel/.*/$m\\.ko(\\.[a-z]+)?"
+	done
+	# copy_exec brought the shared libraries
+	for m in libkmod libblkid; do
+		if ldd "$STAGE/usr/sbin/vfio-early" | grep -q "$m"; then
+			assert_image_has "$list" "usr/lib/.*/$m\\.so.*"
+		fi
+	done
+	unmkinitramfs "$img" "$x"
+	run cmp "$CONFIG" "$x/etc/vfio-early.conf"
+	assert_success
+	# the protected list is what the binary says about this host
+	run sed -e 's/[[:space:]]*#.*//' -e '/^$/d' "$x/usr/lib/vfio-early/protected"
+	assert_output "$(host_protected)"
+}
+
+@test "initramfs-tools runs 00-vfio-early first in init-top, before udev's coldplug" {
+	need mkinitramfs unmkinitramfs zstd
+	local img=$BATS_TEST_TMPDIR/itools.img x=$BATS_TEST_TMPDIR/x ours udev
+	vfe_build itools "$img" "$CONFIG"
+	[ "$VFE_BUILD_STATUS" -eq 0 ] || { cat "$img.log"; false; }
+	unmkinitramfs "$img" "$x"
+	run grep -n '^/scripts/init-top/' "$x/scripts/init-top/ORDER"
+	ours=$(grep -n '^/scripts/init-top/00-vfio-early ' "$x/scripts/init-top/ORDER" | cut -d: -f1)
+	udev=$(grep -n '^/scripts/init-top/udev ' "$x/scripts/init-top/ORDER" | cut -d: -f1)
+	[ -n "$ours" ] || fail "00-vfio-early is not in ORDER: $output"
+	[ -n "$udev" ] || fail "udev is not in ORDER (the check would prove nothing): $output"
+	[ "$ours" -lt "$udev" ] || fail "00-vfio-early runs after udev: $output"
+	# and it is the very first script
+	assert_line --index 0 --regexp '^1:/scripts/init-top/00-vfio-early '
+}
+
+@test "initramfs-tools: a missing config is a warning and the image still builds" {
+	need mkinitramfs lsinitramfs zstd
+	local img=$BATS_TEST_TMPDIR/itools.img list=$BATS_TEST_TMPDIR/list
+	vfe_build itools "$img" ""
+	assert_equal "$VFE_BUILD_STATUS" 0
+	run cat "$img.log"
+	assert_line --regexp '^W: vfio-early: .*vfio-early.conf not found'
+	lsinitramfs "$img" >"$list"
+	assert_image_has "$list" usr/sbin/vfio-early usr/lib/vfio-early/vfio-early-shim \
+		usr/lib/vfio-early/protected
+	run grep -E '(^|/)etc/vfio-early.conf$' "$list"
+	assert_failure
+}
+
+@test "initramfs-tools hook: a kernel without vfio modules is a warning, not a failure" {
+	need mkinitramfs
+	local d=$BATS_TEST_TMPDIR/image
+	mkdir -p "$d"
+	run env DESTDIR="$d" version=0.0.0-no-such-kernel verbose=n \
+		VFIO_EARLY_BINARY="$STAGE/usr/sbin/vfio-early" \
+		VFIO_EARLY_LIBDIR="$STAGE/usr/lib/vfio-early" VFIO_EARLY_CONFIG="$CONFIG" \
+		sh "$STAGE/usr/share/initramfs-tools/hooks/vfio-early"
+	assert_success
+	assert_line --regexp '^W: vfio-early: module vfio not found for kernel 0.0.0-no-such-kernel'
+	assert_line --regexp '^W: vfio-early: module vfio-pci not found'
+	assert_file_exists "$d/usr/sbin/vfio-early"
+	assert_file_exists "$d/etc/vfio-early.conf"
+}
+
+@test "dracut image carries the binary, config, shim, pre-udev hook, protected list and vfio modules" {
+	need dracut lsinitrd zstd cpio
+	local img=$BATS_TEST_TMPDIR/dracut.img list=$BATS_TEST_TMPDIR/list m
+	vfe_build dracut "$img" "$CONFIG"
+	[ "$VFE_BUILD_STATUS" -eq 0 ] || { cat "$img.log"; false; }
+	lsinitrd "$img" >"$list"
+	assert_image_has "$list" usr/sbin/vfio-early etc/vfio-early.conf \
+		usr/lib/vfio-early/vfio-early-shim usr/lib/vfio-early/protected \
+		usr/lib/dracut/hooks/pre-udev/00-vfio-early.sh
+	for m in "${VFE_MODULES[@]}"; do
+		assert_image_has "$list" "usr/lib/modules/$KVER/kernel/.*/$m\\.ko(\\.[a-z]+)?"
+	done
+	run lsinitrd -f etc/vfio-early.conf "$img"
+	assert_output "$(cat "$CONFIG")"
+	run bash -c "lsinitrd -f usr/lib/vfio-early/protected '$img' | sed -e 's/[[:space:]]*#.*//' -e '/^\$/d'"
+	assert_output "$(host_protected)"
+}
+
+@test "dracut: a missing config is a warning and the image still builds" {
+	need dracut lsinitrd zstd cpio
+	local img=$BATS_TEST_TMPDIR/dracut.img list=$BATS_TEST_TMPDIR/list
+	vfe_build dracut "$img" ""
+	assert_equal "$VFE_BUILD_STATUS" 0
+	run cat "$img.log"
+	assert_line --regexp 'vfio-early: .*vfio-early.conf not found'
+	lsinitrd "$img" >"$list"
+	assert_image_has "$list" usr/sbin/vfio-early usr/lib/dracut/hooks/pre-udev/00-vfio-early.sh
+	run grep -E '(^|[[:space:]/])etc/vfio-early.conf$' "$list"
+	assert_failure
+}
+
+# A private dracut tree with only a few modules, so that dracut's default
+# (every module whose check() says yes) can be observed in a host-only build.
+dracut_hostonly()
+{
+	local config=$1 out=$2 base=$BATS_TEST_TMPDIR/dracut-base m
+	shift 2
+	rm -rf "$base"
+	mkdir -p "$base/confdir"
+	cp -a /usr/lib/dracut/. "$base/"
+	rm -rf "$base/modules.d"
+	mkdir "$base/modules.d"
+	for m in 00bash 99base 99fs-lib 90kernel-modules; do
+		cp -a "/usr/lib/dracut/modules.d/$m" "$base/modules.d/"
+	done
+	cp -a "$STAGE/usr/lib/dracut/modules.d/90vfio-early" "$base/modules.d/"
+	env VFIO_EARLY_BINARY="$STAGE/usr/sbin/vfio-early" VFIO_EARLY_LIBDIR="$STAGE/usr/lib/vfio-early" \
+		VFIO_EARLY_CONFIG="$config" dracutbasedir="$base" \
+		dracut --force --hostonly --conf /dev/null --confdir "$base/confdir" \
+		--no-early-microcode --compress "zstd -1 -q" --kver "$KVER" "$@" "$out"
+}
+
+@test "dracut: host-only images include vfio-early by default once the config exists" {
+	need dracut lsinitrd zstd cpio
+	local img=$BATS_TEST_TMPDIR/ho.img
+	run dracut_hostonly "$CONFIG" "$img"
+	assert_success
+	assert_line --partial 'Including module: vfio-early'
+	run lsinitrd "$img"
+	assert_line --regexp 'usr/lib/dracut/hooks/pre-udev/00-vfio-early.sh$'
+
+	run dracut_hostonly /nonexistent/vfio-early.conf "$img"
+	assert_success
+	refute_line --partial 'Including module: vfio-early'
+	run lsinitrd "$img"
+	refute_line --regexp 'vfio-early'
+
+	# ... and add_dracutmodules (--add) includes it without a config
+	run dracut_hostonly /nonexistent/vfio-early.conf "$img" --add vfio-early
+	assert_success
+	assert_line --partial 'Including module: vfio-early'
+	assert_line --regexp 'vfio-early: .*vfio-early.conf not found'
+	run lsinitrd "$img"
+	assert_line --regexp 'usr/sbin/vfio-early$'
+}
+
+@test "dracut module: a kernel without vfio modules is a warning and installkernel succeeds" {
+	local mods=$BATS_TEST_TMPDIR/mods
+	mkdir -p "$mods"
+	printf 'kernel/drivers/vfio/vfio.ko:\nkernel/virt/lib/irqbypass.ko:\n' >"$mods/modules.dep"
+	: >"$mods/modules.builtin"
+	run bash -c '
+		dwarn() { echo "WARN $*"; }
+		instmods() { echo "INSTMODS $*"; }
+		srcmods=$1 kernel=test-kernel
+		. "$2"
+		installkernel
+		echo "status $?"' _ "$mods" "$STAGE/usr/lib/dracut/modules.d/90vfio-early/module-setup.sh"
+	assert_success
+	assert_line 'INSTMODS vfio irqbypass'
+	assert_line --regexp '^WARN vfio-early: module vfio_iommu_type1 not found for kernel test-kernel'
+	assert_line --regexp '^WARN vfio-early: module vfio-pci not found'
+	refute_line --regexp '^WARN .*(vfio_virqfd|vfio-pci-core)'
+	assert_line 'status 0'
+}

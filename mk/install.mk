@@ -1,6 +1,6 @@
 # Installation of the binary, its boot integration (initramfs-tools hook and
-# init-top script, dracut module, runtime shim), the example config and the
-# man pages; and `make demo`.  Included by the top Makefile.
+# init-top script, dracut module, mkinitcpio hook, runtime shim), the example
+# config, bash completion and the man pages; and `make demo`.  Included by the top Makefile.
 #
 #   make install [DESTDIR=...] [PREFIX=/usr]     make uninstall
 #
@@ -16,6 +16,8 @@ SYSCONFDIR  ?= /etc
 PKGLIBDIR   ?= $(PREFIX)/lib/vfio-early
 INITRAMFSTOOLSDIR ?= $(PREFIX)/share/initramfs-tools
 DRACUTMODDIR ?= $(PREFIX)/lib/dracut/modules.d/90vfio-early
+INITCPIODIR ?= $(PREFIX)/lib/initcpio
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 INSTALL     ?= install
 # The binary to install: the top Makefile's $(BIN); `INSTALL_BIN=vfio-early-static`
 # installs the static build instead.
@@ -39,6 +41,10 @@ install: $(INSTALL_BIN)
 	$(call install_script,initramfs-tools/scripts/init-top/00-vfio-early,$(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/init-top/00-vfio-early)
 	$(call install_script,dracut-module/90vfio-early/module-setup.sh,$(DESTDIR)$(DRACUTMODDIR)/module-setup.sh)
 	$(call install_script,dracut-module/90vfio-early/vfio-early.sh,$(DESTDIR)$(DRACUTMODDIR)/vfio-early.sh)
+	$(INSTALL) -d $(DESTDIR)$(INITCPIODIR)/install $(DESTDIR)$(INITCPIODIR)/hooks $(DESTDIR)$(BASHCOMPDIR)
+	$(call install_script,mkinitcpio/install/vfio-early,$(DESTDIR)$(INITCPIODIR)/install/vfio-early)
+	$(call install_script,mkinitcpio/hooks/vfio-early,$(DESTDIR)$(INITCPIODIR)/hooks/vfio-early)
+	$(INSTALL) -m 0644 completion/vfio-early.bash $(DESTDIR)$(BASHCOMPDIR)/vfio-early
 	@if [ ! -f vfio-early.conf.example ]; then \
 	  echo "install: vfio-early.conf.example not found, no config installed"; \
 	elif [ -e $(DESTDIR)$(SYSCONFDIR)/vfio-early.conf ]; then \
@@ -47,13 +53,10 @@ install: $(INSTALL_BIN)
 	  echo "$(INSTALL) -D -m 0644 vfio-early.conf.example $(DESTDIR)$(SYSCONFDIR)/vfio-early.conf"; \
 	  $(INSTALL) -D -m 0644 vfio-early.conf.example $(DESTDIR)$(SYSCONFDIR)/vfio-early.conf; \
 	fi
-ifneq ($(INSTALL_MAN5),)
-	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man5
-	$(INSTALL) -m 0644 $(INSTALL_MAN5) $(DESTDIR)$(MANDIR)/man5/
-endif
-ifneq ($(INSTALL_MAN8),)
-	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man8
-	$(INSTALL) -m 0644 $(INSTALL_MAN8) $(DESTDIR)$(MANDIR)/man8/
+ifneq ($(INSTALL_MAN5)$(INSTALL_MAN8),)
+	$(INSTALL) -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	$(foreach p,$(INSTALL_MAN5),sed 's/@VERSION@/$(VERSION)/g' $(p) > $(DESTDIR)$(MANDIR)/man5/$(notdir $(p)) &&) true
+	$(foreach p,$(INSTALL_MAN8),sed 's/@VERSION@/$(VERSION)/g' $(p) > $(DESTDIR)$(MANDIR)/man8/$(notdir $(p)) &&) true
 endif
 
 # The config is removed only while it still equals the example.
@@ -67,6 +70,8 @@ uninstall:
 	rm -f $(DESTDIR)$(DRACUTMODDIR)/module-setup.sh
 	rm -f $(DESTDIR)$(DRACUTMODDIR)/vfio-early.sh
 	-rmdir $(DESTDIR)$(DRACUTMODDIR)
+	rm -f $(DESTDIR)$(INITCPIODIR)/install/vfio-early $(DESTDIR)$(INITCPIODIR)/hooks/vfio-early
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/vfio-early
 	@if [ -f $(DESTDIR)$(SYSCONFDIR)/vfio-early.conf ] && [ -f vfio-early.conf.example ] && \
 	    cmp -s vfio-early.conf.example $(DESTDIR)$(SYSCONFDIR)/vfio-early.conf; then \
 	  echo "rm -f $(DESTDIR)$(SYSCONFDIR)/vfio-early.conf"; \

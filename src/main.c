@@ -36,7 +36,8 @@ enum {
 	EXIT_FAILED = 8,
 };
 
-#define WATCHDOG_SECONDS 30
+/* Below the shim's own 20 s, so this program says why it stopped. */
+#define WATCHDOG_SECONDS 15
 
 enum mode {
 	MODE_BOOT,
@@ -166,7 +167,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 static void watchdog(int sig)
 {
 	static const char msg[] =
-		"<3>vfio-early: watchdog: still running after 30 seconds, giving up\n";
+		"<3>vfio-early: watchdog: still running after 15 seconds, giving up\n";
 	ssize_t ignored;
 
 	(void)sig;

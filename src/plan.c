@@ -261,8 +261,19 @@ static int widen_groups(struct plan *pl, struct pci_tree *t, const struct match 
 	return 0;
 }
 
+/*
+ * How to turn the IOMMU on.  The firmware's ACPI tables say which IOMMU the
+ * machine has and that the firmware enabled it (DMAR: Intel VT-d, IVRS:
+ * AMD-Vi); without either, the firmware setting is off (or there is none)
+ * and the CPU vendor says which option to name.
+ */
 const char *iommu_hint(int rootfd)
 {
+	static const char intel_cmdline[] = "VT-d is enabled in the firmware (DMAR table): add "
+					    "intel_iommu=on to the kernel command line";
+	static const char amd_cmdline[] = "AMD-Vi is enabled in the firmware (IVRS table) but "
+					  "not in use: remove amd_iommu=off or iommu=off from "
+					  "the kernel command line";
 	static const char intel[] = "enable VT-d in the firmware and add intel_iommu=on to "
 				    "the kernel command line";
 	static const char amd[] = "enable the IOMMU (AMD-Vi) in the firmware; the kernel "
@@ -270,8 +281,13 @@ const char *iommu_hint(int rootfd)
 				  "is on the command line";
 	char buf[4096];
 	ssize_t n = -1;
-	int fd = openat(rootfd, "proc/cpuinfo", O_RDONLY | O_CLOEXEC);
+	int fd;
 
+	if (faccessat(rootfd, "sys/firmware/acpi/tables/DMAR", F_OK, 0) == 0)
+		return intel_cmdline;
+	if (faccessat(rootfd, "sys/firmware/acpi/tables/IVRS", F_OK, 0) == 0)
+		return amd_cmdline;
+	fd = openat(rootfd, "proc/cpuinfo", O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		n = read(fd, buf, sizeof(buf) - 1);
 		close(fd);

@@ -95,8 +95,17 @@ load helper
 	assert_equal "$status" 4
 	assert_equal "$(changed_since "$before")" ""
 	run kmsg
-	assert_line "<4>vfio-early: no IOMMU is active, so nothing is bound: enable VT-d in the firmware and add intel_iommu=on to the kernel command line"
-	make_root two-cards "iommu off"
+	assert_line "<4>vfio-early: no IOMMU is active, so nothing is bound: VT-d is enabled in the firmware (DMAR table): add intel_iommu=on to the kernel command line"
+	# VT-d off in the firmware: the advice starts there.
+	make_root proxmox-3090 "iommu off
+firmware-iommu off"
+	set_config "ids 10de:2204"
+	ve
+	assert_equal "$status" 4
+	run kmsg
+	assert_line --partial "nothing is bound: enable VT-d in the firmware and add intel_iommu=on to the kernel command line"
+	make_root two-cards "iommu off
+firmware-iommu off"
 	set_config "address 0b:00"
 	ve
 	assert_equal "$status" 4

@@ -1,0 +1,72 @@
+#!/usr/bin/env bats
+# The man pages render without warnings and document what the code has.
+
+load helper
+
+MAN8=$TOP/man/vfio-early.8
+MAN5=$TOP/man/vfio-early.conf.5
+
+@test "man pages pass mandoc -T lint and groff -ww without a warning" {
+	command -v mandoc > /dev/null || skip "mandoc not installed"
+	for m in "$MAN8" "$MAN5"; do
+		run mandoc -T lint -W warning "$m"
+		assert_success
+		assert_output ""
+		run groff -ww -man -Tutf8 -z "$m"
+		assert_success
+		assert_output ""
+	done
+}
+
+@test "every option of --help is in vfio-early(8)" {
+	page=$(mandoc -T ascii "$MAN8" | col -b)
+	opts=$("$VFIO_EARLY" --help | grep -o -- '--[a-z-]*' | sort -u)
+	[ -n "$opts" ]
+	for o in $opts; do
+		grep -q -- "$o" <<< "$page" || fail "$o is not in vfio-early(8)"
+	done
+}
+
+@test "every command-line key is in vfio-early(8)" {
+	page=$(mandoc -T ascii "$MAN8" | col -b)
+	# the keys cmdline.c knows, spelt as users write them
+	for k in vfio_early.ids= vfio_early.devices= vfio_early=off vfio_early.allow_boot_vga=1 \
+		vfio_early.dry_run=1 vfio-pci.ids=; do
+		grep -qF -- "$k" <<< "$page" || fail "$k is not in vfio-early(8)"
+	done
+	# and the source has no key the page misses
+	for k in $(grep -o '"vfio_early\.[a-z_]*"' "$TOP/src/cmdline.c" | tr -d '"' | sort -u); do
+		grep -qF -- "$k" <<< "$page" || fail "$k (src/cmdline.c) is not in vfio-early(8)"
+	done
+}
+
+@test "every config rule kind and option is in vfio-early.conf(5)" {
+	page=$(mandoc -T ascii "$MAN5" | col -b)
+	kinds=$(sed -n '/^} kinds\[\] = {/,/^};/p' "$TOP/src/config.c" | grep -o '"[a-z-]*"' | tr -d '"')
+	opts=$(sed -n '/flag_opts\[\] = {/,/^};/p' "$TOP/src/config.c" | grep -o '"[a-z-]*"' | tr -d '"')
+	[ -n "$kinds" ] && [ -n "$opts" ]
+	for w in $kinds $opts exclude expect= functions=one functions=all; do
+		grep -qF -- "$w" <<< "$page" || fail "$w is not in vfio-early.conf(5)"
+	done
+}
+
+@test "the man pages' config examples parse without errors" {
+	make_root two-cards
+	mandoc -T ascii "$MAN5" | col -b | sed -n '/^EXAMPLES/,/^SEE ALSO/p' |
+		grep -E '^[[:space:]]+(ids|address|path|class|exclude) ' | sed 's/^[[:space:]]*//' > "$ROOT/etc/vfio-early.conf"
+	[ "$(wc -l < "$ROOT/etc/vfio-early.conf")" -ge 6 ]
+	run "$VFIO_EARLY" --root "$ROOT" --dry-run
+	assert_line --partial ", 0 rule errors"
+	[ $((status & 2)) -eq 0 ]
+}
+
+@test "exit statuses in the page match the code" {
+	page=$(mandoc -T ascii "$MAN8" | col -b)
+	grep -q 'EXIT_RULES = 2' "$TOP/src/main.c"
+	grep -q 'EXIT_REFUSED = 4' "$TOP/src/main.c"
+	grep -q 'EXIT_FAILED = 8' "$TOP/src/main.c"
+	grep -q 'REPORT_WARNINGS = 2, REPORT_BLOCKING = 3' "$TOP/src/report.c"
+	grep -q "invalid rules were skipped" <<< "$page"
+	grep -q "refused by the safety policy" <<< "$page"
+	grep -q "failed to bind" <<< "$page"
+}

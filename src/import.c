@@ -47,6 +47,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "legacy.h"
 #include "log.h"
 #include "modes.h"
 #include "modload.h"
@@ -166,21 +167,6 @@ static char *sb_take(struct sbuf *b)
 
 /* ---- what was found -------------------------------------------------------- */
 
-enum verdict {
-	V_DROP,		/* unnecessary once vfio-early is installed */
-	V_EDIT,		/* part of it is unnecessary */
-	V_KEEP,		/* must stay */
-};
-
-struct finding {
-	enum verdict v;
-	bool gave_ids;
-	char *where;	/* "/etc/modprobe.d/vfio.conf:1", "/proc/cmdline" */
-	char *text;	/* the line as written (shortened, made safe) */
-	char *edit;	/* V_EDIT: the line as it should read */
-	char *why;
-};
-
 struct imp {
 	const struct mode_ctx *c;
 	struct pci_tree t;
@@ -192,7 +178,7 @@ struct imp {
 	size_t nids;
 	unsigned id_settings;	/* how many ids= values were seen */
 
-	struct finding *f;
+	struct legacy_line *f;
 	size_t nf;
 	char **notes;		/* hidden files and the like */
 	size_t nnotes;
@@ -228,10 +214,10 @@ static void _printf_(5, 6) warn_at(struct imp *im, const char *where, const char
 }
 
 /* Takes every string; a NULL among them means memory ran out. */
-static void add_finding(struct imp *im, enum verdict v, bool gave_ids, char *where,
+static void add_finding(struct imp *im, enum legacy_verdict v, bool gave_ids, char *where,
 			char *text, char *edit, char *why)
 {
-	struct finding *f;
+	struct legacy_line *f;
 
 	if (im->pass != 2) {
 		free(where);
@@ -240,13 +226,13 @@ static void add_finding(struct imp *im, enum verdict v, bool gave_ids, char *whe
 		free(why);
 		return;
 	}
-	if (!where || !text || !why || (v == V_EDIT && !edit))
+	if (!where || !text || !why || (v == LEGACY_EDIT && !edit))
 		goto oom;
 	f = realloc(im->f, (im->nf + 1) * sizeof(*f));
 	if (!f)
 		goto oom;
 	im->f = f;
-	im->f[im->nf++] = (struct finding){ .v = v, .gave_ids = gave_ids, .where = where,
+	im->f[im->nf++] = (struct legacy_line){ .v = v, .gave_ids = gave_ids, .where = where,
 					    .text = text, .edit = edit, .why = why };
 	return;
 oom:
@@ -281,13 +267,7 @@ static void add_note(struct imp *im, char *note)
 
 static void imp_free(struct imp *im)
 {
-	for (size_t i = 0; i < im->nf; i++) {
-		free(im->f[i].where);
-		free(im->f[i].text);
-		free(im->f[i].edit);
-		free(im->f[i].why);
-	}
-	free(im->f);
+	legacy_free(im->f, im->nf);
 	for (size_t i = 0; i < im->nnotes; i++)
 		free(im->notes[i]);
 	free(im->notes);
@@ -481,14 +461,15 @@ static unsigned name_devices(const struct imp *im, const struct card_driver *k, 
  * Why a blacklist (or hard block, or command-line blacklist) of @k is, or
  * is not, needed with vfio-early.  Returns the verdict for this module.
  */
-static enum verdict explain_block(const struct imp *im, const struct card_driver *k,
-				  const char *how, struct sbuf *why)
+static enum legacy_verdict explain_block(const struct imp *im, const struct card_driver *k,
+				  const char *how, struct sbuf *why, bool *harms)
 {
 	struct sbuf card = { 0 }, host = { 0 };
 	unsigned ncard = name_devices(im, k, true, &card);
 	unsigned nhost = name_devices(im, k, false, &host);
-	enum verdict v = V_DROP;
+	enum legacy_verdict v = LEGACY_DROP;
 
+	*harms = k->host_needs && nhost > 0;
 	if (k->host_needs) {
 		sb_addf(why, "%s %s takes it from every %s, the host's own included", how,
 			k->name, k->what);
@@ -499,7 +480,7 @@ static enum verdict explain_block(const struct imp *im, const struct card_driver
 			sb_addf(why, " (%s)", card.s);
 		sb_addf(why, " and leaves %s to the rest.", k->name);
 	} else if (nhost) {
-		v = V_KEEP;
+		v = LEGACY_KEEP;
 		sb_addf(why, "%s %s also keeps it off %s, which the ids do not select: keep it if "
 			"that %s must not use %s (the NVIDIA driver packages install such a "
 			"blacklist of nouveau themselves), otherwise remove it.", how, k->name,
@@ -683,7 +664,7 @@ static char *words_without(const struct stmt *s, const bool *drop)
 	return sb_take(&b);
 }
 
-static void add_stmt_finding(struct imp *im, const struct stmt *s, enum verdict v,
+static void add_stmt_finding(struct imp *im, const struct stmt *s, enum legacy_verdict v,
 			     bool gave_ids, char *edit, struct sbuf *why)
 {
 	add_finding(im, v, gave_ids, strdup(s->where), shown_text(s->line, s->len), edit,
@@ -719,27 +700,27 @@ static void mp_options(struct imp *im, const struct stmt *s)
 	if (nids == 0) {
 		sb_addf(&why, "an option of %.*s: libkmod applies it when vfio-early loads "
 			"vfio-pci (and with it the rest of the vfio stack).", (int)modlen, mod);
-		add_stmt_finding(im, s, V_KEEP, false, NULL, &why);
+		add_stmt_finding(im, s, LEGACY_KEEP, false, NULL, &why);
 		return;
 	}
 	if (lost) {
 		sb_add(&why, "holds ids that vfio-pci takes but an ids rule cannot express (see "
 		       "the warnings): write address or path rules for those devices, then remove "
 		       "ids= from this line.");
-		add_stmt_finding(im, s, V_KEEP, gave, NULL, &why);
+		add_stmt_finding(im, s, LEGACY_KEEP, gave, NULL, &why);
 		return;
 	}
 	sb_add(&why, "ids= is the ids rule above now. Remove it before you narrow that rule to "
 	       "address or path rules: vfio-pci itself takes every device with these ids when "
 	       "it loads, any other card with the same ids included.");
 	if (nopts == 0) {
-		add_stmt_finding(im, s, V_DROP, gave, NULL, &why);
+		add_stmt_finding(im, s, LEGACY_DROP, gave, NULL, &why);
 		return;
 	}
 	sb_add(&why, " The other options stay: libkmod applies them when vfio-early loads "
 	       "vfio-pci.");
 	drop[0] = drop[1] = false;
-	add_stmt_finding(im, s, V_EDIT, gave, words_without(s, drop), &why);
+	add_stmt_finding(im, s, LEGACY_EDIT, gave, words_without(s, drop), &why);
 }
 
 static void mp_softdep(struct imp *im, const struct stmt *s)
@@ -777,7 +758,7 @@ static void mp_softdep(struct imp *im, const struct stmt *s)
 	       "ids claim the card first; vfio-early binds the card before udev loads any "
 	       "driver, so the order no longer matters.");
 	if (nother == 0) {
-		add_stmt_finding(im, s, V_DROP, false, NULL, &why);
+		add_stmt_finding(im, s, LEGACY_DROP, false, NULL, &why);
 		return;
 	}
 	/* Keep the other dependencies; drop a pre:/post: left with nothing after it. */
@@ -794,25 +775,34 @@ static void mp_softdep(struct imp *im, const struct stmt *s)
 			drop[i] = true;
 	}
 	sb_add(&why, " The other dependencies stay.");
-	add_stmt_finding(im, s, V_EDIT, false, words_without(s, drop), &why);
+	add_stmt_finding(im, s, LEGACY_EDIT, false, words_without(s, drop), &why);
+}
+
+/* The finding just added takes a driver from devices the host keeps. */
+static void mark_harm(struct imp *im, bool harms)
+{
+	if (im->pass == 2 && im->nf > 0)
+		im->f[im->nf - 1].harms_host = harms;
 }
 
 static void mp_blacklist(struct imp *im, const struct stmt *s, bool in_etc)
 {
 	const struct card_driver *k = card_driver(s->w[1], s->wl[1]);
 	struct sbuf why = { 0 };
-	enum verdict v;
+	enum legacy_verdict v;
+	bool harms;
 
 	if (!k)
 		return;
 	if (!in_etc) {
 		sb_addf(&why, "shipped by a package, not part of a passthrough recipe: leave it "
 			"(a file of the same name in /etc/modprobe.d overrides it).");
-		add_stmt_finding(im, s, V_KEEP, false, NULL, &why);
+		add_stmt_finding(im, s, LEGACY_KEEP, false, NULL, &why);
 		return;
 	}
-	v = explain_block(im, k, "blacklisting", &why);
+	v = explain_block(im, k, "blacklisting", &why, &harms);
 	add_stmt_finding(im, s, v, false, NULL, &why);
+	mark_harm(im, harms);
 }
 
 static bool is_false_command(const char *w, size_t l)
@@ -841,32 +831,35 @@ static void mp_install(struct imp *im, const struct stmt *s, bool in_etc)
 {
 	const struct card_driver *k = card_driver(s->w[1], s->wl[1]);
 	struct sbuf why = { 0 };
-	enum verdict v;
+	enum legacy_verdict v;
+	bool harms;
 
 	if (is_vfio_pci(s->w[1], s->wl[1])) {
 		sb_add(&why, "runs a command instead of a plain load of vfio-pci (typically a "
 		       "script that writes driver_override); vfio-early writes driver_override "
 		       "itself. Check that the rules above select the devices the command did.");
-		add_stmt_finding(im, s, V_DROP, false, NULL, &why);
+		add_stmt_finding(im, s, LEGACY_DROP, false, NULL, &why);
 		return;
 	}
 	if (mentions_vfio_pci(s, 2)) {
 		sb_addf(&why, "loads vfio-pci before %.*s so that vfio-pci's ids claim the card "
 			"first; vfio-early binds the card before udev loads any driver.",
 			(int)s->wl[1], s->w[1]);
-		add_stmt_finding(im, s, V_DROP, false, NULL, &why);
+		add_stmt_finding(im, s, LEGACY_DROP, false, NULL, &why);
 		return;
 	}
 	if (!k || !is_false_command(s->w[2], s->wl[2]))
 		return;
 	if (!in_etc) {
 		sb_add(&why, "shipped by a package, not part of a passthrough recipe: leave it.");
-		add_stmt_finding(im, s, V_KEEP, false, NULL, &why);
+		add_stmt_finding(im, s, LEGACY_KEEP, false, NULL, &why);
 		return;
 	}
 	v = explain_block(im, k, "this hard block (stronger than a blacklist: modprobe runs "
-			  "the command even when another module needs the driver) of", &why);
+			  "the command even when another module needs the driver) of", &why,
+			  &harms);
 	add_stmt_finding(im, s, v, false, NULL, &why);
+	mark_harm(im, harms);
 }
 
 static void mp_alias(struct imp *im, const struct stmt *s)
@@ -877,7 +870,7 @@ static void mp_alias(struct imp *im, const struct stmt *s)
 		return;
 	sb_add(&why, "makes udev load vfio-pci for that device; vfio-early loads vfio-pci "
 	       "itself, after writing driver_override.");
-	add_stmt_finding(im, s, V_DROP, false, NULL, &why);
+	add_stmt_finding(im, s, LEGACY_DROP, false, NULL, &why);
 }
 
 static void modprobe_stmt(struct imp *im, struct stmt *s, bool in_etc)
@@ -1131,7 +1124,7 @@ static void modules_stmt(struct imp *im, struct stmt *s, bool initramfs)
 	if (mod_is(s->w[0], s->wl[0], "vfio_virqfd") && kernel_at_least(im->kver, 6, 2))
 		sb_addf(&why, " vfio_virqfd is part of vfio since Linux 6.2 (this host runs %s): "
 			"the line only makes an error at boot.", im->kver);
-	add_stmt_finding(im, s, V_DROP, false, NULL, &why);
+	add_stmt_finding(im, s, LEGACY_DROP, false, NULL, &why);
 }
 
 static void modules_stmt_late(struct imp *im, struct stmt *s, bool in_etc)
@@ -1220,9 +1213,9 @@ static void dracut_stmt(struct imp *im, struct stmt *s, bool in_etc)
 				sb_addf(&e, "+=\" %s \"", rest ? rest : "");
 				free(rest);
 				sb_add(&why, " The other drivers stay.");
-				add_stmt_finding(im, s, V_EDIT, false, sb_take(&e), &why);
+				add_stmt_finding(im, s, LEGACY_EDIT, false, sb_take(&e), &why);
 			} else {
-				add_stmt_finding(im, s, V_DROP, false, NULL, &why);
+				add_stmt_finding(im, s, LEGACY_DROP, false, NULL, &why);
 			}
 		}
 		free(copy);
@@ -1251,13 +1244,13 @@ static void cmdline_modlist(struct imp *im, const struct cmdline_tok *t, bool bl
 	struct sbuf why = { 0 }, rest = { 0 };
 	const char *p = t->val, *end = t->val + t->vlen;
 	unsigned removed = 0, kept = 0;
-	bool keep_any = false;
+	bool keep_any = false, harms = false;
 
 	for (;;) {
 		const char *c = memchr(p, ',', (size_t)(end - p));
 		size_t len = c ? (size_t)(c - p) : (size_t)(end - p);
 		const struct card_driver *k = blacklist ? card_driver(p, len) : NULL;
-		bool drop = false;
+		bool drop = false, hurt = false;
 
 		if (len == 0) {
 			/* nothing */
@@ -1268,10 +1261,11 @@ static void cmdline_modlist(struct imp *im, const struct cmdline_tok *t, bool bl
 
 			sb_add_shown(&one, p, len, 64);
 			sb_add(&one, ": ");
-			if (explain_block(im, k, "blacklisting", &one) == V_KEEP)
+			if (explain_block(im, k, "blacklisting", &one, &hurt) == LEGACY_KEEP)
 				keep_any = true;
 			else
 				drop = true;
+			harms |= hurt;
 			if (why.len)
 				sb_add(&why, " ");
 			sb_add(&why, one.s ? one.s : "");
@@ -1301,11 +1295,11 @@ static void cmdline_modlist(struct imp *im, const struct cmdline_tok *t, bool bl
 		       "driver_override.");
 	if (!removed) {
 		free(rest.s);
-		add_finding(im, V_KEEP, false, strdup(CMDLINE_WHERE), cmdline_text(t), NULL,
+		add_finding(im, LEGACY_KEEP, false, strdup(CMDLINE_WHERE), cmdline_text(t), NULL,
 			    sb_take(&why));
 	} else if (!kept) {
 		free(rest.s);
-		add_finding(im, V_DROP, false, strdup(CMDLINE_WHERE), cmdline_text(t), NULL,
+		add_finding(im, LEGACY_DROP, false, strdup(CMDLINE_WHERE), cmdline_text(t), NULL,
 			    sb_take(&why));
 	} else {
 		struct sbuf e = { 0 };
@@ -1313,9 +1307,10 @@ static void cmdline_modlist(struct imp *im, const struct cmdline_tok *t, bool bl
 		sb_add_shown(&e, t->key, t->klen, TEXT_SHOWN);
 		sb_addf(&e, "=%s", rest.s ? rest.s : "");
 		free(rest.s);
-		add_finding(im, V_EDIT, false, strdup(CMDLINE_WHERE), cmdline_text(t),
+		add_finding(im, LEGACY_EDIT, false, strdup(CMDLINE_WHERE), cmdline_text(t),
 			    sb_take(&e), sb_take(&why));
 	}
+	mark_harm(im, harms);
 }
 
 static void read_cmdline(struct imp *im)
@@ -1350,12 +1345,12 @@ static void read_cmdline(struct imp *im)
 				       "only repeat the rule above; and vfio-pci itself takes every "
 				       "device with these ids when it loads, which defeats address "
 				       "and path rules.");
-			add_finding(im, lost ? V_KEEP : V_DROP, n > 0, strdup(CMDLINE_WHERE),
+			add_finding(im, lost ? LEGACY_KEEP : LEGACY_DROP, n > 0, strdup(CMDLINE_WHERE),
 				    cmdline_text(&t), NULL, sb_take(&why));
 		} else if (t.klen > 9 && name_eq(t.key, 9, "vfio_pci.")) {
 			sb_add(&why, "an option of vfio-pci: libkmod applies it when vfio-early "
 			       "loads vfio-pci.");
-			add_finding(im, V_KEEP, false, strdup(CMDLINE_WHERE), cmdline_text(&t), NULL,
+			add_finding(im, LEGACY_KEEP, false, strdup(CMDLINE_WHERE), cmdline_text(&t), NULL,
 				    sb_take(&why));
 		} else if (t.val && name_eq(t.key, t.klen, "rd.driver.pre")) {
 			cmdline_modlist(im, &t, false);
@@ -1367,7 +1362,7 @@ static void read_cmdline(struct imp *im)
 				     name_eq(t.key, t.klen, "amd_iommu")) &&
 			   t.vlen == 2 && memcmp(t.val, "on", 2) == 0) {
 			sb_add(&why, "turns the IOMMU on; vfio-early binds nothing without one.");
-			add_finding(im, V_KEEP, false, strdup(CMDLINE_WHERE), cmdline_text(&t), NULL,
+			add_finding(im, LEGACY_KEEP, false, strdup(CMDLINE_WHERE), cmdline_text(&t), NULL,
 				    sb_take(&why));
 		}
 	}
@@ -1551,14 +1546,14 @@ static void print_wrapped(FILE *out, const char *prefix, const char *text)
 		fputc('\n', out);
 }
 
-static void print_section(const struct imp *im, FILE *out, enum verdict v, const char *title)
+static void print_section(const struct imp *im, FILE *out, enum legacy_verdict v, const char *title)
 {
 	bool any = false;
 
-	const struct finding *prev = NULL;
+	const struct legacy_line *prev = NULL;
 
 	for (size_t i = 0; i < im->nf; i++) {
-		const struct finding *f = &im->f[i], *next = NULL;
+		const struct legacy_line *f = &im->f[i], *next = NULL;
 
 		if (f->v != v)
 			continue;
@@ -1618,14 +1613,14 @@ static void print_config(struct imp *im, FILE *out, const char *config_shown,
 		fputs(i ? "#\n" : "\n", out);
 		print_wrapped(out, "# ", im->notes[i]);
 	}
-	print_section(im, out, V_DROP,
+	print_section(im, out, LEGACY_DROP,
 		      "# ---- Unnecessary once vfio-early is installed: delete these ----");
-	print_section(im, out, V_EDIT,
+	print_section(im, out, LEGACY_EDIT,
 		      "# ---- Partly unnecessary: edit these ----");
-	print_section(im, out, V_KEEP,
+	print_section(im, out, LEGACY_KEEP,
 		      "# ---- Keep these ----");
 	for (size_t i = 0; i < im->nf; i++) {
-		if (im->f[i].v == V_KEEP || strcmp(im->f[i].where, CMDLINE_WHERE) != 0)
+		if (im->f[i].v == LEGACY_KEEP || strcmp(im->f[i].where, CMDLINE_WHERE) != 0)
 			continue;
 		fputs("\n# The kernel command line is set in GRUB_CMDLINE_LINUX_DEFAULT in\n"
 		      "# /etc/default/grub (then update-grub), or in /etc/kernel/cmdline on\n"
@@ -1652,17 +1647,9 @@ static void read_all(struct imp *im)
 	read_cmdline(im);
 }
 
-int import_run(const struct mode_ctx *c)
+/* Both passes: the ids, the devices they select, every line explained. */
+static int gather(struct imp *im, const struct mode_ctx *c)
 {
-	struct imp *im = calloc(1, sizeof(*im));
-	const char *config_shown = config_name(c->config);
-	bool config_exists;
-	int ret = 0;
-
-	if (!im) {
-		log_err("out of memory");
-		return EXIT_IMPORT_NOTHING;
-	}
 	im->c = c;
 	im->t.devfd = -1;
 	if (kernel_release(c->rootfd, im->kver, sizeof(im->kver)) < 0)
@@ -1677,7 +1664,55 @@ int import_run(const struct mode_ctx *c)
 	im->pass = 2;
 	if (!im->oom)
 		read_all(im);
-	if (im->oom) {
+	return im->oom ? -ENOMEM : 0;
+}
+
+int legacy_scan(const struct mode_ctx *c, struct legacy_line **out, size_t *n, size_t *nids)
+{
+	struct imp *im = calloc(1, sizeof(*im));
+	int r;
+
+	*out = NULL;
+	*n = *nids = 0;
+	if (!im)
+		return -ENOMEM;
+	r = gather(im, c);
+	if (r == 0) {
+		/* The findings change hands; the rest is freed. */
+		*out = im->f;
+		*n = im->nf;
+		*nids = im->nids;
+		im->f = NULL;
+		im->nf = 0;
+	}
+	imp_free(im);
+	free(im);
+	return r;
+}
+
+void legacy_free(struct legacy_line *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].where);
+		free(v[i].text);
+		free(v[i].edit);
+		free(v[i].why);
+	}
+	free(v);
+}
+
+int import_run(const struct mode_ctx *c)
+{
+	struct imp *im = calloc(1, sizeof(*im));
+	const char *config_shown = config_name(c->config);
+	bool config_exists;
+	int ret = 0;
+
+	if (!im) {
+		log_err("out of memory");
+		return EXIT_IMPORT_NOTHING;
+	}
+	if (gather(im, c) < 0) {
 		log_err("out of memory");
 		imp_free(im);
 		free(im);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "legacy.h"
 #include "log.h"
 #include "modes.h"
 #include "modload.h"
@@ -55,7 +56,7 @@ static const char *const sev_names[] = { "note", "warning", "blocking" };
 
 struct problem {
 	enum severity sev;
-	char what[400];
+	char what[1024];
 	char fix[400];
 };
 
@@ -167,6 +168,10 @@ struct report {
 	struct boot_state st;
 	struct module_state mods[3];
 	struct initrd initrd;
+
+	struct legacy_line *legacy;
+	size_t nlegacy;
+	size_t legacy_ids;
 
 	struct problem *prob;
 	size_t nprob;
@@ -749,6 +754,121 @@ static void refusal_fix(const struct report *r, const struct plan_item *it, char
 	}
 }
 
+/* Edit distance of two short names ('-' and '_' the same), capped at 3. */
+static unsigned distance(const char *a, size_t al, const char *b)
+{
+	size_t bl = strlen(b);
+	unsigned row[40], prev;
+
+	if (al >= 39 || bl >= 39)
+		return 3;
+	for (size_t j = 0; j <= bl; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= al; i++) {
+		char x = a[i - 1] == '-' ? '_' : a[i - 1];
+
+		prev = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= bl; j++) {
+			char y = b[j - 1] == '-' ? '_' : b[j - 1];
+			unsigned best = prev + (x != y);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			prev = row[j];
+			row[j] = best;
+		}
+	}
+	return row[bl] < 3 ? row[bl] : 3;
+}
+
+/* Kernel options of this field spelt almost right are silently ignored. */
+static void check_spelling(struct report *r)
+{
+	static const char *const known[] = {
+		"intel_iommu", "amd_iommu", "iommu", "iommu.passthrough", "iommu.strict",
+		"intremap", "pcie_acs_override", "vfio-pci.ids", "vfio-pci.disable_vga",
+		"vfio_iommu_type1.allow_unsafe_interrupts", "initcall_blacklist", "video",
+		"rd.driver.pre", "rd.driver.blacklist", "modprobe.blacklist", "module_blacklist",
+	};
+	const char *pos = r->cmdline, *end = r->cmdline + r->cmdline_len;
+	struct cmdline_tok t;
+
+	while (r->cmdline && cmdline_next(&pos, end, &t)) {
+		const char *best = NULL;
+		bool exact = false;
+
+		if (t.klen < 5)
+			continue;
+		for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
+			unsigned d = distance(t.key, t.klen, known[i]);
+
+			if (d == 0)
+				exact = true;
+			else if (d <= 2 && !best)
+				best = known[i];
+		}
+		if (!exact && best) {
+			char fix[160];
+
+			snprintf(fix, sizeof(fix), "spell it %s (%s)", best, cmdline_where(r));
+			add_problem(r, SEV_WARNING, fix, "the kernel command line has %.*s, which the "
+				    "kernel ignores: a misspelt %s?", (int)t.klen, t.key, best);
+		}
+	}
+}
+
+/*
+ * The modprobe.d recipe next to vfio-early.  A line that takes a driver
+ * from devices the host keeps (blacklisting snd_hda_intel takes the host's
+ * own audio) is a warning; lines that are merely unnecessary are one note
+ * per reason.
+ */
+static void check_legacy(struct report *r)
+{
+	bool configured = r->rs.n > 0 && !r->rs.off;
+
+	if (!configured) {
+		if (r->legacy_ids)
+			add_problem(r, SEV_NOTE, "vfio-early --import prints the equivalent "
+				    "/etc/vfio-early.conf and which lines it makes unnecessary",
+				    "this host binds devices with the modprobe.d recipe "
+				    "(options vfio-pci ids=, blacklists, softdeps)");
+		return;
+	}
+	for (size_t i = 0; i < r->nlegacy; i++) {
+		const struct legacy_line *l = &r->legacy[i];
+		char lines[640] = "", fix[400];
+		size_t j;
+
+		if (l->v == LEGACY_KEEP)
+			continue;
+		if (l->v == LEGACY_EDIT || l->harms_host) {
+			if (l->v == LEGACY_EDIT)
+				snprintf(fix, sizeof(fix), "change it to: %s", l->edit);
+			else
+				snprintf(fix, sizeof(fix), "delete it, then rebuild the initramfs");
+			add_problem(r, SEV_WARNING, fix, "old recipe line %s: %s: %s", l->where,
+				    l->text, l->why);
+			continue;
+		}
+		/* Neighbours with the same reason are one note. */
+		for (j = i; j < r->nlegacy && r->legacy[j].v == LEGACY_DROP &&
+			    !r->legacy[j].harms_host && strcmp(r->legacy[j].why, l->why) == 0; j++) {
+			char one[160];
+
+			snprintf(one, sizeof(one), "%s (%s)", r->legacy[j].where, r->legacy[j].text);
+			append(lines, sizeof(lines), ", ", one, strlen(one));
+		}
+		add_problem(r, SEV_NOTE, "delete them when convenient (vfio-early --import explains "
+			    "every line)", "old recipe lines now unnecessary: %s: %s", lines,
+			    l->why);
+		i = j - 1;
+	}
+}
+
 static void analyse(struct report *r)
 {
 	char fix[400], missing[96];
@@ -771,6 +891,7 @@ static void analyse(struct report *r)
 		add_problem(r, SEV_NOTE, "nothing to do: AMD-Vi is on when the firmware "
 			    "enables it; amd_iommu=on can be removed",
 			    "amd_iommu=on is not a value the kernel knows");
+	check_spelling(r);
 	if (r->acs_override)
 		add_problem(r, SEV_WARNING, "remove pcie_acs_override= once the card sits in a "
 			    "slot with its own IOMMU group",
@@ -869,6 +990,7 @@ static void analyse(struct report *r)
 		add_problem(r, SEV_BLOCKING, fix, "the initramfs %s lacks /etc/vfio-early.conf",
 			    r->initrd.path);
 	}
+	check_legacy(r);
 	if (rules && r->initrd.config_newer) {
 		snprintf(fix, sizeof(fix), "run %s", rebuild_cmd(r));
 		add_problem(r, SEV_WARNING, fix, "/etc/vfio-early.conf changed after the initramfs "
@@ -1104,6 +1226,16 @@ static void print_text(FILE *f, const struct report *r)
 			r->initrd.has_config ? "yes" : "no", r->initrd.has_module ? "yes" : "NO",
 			r->initrd.has_protected ? "yes" : "no");
 
+	fprintf(f, "  modprobe.d recipe: ");
+	if (!r->nlegacy)
+		fprintf(f, "none\n");
+	else
+		fprintf(f, "%zu lines (%zu vfio-pci ids)\n", r->nlegacy, r->legacy_ids);
+	for (size_t i = 0; i < r->nlegacy; i++)
+		fprintf(f, "    %s: %s [%s]\n", r->legacy[i].where, r->legacy[i].text,
+			r->legacy[i].v == LEGACY_DROP ? "unnecessary with vfio-early" :
+			r->legacy[i].v == LEGACY_EDIT ? "to edit" : "keep");
+
 	fprintf(f, "\nReady for a VM\n");
 	print_vm_lines(f, r);
 
@@ -1303,6 +1435,21 @@ static void print_json(FILE *f, const struct report *r)
 	} else {
 		json_null(&j);
 	}
+	json_key(&j, "legacy");
+	json_begin_array(&j);
+	for (size_t i = 0; i < r->nlegacy; i++) {
+		const struct legacy_line *l = &r->legacy[i];
+
+		json_begin_object(&j);
+		json_kstr(&j, "where", l->where);
+		json_kstr(&j, "line", l->text);
+		json_kstr(&j, "verdict", l->v == LEGACY_DROP ? "unnecessary" :
+			  l->v == LEGACY_EDIT ? "edit" : "keep");
+		json_kstr_or_null(&j, "edit", l->edit);
+		json_kstr(&j, "why", l->why);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
 	json_end_object(&j);
 
 	json_key(&j, "problems");
@@ -1334,6 +1481,7 @@ static void report_free(struct report *r)
 	free(r->prob);
 	free(r->msgs);
 	free(r->cmdline);
+	legacy_free(r->legacy, r->nlegacy);
 	plan_free(&r->pl);
 	pci_tree_free(&r->t);
 	protect_free(&r->prot);
@@ -1372,6 +1520,8 @@ int report_run(const struct mode_ctx *c, bool json)
 	gather_state(&r);
 	gather_modules(&r);
 	gather_initrd(&r);
+	if (legacy_scan(c, &r.legacy, &r.nlegacy, &r.legacy_ids) < 0)
+		r.nlegacy = 0;
 	analyse(&r);
 
 	if (json)

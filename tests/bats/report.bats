@@ -217,3 +217,44 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	run "$VFIO_EARLY" --root "$BATS_TEST_TMPDIR/live" --report --json
 	assert_equal "$output" "$live"
 }
+
+@test "GPU still on nouveau with the guide's blacklists left over (golden)" {
+	make_root proxmox-3090
+	fake_builtin_modules
+	fake_pciids
+	mkdir -p "$ROOT/etc/modprobe.d"
+	cp "$TOP/tests/fixtures/modprobe/guide/blacklist-nvidia.conf" \
+		"$TOP/tests/fixtures/modprobe/guide/vfio.conf" "$ROOT/etc/modprobe.d/"
+	cp "$TOP/tests/fixtures/modprobe/guide/modules" "$ROOT/etc/modules"
+	set_config "ids 10de:2204 10de:1aef"
+	ve --report
+	assert_equal "$status" 2
+	assert_golden report-leftovers.txt
+	assert_line --partial "[warning] old recipe line /etc/modprobe.d/blacklist-nvidia.conf:5: blacklist snd_hda_intel:"
+	assert_line --partial "[warning] 0000:09:00.0 is on nouveau now; the next boot hands it to vfio-pci"
+	ve --report --json
+	assert_equal "$(jq -r '[.boot_chain.legacy[] | select(.verdict=="unnecessary")] | length' <<< "$output")" \
+		"$(grep -c 'unnecessary with vfio-early' "$TOP/tests/expected/report-leftovers.txt")"
+}
+
+@test "the recipe alone (no vfio-early rules): a note points to --import" {
+	make_root proxmox-3090
+	fake_builtin_modules
+	mkdir -p "$ROOT/etc/modprobe.d"
+	cp "$TOP/tests/fixtures/modprobe/guide/vfio.conf" "$ROOT/etc/modprobe.d/"
+	ve --report
+	assert_line --partial "[note] this host binds devices with the modprobe.d recipe"
+	assert_line --partial "fix: vfio-early --import prints the equivalent /etc/vfio-early.conf"
+	refute_line --partial "old recipe line"
+}
+
+@test "misspelt IOMMU and vfio options on the kernel command line are named" {
+	make_root proxmox-3090 "iommu off"
+	fake_builtin_modules
+	set_cmdline "root=/dev/mapper/pve-root intel_iomu=on iommu=pt vfio_pci.id=10de:2204 quiet"
+	ve --report
+	assert_line --partial "[warning] the kernel command line has intel_iomu, which the kernel ignores: a misspelt intel_iommu?"
+	assert_line --partial "[warning] the kernel command line has vfio_pci.id, which the kernel ignores: a misspelt vfio-pci.ids?"
+	refute_line --partial "has quiet"
+	refute_line --partial "has iommu,"
+}

@@ -35,12 +35,12 @@ STATIC_HDRS    := $(wildcard src/*.h)
 
 # Size first: -Os, one section per function/object so that --gc-sections drops what is
 # not called, no unwind tables (C, nothing unwinds), no PIE (a static non-PIE binary
-# needs no relocations).  -Werror is left out: musl's headers are not what the
-# warnings were tuned on, and a warning must not break an image build.
+# needs no relocations).  Warnings are errors here too: the same sources build
+# clean against musl's headers.
 STATIC_OPT     ?= -Os
 STATIC_CFLAGS  ?=
 STATIC_LDFLAGS ?=
-STATIC_ALL_CFLAGS = -std=gnu11 $(filter-out -Werror,$(WARNINGS)) $(STATIC_OPT) \
+STATIC_ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(STATIC_OPT) \
 	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-pie -DVERSION='"$(VERSION)"' -DVFIO_EARLY_STATIC=1 -isystem $(STATIC_DEPS)/include \
 	$(STATIC_CFLAGS)

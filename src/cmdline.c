@@ -104,7 +104,7 @@ static void add_list(struct ruleset *rs, const char *where, const char *key,
 	while (p <= end) {
 		const char *c = memchr(p, ',', (size_t)(end - p));
 		size_t len = c ? (size_t)(c - p) : (size_t)(end - p);
-		struct rule r = { .kind = kind, .key = key };
+		struct rule r = { .kind = kind, .key = key, .legacy = legacy };
 		const char *why = NULL;
 		int ret;
 

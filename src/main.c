@@ -347,7 +347,7 @@ int main(int argc, char **argv)
 	signal(SIGALRM, watchdog);
 	alarm(WATCHDOG_SECONDS);
 
-	rules_load(rootfd, o.config, true, &rs);
+	rules_load(root, rootfd, o.config, true, &rs);
 	kernel_release(rootfd, kver, sizeof(kver));
 	sum.kernel = kver;
 	if (rs.off) {

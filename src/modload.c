@@ -15,6 +15,8 @@
 
 #include "log.h"
 #include "modload.h"
+#include "parse.h"
+#include "rules.h"
 #include "util.h"
 
 #define VFIO_PCI "vfio-pci"
@@ -96,41 +98,151 @@ struct kmod_ctx *kmod_open(const char *dirname, const char *const *config)
 	return ctx;
 }
 
-int modload_vfio(const char *root, int rootfd, bool insert)
+/* A libkmod context for DIR/lib/modules/KVER and DIR's modprobe.d. */
+static struct kmod_ctx *open_root(const char *root, int rootfd, char *kver, size_t size)
 {
-	char kver[256], dirname[4096], cfg[4][4096];
+	char dirname[4096], cfg[4][4096];
 	const char *cfgp[5] = { NULL };
-	struct kmod_list *list = NULL, *l;
-	struct kmod_ctx *ctx;
 	bool live = strcmp(root, "/") == 0;
-	int r = 0, found = 0;
+	struct kmod_ctx *ctx;
 
-	if (live && faccessat(rootfd, "sys/bus/pci/drivers/" VFIO_PCI, F_OK, 0) == 0) {
-		log_debug(VFIO_PCI " is already registered");
-		return 0;
-	}
-	if (kernel_release(rootfd, kver, sizeof(kver)) < 0) {
+	if (kernel_release(rootfd, kver, size) < 0) {
 		log_err("cannot tell the kernel release");
-		return -EINVAL;
+		return NULL;
 	}
 	if (xsnprintf(dirname, sizeof(dirname), "%s/lib/modules/%s", live ? "" : root, kver) < 0)
-		return -ENAMETOOLONG;
+		return NULL;
 	if (!live) {
 		static const char *const dirs[] = { "etc/modprobe.d", "run/modprobe.d",
 						    "usr/local/lib/modprobe.d", "lib/modprobe.d" };
 
 		for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
 			if (xsnprintf(cfg[i], sizeof(cfg[i]), "%s/%s", root, dirs[i]) < 0)
-				return -ENAMETOOLONG;
+				return NULL;
 			cfgp[i] = cfg[i];
 		}
 	}
 	ctx = kmod_open(dirname, live ? NULL : cfgp);
-	if (!ctx) {
+	if (!ctx)
 		log_err("libkmod: cannot start for %s", dirname);
-		return -ENOMEM;
-	}
+	return ctx;
+}
 
+/*
+ * vfio-pci's options without ids=: given ids, vfio-pci would take every
+ * device with them the moment it loads, before the safety policy could
+ * say no (an NVMe of the same model as the root disk, before its driver
+ * is loaded).  Those ids are vfio-early rules instead (modload_legacy_ids).
+ */
+static char *options_without_ids(const char *opts)
+{
+	size_t len = opts ? strlen(opts) : 0, used = 0;
+	char *out = malloc(len + 1);
+	const char *p = opts;
+
+	if (!out)
+		return NULL;
+	while (p && *p) {
+		const char *e;
+		bool quoted = false;
+
+		while (*p == ' ')
+			p++;
+		for (e = p; *e && (quoted || *e != ' '); e++)
+			if (*e == '"')
+				quoted = !quoted;
+		if (e > p && !(e - p >= 4 && strncmp(p, "ids=", 4) == 0)) {
+			if (used)
+				out[used++] = ' ';
+			memcpy(out + used, p, (size_t)(e - p));
+			used += (size_t)(e - p);
+		}
+		p = e;
+	}
+	out[used] = '\0';
+	return out;
+}
+
+static int probe_one(struct kmod_module *mod, bool insert, bool live, const char *kver)
+{
+	int flags = KMOD_PROBE_IGNORE_COMMAND;
+	int err;
+
+	if (!insert)
+		flags |= KMOD_PROBE_DRY_RUN | (live ? 0 : KMOD_PROBE_IGNORE_LOADED);
+	err = kmod_module_probe_insert_module(mod, flags, NULL, NULL, NULL, print_action);
+	if (err == -ENOENT)
+		log_err("%s: module file missing for kernel %s", kmod_module_get_name(mod), kver);
+	else if (err < 0)
+		log_err("%s: cannot load: %s", kmod_module_get_name(mod), strerror(-err));
+	else if (err > 0)
+		log_notice("%s: blacklisted, not loaded", kmod_module_get_name(mod));
+	return err < 0 ? err : 0;
+}
+
+static int probe_list(struct kmod_list *list, bool insert, bool live, const char *kver)
+{
+	struct kmod_list *l;
+	int r = 0;
+
+	kmod_list_foreach(l, list) {
+		struct kmod_module *m = kmod_module_get_module(l);
+		int err = probe_one(m, insert, live, kver);
+
+		if (err < 0)
+			r = err;
+		kmod_module_unref(m);
+	}
+	return r;
+}
+
+/* vfio-pci itself: what it needs, then the module with its options but ids=. */
+static int load_vfio_pci(struct kmod_module *mod, bool insert, bool live, const char *kver)
+{
+	struct kmod_list *deps = kmod_module_get_dependencies(mod), *pre = NULL, *post = NULL;
+	_cleanup_free_ char *opts = options_without_ids(kmod_module_get_options(mod));
+	const char *path = kmod_module_get_path(mod);
+	int r = 0, err;
+
+	kmod_module_get_softdeps(mod, &pre, &post);
+	r = probe_list(pre, insert, live, kver);
+	if ((err = probe_list(deps, insert, live, kver)) < 0)
+		r = err;
+	log_info("%s %s%s%s", insert ? "loading" : "would load", path ? path : VFIO_PCI,
+		 opts && *opts ? " " : "", opts ? opts : "");
+	if (insert) {
+		err = kmod_module_insert_module(mod, 0, opts ? opts : "");
+		if (err < 0 && err != -EEXIST) {
+			log_err(VFIO_PCI ": cannot load: %s", strerror(-err));
+			r = err;
+		}
+	} else if (!path) {
+		log_err(VFIO_PCI ": module file missing for kernel %s", kver);
+		r = -ENOENT;
+	}
+	if ((err = probe_list(post, insert, live, kver)) < 0)
+		r = err;
+	kmod_module_unref_list(deps);
+	kmod_module_unref_list(pre);
+	kmod_module_unref_list(post);
+	return r;
+}
+
+int modload_vfio(const char *root, int rootfd, bool insert)
+{
+	struct kmod_list *list = NULL, *l;
+	struct kmod_ctx *ctx;
+	bool live = strcmp(root, "/") == 0;
+	char kver[256];
+	int r, found = 0;
+
+	if (live && faccessat(rootfd, "sys/bus/pci/drivers/" VFIO_PCI, F_OK, 0) == 0) {
+		log_debug(VFIO_PCI " is already registered");
+		return 0;
+	}
+	ctx = open_root(root, rootfd, kver, sizeof(kver));
+	if (!ctx)
+		return -EINVAL;
 	r = kmod_module_new_from_lookup(ctx, VFIO_PCI, &list);
 	if (r < 0 || !list) {
 		log_err(VFIO_PCI ": no such module for kernel %s (is it in the initramfs?)", kver);
@@ -141,7 +253,6 @@ int modload_vfio(const char *root, int rootfd, bool insert)
 	g_seen[0] = '\0';
 	kmod_list_foreach(l, list) {
 		struct kmod_module *mod = kmod_module_get_module(l);
-		int flags = KMOD_PROBE_IGNORE_COMMAND;
 		int state = live ? kmod_module_get_initstate(mod) : -ENOENT;
 		int err;
 
@@ -149,22 +260,8 @@ int modload_vfio(const char *root, int rootfd, bool insert)
 		if (state == KMOD_MODULE_BUILTIN || state == KMOD_MODULE_LIVE) {
 			log_debug("%s is %s", kmod_module_get_name(mod),
 				  state == KMOD_MODULE_BUILTIN ? "built in" : "loaded");
-			kmod_module_unref(mod);
-			continue;
-		}
-		if (!insert)
-			flags |= KMOD_PROBE_DRY_RUN | (live ? 0 : KMOD_PROBE_IGNORE_LOADED);
-		err = kmod_module_probe_insert_module(mod, flags, NULL, NULL, NULL, print_action);
-		if (err < 0) {
-			if (err == -ENOENT)
-				log_err("%s: module file missing for kernel %s",
-					kmod_module_get_name(mod), kver);
-			else
-				log_err("%s: cannot load: %s", kmod_module_get_name(mod),
-					strerror(-err));
+		} else if ((err = load_vfio_pci(mod, insert, live, kver)) < 0) {
 			r = err;
-		} else if (err > 0) {
-			log_notice("%s: blacklisted, not loaded", kmod_module_get_name(mod));
 		}
 		kmod_module_unref(mod);
 	}
@@ -173,4 +270,60 @@ int modload_vfio(const char *root, int rootfd, bool insert)
 	if (!found)
 		return -ENOENT;
 	return r < 0 ? r : 0;
+}
+
+void modload_legacy_ids(const char *root, int rootfd, struct ruleset *rs)
+{
+	static const char where[] = "modprobe.d: options vfio-pci ids";
+	struct kmod_module *mod = NULL;
+	struct kmod_ctx *ctx;
+	const char *opts, *p;
+	char kver[256];
+
+	ctx = open_root(root, rootfd, kver, sizeof(kver));
+	if (!ctx)
+		return;
+	if (kmod_module_new_from_name(ctx, VFIO_PCI, &mod) < 0 || !mod) {
+		kmod_unref(ctx);
+		return;
+	}
+	opts = kmod_module_get_options(mod);
+	for (p = opts; p && (p = strstr(p, "ids=")); ) {
+		const char *v = p + 4, *e;
+
+		/* a whole option word, not part of another one */
+		if (p != opts && p[-1] != ' ') {
+			p = v;
+			continue;
+		}
+		if (*v == '"')
+			v++;
+		e = v + strcspn(v, "\" ");
+		while (v < e) {
+			const char *c = memchr(v, ',', (size_t)(e - v));
+			size_t len = c ? (size_t)(c - v) : (size_t)(e - v);
+			struct rule r = { .kind = RULE_IDS, .file = where, .legacy = true };
+			const char *why;
+			bool known = false;
+
+			if (len && parse_kernel_ids(v, len, &r.u.ids, &why) < 0) {
+				rule_error(rs, where, 0, v, len, why);
+			} else if (len) {
+				/* libkmod merges vfio_pci.ids= from the command line too. */
+				for (size_t i = 0; i < rs->n; i++)
+					if (rs->v[i].kind == RULE_IDS && !rs->v[i].exclude &&
+					    memcmp(&rs->v[i].u.ids, &r.u.ids, sizeof(r.u.ids)) == 0)
+						known = true;
+				snprintf(r.token, sizeof(r.token), "%.*s", (int)len, v);
+				if (!known)
+					ruleset_add(rs, &r);
+			}
+			v += len + (c ? 1 : 0);
+			if (!c)
+				break;
+		}
+		p = e;
+	}
+	kmod_module_unref(mod);
+	kmod_unref(ctx);
 }

@@ -21,4 +21,12 @@ struct kmod_ctx *kmod_open(const char *dirname, const char *const *config);
  */
 int modload_vfio(const char *root, int rootfd, bool insert);
 
+/*
+ * vfio-pci's own ids= (from modprobe.d, and from the command line as
+ * libkmod merges it) as ids rules, so they pass the safety policy: vfio-pci
+ * is loaded without them.
+ */
+struct ruleset;
+void modload_legacy_ids(const char *root, int rootfd, struct ruleset *rs);
+
 #endif

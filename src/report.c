@@ -828,14 +828,17 @@ static void check_spelling(struct report *r)
  */
 static void check_legacy(struct report *r)
 {
-	bool configured = r->rs.n > 0 && !r->rs.off;
+	bool configured = false;
 
-	if (!configured) {
+	for (size_t i = 0; i < r->rs.n; i++)
+		configured |= !r->rs.v[i].legacy;
+	if (!configured || r->rs.off) {
 		if (r->legacy_ids)
 			add_problem(r, SEV_NOTE, "vfio-early --import prints the equivalent "
 				    "/etc/vfio-early.conf and which lines it makes unnecessary",
 				    "this host binds devices with the modprobe.d recipe "
-				    "(options vfio-pci ids=, blacklists, softdeps)");
+				    "(options vfio-pci ids=, blacklists, softdeps); vfio-early "
+				    "applies its ids with its safety checks");
 		return;
 	}
 	for (size_t i = 0; i < r->nlegacy; i++) {
@@ -1190,7 +1193,7 @@ static void print_text(FILE *f, const struct report *r)
 	fprintf(f, "\nConfiguration\n");
 	fprintf(f, "  %s: %s\n", config_name(r->c->config),
 		r->config_present ? "present" : "absent");
-	fprintf(f, "  rules: %zu (command line and config), %u problem%s\n", r->rs.n, r->rs.errors,
+	fprintf(f, "  rules: %zu (command line, modprobe.d, config), %u problem%s\n", r->rs.n, r->rs.errors,
 		r->rs.errors == 1 ? "" : "s");
 	for (size_t i = 0; i < r->rs.n; i++) {
 		char origin[80];
@@ -1506,7 +1509,7 @@ int report_run(const struct mode_ctx *c, bool json)
 	r.config_present = c->config ? access(c->config, F_OK) == 0 :
 			   faccessat(c->rootfd, CONFIG_FILE, F_OK, 0) == 0;
 
-	rules_load(c->rootfd, c->config, false, &r.rs);
+	rules_load(c->root, c->rootfd, c->config, false, &r.rs);
 	protect_load_file(&r.prot, c->rootfd, &r.rs);
 	protect_resolve_root(&r.prot, c->rootfd, c->live, r.rs.root_spec);
 	r.scanned = pci_scan(&r.t, c->rootfd) == 0;

@@ -83,8 +83,10 @@ void rule_origin(const struct rule *r, char *buf, size_t size)
 {
 	if (r->key)
 		snprintf(buf, size, "cmdline %s", r->key);
-	else
+	else if (r->line)
 		snprintf(buf, size, "%s:%u", r->file, r->line);
+	else
+		snprintf(buf, size, "%s", r->file);
 }
 
 bool rule_matches_ids(const struct rule *r, uint16_t vendor, uint16_t device,

@@ -45,6 +45,7 @@ struct rule {
 	const char *key;
 	char token[RULE_TOKEN_LEN];
 	unsigned matches;
+	bool legacy;		/* vfio-pci's own ids= (command line or modprobe.d) */
 };
 
 /* Cap on rules from all sources; more are reported and dropped. */

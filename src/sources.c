@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "modload.h"
 #include "sources.h"
 #include "util.h"
 
@@ -13,7 +14,8 @@ const char *config_name(const char *config)
 	return config ? config : "/" CONFIG_FILE;
 }
 
-void rules_load(int rootfd, const char *config, bool stop_when_off, struct ruleset *rs)
+void rules_load(const char *root, int rootfd, const char *config, bool stop_when_off,
+		struct ruleset *rs)
 {
 	_cleanup_free_ char *cmdline = NULL, *conf = NULL;
 	const char *name = config_name(config);
@@ -26,6 +28,8 @@ void rules_load(int rootfd, const char *config, bool stop_when_off, struct rules
 		log_warn("cannot read /proc/cmdline: %s", strerror(errno));
 	if (rs->off && stop_when_off)
 		return;
+	/* vfio-pci's own ids= in modprobe.d: rules too, checked like the rest. */
+	modload_legacy_ids(root, rootfd, rs);
 
 	if (config)
 		conf = read_file_at(AT_FDCWD, config, CONFIG_MAX, &len);

@@ -12,12 +12,13 @@
 #define CMDLINE_MAX (64u << 10)
 
 /*
- * Rules from DIR/proc/cmdline, then the config (@config as given, or
- * DIR/etc/vfio-early.conf).  With @stop_when_off the config is not read
+ * Rules from DIR/proc/cmdline, vfio-pci's ids= in DIR's modprobe.d, then the
+ * config (@config as given, or DIR/etc/vfio-early.conf).  With @stop_when_off the config is not read
  * when the command line turns vfio-early off.  Problems are logged and
  * counted in rs->errors.
  */
-void rules_load(int rootfd, const char *config, bool stop_when_off, struct ruleset *rs);
+void rules_load(const char *root, int rootfd, const char *config, bool stop_when_off,
+		struct ruleset *rs);
 
 /* The config file's name as shown to users. */
 const char *config_name(const char *config);

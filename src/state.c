@@ -33,8 +33,10 @@ static void rule_origin_word(const struct rule *r, char *buf, size_t size)
 		snprintf(buf, size, "-");
 	else if (r->key)
 		snprintf(buf, size, "cmdline:%s", r->key);
-	else
+	else if (r->line)
 		snprintf(buf, size, "%s:%u", r->file, r->line);
+	else
+		snprintf(buf, size, "%s", r->file);
 	one_word(buf);
 }
 

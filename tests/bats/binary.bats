@@ -384,3 +384,37 @@ firmware-iommu off"
 	run kmsg
 	assert_line --partial "0000:00:1e.2: "
 }
+
+@test "vfio-pci's own ids= become rules under the safety policy; vfio-pci loads without them" {
+	# The root disk's NVMe model in vfio-pci's ids (a recipe gone wrong):
+	# loaded with ids=, vfio-pci would take the disk before its driver.
+	make_root turing-usbc
+	fake_modules
+	mkdir -p "$ROOT/etc/modprobe.d"
+	echo "options vfio-pci ids=10de:1e87,144d:a808 disable_vga=1" > "$ROOT/etc/modprobe.d/vfio.conf"
+	set_cmdline "root=PARTUUID=5e1d2c3b-02 intel_iommu=on"
+	ve
+	assert_equal "$status" 4
+	assert_equal "$(override 0000:01:00.0)" "vfio-pci"
+	assert_equal "$(override 0000:02:00.0)" "(null)"
+	assert_equal "$(override 0000:03:00.0)" "(null)"
+	run kmsg
+	assert_line --regexp "^<6>vfio-early: would load /.*/kernel/drivers/vfio/pci/vfio-pci.ko disable_vga=1$"
+	refute_line --partial "ids=10de"
+	assert_line --partial "0000:02:00.0 [144d:a808] class 010802: refused: holds the root filesystem (root=PARTUUID=5e1d2c3b-02) (rule modprobe.d: options vfio-pci ids 144d:a808)"
+	assert_line --partial "0000:03:00.0 [144d:a808] class 010802: refused: is a storage controller"
+	run grep "^device addr=0000:01:00.0" "$ROOT/run/vfio-early/state"
+	assert_output --partial "rule=modprobe.d:_options_vfio-pci_ids"
+}
+
+@test "the legacy ids from the command line and modprobe.d are one rule each" {
+	make_root proxmox-3090
+	fake_modules
+	mkdir -p "$ROOT/etc/modprobe.d"
+	cp "$TOP/tests/fixtures/modprobe/guide/vfio.conf" "$ROOT/etc/modprobe.d/"
+	set_cmdline "root=/dev/mapper/pve-root intel_iommu=on vfio-pci.ids=10de:2204"
+	run "$VFIO_EARLY" --root "$ROOT" --report
+	assert_line "    cmdline vfio-pci.ids: 10de:2204, 1 device"
+	assert_line "    modprobe.d: options vfio-pci ids: 10de:1aef, 1 device"
+	refute_line "    modprobe.d: options vfio-pci ids: 10de:2204, 1 device"
+}

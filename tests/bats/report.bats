@@ -119,7 +119,7 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	ve --report
 	assert_line --partial "[warning] /etc/vfio-early.conf:2: 10de:zzzz: not a vendor:device id"
 	assert_line --partial "[note] /etc/vfio-early.conf:3: 42:00 matches no device"
-	assert_line "  rules: 2 (command line and config), 1 problem"
+	assert_line "  rules: 2 (command line, modprobe.d, config), 1 problem"
 }
 
 @test "this boot: failures recorded in the state file are reported" {

@@ -84,7 +84,7 @@ test:
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 check-build
 	$(Q)VFIO_EARLY=$(abspath vfio-early) BUILD=$(abspath build/default) \
 	  BUILD_SAN=$(abspath build/san) MKFAKESYS=$(abspath build/default/mkfakesys) \
-	  tests/run unit cli mkinitcpio unit-san cli-san fuzz faults packaging boot $(EXTRA_SUITES)
+	  tests/run unit cli mkinitcpio unit-san cli-san fuzz faults faults-san packaging boot $(EXTRA_SUITES)
 
 # Benchmarks (bench/run): a table on stdout; see BENCHMARKS.md.
 BENCH_TOOLS := build/bench-tools

@@ -112,9 +112,9 @@ void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 			continue;
 		xsnprintf(name, sizeof(name), "%s\n", it->dev->name);
 		r = write_attr(t->rootfd, "sys/bus/pci/drivers_probe", name, true);
-		/* A failed probe is reported through the driver link below. */
+		/* The driver link below says whether the device ended on vfio-pci. */
 		if (r < 0)
-			log_debug("%s: drivers_probe: %s", it->dev->name, strerror(-r));
+			log_warn("%s: writing drivers_probe: %s", it->dev->name, strerror(-r));
 	}
 
 	for (size_t k = 0; k < pl->n; k++) {

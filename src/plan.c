@@ -318,6 +318,21 @@ static const struct protected_dev *protected_group(struct pci_tree *t,
 	return NULL;
 }
 
+/* A mass-storage controller in the group (any could hold the root). */
+static const struct pci_dev *group_storage(const struct pci_tree *t, int group)
+{
+	struct pci_dev **mem, *found = NULL;
+	size_t n;
+
+	if (pci_group_members(t, group, &mem, &n) < 0)
+		return NULL;
+	for (size_t i = 0; i < n && !found; i++)
+		if (pci_base_class(mem[i]) == 0x01)
+			found = mem[i];
+	free(mem);
+	return found;
+}
+
 static void check_safety(struct plan *pl, struct pci_tree *t, struct ruleset *rs,
 			 const struct protect *prot)
 {
@@ -366,6 +381,12 @@ static void check_safety(struct plan *pl, struct pci_tree *t, struct ruleset *rs
 		}
 		if (d->iommu_group < 0) {
 			refuse(pl, it, REF_NO_GROUP, "has no IOMMU group");
+			continue;
+		}
+		if (prot->unreadable && (other = group_storage(t, d->iommu_group))) {
+			refuse(pl, it, REF_ROOT_GROUP, "the protected list cannot be read, and "
+			       "IOMMU group %d holds storage (%s) that may hold the root "
+			       "filesystem", d->iommu_group, other->name);
 			continue;
 		}
 		if ((pd = protected_group(t, prot, d->iommu_group))) {
@@ -452,6 +473,26 @@ static void check_groups(struct plan *pl, struct pci_tree *t)
 	}
 }
 
+/* Rules that found nothing: typos, moved cards.  The first few by name. */
+static void report_unmatched(const struct ruleset *rs)
+{
+	enum { SHOWN = 20 };
+	unsigned n = 0;
+
+	for (size_t k = 0; k < rs->n; k++) {
+		const struct rule *rr = &rs->v[k];
+		char o[80];
+
+		if (rr->matches || ++n > SHOWN)
+			continue;
+		rule_origin(rr, o, sizeof(o));
+		log_notice("%s: %s%s matches no device", o, rr->exclude ? "exclude " : "",
+			   rr->token);
+	}
+	if (n > SHOWN)
+		log_notice("%u more rules match no device", n - SHOWN);
+}
+
 int plan_build(struct plan *pl, struct pci_tree *t, struct ruleset *rs,
 	       const struct protect *prot)
 {
@@ -459,8 +500,10 @@ int plan_build(struct plan *pl, struct pci_tree *t, struct ruleset *rs,
 	int r;
 
 	memset(pl, 0, sizeof(*pl));
-	if (t->n == 0)
+	if (t->n == 0) {
+		report_unmatched(rs);
 		return 0;
+	}
 	m = calloc(t->n, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
@@ -489,16 +532,6 @@ int plan_build(struct plan *pl, struct pci_tree *t, struct ruleset *rs,
 	check_safety(pl, t, rs, prot);
 	refuse_whole_cards(pl);
 	check_groups(pl, t);
-
-	for (size_t k = 0; k < rs->n; k++) {
-		const struct rule *rr = &rs->v[k];
-		char o[64];
-
-		if (rr->matches)
-			continue;
-		rule_origin(rr, o, sizeof(o));
-		log_notice("%s: %s%s matches no device", o, rr->exclude ? "exclude " : "",
-			   rr->token);
-	}
+	report_unmatched(rs);
 	return 0;
 }

@@ -72,8 +72,13 @@ void protect_load_file(struct protect *p, int rootfd, struct ruleset *rs)
 
 	buf = read_file_at(rootfd, PROTECTED_FILE, PROTECTED_FILE_MAX, &len);
 	if (!buf) {
-		if (errno != ENOENT)
-			log_warn("%s: %s, ignored", file, strerror(errno));
+		if (errno == ENOENT)
+			return;
+		/* Fail closed: without the list, any storage may hold the root. */
+		p->unreadable = true;
+		rs->errors++;
+		log_err("%s: %s: no storage controller, nor anything in its IOMMU group, "
+			"will be touched", file, errno == EFBIG ? "too large" : strerror(errno));
 		return;
 	}
 	for (char *s = buf; s < buf + len;) {

@@ -21,6 +21,7 @@ struct protect {
 	struct protected_dev *v;
 	size_t n;
 	size_t cap;
+	bool unreadable;	/* the image build's list exists but cannot be read */
 };
 
 void protect_free(struct protect *p);

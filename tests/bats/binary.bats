@@ -418,3 +418,36 @@ firmware-iommu off"
 	assert_line "    modprobe.d: options vfio-pci ids: 10de:1aef, 1 device"
 	refute_line "    modprobe.d: options vfio-pci ids: 10de:2204, 1 device"
 }
+
+@test "an unreadable protected list fails closed: storage and its IOMMU groups are not touched" {
+	make_root shared-group
+	mkdir -p "$ROOT/lib/vfio-early/protected"	# a directory: read fails (EISDIR)
+	set_cmdline "root=UUID=not-visible-yet intel_iommu=on"
+	: > "$ROOT/proc/self/mountinfo"
+	set_config "address 01:00" "address 02:00"
+	ve
+	assert_equal "$status" 6
+	run kmsg
+	assert_line --partial "<3>vfio-early: /lib/vfio-early/protected: Is a directory: no storage controller, nor anything in its IOMMU group, will be touched"
+	assert_line --partial "0000:02:00.0 [10de:1f82] class 030000: refused: the protected list cannot be read, and IOMMU group 11 holds storage (0000:03:00.0)"
+	# a card whose group holds no storage is still bound
+	assert_equal "$(override 0000:01:00.0)" "vfio-pci"
+	assert_equal "$(override 0000:02:00.0)" "(null)"
+}
+
+@test "rules that match nothing are named, the first twenty, also with no PCI device at all" {
+	make_root two-cards
+	for i in $(seq 1 30); do printf 'ids 1111:%04x\n' "$i"; done > "$ROOT/etc/vfio-early.conf"
+	ve
+	assert_success
+	run kmsg
+	assert_line --partial "/etc/vfio-early.conf:20: 1111:0014 matches no device"
+	refute_line --partial "/etc/vfio-early.conf:21: "
+	assert_line --partial "10 more rules match no device"
+	rm -rf "$ROOT"/sys/bus/pci/devices/*
+	: > "$ROOT/dev/kmsg"
+	ve
+	assert_success
+	run kmsg
+	assert_line --partial "/etc/vfio-early.conf:1: 1111:0001 matches no device"
+}

@@ -24,16 +24,13 @@ ve() { run "$VFIO_EARLY" --root "$ROOT" "$@"; }
 kmsg() { cat "$ROOT/dev/kmsg"; }
 override() { cat "$ROOT/sys/bus/pci/devices/$1/driver_override"; }
 
-# Every file and link with its content, to compare before and after.
+# Every file and link with its content, to compare before and after
+# ("PATH HASH" and "PATH -> TARGET" lines; one md5sum for the whole tree).
 snapshot() {
-	(cd "$ROOT" && find . \( -type f -o -type l \) -print0 | sort -z |
-		while IFS= read -r -d '' f; do
-			if [ -L "$f" ]; then
-				printf '%s -> %s\n' "$f" "$(readlink "$f")"
-			else
-				printf '%s %s\n' "$f" "$(md5sum < "$f" | cut -c1-32)"
-			fi
-		done)
+	(cd "$ROOT" && {
+		find . -type l -printf '%p -> %l\n'
+		find . -type f -print0 | xargs -0 -r md5sum | sed 's/^\([0-9a-f]*\)  \(.*\)$/\2 \1/'
+	} | LC_ALL=C sort)
 }
 
 # Files that changed since snapshot $1, one per line (the log excluded).

@@ -22,6 +22,12 @@ INSTALL     ?= install
 # The binary to install: the top Makefile's $(BIN); `INSTALL_BIN=vfio-early-static`
 # installs the static build instead.
 INSTALL_BIN ?= $(or $(BIN),vfio-early)
+# The static build (`make static`), when it was built, goes to
+# $(PKGLIBDIR)/vfio-early-static: the packagers' hooks then put it into the
+# initramfs in place of the dynamic binary and its libraries, which stays the
+# host's /usr/sbin/vfio-early.  As a prerequisite it is rebuilt first when
+# its sources changed.  `INSTALL_STATIC=` leaves it out.
+INSTALL_STATIC ?= $(wildcard vfio-early-static)
 
 INSTALL_MAN5 := $(wildcard man/*.5)
 INSTALL_MAN8 := $(wildcard man/*.8)
@@ -31,10 +37,11 @@ INSTALL_SED  := sed -e 's|/usr/sbin/vfio-early|$(SBINDIR)/vfio-early|g' \
 # $(call install_script,SOURCE,TARGET): copy with the paths rewritten, mode 0755.
 install_script = $(INSTALL_SED) $(1) > $(2).tmp && chmod 0755 $(2).tmp && mv -f $(2).tmp $(2)
 
-install: $(INSTALL_BIN)
+install: $(INSTALL_BIN) $(INSTALL_STATIC)
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(DRACUTMODDIR)
 	$(INSTALL) -d $(DESTDIR)$(INITRAMFSTOOLSDIR)/hooks $(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/init-top
 	$(INSTALL) -m 0755 $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/vfio-early
+	$(if $(INSTALL_STATIC),$(INSTALL) -m 0755 $(INSTALL_STATIC) $(DESTDIR)$(PKGLIBDIR)/vfio-early-static)
 	$(call install_script,hook/vfio-early-shim,$(DESTDIR)$(PKGLIBDIR)/vfio-early-shim)
 	$(INSTALL) -m 0755 hook/vfio-early-protected $(DESTDIR)$(PKGLIBDIR)/vfio-early-protected
 	$(call install_script,initramfs-tools/hooks/vfio-early,$(DESTDIR)$(INITRAMFSTOOLSDIR)/hooks/vfio-early)
@@ -64,6 +71,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/vfio-early
 	rm -f $(DESTDIR)$(PKGLIBDIR)/vfio-early-shim
 	rm -f $(DESTDIR)$(PKGLIBDIR)/vfio-early-protected
+	rm -f $(DESTDIR)$(PKGLIBDIR)/vfio-early-static
 	-rmdir $(DESTDIR)$(PKGLIBDIR)
 	rm -f $(DESTDIR)$(INITRAMFSTOOLSDIR)/hooks/vfio-early
 	rm -f $(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/init-top/00-vfio-early

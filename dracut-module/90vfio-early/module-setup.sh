@@ -9,16 +9,34 @@
 # in generic images; add_dracutmodules+=" vfio-early " always includes it.
 # A missing config or module is a warning, never a failed build.
 #
-# Environment (images for another machine, tests): VFIO_EARLY_BINARY,
-# VFIO_EARLY_LIBDIR (shim and helpers), VFIO_EARLY_CONFIG name the files
-# copied into the image; VFIO_EARLY_PROTECTED names a ready protected list.
-
-vfio_early_binary() {
-    echo "${VFIO_EARLY_BINARY:-/usr/sbin/vfio-early}"
-}
+# The binary in the image is the static build when it is installed
+# (/usr/lib/vfio-early/vfio-early-static, from `make static`): one file, no
+# libraries.  Otherwise the dynamic /usr/sbin/vfio-early goes in with the
+# libraries it links.  Either way it is /usr/sbin/vfio-early in the image.
+#
+# Environment (images for another machine, tests): VFIO_EARLY_BINARY (the
+# binary to put in, whatever is installed), VFIO_EARLY_LIBDIR (shim, helpers
+# and the static build), VFIO_EARLY_CONFIG name the files copied into the
+# image; VFIO_EARLY_PROTECTED names a ready protected list.
 
 vfio_early_libdir() {
     echo "${VFIO_EARLY_LIBDIR:-/usr/lib/vfio-early}"
+}
+
+vfio_early_static() {
+    echo "$(vfio_early_libdir)/vfio-early-static"
+}
+
+vfio_early_binary() {
+    local _static
+    _static=$(vfio_early_static)
+    if [[ ${VFIO_EARLY_BINARY-} ]]; then
+        echo "$VFIO_EARLY_BINARY"
+    elif [[ -f $_static && -x $_static ]]; then
+        echo "$_static"
+    else
+        echo /usr/sbin/vfio-early
+    fi
 }
 
 vfio_early_config() {
@@ -77,8 +95,14 @@ install() {
     _config=$(vfio_early_config)
 
     # Same paths inside the image as on the host: the hook runs them there.
-    inst_binary "$_bin" /usr/sbin/vfio-early \
-        || dwarn "vfio-early: could not install $_bin"
+    # The static build needs no library: inst_simple copies the file alone.
+    if [[ $_bin == "$(vfio_early_static)" ]]; then
+        inst_simple "$_bin" /usr/sbin/vfio-early \
+            || dwarn "vfio-early: could not install $_bin"
+    else
+        inst_binary "$_bin" /usr/sbin/vfio-early \
+            || dwarn "vfio-early: could not install $_bin"
+    fi
     inst_simple "$_libdir/vfio-early-shim" /usr/lib/vfio-early/vfio-early-shim \
         || dwarn "vfio-early: $_libdir/vfio-early-shim not found: vfio-early will not run at boot"
     # The shim needs these besides shell builtins.

@@ -3,7 +3,9 @@
 # two-GPU q35 host (QEMU, TCG unless KVM is proven to work) with an image built
 # from `make install DESTDIR=...`.  The guest reports each PCI device's driver
 # right after the pre-udev hook, after udev's coldplug, and from
-# the real root after switch_root.  See lib/boot.bash for the machine.
+# the real root after switch_root, where it also runs `vfio-early --report`.
+# Then the static binary with compressed modules, and the boot faults.
+# See lib/boot.bash for the machine, lib/scenarios.bash for the scenarios.
 
 VFE_KIND=dracut
 load lib/scenarios
@@ -44,4 +46,40 @@ setup()
 
 @test "dracut with systemd in the initramfs: 1. card 1 by address is on vfio-pci from the start" {
 	vfe_check_s1 s1sd
+}
+
+@test "dracut: 1. the report in the booted root says what this boot did and names card 1 for Proxmox and libvirt" {
+	vfe_check_report s1
+}
+
+@test "dracut: the static binary loads vfio modules compressed as .ko.zst and .ko.xz, card 1 on vfio-pci throughout" {
+	vfe_check_static
+}
+
+@test "dracut fault a: vfio modules missing from the image: the log says vfio-pci is missing, root is reached" {
+	vfe_check_fa
+}
+
+@test "dracut fault b: the binary missing from the image: the shim says so, root is reached" {
+	vfe_check_fb
+}
+
+@test "dracut fault c: the binary not executable: the shim says so, root is reached" {
+	vfe_check_fc
+}
+
+@test "dracut fault d: the binary killed by SIGKILL: the shim logs the signal, root is reached" {
+	vfe_check_fd
+}
+
+@test "dracut fault e: /etc/vfio-early.conf unreadable (a directory): logged, the command-line rule still applies" {
+	vfe_check_fe
+}
+
+@test "dracut fault f: hostile vfio_early.* values: every bad token named, nothing bound, root is reached" {
+	vfe_check_ff
+}
+
+@test "dracut fault g: no /dev/kmsg while vfio-early runs: its lines reach the console, card 1 is bound" {
+	vfe_check_fg
 }

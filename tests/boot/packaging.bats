@@ -49,13 +49,36 @@ host_protected()
 	"$STAGE/usr/sbin/vfio-early" --list-protected 2>/dev/null | sed -e 's/[[:space:]]*#.*//' -e '/^$/d' || :
 }
 
-# vfe_build KIND OUT CONFIG: a production image (installed pieces only,
-# protected list generated on this host).
+# vfe_build KIND OUT CONFIG [FLAVOUR [STAGE]]: a production image (installed
+# pieces only, protected list generated on this host); FLAVOUR (default
+# prod, the staged dynamic binary through VFIO_EARLY_BINARY) as for
+# vfe_build_itools.
 vfe_build()
 {
-	local kind=$1 out=$2 config=$3
+	local kind=$1 out=$2 config=$3 flavour=${4:-prod} stage=${5:-$STAGE}
 	VFE_BUILD_STATUS=0
-	"vfe_build_$kind" "$out" "$STAGE" "$config" "" prod "$KVER" 2>/dev/null || VFE_BUILD_STATUS=$?
+	"vfe_build_$kind" "$out" "$stage" "$config" "" "$flavour" "$KVER" 2>/dev/null || VFE_BUILD_STATUS=$?
+}
+
+# image_list IMAGE: every path in IMAGE's main archive, without "./".
+image_list()
+{
+	vfe_image_payload "$1" | cpio -t --quiet | sed 's|^\./||'
+}
+
+# image_libs IMAGE: the shared libraries in IMAGE, by file name, sorted.
+image_libs()
+{
+	image_list "$1" | sed -n 's|^.*/\(lib[^/]*\.so[.0-9]*\)$|\1|p' | LC_ALL=C sort -u
+}
+
+# need_static: skip unless `make static` built the static binary.
+need_static()
+{
+	[ -x "$VFE_TOP/vfio-early-static" ] ||
+		skip "vfio-early-static is not built: run 'make static' first (the static binary tests need it)"
+	[ -x "$STAGE/usr/lib/vfio-early/vfio-early-static" ] ||
+		fail "vfio-early-static is built but make install did not install it"
 }
 
 assert_image_has()
@@ -98,6 +121,30 @@ assert_image_has()
 	fi
 }
 
+@test "make install puts vfio-early-static in /usr/lib/vfio-early when it was built; INSTALL_STATIC= leaves it out" {
+	local d=$BATS_TEST_TMPDIR/root
+	need_static
+	run env -u MAKEFLAGS -u MAKELEVEL make -C "$VFE_TOP" --no-print-directory SANITIZE= install DESTDIR="$d"
+	assert_success
+	assert_file_executable "$d/usr/lib/vfio-early/vfio-early-static"
+	run cmp "$VFE_TOP/vfio-early-static" "$d/usr/lib/vfio-early/vfio-early-static"
+	assert_success
+	run vfe_is_static "$d/usr/lib/vfio-early/vfio-early-static"
+	assert_success
+	# the host keeps the dynamic binary (--report, --import, ...)
+	run cmp "$VFE_TOP/vfio-early" "$d/usr/sbin/vfio-early"
+	assert_success
+	run env -u MAKEFLAGS -u MAKELEVEL make -C "$VFE_TOP" --no-print-directory SANITIZE= uninstall DESTDIR="$d"
+	assert_success
+	assert_file_not_exists "$d/usr/lib/vfio-early/vfio-early-static"
+
+	rm -rf "$d"
+	run env -u MAKEFLAGS -u MAKELEVEL make -C "$VFE_TOP" --no-print-directory SANITIZE= install DESTDIR="$d" INSTALL_STATIC=
+	assert_success
+	assert_file_executable "$d/usr/sbin/vfio-early"
+	assert_file_not_exists "$d/usr/lib/vfio-early/vfio-early-static"
+}
+
 @test "make install PREFIX=/usr/local points the boot scripts at the installed paths" {
 	local d=$BATS_TEST_TMPDIR/root
 	run env -u MAKEFLAGS -u MAKELEVEL make -C "$VFE_TOP" --no-print-directory SANITIZE= install DESTDIR="$d" PREFIX=/usr/local
@@ -131,6 +178,9 @@ assert_image_has()
 	done
 	unmkinitramfs "$img" "$x"
 	run cmp "$CONFIG" "$x/etc/vfio-early.conf"
+	assert_success
+	# VFIO_EARLY_BINARY names the binary, even with a static build installed
+	run cmp "$STAGE/usr/sbin/vfio-early" "$x/usr/sbin/vfio-early"
 	assert_success
 	# the protected list is what the binary says about this host
 	run sed -e 's/[[:space:]]*#.*//' -e '/^$/d' "$x/usr/lib/vfio-early/protected"
@@ -196,6 +246,12 @@ assert_image_has()
 	done
 	run lsinitrd -f etc/vfio-early.conf "$img"
 	assert_output "$(cat "$CONFIG")"
+	# VFIO_EARLY_BINARY names the binary, even with a static build installed:
+	# the dynamic one (dracut strips it), with its libraries
+	vfe_image_file "$img" usr/sbin/vfio-early >"$BATS_TEST_TMPDIR/bin"
+	run vfe_is_static "$BATS_TEST_TMPDIR/bin"
+	assert_failure
+	assert_image_has "$list" "usr/lib/.*/libkmod\\.so.*" "usr/lib/.*/libblkid\\.so.*"
 	run bash -c "lsinitrd -f usr/lib/vfio-early/protected '$img' | sed -e 's/[[:space:]]*#.*//' -e '/^\$/d'"
 	assert_output "$(host_protected)"
 }
@@ -276,4 +332,203 @@ dracut_hostonly()
 	assert_line --regexp '^WARN vfio-early: module vfio-pci not found'
 	refute_line --regexp '^WARN .*(vfio_virqfd|vfio-pci-core)'
 	assert_line 'status 0'
+}
+
+# --- the static binary in the image (issue 5) ---------------------------------
+
+# check_static_image KIND: with vfio-early-static installed and no
+# VFIO_EARLY_BINARY, the image's /usr/sbin/vfio-early is the static build: an
+# ELF file without a program interpreter or library dependencies.  (The image
+# has libkmod and libblkid all the same: udev and kmod bring them.)
+check_static_image()
+{
+	local kind=$1 img=$BATS_TEST_TMPDIR/static.img bin=$BATS_TEST_TMPDIR/bin
+	vfe_build "$kind" "$img" "$CONFIG" prod+installed
+	[ "$VFE_BUILD_STATUS" -eq 0 ] || { cat "$img.log"; false; }
+	run image_list "$img"
+	assert_line --regexp '^usr/sbin/vfio-early$'
+	assert_line --regexp '^usr/lib/vfio-early/vfio-early-shim$'
+	vfe_image_file "$img" usr/sbin/vfio-early >"$bin"
+	run vfe_is_static "$bin"
+	assert_success
+	run file -b "$bin"
+	assert_output --regexp 'statically linked'
+	refute_output --regexp 'interpreter'
+	if [ "$kind" = itools ]; then
+		# copy_file: the very file (dracut strips binaries as it copies them)
+		run cmp "$STAGE/usr/lib/vfio-early/vfio-early-static" "$bin"
+		assert_success
+	fi
+	# it runs: the same program
+	chmod 0755 "$bin"
+	run "$bin" --version
+	assert_success
+	assert_output --partial "$("$STAGE/usr/sbin/vfio-early" --version | head -n 1)"
+	# the protected list, recorded by the static build, is this host's
+	vfe_image_file "$img" usr/lib/vfio-early/protected >"$BATS_TEST_TMPDIR/protected"
+	run sed -e 's/[[:space:]]*#.*//' -e '/^$/d' "$BATS_TEST_TMPDIR/protected"
+	assert_output "$(host_protected)"
+}
+
+@test "initramfs-tools: with vfio-early-static installed the image carries it and no library for it" {
+	need mkinitramfs zstd cpio readelf file
+	need_static
+	check_static_image itools
+}
+
+@test "dracut: with vfio-early-static installed the image carries it and no library for it" {
+	need dracut zstd cpio readelf file
+	need_static
+	check_static_image dracut
+}
+
+# itools_hook_alone DESTDIR [VAR=VALUE...]: the installed initramfs-tools hook
+# run by itself into an empty DESTDIR, as mkinitramfs runs it.
+itools_hook_alone()
+{
+	local d=$1
+	shift
+	mkdir -p "$d"
+	env DESTDIR="$d" version="$KVER" verbose=n VFIO_EARLY_LIBDIR="$STAGE/usr/lib/vfio-early" \
+		VFIO_EARLY_CONFIG="$CONFIG" VFIO_EARLY_PROTECTED=/dev/null "$@" \
+		sh "$STAGE/usr/share/initramfs-tools/hooks/vfio-early"
+}
+
+@test "initramfs-tools hook by itself: the static build brings no library, the dynamic one its own" {
+	need mkinitramfs
+	need_static
+	local d=$BATS_TEST_TMPDIR/static lib
+	run itools_hook_alone "$d"
+	assert_success
+	run cmp "$STAGE/usr/lib/vfio-early/vfio-early-static" "$d/usr/sbin/vfio-early"
+	assert_success
+	run find "$d" -name '*.so*'
+	assert_output ""
+	# VFIO_EARLY_BINARY: the dynamic binary and every library it links
+	d=$BATS_TEST_TMPDIR/dynamic
+	run itools_hook_alone "$d" VFIO_EARLY_BINARY="$STAGE/usr/sbin/vfio-early"
+	assert_success
+	run cmp "$STAGE/usr/sbin/vfio-early" "$d/usr/sbin/vfio-early"
+	assert_success
+	run find "$d" -name '*.so*' -printf '%f\n'
+	for lib in $(vfe_libs "$STAGE/usr/sbin/vfio-early"); do
+		assert_line "${lib##*/}"
+	done
+	assert_line --regexp '^libkmod\.so'
+	assert_line --regexp '^libblkid\.so'
+}
+
+@test "dracut module by itself: inst_simple for the static build, inst_binary (with libraries) otherwise" {
+	local lib=$BATS_TEST_TMPDIR/lib
+	# a stand-in for the installed helpers, with or without a static build
+	mkdir -p "$lib"
+	cp -p "$STAGE/usr/lib/vfio-early/vfio-early-shim" "$STAGE/usr/lib/vfio-early/vfio-early-protected" "$lib/"
+	printf '#!/bin/sh\nexit 0\n' >"$lib/vfio-early-static"
+	chmod 0755 "$lib/vfio-early-static"
+	module_install()
+	{
+		env "$@" VFIO_EARLY_LIBDIR="$lib" VFIO_EARLY_CONFIG="$CONFIG" VFIO_EARLY_PROTECTED=/dev/null \
+			DRACUT_TMPDIR="$BATS_TEST_TMPDIR" bash -c '
+			dwarn() { echo "WARN $*"; }
+			inst_binary() { echo "inst_binary $*"; }
+			inst_simple() { echo "inst_simple $*"; }
+			inst_multiple() { :; }
+			inst_hook() { echo "inst_hook $*"; }
+			moddir=/moddir
+			. "$1"
+			check; echo "check $?"
+			install' _ "$STAGE/usr/lib/dracut/modules.d/90vfio-early/module-setup.sh"
+	}
+	run module_install -u VFIO_EARLY_BINARY
+	assert_success
+	assert_line "check 0"
+	assert_line "inst_simple $lib/vfio-early-static /usr/sbin/vfio-early"
+	refute_line --partial "inst_binary"
+	run module_install VFIO_EARLY_BINARY="$STAGE/usr/sbin/vfio-early"
+	assert_success
+	assert_line "inst_binary $STAGE/usr/sbin/vfio-early /usr/sbin/vfio-early"
+	refute_line --partial "vfio-early-static"
+}
+
+# system_build KIND OUT STAGE: an image built the way an installed system
+# builds it: STAGE's /usr laid over the real one (overlayfs, in a private
+# mount namespace), the hooks left to their own defaults (no VFIO_EARLY_BINARY
+# or VFIO_EARLY_LIBDIR; the config is the test's).
+system_build()
+{
+	local kind=$1 out=$2 stage=$3
+	unshare -m bash -c '
+		set -e
+		mount -t overlay vfe-test -o "lowerdir=$1/usr:/usr" /usr
+		source "$2/lib/boot.bash"
+		"vfe_build_$3" "$4" "$1" "$5" "" prod+system "$6"' \
+		_ "$stage" "$BATS_TEST_DIRNAME" "$kind" "$out" "$CONFIG" "$KVER"
+}
+
+# check_dynamic_fallback KIND: without vfio-early-static installed, the hooks
+# put the dynamic /usr/sbin/vfio-early in, with every library it links.
+check_dynamic_fallback()
+{
+	local kind=$1 img=$BATS_TEST_TMPDIR/dyn.img stage=$BATS_TEST_TMPDIR/stage-dyn
+	local bin=$BATS_TEST_TMPDIR/bin lib
+	unshare -m true 2>/dev/null || skip "unshare -m is not permitted here"
+	run env -u MAKEFLAGS -u MAKELEVEL make -C "$VFE_TOP" --no-print-directory SANITIZE= install \
+		DESTDIR="$stage" INSTALL_STATIC=
+	assert_success
+	assert_file_not_exists "$stage/usr/lib/vfio-early/vfio-early-static"
+	run system_build "$kind" "$img" "$stage"
+	if [ "$status" -ne 0 ] && [[ $output == *overlay* ]]; then
+		skip "no overlayfs here: $output"
+	fi
+	assert_success
+	vfe_image_file "$img" usr/sbin/vfio-early >"$bin"
+	run vfe_is_static "$bin"
+	assert_failure
+	[ "$kind" != itools ] || cmp "$stage/usr/sbin/vfio-early" "$bin"
+	run image_libs "$img"
+	for lib in $(vfe_libs "$stage/usr/sbin/vfio-early"); do
+		lib=${lib##*/}
+		case $lib in
+		ld-linux*) ;;
+		*) assert_line "$lib" ;;
+		esac
+	done
+	assert_line --regexp '^libkmod\.so'
+	assert_line --regexp '^libblkid\.so'
+}
+
+@test "initramfs-tools: without vfio-early-static the installed hook takes /usr/sbin/vfio-early and its libraries" {
+	need mkinitramfs zstd cpio readelf
+	check_dynamic_fallback itools
+}
+
+@test "dracut: without vfio-early-static the installed module takes /usr/sbin/vfio-early and its libraries" {
+	need dracut zstd cpio readelf
+	check_dynamic_fallback dracut
+}
+
+@test "mkinitcpio install hook: the static build when installed, VFIO_EARLY_BINARY first" {
+	local lib=$BATS_TEST_TMPDIR/lib other=$BATS_TEST_TMPDIR/other
+	mkdir -p "$lib"
+	printf '#!/bin/sh\nexit 0\n' >"$lib/vfio-early-static"
+	printf '#!/bin/sh\nexit 0\n' >"$other"
+	chmod 0755 "$lib/vfio-early-static" "$other"
+	run env -u VFIO_EARLY_BINARY VFIO_EARLY_LIBDIR="$lib" \
+		bash -c '. "$1"; vfio_early_binary' _ "$STAGE/usr/lib/initcpio/install/vfio-early"
+	assert_success
+	assert_output "$lib/vfio-early-static"
+	run env VFIO_EARLY_BINARY="$other" VFIO_EARLY_LIBDIR="$lib" \
+		bash -c '. "$1"; vfio_early_binary' _ "$STAGE/usr/lib/initcpio/install/vfio-early"
+	assert_output "$other"
+	# what build() adds: the static build, as /usr/bin/vfio-early
+	run env -u VFIO_EARLY_BINARY VFIO_EARLY_LIBDIR="$lib" VFIO_EARLY_CONFIG=/nonexistent \
+		VFIO_EARLY_PROTECTED=/dev/null KERNELVERSION=none bash -c '
+		add_binary() { echo "add_binary $*"; }
+		add_file() { echo "add_file $*"; }
+		add_module() { :; }
+		add_runscript() { :; }
+		warning() { echo "warning $*"; }
+		. "$1"; build' _ "$STAGE/usr/lib/initcpio/install/vfio-early"
+	assert_success
+	assert_line "add_binary $lib/vfio-early-static /usr/bin/vfio-early"
 }

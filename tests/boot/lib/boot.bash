@@ -10,6 +10,11 @@
 #   VFIO_EARLY_BOOT_JOBS     guests booted at once (default: number of CPUs)
 #   VFIO_EARLY_BOOT_TIMEOUT  seconds before a guest counts as hung (default 150)
 #   VFIO_EARLY_BOOT_OUT      where boot outputs go (default CACHE/last)
+#
+# VFE_ROOTFS_BIN (set before vfe_prepare) names the binary the guest's root
+# filesystem carries for `vfio-early --report`; default: the tree's
+# vfio-early-static when built, else its dynamic vfio-early (with the
+# libraries it links).
 
 # Variables here are used by the files that source this one.
 # shellcheck disable=SC2034
@@ -51,7 +56,8 @@ vfe_missing_tools()
 }
 
 # Tools every boot needs.
-VFE_BOOT_TOOLS=(qemu-system-x86_64 timeout busybox cpio mke2fs xz zstd sha256sum make cc)
+VFE_BOOT_TOOLS=(qemu-system-x86_64 timeout busybox cpio mke2fs xz zstd sha256sum make cc
+	depmod ldd readelf)
 
 # vfe_kver: the kernel to boot (linux-image-amd64's, else the newest).
 vfe_kver()
@@ -189,36 +195,113 @@ vfe_tree_hash()
 	(cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | head -c 32
 }
 
+# vfe_libs BINARY: the shared objects BINARY loads, the dynamic loader
+# included, one path a line (nothing for a static binary).
+vfe_libs()
+{
+	env -u LD_PRELOAD ldd "$1" 2>/dev/null | sed -n \
+		-e 's/^.*=>[[:blank:]]*\(\/[^[:blank:]]*\).*$/\1/p' \
+		-e 's/^[[:blank:]]*\(\/[^[:blank:]]*\)[[:blank:]].*$/\1/p'
+}
+
+# vfe_is_static FILE: FILE is an ELF executable without a program
+# interpreter (PT_INTERP) and without shared-library dependencies.
+vfe_is_static()
+{
+	local hdr
+	[ -f "$1" ] || return 1
+	hdr=$(head -c 4 "$1" | od -An -c | tr -d ' ')
+	[ "$hdr" = '177ELF' ] || return 1
+	! LC_ALL=C readelf -lW "$1" 2>/dev/null | grep -q 'INTERP' &&
+		! LC_ALL=C readelf -dW "$1" 2>/dev/null | grep -q '(NEEDED)'
+}
+
+# vfe_rootfs_binary: the binary the guest root runs `vfio-early --report`
+# with (VFE_ROOTFS_BIN, else the static build, else the dynamic one; empty
+# when there is none).
+vfe_rootfs_binary()
+{
+	local b
+	for b in "${VFE_ROOTFS_BIN:-}" "$VFE_TOP/vfio-early-static" "$VFE_TOP/vfio-early"; do
+		if [ -n "$b" ] && [ -f "$b" ] && [ -x "$b" ]; then
+			echo "$b"
+			return 0
+		fi
+	done
+	echo ""
+}
+
+# vfe_rootfs_modules DIR KVER: the vfio modules of KVER (as the host has
+# them) in DIR/lib/modules/KVER, indexed by depmod, as a real root holds
+# them: --report checks that they exist.
+vfe_rootfs_modules()
+{
+	local dir=$1 kver=$2 m path rel f
+	for m in vfio vfio_iommu_type1 vfio-pci vfio-pci-core irqbypass vfio_virqfd; do
+		path=$(modinfo -k "$kver" -n "$m" 2>/dev/null) || continue
+		case $path in
+		/lib/modules/"$kver"/* | /usr/lib/modules/"$kver"/*) ;;
+		*) continue ;; # built in
+		esac
+		rel=${path#*/lib/modules/"$kver"/}
+		install -D -m 0644 "$path" "$dir/lib/modules/$kver/$rel" || return 1
+	done
+	for f in modules.order modules.builtin modules.builtin.modinfo; do
+		[ ! -e "/lib/modules/$kver/$f" ] || cp "/lib/modules/$kver/$f" "$dir/lib/modules/$kver/"
+	done
+	depmod -b "$dir" "$kver"
+}
+
 # vfe_rootfs: the guest's ext4 root (busybox, /sbin/init reporting the
-# drivers after switch_root), cached.
+# drivers after switch_root, /usr/sbin/vfio-early for its --report with
+# the libraries a dynamic one needs, and the kernel's vfio modules), cached.
+# The four newest root filesystems are kept: other users of this library
+# may run meanwhile.
 vfe_rootfs()
 {
-	local key out dir applet
-	key=$( (sha256sum "$VFE_GUEST/init" "$VFE_GUEST/report.sh" "$(command -v busybox)" | cut -d' ' -f1
-		echo "$VFE_ROOT_UUID") | sha256sum | head -c 16)
+	local key out dir applet bin lib libs=()
+	bin=$(vfe_rootfs_binary)
+	[ -z "$bin" ] || vfe_is_static "$bin" || mapfile -t libs < <(vfe_libs "$bin")
+	key=$( (echo "rootfs 2 $VFE_ROOT_UUID $VFE_KVER"
+		sha256sum "$VFE_GUEST/init" "$VFE_GUEST/report.sh" "$(command -v busybox)" \
+			${bin:+"$bin"} "${libs[@]}" | cut -d' ' -f1) | sha256sum | head -c 16)
 	out=$VFE_CACHE/rootfs-$key.ext4
 	if [ -s "$out" ]; then
+		touch "$out"
 		echo "$out"
 		return 0
 	fi
 	mkdir -p "$VFE_CACHE"
 	dir=$(mktemp -d)
-	mkdir -p "$dir"/{bin,sbin,etc,proc,sys,dev,run,tmp,root,lib/vfio-early-test}
+	mkdir -p "$dir"/{bin,sbin,etc,proc,sys,dev,run,tmp,root,usr/sbin,lib/vfio-early-test}
 	cp "$(command -v busybox)" "$dir/bin/busybox"
-	for applet in sh mount umount cat dd dmesg grep sed sleep poweroff ls mkdir echo sync; do
+	for applet in sh mount umount cat dd dmesg grep sed sleep poweroff ls mkdir echo sync timeout rm; do
 		ln -s busybox "$dir/bin/$applet"
 	done
 	install -m 0755 "$VFE_GUEST/init" "$dir/sbin/init"
 	cp "$VFE_GUEST/report.sh" "$dir/lib/vfio-early-test/report.sh"
+	if [ -n "$bin" ]; then
+		install -m 0755 "$bin" "$dir/usr/sbin/vfio-early"
+		for lib in "${libs[@]}"; do
+			install -D -m 0755 "$(readlink -f "$lib")" "$dir$lib"
+		done
+	fi
+	if ! vfe_rootfs_modules "$dir" "$VFE_KVER" >&2; then
+		rm -rf "$dir"
+		return 1
+	fi
 	printf 'NAME="vfio-early test root"\nID=vfe-test\nVERSION_ID=1\n' >"$dir/etc/os-release"
 	rm -f "$out.tmp"
-	if ! mke2fs -q -t ext4 -U "$VFE_ROOT_UUID" -L vfe-root -d "$dir" "$out.tmp" 32M >&2; then
+	truncate -s 48M "$out.tmp"
+	if ! mke2fs -q -F -t ext4 -U "$VFE_ROOT_UUID" -L vfe-root -d "$dir" "$out.tmp" >&2; then
 		rm -rf "$dir" "$out.tmp"
 		return 1
 	fi
-	rm -f "$VFE_CACHE"/rootfs-*.ext4 # older versions
 	mv -f "$out.tmp" "$out"
 	rm -rf "$dir"
+	# older versions
+	find "$VFE_CACHE" -maxdepth 1 -name 'rootfs-*.ext4' -printf '%T@ %p\n' | sort -rn |
+		tail -n +5 | cut -d' ' -f2- | xargs -r rm -f
 	echo "$out"
 }
 
@@ -241,16 +324,31 @@ vfe_guest_protected()
 	echo "$out"
 }
 
-# vfe_image_env STAGE CONFIG PROTECTED: sets VFE_IMAGE_ENV, the environment
-# that points the installed hooks at the staged install (config "" = none).
+# vfe_image_env STAGE CONFIG PROTECTED [BINARY]: sets VFE_IMAGE_ENV, the
+# environment that points the installed hooks at the staged install (config
+# "" = none).  BINARY: "dynamic" (default) puts the staged dynamic binary in
+# through VFIO_EARLY_BINARY; "installed" leaves the choice to the hooks (the
+# staged vfio-early-static when it was installed); "system" also leaves the
+# shim and helpers to the hooks' defaults (/usr/lib/vfio-early).
 vfe_image_env()
 {
-	local stage=$1 config=$2 protected=$3
-	VFE_IMAGE_ENV=("VFIO_EARLY_BINARY=$stage/usr/sbin/vfio-early"
-		"VFIO_EARLY_LIBDIR=$stage/usr/lib/vfio-early"
-		"VFIO_EARLY_CONFIG=${config:-/nonexistent/vfio-early.conf}"
+	local stage=$1 config=$2 protected=$3 binary=${4:-dynamic}
+	VFE_IMAGE_ENV=("VFIO_EARLY_CONFIG=${config:-/nonexistent/vfio-early.conf}"
 		"VFE_TEST_GUEST=$VFE_GUEST")
+	[ "$binary" != dynamic ] || VFE_IMAGE_ENV+=("VFIO_EARLY_BINARY=$stage/usr/sbin/vfio-early")
+	[ "$binary" = system ] || VFE_IMAGE_ENV+=("VFIO_EARLY_LIBDIR=$stage/usr/lib/vfio-early")
 	[ -z "$protected" ] || VFE_IMAGE_ENV+=("VFIO_EARLY_PROTECTED=$protected")
+}
+
+# vfe_flavour_binary FLAVOUR: the BINARY of vfe_image_env for an image
+# FLAVOUR (test, plain, prod or systemd, optionally +installed or +system).
+vfe_flavour_binary()
+{
+	case $1 in
+	*+installed) echo installed ;;
+	*+system) echo system ;;
+	*) echo dynamic ;;
+	esac
 }
 
 # vfe_image_key KIND STAGE CONFIG PROTECTED FLAVOUR KVER: cache key of an image.
@@ -271,12 +369,17 @@ vfe_image_key()
 
 # vfe_build_itools OUT STAGE CONFIG PROTECTED FLAVOUR KVER
 #   FLAVOUR: test (vfio-early + report scripts), plain (report scripts only,
-#   no vfio-early), prod (the installed pieces only).
+#   no vfio-early), prod (the installed pieces only); with "+installed" the
+#   hooks choose the binary themselves (the static build when STAGE has it),
+#   with "+system" they also find their helpers in the system's paths,
+#   otherwise the staged dynamic binary goes in (see vfe_image_env).
 # Builds with mkinitramfs and a private CONFDIR (MODULES=list, zstd -1) into
 # which the installed hook and init-top script are copied.  Log: OUT.log.
 vfe_build_itools()
 {
-	local out=$1 stage=$2 config=$3 protected=$4 flavour=$5 kver=$6 conf rc
+	local out=$1 stage=$2 config=$3 protected=$4 flavour=${5%%+*} kver=$6 conf rc
+	local binary
+	binary=$(vfe_flavour_binary "$5")
 	conf=$(mktemp -d)
 	mkdir -p "$conf"/{conf.d,hooks,scripts/init-top,scripts/init-premount}
 	cat >"$conf/initramfs.conf" <<-EOF
@@ -299,7 +402,7 @@ vfe_build_itools()
 		cp -p "$VFE_GUEST/initramfs-tools/scripts/init-premount/vfio-early-test" "$conf/scripts/init-premount/"
 	fi
 	rm -f "$out"
-	vfe_image_env "$stage" "$config" "$protected"
+	vfe_image_env "$stage" "$config" "$protected" "$binary"
 	env "${VFE_IMAGE_ENV[@]}" mkinitramfs -d "$conf" -o "$out.tmp" "$kver" >"$out.log" 2>&1 && rc=0 || rc=$?
 	rm -rf "$conf"
 	if [ "$rc" -ne 0 ] || [ ! -s "$out.tmp" ]; then
@@ -318,7 +421,9 @@ vfe_build_itools()
 # a small module set.  Log: OUT.log.
 vfe_build_dracut()
 {
-	local out=$1 stage=$2 config=$3 protected=$4 flavour=$5 kver=$6 base rc mods
+	local out=$1 stage=$2 config=$3 protected=$4 flavour=${5%%+*} kver=$6 base rc mods
+	local binary
+	binary=$(vfe_flavour_binary "$5")
 	base=$(mktemp -d)
 	cp -a /usr/lib/dracut/. "$base/"
 	mkdir -p "$base/confdir"
@@ -340,7 +445,7 @@ vfe_build_dracut()
 		mods="$mods vfio-early-test"
 	fi
 	rm -f "$out"
-	vfe_image_env "$stage" "$config" "$protected"
+	vfe_image_env "$stage" "$config" "$protected" "$binary"
 	env "${VFE_IMAGE_ENV[@]}" dracutbasedir="$base" \
 		dracut --force --quiet --no-hostonly --no-hostonly-cmdline \
 		--conf /dev/null --confdir "$base/confdir" \
@@ -370,6 +475,79 @@ vfe_image()
 		"vfe_build_$kind" "$out" "$stage" "$config" "$protected" "$flavour" "$kver" || return 1
 	fi
 	echo "$out"
+}
+
+# vfe_image_offset IMAGE: the byte offset of IMAGE's main, zstd-compressed
+# archive.  0 for the images vfe_image builds; initramfs-tools puts an
+# uncompressed early cpio (CPU microcode) in front of it when a microcode
+# package is installed.  Fails for anything else.
+vfe_image_offset()
+{
+	local off
+	off=$(LC_ALL=C grep -obUaP -m 1 '\x28\xb5\x2f\xfd' "$1" 2>/dev/null | head -n 1 | cut -d: -f1)
+	[ -n "$off" ] || return 1
+	if [ "$off" -gt 0 ]; then
+		# only an early cpio may come first, ending in its trailer
+		[ "$(head -c 6 "$1")" = 070701 ] || return 1
+		head -c "$off" "$1" | LC_ALL=C grep -qa 'TRAILER!!!' || return 1
+	fi
+	echo "$off"
+}
+
+# vfe_image_payload IMAGE: IMAGE's main archive, decompressed (a cpio stream).
+vfe_image_payload()
+{
+	local off
+	off=$(vfe_image_offset "$1") || { vfe_log "$1: no zstd archive found"; return 1; }
+	tail -c "+$((off + 1))" "$1" | zstd -dcq
+}
+
+# vfe_image_variant BASE NAME MODIFIER: a copy of the image BASE (a zstd
+# compressed cpio archive, as vfe_image builds them) whose unpacked tree the
+# shell function MODIFIER DIR KVER changes, packed again (zstd -1; an early
+# cpio in front is kept as it is); cached like vfe_image, keyed on BASE's
+# contents and MODIFIER's definition.  Cheaper than a build, and it reaches
+# what no packager option does (a file removed, a module recompressed).
+# Log: OUT.log.
+vfe_image_variant()
+{
+	local base=$1 name=$2 fn=$3 kind key out dir rc off
+	kind=${base##*/}
+	kind=${kind%%-*}
+	key=$( (sha256sum <"$base"; declare -f "$fn"; echo "$VFE_KVER") | sha256sum | head -c 24)
+	out=$VFE_CACHE/images/$kind-$name-$key.img
+	if [ -s "$out" ]; then
+		echo "$out"
+		return 0
+	fi
+	rm -f "$VFE_CACHE/images/$kind-$name-"*.img "$VFE_CACHE/images/$kind-$name-"*.img.log
+	if ! off=$(vfe_image_offset "$base"); then
+		vfe_log "$base is not a zstd archive (after an early cpio): cannot make the $name variant"
+		return 1
+	fi
+	dir=$(mktemp -d)
+	{
+		head -c "$off" "$base" >"$out.tmp" &&
+			vfe_image_payload "$base" | (cd "$dir" && cpio -idm --quiet --no-absolute-filenames) &&
+			"$fn" "$dir" "$VFE_KVER" &&
+			(cd "$dir" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
+				cpio -o -H newc -R 0:0 --quiet) | zstd -1 -q >>"$out.tmp"
+	} >"$out.log" 2>&1 && rc=0 || rc=$?
+	rm -rf "$dir"
+	if [ "$rc" -ne 0 ] || [ ! -s "$out.tmp" ]; then
+		vfe_log "the $name variant of $base failed (status $rc), log $out.log:"
+		sed 's/^/#   /' "$out.log" >&2
+		rm -f "$out.tmp"
+		return 1
+	fi
+	mv -f "$out.tmp" "$out"
+	echo "$out"
+}
+
+# vfe_image_file IMAGE PATH: the contents of PATH in IMAGE's main archive.
+vfe_image_file()
+{
+	vfe_image_payload "$1" | cpio -i --quiet --to-stdout "$2" 2>/dev/null
 }
 
 # vfe_qemu_args IOMMU: the emulated host (IOMMU: 1 = emulated VT-d, 0 = none).
@@ -415,8 +593,9 @@ vfe_prepare()
 
 # vfe_boot NAME IMAGE IOMMU CMDLINE...: boot the emulated host.  Writes
 # OUT/NAME.console (ttyS0, kernel log), NAME.result (ttyS1, guest reports,
-# \r stripped), NAME.status (QEMU exit: 33 = guest exited, 124 = hung),
-# NAME.seconds and NAME.cmd.
+# \r stripped), NAME.report (ttyS2, `vfio-early --report` and `--report
+# --json` run from the real root, \r stripped), NAME.status (QEMU exit:
+# 33 = guest exited, 124 = hung), NAME.seconds and NAME.cmd.
 vfe_boot()
 {
 	local name=$1 image=$2 iommu=$3 cmdline start status ms attempt
@@ -434,6 +613,7 @@ vfe_boot()
 	for attempt in 1 2; do
 		timeout -k 5 "$VFE_TIMEOUT" qemu-system-x86_64 -accel "$VFE_ACCEL" "${VFE_QEMU_ARGS[@]}" \
 			-serial "file:$VFE_OUT/$name.console" -serial "file:$VFE_OUT/$name.result.raw" \
+			-serial "file:$VFE_OUT/$name.report.raw" \
 			-kernel "$VFE_KERNEL" -initrd "$image" -append "$cmdline" \
 			</dev/null >"$VFE_OUT/$name.qemu" 2>&1 && status=0 || status=$?
 		# One more try only when the kernel died before starting the
@@ -447,7 +627,8 @@ vfe_boot()
 	ms=$((($(date +%s%N) - start) / 1000000))
 	printf '%d.%03d\n' $((ms / 1000)) $((ms % 1000)) >"$VFE_OUT/$name.seconds"
 	tr -d '\r' <"$VFE_OUT/$name.result.raw" >"$VFE_OUT/$name.result" 2>/dev/null
-	rm -f "$VFE_OUT/$name.result.raw"
+	tr -d '\r' <"$VFE_OUT/$name.report.raw" >"$VFE_OUT/$name.report" 2>/dev/null
+	rm -f "$VFE_OUT/$name.result.raw" "$VFE_OUT/$name.report.raw"
 	return 0
 }
 
@@ -498,6 +679,42 @@ vfe_kmsg()
 vfe_state()
 {
 	sed -n 's/^STATE //p' "$VFE_OUT/$1.result"
+}
+
+# vfe_report NAME FORMAT: what `vfio-early --report` (FORMAT text) or
+# `--report --json` (json) printed in the guest's real root.
+vfe_report()
+{
+	awk -v f="$2" '
+		$0 == "REPORT-BEGIN " f { on = 1; next }
+		on && (i = index($0, "REPORT-END " f " exit=")) {
+			if (i > 1) print substr($0, 1, i - 1)
+			exit
+		}
+		on' "$VFE_OUT/$1.report" 2>/dev/null
+}
+
+# vfe_report_exit NAME FORMAT: that report's exit status ("" = it never ended).
+vfe_report_exit()
+{
+	sed -n "s/.*REPORT-END $2 exit=\([0-9]*\)\$/\1/p" "$VFE_OUT/$1.report" 2>/dev/null
+}
+
+# vfe_report_device NAME ADDR: the text report's block about device ADDR
+# (its line in "GPUs and their functions" and the indented lines below).
+vfe_report_device()
+{
+	vfe_report "$1" text | awk -v a="$2" '
+		/^[^ ]/ { sec = $0; on = 0; next }
+		sec == "GPUs and their functions" && /^  [^ ]/ { on = ($1 == a); if (on) print; next }
+		on'
+}
+
+# vfe_report_section NAME TITLE: one section of the text report, title
+# line excluded.
+vfe_report_section()
+{
+	vfe_report "$1" text | awk -v t="$2" '/^[^ ]/ { on = ($0 == t); next } on'
 }
 
 # vfe_reached_root NAME: the guest switched to its root and exited cleanly.

@@ -83,6 +83,27 @@ static bool prepare(struct pci_tree *t, struct plan_item *it)
 	return true;
 }
 
+/*
+ * A device vfio-pci did not take must not stay driverless because of us:
+ * its previous driver_override back, and a probe so that its own driver
+ * (now, or when udev loads it) can have it.
+ */
+static void give_back(struct pci_tree *t, struct plan_item *it)
+{
+	struct pci_dev *d = it->dev;
+	char path[PCI_ADDR_STRLEN + 32], name[PCI_ADDR_STRLEN + 2];
+	int r;
+
+	xsnprintf(path, sizeof(path), "%s/driver_override", d->name);
+	r = write_attr(t->devfd, path, d->override[0] ? d->override : "\n", false);
+	if (r < 0) {
+		log_warn("%s: cannot restore driver_override: %s", d->name, strerror(-r));
+		return;
+	}
+	xsnprintf(name, sizeof(name), "%s\n", d->name);
+	write_attr(t->rootfd, "sys/bus/pci/drivers_probe", name, true);
+}
+
 void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 {
 	bool live = strcmp(root, "/") == 0, any = false;
@@ -102,6 +123,18 @@ void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 		return;
 
 	mod_err = modload_vfio(root, t->rootfd, live);
+	if (mod_err < 0 && live) {
+		for (size_t k = 0; k < pl->n; k++) {
+			struct plan_item *it = &pl->v[k];
+
+			if (it->refused || it->result != RES_PLANNED)
+				continue;
+			give_back(t, it);
+			fail(it, VFIO_PCI " could not be loaded; the device was given back to "
+			     "the host");
+		}
+		return;
+	}
 
 	for (size_t k = 0; k < pl->n; k++) {
 		struct plan_item *it = &pl->v[k];
@@ -137,13 +170,13 @@ void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 			}
 			/* Probing is synchronous; allow for async probing, bounded. */
 			if (waited >= VERIFY_TIMEOUT_MS) {
-				if (mod_err < 0)
-					fail(it, VFIO_PCI " could not be loaded");
-				else if (drv[0])
+				if (drv[0]) {
 					fail(it, "still on %s after the probe", drv);
-				else
-					fail(it, "no driver after the probe (vfio-pci refused it; "
-					     "see the kernel log)");
+				} else {
+					give_back(t, it);
+					fail(it, "vfio-pci did not take it (see the kernel log); the "
+					     "device was given back to the host");
+				}
 				memcpy(it->dev->driver, drv, sizeof(drv));
 				break;
 			}

@@ -97,7 +97,9 @@ static void add_list(struct ruleset *rs, const char *where, const char *key,
 	const char *p = t->val, *end;
 
 	if (!t->val || t->vlen == 0) {
-		rule_error(rs, where, 0, t->key, t->klen, "empty list, ignored");
+		/* "/proc/cmdline: vfio_early.ids=: empty list" */
+		rule_error(rs, CMDLINE_FILE, 0, t->key, t->klen + (t->val ? 1 : 0),
+			   "empty list, ignored");
 		return;
 	}
 	end = t->val + t->vlen;	/* not before: NULL + 0 is undefined */
@@ -118,7 +120,10 @@ static void add_list(struct ruleset *rs, const char *where, const char *key,
 			ret = parse_ids(p, len, &r.u.ids, &why);
 		else
 			ret = parse_pci_addr(p, len, &r.u.addr, &why);
-		if (ret < 0) {
+		if (ret < 0 && len == 0) {
+			/* nothing to show of an empty element: show its list */
+			rule_error(rs, where, 0, t->val, t->vlen, why);
+		} else if (ret < 0) {
 			rule_error(rs, where, 0, p, len, why);
 		} else if (ret == 0) {
 			size_t n = len < RULE_TOKEN_LEN ? len : RULE_TOKEN_LEN - 1;

@@ -582,6 +582,19 @@ static void gather_modules(struct report *r)
 		kmod_module_unref_list(list);
 	}
 	kmod_unref(ctx);
+	/* Running, but no file for it: fine now, not for the next image. */
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		char path[64];
+
+		if (strcmp(r->mods[i].state, "missing") != 0)
+			continue;
+		snprintf(path, sizeof(path), "sys/module/%s", names[i]);
+		for (char *p = path + 11; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		if (faccessat(r->c->rootfd, path, F_OK, 0) == 0)
+			snprintf(r->mods[i].state, sizeof(r->mods[i].state), "loaded, no file");
+	}
 }
 
 /*
@@ -983,6 +996,16 @@ static void analyse(struct report *r)
 		add_problem(r, SEV_BLOCKING, "install the kernel's modules package (on Debian: "
 			    "linux-image-$(uname -r)) and check CONFIG_VFIO_PCI",
 			    "vfio modules missing for kernel %s: %s", r->kver, missing);
+	missing[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(r->mods); i++)
+		if (strcmp(r->mods[i].state, "loaded, no file") == 0)
+			append(missing, sizeof(missing), ", ", r->mods[i].name,
+			       strlen(r->mods[i].name));
+	if (missing[0])
+		add_problem(r, SEV_WARNING, "reinstall the kernel's modules package (on Debian: "
+			    "linux-image-$(uname -r))", "vfio modules loaded but missing from "
+			    "/lib/modules/%s: %s; the next initramfs cannot carry them", r->kver,
+			    missing);
 	if (rules && r->initrd.checked && (!r->initrd.has_binary || !r->initrd.has_module)) {
 		snprintf(fix, sizeof(fix), "run %s", rebuild_cmd(r));
 		add_problem(r, SEV_BLOCKING, fix, "the initramfs %s lacks %s: the next boot will "

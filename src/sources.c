@@ -3,11 +3,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "modload.h"
 #include "sources.h"
 #include "util.h"
+
+static bool is_symlink(int dirfd, const char *path)
+{
+	struct stat st;
+
+	return fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
+}
 
 const char *config_name(const char *config)
 {
@@ -37,8 +45,11 @@ void rules_load(const char *root, int rootfd, const char *config, bool stop_when
 		conf = read_file_at(rootfd, CONFIG_FILE, CONFIG_MAX, &len);
 	if (conf) {
 		config_parse(name, conf, len, rs);
-	} else if (errno == ENOENT && !config) {
+	} else if (errno == ENOENT && !config && !is_symlink(rootfd, CONFIG_FILE)) {
 		log_info("no %s, using the kernel command line only", name);
+	} else if (errno == ENOENT && !config) {
+		rs->errors++;
+		log_warn("%s: a link to nothing, ignored", name);
 	} else {
 		rs->errors++;
 		log_warn("%s: %s, ignored", name, errno == EFBIG ? "larger than 4 MiB" :

@@ -258,3 +258,13 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	refute_line --partial "has quiet"
 	refute_line --partial "has iommu,"
 }
+
+@test "vfio modules loaded but without a file: a warning, not missing" {
+	make_root two-cards
+	set_config "address 0b:00"
+	mkdir -p "$ROOT/sys/module/vfio_pci" "$ROOT/sys/module/vfio" "$ROOT/sys/module/vfio_iommu_type1"
+	ve --report
+	assert_line "  modules for 6.1.0-56-amd64: vfio-pci (loaded, no file), vfio (loaded, no file), vfio_iommu_type1 (loaded, no file)"
+	assert_line --partial "[warning] vfio modules loaded but missing from /lib/modules/6.1.0-56-amd64: vfio-pci, vfio, vfio_iommu_type1"
+	refute_line --partial "[blocking] vfio modules missing"
+}

@@ -44,6 +44,10 @@ setup()
 	vfe_check_s6
 }
 
+@test "dracut: 7. vfio-pci.ids= naming the NVMe's model: refused, and vfio-pci loaded without ids= leaves the NVMe alone" {
+	vfe_check_s7
+}
+
 @test "dracut with systemd in the initramfs: 1. card 1 by address is on vfio-pci from the start" {
 	vfe_check_s1 s1sd
 }

@@ -44,6 +44,10 @@ setup()
 	vfe_check_s6
 }
 
+@test "initramfs-tools: 7. vfio-pci.ids= naming the NVMe's model: refused, and vfio-pci loaded without ids= leaves the NVMe alone" {
+	vfe_check_s7
+}
+
 @test "initramfs-tools: 1. the report in the booted root says what this boot did and names card 1 for Proxmox and libvirt" {
 	vfe_check_report s1
 }

@@ -25,8 +25,9 @@ INSTALL_BIN ?= $(or $(BIN),vfio-early)
 # The static build (`make static`), when it was built, goes to
 # $(PKGLIBDIR)/vfio-early-static: the packagers' hooks then put it into the
 # initramfs in place of the dynamic binary and its libraries, which stays the
-# host's /usr/sbin/vfio-early.  As a prerequisite it is rebuilt first when
-# its sources changed.  `INSTALL_STATIC=` leaves it out.
+# host's /usr/sbin/vfio-early.  It is copied as it is, never rebuilt here
+# (`sudo make install` must not build the musl libraries as root): a copy
+# older than a source file gets a warning.  `INSTALL_STATIC=` leaves it out.
 INSTALL_STATIC ?= $(wildcard vfio-early-static)
 
 INSTALL_MAN5 := $(wildcard man/*.5)
@@ -37,7 +38,9 @@ INSTALL_SED  := sed -e 's|/usr/sbin/vfio-early|$(SBINDIR)/vfio-early|g' \
 # $(call install_script,SOURCE,TARGET): copy with the paths rewritten, mode 0755.
 install_script = $(INSTALL_SED) $(1) > $(2).tmp && chmod 0755 $(2).tmp && mv -f $(2).tmp $(2)
 
-install: $(INSTALL_BIN) $(INSTALL_STATIC)
+install: $(INSTALL_BIN)
+	$(if $(INSTALL_STATIC),@stale=$$(find src -newer $(INSTALL_STATIC) -name '*.[ch]' | head -n 1); \
+	  [ -z "$$stale" ] || echo "warning: $(INSTALL_STATIC) is older than $$stale: run make static first" >&2)
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(DRACUTMODDIR)
 	$(INSTALL) -d $(DESTDIR)$(INITRAMFSTOOLSDIR)/hooks $(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/init-top
 	$(INSTALL) -m 0755 $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/vfio-early

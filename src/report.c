@@ -1252,11 +1252,12 @@ static void print_text(FILE *f, const struct report *r)
 			r->initrd.has_config ? "yes" : "no", r->initrd.has_module ? "yes" : "NO",
 			r->initrd.has_protected ? "yes" : "no");
 
-	fprintf(f, "  modprobe.d recipe: ");
+	fprintf(f, "  passthrough recipe (modprobe.d, kernel command line): ");
 	if (!r->nlegacy)
 		fprintf(f, "none\n");
 	else
-		fprintf(f, "%zu lines (%zu vfio-pci ids)\n", r->nlegacy, r->legacy_ids);
+		fprintf(f, "%zu line%s, %zu vfio-pci id%s\n", r->nlegacy, r->nlegacy == 1 ? "" : "s",
+			r->legacy_ids, r->legacy_ids == 1 ? "" : "s");
 	for (size_t i = 0; i < r->nlegacy; i++)
 		fprintf(f, "    %s: %s [%s]\n", r->legacy[i].where, r->legacy[i].text,
 			r->legacy[i].v == LEGACY_DROP ? "unnecessary with vfio-early" :

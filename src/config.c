@@ -263,6 +263,9 @@ void config_parse(const char *file, const char *buf, size_t len, struct ruleset 
 	struct line_ctx c = { .rs = rs, .file = ruleset_intern(rs, file) };
 	const char *p = buf, *end = buf + len;
 
+	/* A UTF-8 byte order mark, as Windows editors write one: not text. */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end;

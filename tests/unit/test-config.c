@@ -68,6 +68,25 @@ TEST(comments_blank_lines_and_crlf)
 	ruleset_free(&rs);
 }
 
+TEST(byte_order_mark_and_uppercase_hex)
+{
+	struct ruleset rs;
+
+	/* as Notepad saves it: a BOM, CRLF, upper-case hex from a web page */
+	parse("\xef\xbb\xbfids 10DE:2204\r\nexclude address 09:00.1\r\n", &rs);
+	CHECK_INT(rs.errors, 0);
+	CHECK_INT(rs.n, 2);
+	CHECK_INT(rs.v[0].line, 1);
+	CHECK_INT(rs.v[0].u.ids.vendor, 0x10de);
+	CHECK_INT(rs.v[0].u.ids.device, 0x2204);
+	ruleset_free(&rs);
+	/* only at the start of the file */
+	parse("ids 10de:2204\n\xef\xbb\xbfids 10de:1aef\n", &rs);
+	CHECK_INT(rs.errors, 1);
+	CHECK_INT(rs.n, 1);
+	ruleset_free(&rs);
+}
+
 TEST(bad_line_is_skipped_whole_and_named)
 {
 	struct ruleset rs;

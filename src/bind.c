@@ -41,6 +41,15 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
+/* The driver_override the device had before us back; 0 or -errno. */
+static int restore_override(struct pci_tree *t, const struct pci_dev *d)
+{
+	char path[PCI_ADDR_STRLEN + 32];
+
+	xsnprintf(path, sizeof(path), "%s/driver_override", d->name);
+	return write_attr(t->devfd, path, d->override[0] ? d->override : "\n", false);
+}
+
 /* Step one: override and unbind.  Returns true when a probe is needed. */
 static bool prepare(struct pci_tree *t, struct plan_item *it)
 {
@@ -70,11 +79,9 @@ static bool prepare(struct pci_tree *t, struct plan_item *it)
 		xsnprintf(name, sizeof(name), "%s\n", d->name);
 		r = write_attr(t->devfd, path, name, true);
 		if (r < 0) {
-			int r2;
-
 			/* Leave the device as we found it. */
-			xsnprintf(path, sizeof(path), "%s/driver_override", d->name);
-			r2 = write_attr(t->devfd, path, d->override[0] ? d->override : "\n", false);
+			int r2 = restore_override(t, d);
+
 			fail(it, "unbinding from %s: %s%s", d->driver, strerror(-r),
 			     r2 < 0 ? " (and driver_override could not be restored)" : "");
 			return false;
@@ -91,11 +98,9 @@ static bool prepare(struct pci_tree *t, struct plan_item *it)
 static void give_back(struct pci_tree *t, struct plan_item *it)
 {
 	struct pci_dev *d = it->dev;
-	char path[PCI_ADDR_STRLEN + 32], name[PCI_ADDR_STRLEN + 2];
-	int r;
+	char name[PCI_ADDR_STRLEN + 2];
+	int r = restore_override(t, d);
 
-	xsnprintf(path, sizeof(path), "%s/driver_override", d->name);
-	r = write_attr(t->devfd, path, d->override[0] ? d->override : "\n", false);
 	if (r < 0) {
 		log_warn("%s: cannot restore driver_override: %s", d->name, strerror(-r));
 		return;

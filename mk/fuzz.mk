@@ -47,7 +47,7 @@ FUZZ_CHECK_BINS  = $(FUZZ_REPLAY_BINS) $(FAULT_INJECT)
 # rule: prerequisites are expanded when a rule is read, so the hook lives here.
 check-build: $(FUZZ_CHECK_BINS)
 
-$(BUILD)/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(BUILD)/libvfio-early.a
+$(BUILD)/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c tests/fuzz/fuzz.h tests/fuzz/fuzz-tree.h $(BUILD)/libvfio-early.a
 	$(call say,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Isrc $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c \
 	  $(BUILD)/libvfio-early.a $(DEPS_LIBS)
@@ -66,7 +66,7 @@ $(FUZZ_BUILD)/libvfio-early.a: $(FUZZ_LIB_OBJS)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(FUZZ_BUILD)/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h $(FUZZ_BUILD)/libvfio-early.a
+$(FUZZ_BUILD)/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h tests/fuzz/fuzz-tree.h $(FUZZ_BUILD)/libvfio-early.a
 	$(call say,CLANG,$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -Isrc -o $@ $< \
 	  $(FUZZ_BUILD)/libvfio-early.a $(DEPS_LIBS)

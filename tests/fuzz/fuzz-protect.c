@@ -11,11 +11,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "fuzz-tree.h"
 #include "protect.h"
 #include "rules.h"
 #include "util.h"
@@ -23,43 +23,8 @@
 #define FUZZ_PROTECT_MAX (72u << 10)	/* past the file's 64 KiB cap */
 #define NVME "sys/devices/pci0000:00/0000:00:1d.0/0000:01:00.0/nvme/nvme0/nvme0n1"
 
-static char root[256];
-static int rootfd = -1;
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void cleanup(void)
-{
-	if (root[0])
-		nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void mkdirs(const char *rel)
-{
-	char p[512];
-
-	snprintf(p, sizeof(p), "%s", rel);
-	for (char *s = p; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		mkdirat(rootfd, p, 0755);
-		*s = '/';
-	}
-	mkdirat(rootfd, p, 0755);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" :
-			  getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 	static const char *const links[][2] = {
 		{ "../../" NVME, "sys/dev/block/259:0" },
 		{ "../../" NVME, "sys/class/block/nvme0n1" },
@@ -77,11 +42,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	snprintf(root, sizeof(root), "%s/vfio-early-fuzz.XXXXXX", tmp);
-	FUZZ_CHECK(mkdtemp(root));
-	atexit(cleanup);
-	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	FUZZ_CHECK(rootfd >= 0);
+	tree_init();
 	mkdirs("lib/vfio-early");
 	mkdirs("proc/self");
 	mkdirs(NVME);
@@ -100,15 +61,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static int addr_cmp(const void *a, const void *b)
 {
 	return pci_addr_cmp(a, b);
-}
-
-static void put_file(const char *path, const char *data, size_t len)
-{
-	int fd = openat(rootfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	FUZZ_CHECK(fd >= 0);
-	FUZZ_CHECK(len == 0 || write(fd, data, len) == (ssize_t)len);
-	close(fd);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -15,11 +15,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ctype.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "fuzz-tree.h"
 #include "pci.h"
 #include "util.h"
 
@@ -45,51 +45,12 @@ static const struct {
 };
 #define NFIELDS ARRAY_SIZE(fields)
 
-static char root[256];
-static int rootfd = -1;
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void cleanup(void)
-{
-	if (root[0])
-		nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void mkdirs(const char *rel)
-{
-	char p[512];
-
-	snprintf(p, sizeof(p), "%s", rel);
-	for (char *s = p; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		mkdirat(rootfd, p, 0755);
-		*s = '/';
-	}
-	mkdirat(rootfd, p, 0755);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" :
-			  getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 
 	(void)argc;
 	(void)argv;
-	snprintf(root, sizeof(root), "%s/vfio-early-fuzz.XXXXXX", tmp);
-	FUZZ_CHECK(mkdtemp(root));
-	atexit(cleanup);
-	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	FUZZ_CHECK(rootfd >= 0);
+	tree_init();
 	mkdirs(DEV);
 	mkdirs("sys/bus/pci/devices");
 	mkdirs("sys/kernel/iommu_groups/7/devices");
@@ -98,15 +59,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	FUZZ_CHECK(symlinkat("../../../../devices/pci0000:00/0000:00:00.0", rootfd,
 			     "sys/kernel/iommu_groups/7/devices/0000:00:00.0") == 0);
 	return 0;
-}
-
-static void put_file(const char *path, const char *data, size_t len)
-{
-	int fd = openat(rootfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-	FUZZ_CHECK(fd >= 0);
-	FUZZ_CHECK(len == 0 || write(fd, data, len) == (ssize_t)len);
-	close(fd);
 }
 
 /* The link target up to the first NUL; an empty one makes no link. */

@@ -41,15 +41,6 @@ make_root() {
 	"$MKFAKESYS" "$FAST_TMP/spec" "$ROOT"
 }
 
-# snapshot: the same lines as ../bats/helper's, with one md5sum for all files
-# instead of one per file (these tests take hundreds of snapshots).
-snapshot() {
-	(cd "$ROOT" && {
-		find . -type l -printf '%p -> %l\n'
-		find . -type f -print0 | xargs -0 -r md5sum | sed 's/^\([0-9a-f]*\)  \(.*\)$/\2 \1/'
-	} | LC_ALL=C sort)
-}
-
 # The documented exit statuses are the ORed bits 1, 2, 4, 8: 0-15.  Anything
 # else is a signal, a timeout or a sanitizer abort.
 assert_sane_status() {

@@ -405,8 +405,16 @@ vfe_build_itools()
 	vfe_image_env "$stage" "$config" "$protected" "$binary"
 	env "${VFE_IMAGE_ENV[@]}" mkinitramfs -d "$conf" -o "$out.tmp" "$kver" >"$out.log" 2>&1 && rc=0 || rc=$?
 	rm -rf "$conf"
+	vfe_image_done mkinitramfs "$rc" "$out"
+}
+
+# vfe_image_done TOOL STATUS OUT: OUT.tmp, built by TOOL with STATUS, becomes
+# OUT; a failure or an empty image is logged with OUT.log and removed.
+vfe_image_done()
+{
+	local tool=$1 rc=$2 out=$3
 	if [ "$rc" -ne 0 ] || [ ! -s "$out.tmp" ]; then
-		vfe_log "mkinitramfs failed (status $rc), log $out.log:"
+		vfe_log "$tool failed (status $rc), log $out.log:"
 		sed 's/^/#   /' "$out.log" >&2
 		rm -f "$out.tmp"
 		return 1
@@ -452,13 +460,7 @@ vfe_build_dracut()
 		--modules "$mods" --no-early-microcode --compress "zstd -1 -q" \
 		--kver "$kver" "$out.tmp" >"$out.log" 2>&1 && rc=0 || rc=$?
 	rm -rf "$base"
-	if [ "$rc" -ne 0 ] || [ ! -s "$out.tmp" ]; then
-		vfe_log "dracut failed (status $rc), log $out.log:"
-		sed 's/^/#   /' "$out.log" >&2
-		rm -f "$out.tmp"
-		return 1
-	fi
-	mv -f "$out.tmp" "$out"
+	vfe_image_done dracut "$rc" "$out"
 }
 
 # vfe_image KIND NAME STAGE CONFIG PROTECTED FLAVOUR KVER: path of a cached

@@ -151,8 +151,24 @@ apt_opts=(-o "Dir::Etc::SourceList=$APT/sources.list" -o Dir::Etc::SourceParts=/
 	-o APT::Get::List-Cleanup=0)
 [ "$(id -u)" = 0 ] && apt_opts+=(-o APT::Sandbox::User=root)
 run apt-get "${apt_opts[@]}" -q --error-on=any update || die "apt-get update (private source list) failed; see $LOG"
-(cd "$WORK/src" && run apt-get "${apt_opts[@]}" -q source kmod util-linux libzstd xz-utils) ||
-	die "apt-get source failed; see $LOG"
+# fetch_source PKG: the newest version of source package PKG that the mirrors serve.  A
+# mirror may list a version in its index yet not carry its files (seen: a security update
+# of libzstd answering 404); the older versions of the suite are tried then, newest first.
+fetch_source() {
+	local pkg=$1 versions v
+	(cd "$WORK/src" && run apt-get "${apt_opts[@]}" -q source "$pkg") && return 0
+	versions=$(apt-cache "${apt_opts[@]}" showsrc "$pkg" 2>>"$LOG" |
+		sed -n 's/^Version: //p' | sort -u | sort -r -V)
+	for v in $versions; do
+		say "$pkg: the newest source could not be fetched; trying $pkg=$v"
+		rm -rf "${WORK:?}/src/$pkg"[-_]*
+		(cd "$WORK/src" && run apt-get "${apt_opts[@]}" -q source "$pkg=$v") && return 0
+	done
+	return 1
+}
+for pkg in kmod util-linux libzstd xz-utils; do
+	fetch_source "$pkg" || die "apt-get source $pkg failed (every version listed); see $LOG"
+done
 
 srcdir() { # srcdir PKG: the unpacked tree of source package PKG
 	local d

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -109,10 +110,14 @@ void protect_load_file(struct protect *p, int rootfd, struct ruleset *rs)
 	}
 }
 
-/* The last component shaped like a PCI address in a sysfs link target. */
-static bool last_pci_component(const char *link, struct pci_addr *out)
+/*
+ * The components shaped like a PCI address in a sysfs link target, from
+ * the root bus down: at most @max, the last one always kept.  Returns how
+ * many were stored.
+ */
+static size_t pci_components(const char *link, struct pci_addr *out, size_t max)
 {
-	bool found = false;
+	size_t n = 0;
 
 	for (const char *s = link; s && *s;) {
 		const char *e = strchr(s, '/');
@@ -124,13 +129,61 @@ static bool last_pci_component(const char *link, struct pci_addr *out)
 			memcpy(comp, s, len);
 			comp[len] = '\0';
 			if (parse_sysfs_name(comp, &a) == 0) {
-				*out = a;
-				found = true;
+				if (n == max)
+					memmove(out, out + 1, (max - 1) * sizeof(*out));
+				out[n < max ? n++ : max - 1] = a;
 			}
 		}
 		s = e ? e + 1 : NULL;
 	}
-	return found;
+	return n;
+}
+
+/*
+ * Is the PCI device at @a a bridge?  Unknown counts as not a bridge, so
+ * that it is protected (bridges are never bound anyway).
+ */
+static bool is_bridge(int rootfd, const struct pci_addr *a)
+{
+	char path[64 + PCI_ADDR_STRLEN], name[PCI_ADDR_STRLEN], buf[32];
+	unsigned long cls;
+	char *end;
+
+	format_pci_addr(a, name);
+	if (xsnprintf(path, sizeof(path), "sys/bus/pci/devices/%s/class", name) < 0 ||
+	    read_attr(rootfd, path, buf, sizeof(buf)) < 0)
+		return false;
+	errno = 0;
+	cls = strtoul(buf, &end, 16);
+	return !errno && end != buf && !*end && (cls >> 16) == 0x06;
+}
+
+/*
+ * The controller of a block device, and every device above it that is not
+ * a bridge: a VMD or RAID-mode controller in front of the disk's own
+ * controller takes the disk with it when it goes to vfio-pci.
+ */
+static bool protect_chain(struct protect *p, int rootfd, const char *link, const char *what)
+{
+	struct pci_addr chain[16];
+	char why[96], holder[PCI_ADDR_STRLEN];
+	size_t n = pci_components(link, chain, sizeof(chain) / sizeof(chain[0]));
+
+	if (n == 0)
+		return false;
+	snprintf(why, sizeof(why), "holds the root filesystem (%s)", what);
+	if (protect_add(p, &chain[n - 1], why) < 0)
+		log_warn("too many protected devices");
+	format_pci_addr(&chain[n - 1], holder);
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (is_bridge(rootfd, &chain[i]))
+			continue;
+		snprintf(why, sizeof(why), "is upstream of %s, which holds the root filesystem",
+			 holder);
+		if (protect_add(p, &chain[i], why) < 0)
+			log_warn("too many protected devices");
+	}
+	return true;
 }
 
 /* A block device name as sysfs spells it: no '/', no dots only. */
@@ -150,8 +203,7 @@ static bool valid_block_name(const char *s)
 static void climb(struct protect *p, int rootfd, const char *path, const char *what,
 		  unsigned depth)
 {
-	char link[1024], sub[256], why[96];
-	struct pci_addr a;
+	char link[1024], sub[256];
 	struct dirent *e;
 	DIR *dir;
 	int fd;
@@ -164,12 +216,8 @@ static void climb(struct protect *p, int rootfd, const char *path, const char *w
 		log_debug("%s: %s not found", what, path);
 		return;
 	}
-	if (last_pci_component(link, &a)) {
-		snprintf(why, sizeof(why), "holds the root filesystem (%s)", what);
-		if (protect_add(p, &a, why) < 0)
-			log_warn("too many protected devices");
+	if (protect_chain(p, rootfd, link, what))
 		return;
-	}
 	/* device-mapper, md, loop: the devices underneath. */
 	if (xsnprintf(sub, sizeof(sub), "%s/slaves", path) < 0)
 		return;

@@ -72,6 +72,47 @@ load helper
 	assert_line --partial "summary: 0 bound, 0 failed, 2 refused, 0 rule errors (exit 4)"
 }
 
+@test "VMD: the controller in front of the root NVMe (domain 10000) is never taken" {
+	make_root vmd-navi
+	run "$VFIO_EARLY" --root "$ROOT" --list-protected
+	assert_success
+	assert_output "10000:e1:00.0 # holds the root filesystem (root=UUID=5c0a8f1e-3b2d-4c6e-9f10-7a8b9c0d1e2f)
+0000:00:0e.0 # is upstream of 10000:e1:00.0, which holds the root filesystem"
+	set_config "address 00:0e.0" "address 10000:e1:00.0" "class 01 allow-storage"
+	before=$(snapshot)
+	ve
+	assert_equal "$status" 4
+	assert_equal "$(changed_since "$before")" ""
+	run kmsg
+	assert_line --partial "0000:00:0e.0 [8086:467f] class 010400: refused: is upstream of 10000:e1:00.0, which holds the root filesystem (rule /etc/vfio-early.conf:1 00:0e.0)"
+	assert_line --partial "10000:e1:00.0 [144d:a80a] class 010802: refused: holds the root filesystem (root=UUID=5c0a8f1e-3b2d-4c6e-9f10-7a8b9c0d1e2f)"
+	assert_line --partial "summary: 0 bound, 0 failed, 2 refused, 0 rule errors (exit 4)"
+}
+
+@test "a Radeon behind its own PCIe switch: GPU and audio by ids or path, never the switch ports" {
+	make_root vmd-navi
+	set_cmdline "root=UUID=5c0a8f1e-3b2d-4c6e-9f10-7a8b9c0d1e2f intel_iommu=on vfio_early.ids=1002:73bf"
+	ve
+	assert_success
+	assert_equal "$(override 0000:03:00.0)" "vfio-pci"
+	assert_equal "$(override 0000:03:00.1)" "vfio-pci"
+	for b in 0000:00:01.0 0000:01:00.0 0000:02:00.0 0000:00:02.0 0000:00:1f.3; do
+		assert_equal "$(override $b)" "(null)"
+	done
+	run kmsg
+	refute_output --partial "not usable for a VM"
+	make_root vmd-navi
+	set_config "path 00:01.0/00.0/00.0/00 expect=1002:73bf"
+	ve
+	assert_success
+	assert_equal "$(override 0000:03:00.0)" "vfio-pci"
+	assert_equal "$(override 0000:03:00.1)" "vfio-pci"
+	assert_equal "$(override 0000:02:00.0)" "(null)"
+	run "$VFIO_EARLY" --root "$ROOT" --report
+	assert_line --partial "stable path: 0000:00:01.0/00.0/00.0/00.0"
+	assert_line --partial "IOMMU group 2 (ready):"
+}
+
 @test "boot VGA is refused, then allowed from the command line" {
 	make_root two-cards
 	set_cmdline "root=UUID=0d5a3c1e-8a7b-4b0f-9c1d-2e3f4a5b6c7d vfio_early.devices=0a:00"

@@ -3,7 +3,8 @@
  * The protected list and the root-filesystem resolution without libblkid
  * (as under --root): protect_load_file parses lib/vfio-early/protected,
  * protect_resolve_root parses proc/self/mountinfo and a root= spec and
- * climbs a small fixed sysfs (an NVMe disk, dm-1 on it, dm-0 stacked on itself).
+ * climbs a small fixed sysfs (an NVMe disk below a root port, dm-1 on it, dm-0
+ * stacked on itself).
  *
  * Input: the protected file, then optionally 0xff and mountinfo, then
  * optionally 0xff and the root= spec (up to its first NUL).
@@ -38,7 +39,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		{ "../../nvme0n1", "dev/disk/by-uuid/A1B2-C3D4" },
 		{ "../dm-0", "dev/mapper/pve-root" },
 		{ "dm-0", "dev/disk/by-label/loop" },
+		{ "../../../devices/pci0000:00/0000:00:1d.0", "sys/bus/pci/devices/0000:00:1d.0" },
 	};
+	static const char bridge_class[] = "0x060400\n";
 
 	(void)argc;
 	(void)argv;
@@ -53,6 +56,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	mkdirs("dev/disk/by-uuid");
 	mkdirs("dev/disk/by-label");
 	mkdirs("dev/mapper");
+	mkdirs("sys/bus/pci/devices");
+	put_file("sys/devices/pci0000:00/0000:00:1d.0/class", bridge_class,
+		 sizeof(bridge_class) - 1);
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
 		FUZZ_CHECK(symlinkat(links[i][0], rootfd, links[i][1]) == 0);
 	return 0;
@@ -118,7 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(pci_addr_cmp(&v[i - 1], &v[i]) != 0);
 		free(v);
 	}
-	/* The fixed tree holds one controller: whatever root= says, nothing else. */
+	/* The fixed tree holds one controller below a bridge: whatever root= says,
+	 * nothing else. */
 	if (!part[0] || plen[0] == 0)
 		FUZZ_CHECK(p.n == 0 || (p.n == 1 && pci_addr_cmp(&p.v[0].addr, &nvme) == 0));
 

@@ -941,7 +941,8 @@ static void analyse(struct report *r)
 	}
 	for (size_t i = 0; i < r->ngrp; i++) {
 		const struct rgroup *g = &r->grp[i];
-		char others[300] = "";
+		const struct rule *sel = NULL;
+		char others[300] = "", addrs[200] = "", whole[160] = "";
 
 		if (g->verdict != GROUP_PARTIAL)
 			continue;
@@ -949,17 +950,28 @@ static void analyse(struct report *r)
 			const struct pci_dev *m = g->mem[j];
 			char one[96];
 
-			if (pci_is_bridge(m) || will_bind(m, &r->pl))
+			if (pci_is_bridge(m))
 				continue;
+			if (will_bind(m, &r->pl)) {
+				if (!sel)
+					sel = r->pl.v[m->plan].rule;
+				continue;
+			}
 			snprintf(one, sizeof(one), "%s (%s)", m->name,
 				 m->driver[0] ? m->driver : "no driver");
 			append(others, sizeof(others), ", ", one, strlen(one));
+			append(addrs, sizeof(addrs), " ", m->name, strlen(m->name));
 		}
 		if (!others[0])
 			continue;
-		add_problem(r, SEV_BLOCKING, "select those too (whole-group, or address rules) if "
-			    "the host can spare them; otherwise move the card to a slot with its "
-			    "own IOMMU group",
+		/* whole-group is an option of config rules only. */
+		if (sel && !sel->key && sel->line)
+			snprintf(whole, sizeof(whole), " (or add whole-group to the rule at %s:%u)",
+				 sel->file, sel->line);
+		snprintf(fix, sizeof(fix), "if the host can spare them, add the line \"address %s\" "
+			 "to %s%s; otherwise move the card to a slot with its own IOMMU group",
+			 addrs, config_name(r->c->config), whole);
+		add_problem(r, SEV_BLOCKING, fix,
 			    "IOMMU group %d is not usable for a VM: it also holds %s", g->id, others);
 	}
 

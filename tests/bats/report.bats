@@ -86,7 +86,24 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	ve --report
 	assert_equal "$status" 3
 	assert_line --partial "[blocking] IOMMU group 10 is not usable for a VM: it also holds 0000:01:00.1 (snd_hda_intel), 0000:01:00.2 (xhci_hcd), 0000:01:00.3 (nvidia-gpu)"
+	assert_line "      fix: if the host can spare them, add the line \"address 0000:01:00.1 0000:01:00.2 0000:01:00.3\" to /etc/vfio-early.conf (or add whole-group to the rule at /etc/vfio-early.conf:1); otherwise move the card to a slot with its own IOMMU group"
 	assert_line "      IOMMU group 10 (partial):"
+	# The fix as printed makes the group ready.
+	set_config "ids 10de:1e87 functions=one" "address 0000:01:00.1 0000:01:00.2 0000:01:00.3"
+	ve --report
+	assert_line "      IOMMU group 10 (ready):"
+	refute_output --partial "not usable for a VM"
+}
+
+@test "a partial group selected on the command line: the fix is a config line" {
+	make_root vmd-navi
+	fake_builtin_modules
+	# One function of the Radeon: its audio stays with the host.
+	set_cmdline "root=UUID=5c0a8f1e-3b2d-4c6e-9f10-7a8b9c0d1e2f intel_iommu=on vfio_early.devices=03:00.0"
+	ve --report
+	assert_equal "$status" 3
+	assert_line "  [blocking] IOMMU group 2 is not usable for a VM: it also holds 0000:03:00.1 (snd_hda_intel)"
+	assert_line "      fix: if the host can spare them, add the line \"address 0000:03:00.1\" to /etc/vfio-early.conf; otherwise move the card to a slot with its own IOMMU group"
 }
 
 @test "boot framebuffer on the GPU's memory: named, with the fix" {

@@ -968,9 +968,14 @@ static void analyse(struct report *r)
 		if (sel && !sel->key && sel->line)
 			snprintf(whole, sizeof(whole), " (or add whole-group to the rule at %s:%u)",
 				 sel->file, sel->line);
-		snprintf(fix, sizeof(fix), "if the host can spare them, add the line \"address %s\" "
-			 "to %s%s; otherwise move the card to a slot with its own IOMMU group",
-			 addrs, config_name(r->c->config), whole);
+		if (snprintf(fix, sizeof(fix), "if the host can spare them, add the line "
+			     "\"address %s\" to %s%s; otherwise move the card to a slot with "
+			     "its own IOMMU group", addrs, config_name(r->c->config),
+			     whole) >= (int)sizeof(fix))
+			/* Too long to paste: the members are named in the problem itself. */
+			snprintf(fix, sizeof(fix), "if the host can spare them, select those "
+				 "too (address rules, or whole-group); otherwise move the card to "
+				 "a slot with its own IOMMU group");
 		add_problem(r, SEV_BLOCKING, fix,
 			    "IOMMU group %d is not usable for a VM: it also holds %s", g->id, others);
 	}

@@ -48,6 +48,10 @@ setup()
 	vfe_check_s7
 }
 
+@test "dracut: 8. on the running host, a card its drivers hold is unbound and bound to vfio-pci" {
+	vfe_check_s8
+}
+
 @test "dracut with systemd in the initramfs: 1. card 1 by address is on vfio-pci from the start" {
 	vfe_check_s1 s1sd
 }

@@ -48,6 +48,10 @@ setup()
 	vfe_check_s7
 }
 
+@test "initramfs-tools: 8. on the running host, a card its drivers hold is unbound and bound to vfio-pci" {
+	vfe_check_s8
+}
+
 @test "initramfs-tools: 1. the report in the booted root says what this boot did and names card 1 for Proxmox and libvirt" {
 	vfe_check_report s1
 }

@@ -8,6 +8,9 @@
 #   s1-s6  the six basic scenarios (s1sd: s1 with systemd in a dracut image);
 #          every guest root also runs `vfio-early --report` (ttyS2), checked
 #          on s1 and kept as OUT/report.txt
+#   s7     vfio-pci.ids= naming the NVMe's model
+#   s8     on the real root, a second run takes card 2 from the drivers
+#          that hold it (vfe_test.rebind=, read by the guest's init)
 #   st     the static binary (vfio-early-static, as `make install` installs
 #          it when built) with the vfio modules recompressed .ko.zst/.ko.xz
 #   fa-fg  boot faults: no vfio modules, no binary, a binary that cannot be
@@ -230,7 +233,8 @@ vfe_suite_setup()
 		"s4|$img_c|1|"
 		"s5|$img_b|0|"
 		"s6|$img_a|1|vfio_early.devices=04:00.0"
-		"s7|$img_a|1|vfio_early.devices=01:00 vfio-pci.ids=1b36:0010")
+		"s7|$img_a|1|vfio_early.devices=01:00 vfio-pci.ids=1b36:0010"
+		"s8|$img_a|1|vfio_early.devices=01:00 vfe_test.rebind=02:00")
 	# The faults: variants of the no-config image, or its command line.
 	for v in fa:no_vfio fb:no_binary fc:not_executable fd:crash fe:config_dir fg:no_kmsg; do
 		t=$(vfe_image_variant "$img_a" "fault-${v#*:}" "vfe_variant_${v#*:}") || return 1
@@ -410,6 +414,29 @@ vfe_check_s7()
 	vfe_assert_drivers s7 early,udev,root "$VFE_CARD1_VGA=vfio-pci" "$VFE_CARD1_HDA=vfio-pci" "$VFE_NVME=!vfio-pci"
 	vfe_assert_drivers s7 udev,root "$VFE_NVME=nvme"
 	vfe_assert_kmsg s7 'vfio-early: summary: 2 bound, 0 failed, 1 refused'
+}
+
+# 8. on the real root, card 2 (held by bochs-drm and snd_hda_intel since
+# udev's coldplug) selected by a second run: each function is unbound from
+# its driver and bound to vfio-pci; card 1 stays, the rest keeps its drivers.
+vfe_check_s8()
+{
+	vfe_assert_root s8
+	vfe_assert_drivers s8 root "$VFE_CARD1_VGA=vfio-pci" "$VFE_CARD2_VGA=bochs-drm" \
+		"$VFE_CARD2_HDA=snd_hda_intel"
+	# shellcheck disable=SC2086
+	vfe_assert_drivers s8 rebind "$VFE_CARD1_VGA=vfio-pci" "$VFE_CARD1_HDA=vfio-pci" \
+		"$VFE_CARD2_VGA=vfio-pci" "$VFE_CARD2_HDA=vfio-pci" $vfe_host_native
+	run grep -a '^REBIND ' "$VFE_OUT/s8.result"
+	assert_output 'REBIND exit=0'
+	vfe_assert_kmsg s8 "vfio-early: $VFE_CARD2_VGA \[1234:1111\] class 030000: bound to vfio-pci \(was bochs-drm\)"
+	vfe_assert_kmsg s8 "vfio-early: $VFE_CARD2_HDA \[8086:293e\] class 040300: bound to vfio-pci \(was snd_hda_intel\)"
+	vfe_assert_kmsg s8 "vfio-early: $VFE_CARD1_VGA \[1234:1111\] class 030000: already on vfio-pci"
+	# "bound" counts every selected device on vfio-pci at the end, card 1 included
+	vfe_assert_kmsg s8 'vfio-early: summary: 4 bound, 0 failed, 0 refused, 0 rule errors \(exit 0\)'
+	vfe_assert_state s8 "^run mode=boot exit=0 bound=4 "
+	vfe_assert_state s8 "^device addr=$VFE_CARD2_VGA .* result=bound driver=vfio-pci "
+	vfe_assert_state s8 "^device addr=$VFE_CARD1_VGA .* result=already driver=vfio-pci "
 }
 
 # --- report in the guest (issue 4) -------------------------------------------

@@ -63,15 +63,15 @@ int parse_pci_modalias(const char *s, struct pci_dev *d)
 }
 
 /* "0x10de" as the kernel prints ids and class. */
-static int read_hex_attr(int devfd, const char *name, const char *attr, unsigned long max,
-			 unsigned long *v)
+int pci_read_hex_attr(int dirfd, const char *name, const char *attr, unsigned long max,
+		      unsigned long *v)
 {
-	char path[PCI_ADDR_STRLEN + 32], buf[32];
+	char path[PCI_ADDR_STRLEN + 64], buf[32];
 	ssize_t n;
 
 	if (xsnprintf(path, sizeof(path), "%s/%s", name, attr) < 0)
 		return -ENAMETOOLONG;
-	n = read_attr(devfd, path, buf, sizeof(buf));
+	n = read_attr(dirfd, path, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	if (n < 3 || buf[0] != '0' || (buf[1] != 'x' && buf[1] != 'X'))
@@ -85,13 +85,13 @@ static int read_ids_attrs(int devfd, struct pci_dev *d)
 	unsigned long v, dv, sv = 0, sd = 0, cls;
 	int r;
 
-	if ((r = read_hex_attr(devfd, d->name, "vendor", 0xffff, &v)) < 0 ||
-	    (r = read_hex_attr(devfd, d->name, "device", 0xffff, &dv)) < 0 ||
-	    (r = read_hex_attr(devfd, d->name, "class", 0xffffff, &cls)) < 0)
+	if ((r = pci_read_hex_attr(devfd, d->name, "vendor", 0xffff, &v)) < 0 ||
+	    (r = pci_read_hex_attr(devfd, d->name, "device", 0xffff, &dv)) < 0 ||
+	    (r = pci_read_hex_attr(devfd, d->name, "class", 0xffffff, &cls)) < 0)
 		return r;
 	/* Subsystem ids are optional (absent on some bridges). */
-	if (read_hex_attr(devfd, d->name, "subsystem_vendor", 0xffff, &sv) < 0 ||
-	    read_hex_attr(devfd, d->name, "subsystem_device", 0xffff, &sd) < 0)
+	if (pci_read_hex_attr(devfd, d->name, "subsystem_vendor", 0xffff, &sv) < 0 ||
+	    pci_read_hex_attr(devfd, d->name, "subsystem_device", 0xffff, &sd) < 0)
 		sv = sd = 0;
 	d->vendor = (uint16_t)v;
 	d->device = (uint16_t)dv;

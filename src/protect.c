@@ -13,12 +13,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include "log.h"
+#include "pci.h"
 #include "protect.h"
 #include "util.h"
 
@@ -145,17 +145,12 @@ static size_t pci_components(const char *link, struct pci_addr *out, size_t max)
  */
 static bool is_bridge(int rootfd, const struct pci_addr *a)
 {
-	char path[64 + PCI_ADDR_STRLEN], name[PCI_ADDR_STRLEN], buf[32];
+	char addr[PCI_ADDR_STRLEN], dev[64];
 	unsigned long cls;
-	char *end;
 
-	format_pci_addr(a, name);
-	if (xsnprintf(path, sizeof(path), "sys/bus/pci/devices/%s/class", name) < 0 ||
-	    read_attr(rootfd, path, buf, sizeof(buf)) < 0)
-		return false;
-	errno = 0;
-	cls = strtoul(buf, &end, 16);
-	return !errno && end != buf && !*end && (cls >> 16) == 0x06;
+	format_pci_addr(a, addr);
+	return xsnprintf(dev, sizeof(dev), "sys/bus/pci/devices/%s", addr) >= 0 &&
+	       pci_read_hex_attr(rootfd, dev, "class", 0xffffff, &cls) == 0 && cls >> 16 == 0x06;
 }
 
 /*

@@ -129,9 +129,11 @@ static size_t pci_components(const char *link, struct pci_addr *out, size_t max)
 			memcpy(comp, s, len);
 			comp[len] = '\0';
 			if (parse_sysfs_name(comp, &a) == 0) {
-				if (n == max)
+				if (n == max) {	/* drop the topmost */
 					memmove(out, out + 1, (max - 1) * sizeof(*out));
-				out[n < max ? n++ : max - 1] = a;
+					n--;
+				}
+				out[n++] = a;
 			}
 		}
 		s = e ? e + 1 : NULL;
@@ -149,8 +151,10 @@ static bool is_bridge(int rootfd, const struct pci_addr *a)
 	unsigned long cls;
 
 	format_pci_addr(a, addr);
-	return xsnprintf(dev, sizeof(dev), "sys/bus/pci/devices/%s", addr) >= 0 &&
-	       pci_read_hex_attr(rootfd, dev, "class", 0xffffff, &cls) == 0 && cls >> 16 == 0x06;
+	if (xsnprintf(dev, sizeof(dev), "sys/bus/pci/devices/%s", addr) < 0 ||
+	    pci_read_hex_attr(rootfd, dev, "class", 0xffffff, &cls) < 0)
+		return false;
+	return pci_is_bridge(&(struct pci_dev){ .class = (uint32_t)cls });
 }
 
 /*

@@ -7,7 +7,8 @@
 #   make arch      makepkg with dist/arch/PKGBUILD from that tarball; the
 #                  .pkg.tar.* in DISTDIR.  makepkg refuses to run as root:
 #                  as root it runs as nobody (setpriv), in a directory of
-#                  its own.
+#                  its own under /tmp (which nobody can reach, whatever
+#                  DISTDIR's parents allow), removed afterwards.
 #
 # RPM_FLAGS and MAKEPKG_FLAGS add options (the tests pass --nocheck, and
 # rpmbuild --nodeps where the build dependencies are Debian's).  Nothing is
@@ -43,11 +44,13 @@ arch: dist
 	$(Q)rm -rf $(DISTDIR)/makepkg && mkdir -p $(DISTDIR)/makepkg
 	$(Q)cp dist/arch/PKGBUILD dist/arch/vfio-early.install $(DIST_TARBALL) $(DISTDIR)/makepkg/
 	$(Q)if [ "$$(id -u)" = 0 ]; then \
-	  chown -R $(MAKEPKG_UID):$(MAKEPKG_UID) $(DISTDIR)/makepkg && \
-	  cd $(DISTDIR)/makepkg && \
-	  setpriv --reuid=$(MAKEPKG_UID) --regid=$(MAKEPKG_UID) --clear-groups \
-	    env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS HOME=$$PWD BUILDDIR=$$PWD/build PKGDEST=$$PWD \
-	    SRCDEST=$$PWD LOGDEST=$$PWD makepkg --nodeps --noconfirm $(MAKEPKG_FLAGS); \
+	  work=$$(mktemp -d /tmp/vfio-early-makepkg.XXXXXX) && \
+	  cp $(DISTDIR)/makepkg/* "$$work/" && chown -R $(MAKEPKG_UID):$(MAKEPKG_UID) "$$work" && \
+	  (cd "$$work" && setpriv --reuid=$(MAKEPKG_UID) --regid=$(MAKEPKG_UID) --clear-groups \
+	    env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS HOME="$$work" BUILDDIR="$$work/build" PKGDEST="$$work" \
+	    SRCDEST="$$work" LOGDEST="$$work" makepkg --nodeps --noconfirm $(MAKEPKG_FLAGS)) && \
+	  cp "$$work"/vfio-early-*.pkg.tar.* $(DISTDIR)/makepkg/; \
+	  rc=$$?; rm -rf "$$work"; exit $$rc; \
 	else \
 	  cd $(DISTDIR)/makepkg && \
 	  env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS BUILDDIR=$$PWD/build PKGDEST=$$PWD SRCDEST=$$PWD \

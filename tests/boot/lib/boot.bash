@@ -423,7 +423,7 @@ vfe_image_done()
 }
 
 # vfe_build_dracut OUT STAGE CONFIG PROTECTED FLAVOUR KVER (FLAVOUR as for
-# vfe_build_itools, or systemd)
+# vfe_build_itools, or systemd; "+kernel-modules" adds that dracut module)
 # Builds with dracut from a private copy of /usr/lib/dracut whose modules.d
 # gets the installed 90vfio-early (and the test module), no host config,
 # a small module set.  Log: OUT.log.
@@ -443,6 +443,9 @@ vfe_build_dracut()
 	# systemd: the test image with systemd in the initramfs (as Fedora/RHEL
 	# build it); the hooks then run from dracut-pre-udev.service.
 	[ "$flavour" != systemd ] || mods="systemd systemd-initrd dracut-systemd $mods"
+	# +kernel-modules: with dracut's kernel-modules module (its cmdline hook
+	# parse-kernel.sh loads the rd.driver.pre= modules)
+	case $5 in *+kernel-modules*) mods="$mods kernel-modules" ;; esac
 	if [ "$flavour" != prod ]; then
 		cp -a "$VFE_GUEST/dracut/99vfio-early-test" "$base/modules.d/"
 		cp -p "$VFE_GUEST/report.sh" "$base/modules.d/99vfio-early-test/"

@@ -395,6 +395,8 @@ vfe_build_itools()
 	if [ "$flavour" != plain ]; then
 		cp -p "$stage/usr/share/initramfs-tools/hooks/vfio-early" "$conf/hooks/"
 		cp -p "$stage/usr/share/initramfs-tools/scripts/init-top/00-vfio-early" "$conf/scripts/init-top/"
+		mkdir -p "$conf/scripts/init-bottom"
+		cp -p "$stage/usr/share/initramfs-tools/scripts/init-bottom/vfio-early" "$conf/scripts/init-bottom/"
 	fi
 	if [ "$flavour" != prod ]; then
 		cp -p "$VFE_GUEST/initramfs-tools/hooks/vfio-early-test" "$conf/hooks/"

@@ -5,8 +5,8 @@
 # and no image runs vfio-early twice.  Then QEMU boots (TCG unless KVM is
 # proven to work) of the emulated two-GPU host where a host driver races
 # for the cards: bochs, loaded by systemd-modules-load (rd.modules-load=,
-# /etc/modules-load.d in the image) or by dracut's parse-kernel.sh
-# (rd.driver.pre=), each VFIO_EARLY_BOOT_SD_RUNS times (default 3); the
+# /etc/modules-load.d in the image) or by dracut for rd.driver.pre= (from
+# dracut-pre-udev.service with systemd, parse-kernel.sh without), each VFIO_EARLY_BOOT_SD_RUNS times (default 3); the
 # kill switch with the race; the root disk's controller refused and hostile
 # command-line values on the systemd image.  See lib/systemd.bash.
 
@@ -108,10 +108,10 @@ setup()
 	done
 }
 
-@test "systemd image, rd.driver.pre=bochs: card 1 on vfio-pci before bochs is loaded, every boot" {
+@test "systemd image, rd.driver.pre=bochs: card 1 on vfio-pci before dracut-pre-udev.service loads bochs, every boot" {
 	local i
 	for i in $(seq 1 "$VFE_SD_RUNS"); do
-		vfe_sd_check_race "pre-$i" before-udev
+		vfe_sd_check_race "pre-$i" pre-udev
 	done
 }
 
@@ -128,7 +128,7 @@ setup()
 @test "dracut without systemd, rd.driver.pre=bochs: card 1 on vfio-pci before parse-kernel.sh loads bochs, every boot" {
 	local i
 	for i in $(seq 1 "$VFE_SD_RUNS"); do
-		vfe_sd_check_race "shpre-$i" before-udev
+		vfe_sd_check_race "shpre-$i" cmdline
 	done
 }
 

@@ -189,6 +189,10 @@ extract()
 	[ -n "$v" ] || fail "the .deb's binary prints no version"
 	assert_equal "$("$d/rpm/usr/sbin/vfio-early" --version)" "$v"
 	assert_equal "$("$d/arch/usr/bin/vfio-early" --version)" "$v"
+	# built with each distribution's flags, so not the same bytes: the same program
+	v=$("$d/deb/usr/sbin/vfio-early" --help)
+	assert_equal "$("$d/rpm/usr/sbin/vfio-early" --help)" "$v"
+	assert_equal "$("$d/arch/usr/bin/vfio-early" --help)" "$v"
 	for f in usr/lib/vfio-early/vfio-early-shim usr/lib/vfio-early/vfio-early-protected \
 		usr/lib/dracut/modules.d/90vfio-early/module-setup.sh \
 		usr/lib/dracut/modules.d/90vfio-early/vfio-early.sh \

@@ -2,18 +2,18 @@
 # images, the boots and the checks that prove vfio-early runs before
 # anything that loads or binds a driver: systemd-modules-load
 # (rd.modules-load=, /etc/modules-load.d), dracut's cmdline hooks
-# (rd.driver.pre=), udevd.  Uses lib/boot.bash for the machine and the
+# or dracut-pre-udev.service (rd.driver.pre=), udevd.  Uses lib/boot.bash for the machine and the
 # parsers; bats-assert for the checks.
 #
-# Images (built once, cached like the other suites' images), all with
-# dracut's kernel-modules module, whose cmdline hook parse-kernel.sh loads
-# the rd.driver.pre= modules (in the systemd image from dracut-cmdline):
+# Images (built once, cached like the other suites' images):
 #   sd     dracut with systemd systemd-initrd dracut-systemd, no config
-#          (dracut.bats' s1sd image, plus kernel-modules)
+#          (dracut.bats' s1sd image); dracut-pre-udev.service loads the
+#          rd.driver.pre= modules after its hooks, before udevd starts
 #   sdml   sd with /etc/modules-load.d/bochs.conf, as host-only dracut
 #          copies the host's file into the image
-#   sh     dracut without systemd, no config (dracut.bats' s1 image, plus
-#          kernel-modules)
+#   sh     dracut without systemd, no config (dracut.bats' s1 image) plus
+#          dracut's kernel-modules module, whose cmdline hook parse-kernel.sh
+#          (01) loads the rd.driver.pre= modules
 # Card 1 is always selected by address on the command line.
 
 # shellcheck source=boot.bash
@@ -78,7 +78,7 @@ vfe_sd_setup()
 		VFE_ROOTFS_BIN=$stage/usr/lib/vfio-early/vfio-early-static
 	vfe_prepare || return 1
 	prot=$(vfe_guest_protected)
-	img_sd=$(vfe_image dracut systemd-km "$stage" "" "$prot" systemd+kernel-modules "$VFE_KVER") || return 1
+	img_sd=$(vfe_image dracut systemd "$stage" "" "$prot" systemd "$VFE_KVER") || return 1
 	img_sdml=$(vfe_image_variant "$img_sd" systemd-modules-load vfe_sd_variant_modules_load) || return 1
 	img_sh=$(vfe_image dracut noconf-km "$stage" "" "$prot" test+kernel-modules "$VFE_KVER") || return 1
 	printf '%s\n' "sd=$img_sd" "sdml=$img_sdml" "sh=$img_sh" >"$VFE_OUT/images"
@@ -147,13 +147,15 @@ vfe_sd_console()
 	tr -d '\r' <"$VFE_OUT/$1.console" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g'
 }
 
-# vfe_sd_check_race NAME [before-udev]: one boot of a race: card 1 (both functions) on
+# vfe_sd_check_race NAME [cmdline|pre-udev]: one boot of a race: card 1 (both functions) on
 # vfio-pci from the first report on, bochs-drm never bound it (no kernel
 # line names both), vfio-early found it without a driver, card 2 and the
 # boot display on bochs-drm, and vfio-early's summary came before anything
-# that loads or binds drivers started.  before-udev: bochs was loaded
-# before udev (by parse-kernel.sh, for rd.driver.pre=), so the report right
-# before udevd starts already shows it on the boot display and card 2.
+# that loads or binds drivers started.  With rd.driver.pre=, proof that
+# dracut loaded bochs itself, before udevd: cmdline (parse-kernel.sh, no
+# systemd): the report of the first pre-udev hook shows bochs-drm on the
+# boot display and card 2 already; pre-udev (dracut-pre-udev.service, after
+# its hooks): bochs-drm bound them before systemd-udevd started.
 vfe_sd_check_race()
 {
 	local n=$1 sum first
@@ -179,9 +181,17 @@ vfe_sd_check_race()
 	[ "$sum" -lt "$first" ] || fail "vfio-early's summary (console line $sum) came after line $first: $(vfe_sd_console "$n" | sed -n "${first}p")"
 	run vfe_state "$n"
 	assert_line --regexp '^run mode=boot exit=0 bound=2 .*iommu=1'
-	if [ "${2:-}" = before-udev ]; then
+	case ${2:-} in
+	cmdline)
 		run vfe_expect "$n" early "$VFE_HOST_VGA=bochs-drm" "$VFE_CARD2_VGA=bochs-drm" \
 			"$VFE_CARD1_VGA=vfio-pci"
 		assert_success
-	fi
+		;;
+	pre-udev)
+		first=$(vfe_sd_console "$n" | grep -an "bochs-drm $VFE_CARD2_VGA" | head -n 1 | cut -d: -f1)
+		sum=$(vfe_sd_console "$n" | grep -anE 'Start(ing|ed) systemd-udevd[^-]' | head -n 1 | cut -d: -f1)
+		[ -n "$first" ] && [ -n "$sum" ] && [ "$first" -lt "$sum" ] ||
+			fail "bochs-drm did not bind card 2 before systemd-udevd started (lines ${first:-none}, ${sum:-none})"
+		;;
+	esac
 }

@@ -104,7 +104,7 @@ setup()
 @test "systemd image, rd.modules-load=bochs: card 1 on vfio-pci before systemd-modules-load loads bochs, every boot" {
 	local i
 	for i in $(seq 1 "$VFE_SD_RUNS"); do
-		vfe_sd_check_race "ml-$i"
+		vfe_sd_check_race "ml-$i" modules-load
 	done
 }
 
@@ -118,10 +118,7 @@ setup()
 @test "systemd image with /etc/modules-load.d/bochs.conf: card 1 on vfio-pci before systemd-modules-load loads bochs, every boot" {
 	local i
 	for i in $(seq 1 "$VFE_SD_RUNS"); do
-		vfe_sd_check_race "conf-$i"
-		# the race was real: systemd-modules-load ran and bochs took the rest
-		run vfe_sd_console "conf-$i"
-		assert_line --regexp 'Load Kernel Modules|systemd-modules-load'
+		vfe_sd_check_race "conf-$i" modules-load
 	done
 }
 

@@ -147,7 +147,7 @@ vfe_sd_console()
 	tr -d '\r' <"$VFE_OUT/$1.console" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g'
 }
 
-# vfe_sd_check_race NAME [cmdline|pre-udev]: one boot of a race: card 1 (both functions) on
+# vfe_sd_check_race NAME [cmdline|pre-udev|modules-load]: one boot of a race: card 1 (both functions) on
 # vfio-pci from the first report on, bochs-drm never bound it (no kernel
 # line names both), vfio-early found it without a driver, card 2 and the
 # boot display on bochs-drm, and vfio-early's summary came before anything
@@ -156,6 +156,8 @@ vfe_sd_console()
 # systemd): the report of the first pre-udev hook shows bochs-drm on the
 # boot display and card 2 already; pre-udev (dracut-pre-udev.service, after
 # its hooks): bochs-drm bound them before systemd-udevd started.
+# modules-load: systemd-modules-load ran (it had something to load) and
+# bochs-drm bound card 2.
 vfe_sd_check_race()
 {
 	local n=$1 sum first
@@ -192,6 +194,11 @@ vfe_sd_check_race()
 		sum=$(vfe_sd_console "$n" | grep -anE 'Start(ing|ed) systemd-udevd[^-]' | head -n 1 | cut -d: -f1)
 		[ -n "$first" ] && [ -n "$sum" ] && [ "$first" -lt "$sum" ] ||
 			fail "bochs-drm did not bind card 2 before systemd-udevd started (lines ${first:-none}, ${sum:-none})"
+		;;
+	modules-load)
+		run vfe_sd_console "$n"
+		assert_line --regexp 'Finished systemd-modules-l.*Load Kernel Modules'
+		assert_line --regexp "bochs-drm $VFE_CARD2_VGA: "
 		;;
 	esac
 }

@@ -210,7 +210,7 @@ extract()
 		done
 	done
 	# the doc directories, each distribution's way
-	[ -f "$d/deb/usr/share/doc/vfio-early/README.md" ] || fail "no README.md in the .deb"
+	compgen -G "$d/deb/usr/share/doc/vfio-early/README.md*" >/dev/null || fail "no README.md in the .deb"
 	compgen -G "$d/rpm/usr/share/doc/vfio-early*/README.md" >/dev/null || fail "no README.md in the .rpm"
 	[ -f "$d/arch/usr/share/doc/vfio-early/README.md" ] || fail "no README.md in the Arch package"
 }

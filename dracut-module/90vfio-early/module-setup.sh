@@ -148,8 +148,9 @@ install() {
     fi
 }
 
-# The units and their enable links (what `systemctl enable` would make from
-# their [Install] sections), in the image's unit directory.
+# The units and their enable links, in the image's unit directory.  The
+# units have no [Install] section: these links are all that enables them,
+# and only in the initramfs.
 vfio_early_install_units() {
     local _dir _unit _target _sysdir
     _dir=$(vfio_early_unitdir)

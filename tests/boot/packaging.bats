@@ -563,7 +563,7 @@ check_dynamic_fallback()
 		usr/lib/systemd/system/initrd.target.wants/vfio-early-late.service \
 		usr/sbin/vfio-early usr/lib/vfio-early/vfio-early-shim etc/vfio-early.conf
 	run grep -E 'hooks/.*vfio-early' "$list"
-	refute_line --regexp 'hooks/(cmdline|pre-udev|pre-pivot)/[0-9]+-vfio-early'
+	refute_line --regexp 'hooks/[a-z-]+/[0-9]+-vfio-early(-late)?\.sh$'
 	run vfe_image_file "$img" usr/lib/systemd/system/vfio-early-late.service
 	assert_line 'ExecStart=/usr/lib/vfio-early/vfio-early-shim /usr/sbin/vfio-early --late /sysroot'
 	run vfe_image_file "$img" usr/lib/systemd/system/vfio-early.service

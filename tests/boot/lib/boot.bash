@@ -443,7 +443,8 @@ vfe_build_dracut()
 		mods="$mods vfio-early"
 	fi
 	# systemd: the test image with systemd in the initramfs (as Fedora/RHEL
-	# build it); the hooks then run from dracut-pre-udev.service.
+	# build it); vfio-early then runs from vfio-early.service, the test
+	# module's hooks from dracut-pre-udev.service.
 	[ "$flavour" != systemd ] || mods="systemd systemd-initrd dracut-systemd $mods"
 	# +kernel-modules: with dracut's kernel-modules module (its cmdline hook
 	# parse-kernel.sh loads the rd.driver.pre= modules)

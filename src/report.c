@@ -16,16 +16,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "initramfs.h"
 #include "json.h"
 #include "legacy.h"
 #include "log.h"
@@ -595,75 +592,6 @@ static void gather_modules(struct report *r)
 		if (faccessat(r->c->rootfd, path, F_OK, 0) == 0)
 			snprintf(r->mods[i].state, sizeof(r->mods[i].state), "loaded, no file");
 	}
-}
-
-/*
- * List an initramfs with the tool of its generator, run directly (no
- * shell), bounded in time and output.  Returns the listing or NULL.
- */
-static char *list_image(const char *tool, const char *image)
-{
-	char *const argv[] = { (char *)tool, (char *)image, NULL };
-	size_t cap = 1 << 16, used = 0, max = 16u << 20;
-	char *buf = malloc(cap);
-	int pfd[2], status;
-	time_t deadline = time(NULL) + 60;
-	pid_t pid;
-
-	if (!buf || pipe2(pfd, O_CLOEXEC) < 0) {
-		free(buf);
-		return NULL;
-	}
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		free(buf);
-		return NULL;
-	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-
-		dup2(pfd[1], STDOUT_FILENO);
-		if (devnull >= 0) {
-			dup2(devnull, STDIN_FILENO);
-			dup2(devnull, STDERR_FILENO);
-		}
-		execv(tool, argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		ssize_t n;
-
-		if (time(NULL) >= deadline || poll(&p, 1, 1000) < 0) {
-			kill(pid, SIGKILL);
-			break;
-		}
-		if (!(p.revents & (POLLIN | POLLHUP)))
-			continue;
-		if (used + 1 >= cap && cap < max) {
-			char *nb = realloc(buf, cap * 2);
-
-			if (!nb)
-				break;
-			buf = nb;
-			cap *= 2;
-		}
-		n = read(pfd[0], buf + used, cap - used - 1);
-		if (n <= 0)
-			break;
-		used += (size_t)n;
-	}
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-	buf[used] = '\0';
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
 }
 
 static void gather_initrd(struct report *r)

@@ -65,25 +65,6 @@ struct bar {
 	bool is64;
 };
 
-/* One line of the state file's device records. */
-struct state_dev {
-	char addr[PCI_ADDR_STRLEN];
-	char result[24];
-	char reason[PLAN_REASON_LEN];
-};
-
-struct boot_state {
-	bool present;
-	char mode[16];
-	int exit_status;
-	unsigned bound;
-	unsigned failed;
-	unsigned refused;
-	char kernel[128];
-	struct state_dev *dev;
-	size_t ndev;
-};
-
 struct rdev {
 	struct pci_dev *d;
 	struct pciids_want names;
@@ -481,66 +462,12 @@ static void gather_groups(struct report *r)
 
 /* ------------------------------------------------------- this boot */
 
-static const char *field(const char *line, const char *key, char *buf, size_t size)
-{
-	char pat[32];
-	const char *p;
-	size_t n;
-
-	snprintf(pat, sizeof(pat), " %s=", key);
-	p = strstr(line, pat);
-	if (!p)
-		return NULL;
-	p += strlen(pat);
-	/* reason= runs to the end of the line; the others are one word. */
-	n = strcmp(key, "reason") == 0 ? strlen(p) : strcspn(p, " ");
-	snprintf(buf, size, "%.*s", (int)n, p);
-	return buf;
-}
-
 static void gather_state(struct report *r)
 {
-	_cleanup_free_ char *buf = NULL;
 	struct boot_state *st = &r->st;
-	size_t len;
-	char v[64];
 
-	buf = read_file_at(r->c->rootfd, STATE_FILE, 1 << 20, &len);
-	if (!buf || strncmp(buf, "vfio-early-state 1\n", 19) != 0)
+	if (state_read(r->c->rootfd, st) < 0)
 		return;
-	st->present = true;
-	for (char *line = buf; line && *line;) {
-		char *nl = strchr(line, '\n');
-
-		if (nl)
-			*nl = '\0';
-		if (strncmp(line, "run ", 4) == 0) {
-			field(line, "mode", st->mode, sizeof(st->mode));
-			field(line, "kernel", st->kernel, sizeof(st->kernel));
-			if (field(line, "exit", v, sizeof(v)))
-				st->exit_status = atoi(v);
-			if (field(line, "bound", v, sizeof(v)))
-				st->bound = (unsigned)atoi(v);
-			if (field(line, "failed", v, sizeof(v)))
-				st->failed = (unsigned)atoi(v);
-			if (field(line, "refused", v, sizeof(v)))
-				st->refused = (unsigned)atoi(v);
-		} else if (strncmp(line, "device ", 7) == 0) {
-			struct state_dev *d, *nv = realloc(st->dev, (st->ndev + 1) * sizeof(*nv));
-
-			if (!nv)
-				break;
-			st->dev = nv;
-			d = &st->dev[st->ndev];
-			memset(d, 0, sizeof(*d));
-			if (field(line, "addr", d->addr, sizeof(d->addr)) &&
-			    field(line, "result", d->result, sizeof(d->result))) {
-				field(line, "reason", d->reason, sizeof(d->reason));
-				st->ndev++;
-			}
-		}
-		line = nl ? nl + 1 : NULL;
-	}
 	for (size_t k = 0; k < r->ndev; k++)
 		for (size_t i = 0; i < st->ndev; i++)
 			if (strcmp(st->dev[i].addr, r->dev[k].d->name) == 0)
@@ -1449,7 +1376,7 @@ static void report_free(struct report *r)
 		free(r->grp[i].mem);
 	free(r->grp);
 	free(r->dev);
-	free(r->st.dev);
+	state_read_free(&r->st);
 	free(r->prob);
 	free(r->msgs);
 	free(r->cmdline);

@@ -6,25 +6,23 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "report.h"
-#include "sources.h"
 
-static void add_problem(struct report *r, enum severity sev, const char *fix, const char *fmt,
+static void add_problem(struct problems *out, enum severity sev, const char *fix, const char *fmt,
 			...) _printf_(4, 5);
 
-static void add_problem(struct report *r, enum severity sev, const char *fix, const char *fmt,
+static void add_problem(struct problems *out, enum severity sev, const char *fix, const char *fmt,
 			...)
 {
 	struct problem *p, *v;
 	va_list ap;
 
-	v = realloc(r->prob, (r->nprob + 1) * sizeof(*v));
+	v = realloc(out->v, (out->n + 1) * sizeof(*v));
 	if (!v)
 		return;
-	r->prob = v;
-	p = &r->prob[r->nprob++];
+	out->v = v;
+	p = &out->v[out->n++];
 	p->sev = sev;
 	va_start(ap, fmt);
 	vsnprintf(p->what, sizeof(p->what), fmt, ap);
@@ -35,7 +33,7 @@ static void add_problem(struct report *r, enum severity sev, const char *fix, co
 /* Where this host keeps its kernel command line, and what applies it. */
 static const char *cmdline_where(const struct report *r)
 {
-	if (faccessat(r->c->rootfd, "etc/kernel/cmdline", F_OK, 0) == 0)
+	if (r->kernel_cmdline_file)
 		return "/etc/kernel/cmdline, then run proxmox-boot-tool refresh";
 	return "GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then run update-grub";
 }
@@ -64,7 +62,7 @@ static void refusal_fix(const struct report *r, const struct plan_item *it, char
 		break;
 	case REF_NO_IOMMU:
 	case REF_NO_GROUP:
-		snprintf(fix, size, "%s (edit %s); reboot", iommu_hint(r->c->rootfd),
+		snprintf(fix, size, "%s (edit %s); reboot", r->iommu_hint,
 			 cmdline_where(r));
 		break;
 	case REF_STORAGE:
@@ -120,7 +118,7 @@ static unsigned distance(const char *a, size_t al, const char *b)
 }
 
 /* Kernel options of this field spelt almost right are silently ignored. */
-static void check_spelling(struct report *r)
+static void check_spelling(const struct report *r, struct problems *out)
 {
 	static const char *const known[] = {
 		"intel_iommu", "amd_iommu", "iommu", "iommu.passthrough", "iommu.strict",
@@ -149,7 +147,7 @@ static void check_spelling(struct report *r)
 			char fix[160];
 
 			snprintf(fix, sizeof(fix), "spell it %s (%s)", best, cmdline_where(r));
-			add_problem(r, SEV_WARNING, fix, "the kernel command line has %.*s, which the "
+			add_problem(out, SEV_WARNING, fix, "the kernel command line has %.*s, which the "
 				    "kernel ignores: a misspelt %s?", (int)t.klen, t.key, best);
 		}
 	}
@@ -161,7 +159,7 @@ static void check_spelling(struct report *r)
  * own audio) is a warning; lines that are merely unnecessary are one note
  * per reason.
  */
-static void check_legacy(struct report *r)
+static void check_legacy(const struct report *r, struct problems *out)
 {
 	bool configured = false;
 
@@ -169,7 +167,7 @@ static void check_legacy(struct report *r)
 		configured |= !r->rs.v[i].legacy;
 	if (!configured || r->rs.off) {
 		if (r->legacy_ids)
-			add_problem(r, SEV_NOTE, "vfio-early --import prints the equivalent "
+			add_problem(out, SEV_NOTE, "vfio-early --import prints the equivalent "
 				    "/etc/vfio-early.conf and which lines it makes unnecessary",
 				    "this host binds devices with the modprobe.d recipe "
 				    "(options vfio-pci ids=, blacklists, softdeps); vfio-early "
@@ -188,7 +186,7 @@ static void check_legacy(struct report *r)
 				snprintf(fix, sizeof(fix), "change it to: %s", l->edit);
 			else
 				snprintf(fix, sizeof(fix), "delete it, then rebuild the initramfs");
-			add_problem(r, SEV_WARNING, fix, "old recipe line %s: %s: %s", l->where,
+			add_problem(out, SEV_WARNING, fix, "old recipe line %s: %s: %s", l->where,
 				    l->text, l->why);
 			continue;
 		}
@@ -200,49 +198,49 @@ static void check_legacy(struct report *r)
 			snprintf(one, sizeof(one), "%s (%s)", r->legacy[j].where, r->legacy[j].text);
 			report_append(lines, sizeof(lines), ", ", one, strlen(one));
 		}
-		add_problem(r, SEV_NOTE, "delete them when convenient (vfio-early --import explains "
+		add_problem(out, SEV_NOTE, "delete them when convenient (vfio-early --import explains "
 			    "every line)", "old recipe lines now unnecessary: %s: %s", lines,
 			    l->why);
 		i = j - 1;
 	}
 }
 
-void report_analyse(struct report *r)
+void report_analyse(const struct report *r, struct problems *out)
 {
 	char fix[400], missing[96];
 	bool rules = r->rs.n > 0;
 
 	if (!r->scanned)
-		add_problem(r, SEV_BLOCKING, "run as root, or check that sysfs is mounted",
+		add_problem(out, SEV_BLOCKING, "run as root, or check that sysfs is mounted",
 			    "cannot read /sys/bus/pci/devices");
 	if (!r->iommu_active) {
-		snprintf(fix, sizeof(fix), "%s (edit %s); reboot", iommu_hint(r->c->rootfd),
+		snprintf(fix, sizeof(fix), "%s (edit %s); reboot", r->iommu_hint,
 			 cmdline_where(r));
-		add_problem(r, SEV_BLOCKING, fix, "no IOMMU is active: nothing can be passed "
+		add_problem(out, SEV_BLOCKING, fix, "no IOMMU is active: nothing can be passed "
 			    "through%s", r->iommu_flags[0] ? " (the command line asks for it: "
 			    "check the firmware setting)" : "");
 	}
 	if (report_cmdline_has(r, "intel_iommu", "1") || report_cmdline_has(r, "intel_iommu", "yes"))
-		add_problem(r, SEV_WARNING, "write intel_iommu=on",
+		add_problem(out, SEV_WARNING, "write intel_iommu=on",
 			    "the kernel does not understand intel_iommu=1 or =yes");
 	if (report_cmdline_has(r, "amd_iommu", "on"))
-		add_problem(r, SEV_NOTE, "nothing to do: AMD-Vi is on when the firmware "
+		add_problem(out, SEV_NOTE, "nothing to do: AMD-Vi is on when the firmware "
 			    "enables it; amd_iommu=on can be removed",
 			    "amd_iommu=on is not a value the kernel knows");
-	check_spelling(r);
+	check_spelling(r, out);
 	if (r->acs_override)
-		add_problem(r, SEV_WARNING, "remove pcie_acs_override= once the card sits in a "
+		add_problem(out, SEV_WARNING, "remove pcie_acs_override= once the card sits in a "
 			    "slot with its own IOMMU group",
 			    "pcie_acs_override is set: it splits IOMMU groups the hardware does not "
 			    "isolate, so a VM may reach devices the host keeps (a security risk)");
 	if (r->rs.off)
-		add_problem(r, SEV_WARNING, "remove vfio_early=off from the kernel command line",
+		add_problem(out, SEV_WARNING, "remove vfio_early=off from the kernel command line",
 			    "vfio_early=off is on the kernel command line: vfio-early does nothing "
 			    "at boot");
 	for (size_t i = 0; i < r->nmsgs; i++)
 		if (!strstr(r->msgs[i], "is not usable for a VM yet") &&
 		    !strstr(r->msgs[i], "no IOMMU is active"))
-			add_problem(r, strstr(r->msgs[i], "matches no device") ? SEV_NOTE :
+			add_problem(out, strstr(r->msgs[i], "matches no device") ? SEV_NOTE :
 				    SEV_WARNING, "correct or remove that rule", "%s", r->msgs[i]);
 
 	for (size_t k = 0; k < r->pl.n; k++) {
@@ -258,7 +256,7 @@ void report_analyse(struct report *r)
 		    it->code == REF_CARD)
 			continue;
 		refusal_fix(r, it, fix, sizeof(fix));
-		add_problem(r, SEV_BLOCKING, fix, "%s is selected but will be refused: %s",
+		add_problem(out, SEV_BLOCKING, fix, "%s is selected but will be refused: %s",
 			    it->dev->name, it->reason);
 	}
 	for (size_t i = 0; i < r->ngrp; i++) {
@@ -292,13 +290,13 @@ void report_analyse(struct report *r)
 				 sel->file, sel->line);
 		if (snprintf(fix, sizeof(fix), "if the host can spare them, add the line "
 			     "\"address %s\" to %s%s; otherwise move the card to a slot with "
-			     "its own IOMMU group", addrs, config_name(r->c->config),
+			     "its own IOMMU group", addrs, r->config_file,
 			     whole) >= (int)sizeof(fix))
 			/* Too long to paste: the members are named in the problem itself. */
 			snprintf(fix, sizeof(fix), "if the host can spare them, select those "
 				 "too (address rules, or whole-group); otherwise move the card to "
 				 "a slot with its own IOMMU group");
-		add_problem(r, SEV_BLOCKING, fix,
+		add_problem(out, SEV_BLOCKING, fix,
 			    "IOMMU group %d is not usable for a VM: it also holds %s", g->id, others);
 	}
 
@@ -308,22 +306,22 @@ void report_analyse(struct report *r)
 		if (!x->plan || x->plan->refused)
 			continue;
 		if (x->framebuffer[0])
-			add_problem(r, SEV_WARNING, "add initcall_blacklist=sysfb_init to the kernel "
+			add_problem(out, SEV_WARNING, "add initcall_blacklist=sysfb_init to the kernel "
 				    "command line (or video=efifb:off on older kernels)",
 				    "%s: the boot framebuffer (%s) sits on its memory; the VM's "
 				    "driver may fail to map it", x->d->name, x->framebuffer);
 		if (x->now && strcmp(x->now->result, "failed") == 0)
-			add_problem(r, SEV_BLOCKING, "see dmesg | grep -i vfio for the kernel's "
+			add_problem(out, SEV_BLOCKING, "see dmesg | grep -i vfio for the kernel's "
 				    "reason", "%s failed to bind at this boot: %s", x->d->name,
 				    x->now->reason);
 		else if (strcmp(x->d->driver, "vfio-pci") != 0)
-			add_problem(r, SEV_WARNING, r->st.present ? "reboot" : NULL,
+			add_problem(out, SEV_WARNING, r->st.present ? "reboot" : NULL,
 				    "%s is on %s now; the next boot hands it to vfio-pci",
 				    x->d->name, x->d->driver[0] ? x->d->driver : "no driver");
 	}
 
 	if (rules && !r->rs.off && !r->st.present)
-		add_problem(r, SEV_WARNING, "install vfio-early into the initramfs (make install, "
+		add_problem(out, SEV_WARNING, "install vfio-early into the initramfs (make install, "
 			    "then update-initramfs -u or dracut -f) and reboot",
 			    "vfio-early did not run at this boot (no /run/vfio-early/state)");
 	missing[0] = '\0';
@@ -332,7 +330,7 @@ void report_analyse(struct report *r)
 			report_append(missing, sizeof(missing), ", ", r->mods[i].name,
 			       strlen(r->mods[i].name));
 	if (missing[0])
-		add_problem(r, SEV_BLOCKING, "install the kernel's modules package (on Debian: "
+		add_problem(out, SEV_BLOCKING, "install the kernel's modules package (on Debian: "
 			    "linux-image-$(uname -r)) and check CONFIG_VFIO_PCI",
 			    "vfio modules missing for kernel %s: %s", r->kver, missing);
 	missing[0] = '\0';
@@ -341,24 +339,31 @@ void report_analyse(struct report *r)
 			report_append(missing, sizeof(missing), ", ", r->mods[i].name,
 			       strlen(r->mods[i].name));
 	if (missing[0])
-		add_problem(r, SEV_WARNING, "reinstall the kernel's modules package (on Debian: "
+		add_problem(out, SEV_WARNING, "reinstall the kernel's modules package (on Debian: "
 			    "linux-image-$(uname -r))", "vfio modules loaded but missing from "
 			    "/lib/modules/%s: %s; the next initramfs cannot carry them", r->kver,
 			    missing);
 	if (rules && r->initrd.checked && (!r->initrd.has_binary || !r->initrd.has_module)) {
 		snprintf(fix, sizeof(fix), "run %s", rebuild_cmd(r));
-		add_problem(r, SEV_BLOCKING, fix, "the initramfs %s lacks %s: the next boot will "
+		add_problem(out, SEV_BLOCKING, fix, "the initramfs %s lacks %s: the next boot will "
 			    "not bind anything early", r->initrd.path, !r->initrd.has_binary ?
 			    "vfio-early" : "the vfio-pci module");
 	} else if (rules && r->initrd.checked && !r->initrd.has_config && r->config_present) {
 		snprintf(fix, sizeof(fix), "run %s", rebuild_cmd(r));
-		add_problem(r, SEV_BLOCKING, fix, "the initramfs %s lacks /etc/vfio-early.conf",
+		add_problem(out, SEV_BLOCKING, fix, "the initramfs %s lacks /etc/vfio-early.conf",
 			    r->initrd.path);
 	}
-	check_legacy(r);
+	check_legacy(r, out);
 	if (rules && r->initrd.config_newer) {
 		snprintf(fix, sizeof(fix), "run %s", rebuild_cmd(r));
-		add_problem(r, SEV_WARNING, fix, "/etc/vfio-early.conf changed after the initramfs "
+		add_problem(out, SEV_WARNING, fix, "/etc/vfio-early.conf changed after the initramfs "
 			    "%s was built", r->initrd.path);
 	}
+}
+
+void problems_free(struct problems *p)
+{
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
 }

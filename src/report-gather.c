@@ -376,6 +376,9 @@ void report_gather(struct report *r, const struct mode_ctx *c)
 		r->cmdline[strcspn(r->cmdline, "\n")] = '\0', r->cmdline_len = strlen(r->cmdline);
 	r->config_present = c->config ? access(c->config, F_OK) == 0 :
 			    faccessat(c->rootfd, CONFIG_FILE, F_OK, 0) == 0;
+	r->config_file = config_name(c->config);
+	r->kernel_cmdline_file = faccessat(c->rootfd, "etc/kernel/cmdline", F_OK, 0) == 0;
+	r->iommu_hint = iommu_hint(c->rootfd);
 
 	rules_load(c->root, c->rootfd, c->config, false, &r->rs);
 	protect_load_file(&r->prot, c->rootfd, &r->rs);

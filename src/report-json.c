@@ -6,7 +6,6 @@
 
 #include "json.h"
 #include "report.h"
-#include "sources.h"
 
 static void json_device(struct json *j, const struct report *r, const struct rdev *x)
 {
@@ -72,11 +71,11 @@ static void json_device(struct json *j, const struct report *r, const struct rde
 	json_end_object(j);
 }
 
-void report_print_json(FILE *f, const struct report *r)
+void report_print_json(FILE *f, const struct report *r, const struct problems *p)
 {
 	struct json j;
 	unsigned warn, block;
-	int status = report_status(r, &warn, &block);
+	int status = report_status(p, &warn, &block);
 
 	json_init(&j, f);
 	json_begin_object(&j);
@@ -132,7 +131,7 @@ void report_print_json(FILE *f, const struct report *r)
 
 	json_key(&j, "config");
 	json_begin_object(&j);
-	json_kstr(&j, "file", config_name(r->c->config));
+	json_kstr(&j, "file", r->config_file);
 	json_kbool(&j, "present", r->config_present);
 	json_kbool(&j, "disabled_on_cmdline", r->rs.off);
 	json_key(&j, "rules");
@@ -208,11 +207,11 @@ void report_print_json(FILE *f, const struct report *r)
 
 	json_key(&j, "problems");
 	json_begin_array(&j);
-	for (size_t i = 0; i < r->nprob; i++) {
+	for (size_t i = 0; i < p->n; i++) {
 		json_begin_object(&j);
-		json_kstr(&j, "severity", report_severity_names[r->prob[i].sev]);
-		json_kstr(&j, "what", r->prob[i].what);
-		json_kstr_or_null(&j, "fix", r->prob[i].fix[0] ? r->prob[i].fix : NULL);
+		json_kstr(&j, "severity", report_severity_names[p->v[i].sev]);
+		json_kstr(&j, "what", p->v[i].what);
+		json_kstr_or_null(&j, "fix", p->v[i].fix[0] ? p->v[i].fix : NULL);
 		json_end_object(&j);
 	}
 	json_end_array(&j);

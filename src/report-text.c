@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "report.h"
-#include "sources.h"
 
 static const char *dev_name(const struct rdev *x, char *buf, size_t size)
 {
@@ -105,10 +104,10 @@ static void print_vm_lines(FILE *f, const struct report *r)
 		fprintf(f, "  none yet\n");
 }
 
-void report_print_text(FILE *f, const struct report *r)
+void report_print_text(FILE *f, const struct report *r, const struct problems *p)
 {
 	unsigned warn, block;
-	int status = report_status(r, &warn, &block);
+	int status = report_status(p, &warn, &block);
 
 	fprintf(f, "vfio-early %s report (kernel %s)\n\n", VERSION, r->kver);
 
@@ -184,7 +183,7 @@ void report_print_text(FILE *f, const struct report *r)
 	}
 
 	fprintf(f, "\nConfiguration\n");
-	fprintf(f, "  %s: %s\n", config_name(r->c->config),
+	fprintf(f, "  %s: %s\n", r->config_file,
 		r->config_present ? "present" : "absent");
 	fprintf(f, "  rules: %zu (command line, modprobe.d, config), %u problem%s\n", r->rs.n, r->rs.errors,
 		r->rs.errors == 1 ? "" : "s");
@@ -237,12 +236,12 @@ void report_print_text(FILE *f, const struct report *r)
 	print_vm_lines(f, r);
 
 	fprintf(f, "\nProblems and fixes\n");
-	if (r->nprob == 0)
+	if (p->n == 0)
 		fprintf(f, "  none\n");
-	for (size_t i = 0; i < r->nprob; i++) {
-		fprintf(f, "  [%s] %s\n", report_severity_names[r->prob[i].sev], r->prob[i].what);
-		if (r->prob[i].fix[0])
-			fprintf(f, "      fix: %s\n", r->prob[i].fix);
+	for (size_t i = 0; i < p->n; i++) {
+		fprintf(f, "  [%s] %s\n", report_severity_names[p->v[i].sev], p->v[i].what);
+		if (p->v[i].fix[0])
+			fprintf(f, "      fix: %s\n", p->v[i].fix);
 	}
 	fprintf(f, "\nVerdict: %s (%u blocking, %u warning%s; exit %d)\n",
 		status == REPORT_OK ? "ready" : status == REPORT_WARNINGS ? "warnings" : "blocked",

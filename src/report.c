@@ -59,13 +59,13 @@ bool report_will_bind(const struct pci_dev *d, const struct plan *pl)
 	return d->plan >= 0 && !pl->v[d->plan].refused;
 }
 
-int report_status(const struct report *r, unsigned *warn, unsigned *block)
+int report_status(const struct problems *p, unsigned *warn, unsigned *block)
 {
 	*warn = *block = 0;
-	for (size_t i = 0; i < r->nprob; i++) {
-		if (r->prob[i].sev == SEV_BLOCKING)
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->v[i].sev == SEV_BLOCKING)
 			(*block)++;
-		else if (r->prob[i].sev == SEV_WARNING)
+		else if (p->v[i].sev == SEV_WARNING)
 			(*warn)++;
 	}
 	return *block ? REPORT_BLOCKING : *warn ? REPORT_WARNINGS : REPORT_OK;
@@ -78,7 +78,6 @@ static void report_free(struct report *r)
 	free(r->grp);
 	free(r->dev);
 	state_read_free(&r->st);
-	free(r->prob);
 	free(r->msgs);
 	free(r->cmdline);
 	legacy_free(r->legacy, r->nlegacy);
@@ -91,17 +90,19 @@ static void report_free(struct report *r)
 int report_run(const struct mode_ctx *c, bool json)
 {
 	struct report r = { .c = c, .t = { .devfd = -1 } };
+	struct problems p = { 0 };
 	int status;
 	unsigned warn, block;
 
 	report_gather(&r, c);
-	report_analyse(&r);
+	report_analyse(&r, &p);
 	if (json)
-		report_print_json(stdout, &r);
+		report_print_json(stdout, &r, &p);
 	else
-		report_print_text(stdout, &r);
+		report_print_text(stdout, &r, &p);
 	fflush(stdout);
-	status = report_status(&r, &warn, &block);
+	status = report_status(&p, &warn, &block);
+	problems_free(&p);
 	report_free(&r);
 	return status;
 }

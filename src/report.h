@@ -39,6 +39,12 @@ struct problem {
 	char fix[400];
 };
 
+/* What the analysis found, in the order the report prints it. */
+struct problems {
+	struct problem *v;
+	size_t n;
+};
+
 struct bar {
 	unsigned index;
 	uint64_t start;
@@ -92,6 +98,10 @@ struct module_state {
 	char state[64];		/* "module", "built in", "missing" */
 };
 
+/*
+ * The facts.  The analysis reads nothing but these: a test builds them by
+ * hand, and the gathering is the only part that reads the machine.
+ */
 struct report {
 	const struct mode_ctx *c;
 	char kver[128];
@@ -112,6 +122,9 @@ struct report {
 	struct plan pl;
 	bool scanned;
 	bool config_present;
+	const char *config_file;	/* the config file's name, for fixes */
+	bool kernel_cmdline_file;	/* /etc/kernel/cmdline (Proxmox) exists */
+	const char *iommu_hint;		/* how to turn the IOMMU on here */
 
 	char (*msgs)[320];	/* rule and planning messages */
 	size_t nmsgs;
@@ -128,9 +141,6 @@ struct report {
 	struct legacy_line *legacy;
 	size_t nlegacy;
 	size_t legacy_ids;
-
-	struct problem *prob;
-	size_t nprob;
 };
 
 extern const char *const report_severity_names[];
@@ -139,12 +149,16 @@ extern const char *const report_verdict_names[];
 /* report-gather.c: everything the report shows, read once. */
 void report_gather(struct report *r, const struct mode_ctx *c);
 
-/* report-analyse.c: the problems, each with its fix. */
-void report_analyse(struct report *r);
+/*
+ * report-analyse.c: the problems, each with its fix; a pure function of
+ * the facts (no I/O).  Appends to @out; free it with problems_free().
+ */
+void report_analyse(const struct report *r, struct problems *out);
+void problems_free(struct problems *p);
 
 /* report-text.c, report-json.c */
-void report_print_text(FILE *f, const struct report *r);
-void report_print_json(FILE *f, const struct report *r);
+void report_print_text(FILE *f, const struct report *r, const struct problems *p);
+void report_print_json(FILE *f, const struct report *r, const struct problems *p);
 
 /* report.c: helpers the parts share. */
 const struct rgroup *report_find_group(const struct report *r, int id);
@@ -152,6 +166,6 @@ bool report_will_bind(const struct pci_dev *d, const struct plan *pl);
 bool report_cmdline_has(const struct report *r, const char *key, const char *val);
 void report_append(char *buf, size_t size, const char *sep, const char *s, size_t len);
 /* REPORT_OK, REPORT_WARNINGS or REPORT_BLOCKING, and the counts. */
-int report_status(const struct report *r, unsigned *warn, unsigned *block);
+int report_status(const struct problems *p, unsigned *warn, unsigned *block);
 
 #endif

@@ -205,6 +205,37 @@ static void check_legacy(const struct report *r, struct problems *out)
 	}
 }
 
+/* What the plan says of the rules: exclusions, and rules that match nothing. */
+static void check_rules(const struct report *r, struct problems *out)
+{
+	unsigned unmatched = 0;
+
+	for (size_t i = 0; i < r->nexcl; i++) {
+		char a[64], b[64];
+
+		rule_origin(r->excl[i].exclude, a, sizeof(a));
+		rule_origin(r->excl[i].include, b, sizeof(b));
+		add_problem(out, SEV_WARNING, "correct or remove that rule",
+			    "%s: excluded by %s (selected by %s)", r->excl[i].dev->name, a, b);
+	}
+	/* Without the devices there is no plan, and no rule has had its chance. */
+	if (!r->scanned)
+		return;
+	for (size_t k = 0; k < r->rs.n; k++) {
+		const struct rule *rr = &r->rs.v[k];
+		char o[80];
+
+		if (rr->matches || ++unmatched > REPORT_UNMATCHED_SHOWN)
+			continue;
+		rule_origin(rr, o, sizeof(o));
+		add_problem(out, SEV_NOTE, "correct or remove that rule", "%s: %s%s matches no device",
+			    o, rr->exclude ? "exclude " : "", rr->token);
+	}
+	if (unmatched > REPORT_UNMATCHED_SHOWN)
+		add_problem(out, SEV_NOTE, "correct or remove that rule",
+			    "%u more rules match no device", unmatched - REPORT_UNMATCHED_SHOWN);
+}
+
 void report_analyse(const struct report *r, struct problems *out)
 {
 	char fix[400], missing[96];
@@ -238,10 +269,8 @@ void report_analyse(const struct report *r, struct problems *out)
 			    "vfio_early=off is on the kernel command line: vfio-early does nothing "
 			    "at boot");
 	for (size_t i = 0; i < r->nmsgs; i++)
-		if (!strstr(r->msgs[i], "is not usable for a VM yet") &&
-		    !strstr(r->msgs[i], "no IOMMU is active"))
-			add_problem(out, strstr(r->msgs[i], "matches no device") ? SEV_NOTE :
-				    SEV_WARNING, "correct or remove that rule", "%s", r->msgs[i]);
+		add_problem(out, SEV_WARNING, "correct or remove that rule", "%s", r->msgs[i]);
+	check_rules(r, out);
 
 	for (size_t k = 0; k < r->pl.n; k++) {
 		const struct plan_item *it = &r->pl.v[k];

@@ -19,7 +19,11 @@
 #include "report.h"
 #include "sources.h"
 
-/* Messages from rule loading and planning become part of the report. */
+/*
+ * What is said while reading the rules, the protected list and the
+ * devices becomes part of the report.  What planning says is not: the
+ * report reads the plan itself.
+ */
 static void collect_msg(int prio, const char *line, void *data)
 {
 	struct report *r = data;
@@ -32,6 +36,66 @@ static void collect_msg(int prio, const char *line, void *data)
 		return;
 	r->msgs = v;
 	snprintf(r->msgs[r->nmsgs++], sizeof(*v), "%s", line);
+}
+
+static void note_match(const struct rule **include, const struct rule **exclude,
+		       const struct rule *rr)
+{
+	const struct rule **slot = rr->exclude ? exclude : include;
+
+	if (!*slot)
+		*slot = rr;
+}
+
+/*
+ * The devices plan_build() counted as excluded, by name: the first include
+ * and the first exclude rule that match each, in the plan's order (ids,
+ * address and class rules, then paths).
+ */
+static void gather_exclusions(struct report *r)
+{
+	_cleanup_free_ const struct rule **inc = calloc(r->t.n, sizeof(*inc));
+	_cleanup_free_ const struct rule **exc = calloc(r->t.n, sizeof(*exc));
+
+	if (!inc || !exc)
+		return;
+	for (size_t i = 0; i < r->t.n; i++) {
+		const struct pci_dev *d = &r->t.dev[i];
+
+		for (size_t k = 0; k < r->rs.n; k++) {
+			const struct rule *rr = &r->rs.v[k];
+
+			if ((rr->kind == RULE_IDS && rule_matches_ids(rr, d->vendor, d->device,
+								       d->subvendor, d->subdevice)) ||
+			    (rr->kind == RULE_ADDR && rule_matches_addr(rr, &d->addr)) ||
+			    (rr->kind == RULE_CLASS && rule_matches_class(rr, d->class)))
+				note_match(&inc[i], &exc[i], rr);
+		}
+	}
+	for (size_t k = 0; k < r->rs.n; k++) {
+		const struct rule *rr = &r->rs.v[k];
+		struct pci_dev **v;
+		size_t n;
+
+		if (rr->kind != RULE_PATH || pci_resolve_path(&r->t, &rr->u.path, &v, &n) < 0)
+			continue;
+		for (size_t j = 0; j < n; j++)
+			note_match(&inc[v[j] - r->t.dev], &exc[v[j] - r->t.dev], rr);
+		free(v);
+	}
+	for (size_t i = 0; i < r->t.n; i++) {
+		struct exclusion *v;
+
+		if (!inc[i] || !exc[i])
+			continue;
+		v = realloc(r->excl, (r->nexcl + 1) * sizeof(*v));
+		if (!v)
+			return;
+		r->excl = v;
+		r->excl[r->nexcl++] = (struct exclusion){
+			.dev = &r->t.dev[i], .exclude = exc[i], .include = inc[i],
+		};
+	}
 }
 
 static void gather_iommu(struct report *r)
@@ -384,9 +448,11 @@ void report_gather(struct report *r, const struct mode_ctx *c)
 	protect_load_file(&r->prot, c->rootfd, &r->rs);
 	protect_resolve_root(&r->prot, c->rootfd, c->live, r->rs.root_spec);
 	r->scanned = pci_scan(&r->t, c->rootfd) == 0;
+	log_set_hook(NULL, NULL);
 	if (r->scanned && plan_build(&r->pl, &r->t, &r->rs, &r->prot) < 0)
 		r->pl.n = 0;
-	log_set_hook(NULL, NULL);
+	if (r->scanned && r->pl.excluded)
+		gather_exclusions(r);
 
 	gather_iommu(r);
 	gather_devices(r);

@@ -79,6 +79,7 @@ static void report_free(struct report *r)
 	free(r->dev);
 	state_read_free(&r->st);
 	free(r->msgs);
+	free(r->excl);
 	free(r->cmdline);
 	legacy_free(r->legacy, r->nlegacy);
 	plan_free(&r->pl);

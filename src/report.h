@@ -73,6 +73,13 @@ enum group_verdict {
 	GROUP_BLOCKED,		/* holds the root filesystem's controller */
 };
 
+/* A device an include rule selects and an exclude rule keeps back. */
+struct exclusion {
+	const struct pci_dev *dev;
+	const struct rule *exclude;
+	const struct rule *include;
+};
+
 struct rgroup {
 	int id;
 	struct pci_dev **mem;
@@ -126,8 +133,10 @@ struct report {
 	bool kernel_cmdline_file;	/* /etc/kernel/cmdline (Proxmox) exists */
 	const char *iommu_hint;		/* how to turn the IOMMU on here */
 
-	char (*msgs)[320];	/* rule and planning messages */
+	char (*msgs)[320];	/* said while reading the rules and the devices */
 	size_t nmsgs;
+	struct exclusion *excl;	/* devices an exclude rule keeps back */
+	size_t nexcl;
 
 	struct rdev *dev;
 	size_t ndev;
@@ -145,6 +154,9 @@ struct report {
 
 extern const char *const report_severity_names[];
 extern const char *const report_verdict_names[];
+
+/* Rules that match nothing are named one by one up to this many. */
+#define REPORT_UNMATCHED_SHOWN 20
 
 /* report-gather.c: everything the report shows, read once. */
 void report_gather(struct report *r, const struct mode_ctx *c);

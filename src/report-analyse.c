@@ -126,10 +126,13 @@ static void check_spelling(const struct report *r, struct problems *out)
 		"vfio_iommu_type1.allow_unsafe_interrupts", "initcall_blacklist", "video",
 		"rd.driver.pre", "rd.driver.blacklist", "modprobe.blacklist", "module_blacklist",
 	};
-	const char *pos = r->cmdline, *end = r->cmdline + r->cmdline_len;
+	const char *pos = r->cmdline, *end;
 	struct cmdline_tok t;
 
-	while (r->cmdline && cmdline_next(&pos, end, &t)) {
+	if (!r->cmdline)
+		return;
+	end = r->cmdline + r->cmdline_len;
+	while (cmdline_next(&pos, end, &t)) {
 		const char *best = NULL;
 		bool exact = false;
 

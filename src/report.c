@@ -25,11 +25,12 @@ const char *const report_verdict_names[] = {
 
 bool report_cmdline_has(const struct report *r, const char *key, const char *val)
 {
-	const char *pos = r->cmdline, *end = r->cmdline + r->cmdline_len;
+	const char *pos = r->cmdline, *end;
 	struct cmdline_tok t;
 
 	if (!r->cmdline)
 		return false;
+	end = r->cmdline + r->cmdline_len;
 	while (cmdline_next(&pos, end, &t)) {
 		if (!name_eq(t.key, t.klen, key))
 			continue;

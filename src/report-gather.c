@@ -342,16 +342,15 @@ static void gather_state(struct report *r)
 static void gather_modules(struct report *r)
 {
 	static const char *const names[] = { "vfio-pci", "vfio", "vfio_iommu_type1" };
-	char dirname[4096];
+	char kver[sizeof(r->kver)];
 	struct kmod_ctx *ctx;
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		r->mods[i].name = names[i];
 		snprintf(r->mods[i].state, sizeof(r->mods[i].state), "missing");
 	}
-	snprintf(dirname, sizeof(dirname), "%s/lib/modules/%s", r->c->live ? "" : r->c->root,
-		 r->kver);
-	ctx = kmod_open(dirname, NULL);
+	/* The root's modprobe.d, not the host's; a lookup reads no options. */
+	ctx = kmod_open_root(r->c->root, r->c->rootfd, kver, sizeof(kver));
 	if (!ctx)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {

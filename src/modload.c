@@ -449,38 +449,37 @@ void modload_legacy_ids(const char *root, int rootfd, struct ruleset *rs)
 	}
 	opts = vfio_pci_options(mod, strcmp(root, "/") == 0, rootfd);
 	for (p = opts; p && (p = strstr(p, "ids=")); ) {
-		const char *v = p + 4, *e;
+		const char *v = p + 4, *e, *id;
+		struct ids_iter it;
+		bool quoted = false;
+		size_t len;
 
 		/* a whole option word, not part of another one */
 		if (p != opts && p[-1] != ' ') {
 			p = v;
 			continue;
 		}
-		if (*v == '"')
-			v++;
-		e = v + strcspn(v, "\" ");
-		while (v < e) {
-			const char *c = memchr(v, ',', (size_t)(e - v));
-			size_t len = c ? (size_t)(c - v) : (size_t)(e - v);
+		for (e = v; *e && (quoted || *e != ' '); e++)
+			if (*e == '"')
+				quoted = !quoted;
+		ids_iter_init(&it, v, (size_t)(e - v));
+		while (ids_iter_next(&it, &id, &len)) {
 			struct rule r = { .kind = RULE_IDS, .file = where, .legacy = true };
 			const char *why;
 			bool known = false;
 
-			if (len && parse_kernel_ids(v, len, &r.u.ids, &why) < 0) {
-				rule_error(rs, where, 0, v, len, why);
-			} else if (len) {
-				/* libkmod merges vfio_pci.ids= from the command line too. */
-				for (size_t i = 0; i < rs->n; i++)
-					if (rs->v[i].kind == RULE_IDS && !rs->v[i].exclude &&
-					    memcmp(&rs->v[i].u.ids, &r.u.ids, sizeof(r.u.ids)) == 0)
-						known = true;
-				snprintf(r.token, sizeof(r.token), "%.*s", (int)len, v);
-				if (!known)
-					ruleset_add(rs, &r);
+			if (parse_kernel_ids(id, len, &r.u.ids, &why) < 0) {
+				rule_error(rs, where, 0, id, len, why);
+				continue;
 			}
-			v += len + (c ? 1 : 0);
-			if (!c)
-				break;
+			/* libkmod merges vfio_pci.ids= from the command line too. */
+			for (size_t i = 0; i < rs->n; i++)
+				if (rs->v[i].kind == RULE_IDS && !rs->v[i].exclude &&
+				    pci_ids_equal(&rs->v[i].u.ids, &r.u.ids))
+					known = true;
+			snprintf(r.token, sizeof(r.token), "%.*s", (int)len, id);
+			if (!known)
+				ruleset_add(rs, &r);
 		}
 		p = e;
 	}

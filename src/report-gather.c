@@ -331,7 +331,9 @@ static void gather_state(struct report *r)
 {
 	struct boot_state *st = &r->st;
 
-	if (state_read(r->c->rootfd, st) < 0)
+	if (state_read(r->c->rootfd, STATE_LATE_FILE, &r->late) < 0)
+		memset(&r->late, 0, sizeof(r->late));
+	if (state_read(r->c->rootfd, STATE_FILE, st) < 0)
 		return;
 	for (size_t k = 0; k < r->ndev; k++)
 		for (size_t i = 0; i < st->ndev; i++)

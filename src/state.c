@@ -125,13 +125,13 @@ static const char *state_field(const char *line, const char *key, char *buf, siz
 	return buf;
 }
 
-int state_read(int rootfd, struct boot_state *st)
+int state_read(int rootfd, const char *file, struct boot_state *st)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 	char v[64];
 
-	buf = read_file_at(rootfd, STATE_FILE, 1 << 20, &len);
+	buf = read_file_at(rootfd, file, 1 << 20, &len);
 	if (!buf || strncmp(buf, "vfio-early-state 1\n", 19) != 0)
 		return -ENOENT;
 	st->present = true;
@@ -151,6 +151,13 @@ int state_read(int rootfd, struct boot_state *st)
 				st->failed = (unsigned)atoi(v);
 			if (state_field(line, "refused", v, sizeof(v)))
 				st->refused = (unsigned)atoi(v);
+		} else if (strncmp(line, "proof ", 6) == 0) {
+			st->proof_seen = true;
+			st->proof_verified = state_field(line, "verified", v, sizeof(v)) &&
+					     strcmp(v, "1") == 0;
+			st->proof_live = state_field(line, "live", v, sizeof(v)) &&
+					 strcmp(v, "1") == 0;
+			state_field(line, "reason", st->proof_reason, sizeof(st->proof_reason));
 		} else if (strncmp(line, "device ", 7) == 0) {
 			struct state_dev *d, *nv = realloc(st->dev, (st->ndev + 1) * sizeof(*nv));
 
@@ -162,6 +169,8 @@ int state_read(int rootfd, struct boot_state *st)
 			if (state_field(line, "addr", d->addr, sizeof(d->addr)) &&
 			    state_field(line, "result", d->result, sizeof(d->result))) {
 				state_field(line, "reason", d->reason, sizeof(d->reason));
+				if (!state_field(line, "refusal", d->refusal, sizeof(d->refusal)))
+					snprintf(d->refusal, sizeof(d->refusal), "none");
 				st->ndev++;
 			}
 		}

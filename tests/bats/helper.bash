@@ -153,4 +153,8 @@ assert_overrides() {
 		[ "$got" = "$want" ] || bad="$bad $addr: '$got' (expected '$want');"
 	done
 	[ -z "$bad" ] || fail "driver_override:$bad"$'\n'"$(kmsg)"
+	# A mistyped rule would make a refusal look like a pass.
+	if kmsg | grep -Eq 'vfio-early\.conf:[0-9]+: '; then
+		fail "a rule was rejected:"$'\n'"$(kmsg)"
+	fi
 }

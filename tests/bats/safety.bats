@@ -353,6 +353,12 @@ mount / 0:22 192.168.1.10:/srv/nfs/h97 nfs"
 	build_list
 	grep -q '^device addr=0000:05:00.0 ' "$LIST"
 	not_listed 0000:04:00.0
+	boot_tree h97-nvme "$NICS"
+	cp "$BUILD_ROOT/proc/cmdline" "$ROOT/proc/cmdline"
+	set_config 'ids 10ec:8168 allow-network' 'ids 8086:10d3 allow-network'
+	ve
+	assert_overrides 0000:05:00.0='(null)' 0000:04:00.0=vfio-pci
+	kmsg | grep -q 'protected list verified'
 }
 
 @test "a network root on the command line and no list: every NIC is refused early" {

@@ -63,7 +63,7 @@ static bool subsystem_below(int rootfd, const char *link, const char *name)
 	}
 	while (!found && (e = readdir(d)))
 		if (strncmp(e->d_name, "nvme", 4) == 0 && e->d_name[0] != '.' &&
-		    xsnprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) == 0 &&
+		    xsnprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) >= 0 &&
 		    read_link(rootfd, sub, target, sizeof(target)) >= 0)
 			found = link_below(target, name);
 	closedir(d);

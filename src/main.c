@@ -343,45 +343,38 @@ static int run_list_protected(int rootfd, bool live, const struct options *o, in
  */
 static int late_rules(int rootfd, struct ruleset *rs)
 {
-	_cleanup_free_ char *buf = NULL, *conf = NULL;
-	char *cursor, *line;
-	size_t len, used = 0, cap = 0;
+	_cleanup_free_ char *conf = NULL;
+	struct boot_state st = { 0 };
+	size_t used = 0, cap = 0;
 	unsigned n = 0;
 
-	buf = read_file_at(rootfd, STATE_FILE, 1 << 20, &len);
-	if (!buf) {
-		log_info("late pass: no /" STATE_FILE ", nothing to decide");
+	if (state_read(rootfd, STATE_FILE, &st) < 0) {
+		log_info("no /" STATE_FILE ", nothing to decide");
 		return 0;
 	}
-	cursor = buf;
-	while ((line = next_line(&cursor))) {
-		const char *a = strstr(line, " addr="), *r = strstr(line, " refusal=unverified ");
+	for (size_t i = 0; i < st.ndev; i++) {
 		struct pci_addr pa;
-		char addr[PCI_ADDR_STRLEN];
-		size_t al;
 
-		if (strncmp(line, "device ", 7) != 0 || !a || !r || !strstr(line, " result=refused "))
-			continue;
-		a += 6;
-		al = strcspn(a, " ");
-		if (al >= sizeof(addr))
-			continue;
-		memcpy(addr, a, al);
-		addr[al] = '\0';
-		if (parse_sysfs_name(addr, &pa) < 0)
+		if (strcmp(st.dev[i].result, "refused") != 0 ||
+		    strcmp(st.dev[i].refusal, "unverified") != 0 ||
+		    parse_sysfs_name(st.dev[i].addr, &pa) < 0)
 			continue;
 		if (used + 64 > cap) {
 			char *c = realloc(conf, cap += 4096);
 
-			if (!c)
+			if (!c) {
+				state_read_free(&st);
 				return -ENOMEM;
+			}
 			conf = c;
 		}
-		used += (size_t)snprintf(conf + used, cap - used, "address %s functions=one\n", addr);
+		used += (size_t)snprintf(conf + used, cap - used, "address %s functions=one\n",
+					 st.dev[i].addr);
 		n++;
 	}
+	state_read_free(&st);
 	if (n == 0) {
-		log_info("late pass: the early pass left nothing to decide");
+		log_info("the early pass left nothing to decide");
 		return 0;
 	}
 	config_parse("/" STATE_FILE, conf, used, rs);

@@ -327,7 +327,7 @@ static void climb(struct resolver *r, const char *name, const char *what, unsign
 	if (climb_nvme_subsystem(r, link, what) || protect_chain(r, link, what))
 		return;
 	/* md0p2, dm partitions: the partition's disk is what to follow. */
-	if (xsnprintf(sub, sizeof(sub), "%s/partition", path) == 0 &&
+	if (xsnprintf(sub, sizeof(sub), "%s/partition", path) >= 0 &&
 	    faccessat(r->rootfd, sub, F_OK, 0) == 0) {
 		char disk[64];
 

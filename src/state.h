@@ -31,4 +31,37 @@ struct run_summary {
 int state_write(int rootfd, const struct run_summary *s, const struct plan *pl,
 		const struct protect *prot);
 
+/* One line of the state file's device records. */
+struct state_dev {
+	char addr[PCI_ADDR_STRLEN];
+	char result[24];
+	char refusal[24];		/* the refusal at its root, "none" */
+	char reason[PLAN_REASON_LEN];
+};
+
+struct boot_state {
+	bool present;
+	char mode[16];
+	int exit_status;
+	unsigned bound;
+	unsigned failed;
+	unsigned refused;
+	char kernel[128];
+	struct state_dev *dev;
+	size_t ndev;
+	/* How sure the run was of what the host needs (the proof line). */
+	bool proof_seen;
+	bool proof_verified;
+	bool proof_live;
+	char proof_reason[256];
+};
+
+/*
+ * Read a state file back (STATE_FILE, or the late pass's STATE_LATE_FILE):
+ * the run line, the proof line and the device records.  -ENOENT when there
+ * is none (or not this format).
+ */
+int state_read(int rootfd, const char *file, struct boot_state *st);
+void state_read_free(struct boot_state *st);
+
 #endif

@@ -125,11 +125,6 @@ damaged_list() {
 # --- md partitions --------------------------------------------------------------
 
 @test "root on md0p2 (a partition of an md RAID1, no slaves/): both NVMe members protected" {
-	# BUG: src/protect.c climb() tests `xsnprintf(sub, ..., "%s/partition", path) == 0`,
-	# but xsnprintf returns the length written, so a partition of a virtual disk
-	# (md0p2, md126p2: a partition file, no slaves/) is never followed to its
-	# disk and the list says "status incomplete" / "missing /: no PCI controller".
-	skip "BUG: protect.c climb(): md partitions are not followed (xsnprintf() == 0 is never true)"
 	build_tree rst-raid 'mount / 259:7 /dev/md0p2 ext4
 file etc/fstab UUID=a7c3e1d0-5b6f-4e2a-9c8d-1f0e2d3c4b5a / ext4 defaults 0 1'
 	build_list
@@ -145,11 +140,6 @@ file etc/fstab UUID=a7c3e1d0-5b6f-4e2a-9c8d-1f0e2d3c4b5a / ext4 defaults 0 1'
 }
 
 @test "root on md126p2 (Intel RST IMSM volume): the RAID-mode SATA controller is protected" {
-	# BUG: src/protect.c climb() tests `xsnprintf(sub, ..., "%s/partition", path) == 0`,
-	# but xsnprintf returns the length written, so a partition of a virtual disk
-	# (md0p2, md126p2: a partition file, no slaves/) is never followed to its
-	# disk and the list says "status incomplete" / "missing /: no PCI controller".
-	skip "BUG: protect.c climb(): md partitions are not followed (xsnprintf() == 0 is never true)"
 	build_tree rst-raid 'mount / 259:5 /dev/md126p2 ext4
 mount /boot/efi 259:4 /dev/md126p1 vfat
 file etc/fstab UUID=0b6e3f44-91c2-4d0a-8e57-6c3d2a1b0f99 / ext4 defaults 0 1
@@ -163,7 +153,7 @@ file etc/fstab UUID=5E1D-77A0 /boot/efi vfat umask=0077 0 1'
 	assert_overrides 0000:00:17.0='(null)' 0000:02:00.0=vfio-pci 0000:01:00.0=vfio-pci
 }
 
-@test "root on md0p2 with whatever list the build wrote: the boot takes neither NVMe member" {
+@test "root on md0p2 without /etc/fstab: the boot takes neither NVMe member" {
 	build_tree rst-raid 'mount / 259:7 /dev/md0p2 ext4'
 	build_list
 	boot_tree rst-raid
@@ -483,12 +473,6 @@ mount / 8:1 /dev/sda1 ext4'
 }
 
 @test "a booted host: a multipath disk mounted at /srv (not in fstab) keeps both controllers" {
-	# BUG: src/inuse.c subsystem_below() tests `xsnprintf(sub, ..., "%s/%s", dir,
-	# e->d_name) == 0`, but xsnprintf returns the length, so no controller of an
-	# NVMe subsystem is ever found below the device: a mounted multipath disk is
-	# not "in use" (under --root; on a live host the hidden nvmeXcYnZ path device
-	# fails the exclusive open instead, with a misleading reason).
-	skip "BUG: inuse.c subsystem_below(): a mounted NVMe multipath disk is not seen as in use"
 	make_root dualport-nvme "$EPYC_SATA
 mount /srv 259:2 /dev/nvme1n1p2 xfs"
 	set_cmdline 'root=/dev/sda1 ro'

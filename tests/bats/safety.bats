@@ -153,7 +153,7 @@ file etc/fstab UUID=5E1D-77A0 /boot/efi vfat umask=0077 0 1'
 	assert_overrides 0000:00:17.0='(null)' 0000:02:00.0=vfio-pci 0000:01:00.0=vfio-pci
 }
 
-@test "root on md0p2 with whatever list the build wrote: the boot takes neither NVMe member" {
+@test "root on md0p2 without /etc/fstab: the boot takes neither NVMe member" {
 	build_tree rst-raid 'mount / 259:7 /dev/md0p2 ext4'
 	build_list
 	boot_tree rst-raid
@@ -343,6 +343,12 @@ mount / 0:22 192.168.1.10:/srv/nfs/h97 nfs"
 	build_list
 	grep -q '^device addr=0000:05:00.0 ' "$LIST"
 	not_listed 0000:04:00.0
+	boot_tree h97-nvme "$NICS"
+	cp "$BUILD_ROOT/proc/cmdline" "$ROOT/proc/cmdline"
+	set_config 'ids 10ec:8168 allow-network' 'ids 8086:10d3 allow-network'
+	ve
+	assert_overrides 0000:05:00.0='(null)' 0000:04:00.0=vfio-pci
+	kmsg | grep -q 'protected list verified'
 }
 
 @test "a network root on the command line and no list: every NIC is refused early" {

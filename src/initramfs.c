@@ -2,7 +2,6 @@
 /*
  * The installed initramfs, as its generator's own tool lists it.
  */
-#define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>

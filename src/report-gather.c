@@ -4,7 +4,6 @@
  * would follow, the IOMMU, the display devices and their slot siblings,
  * their IOMMU groups, what this boot did, the boot chain.  Reads only.
  */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
 #include <libkmod.h>

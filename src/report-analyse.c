@@ -40,6 +40,8 @@ static const char *cmdline_where(const struct report *r)
 
 static const char *rebuild_cmd(const struct report *r)
 {
+	if (r->initrd.rebuild)
+		return r->initrd.rebuild;
 	return r->initrd.tool && strstr(r->initrd.tool, "lsinitrd") ? "dracut -f" :
 	       "update-initramfs -u";
 }

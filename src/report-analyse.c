@@ -83,6 +83,15 @@ static void refusal_fix(const struct report *r, const struct plan_item *it, char
 	case REF_NO_OVERRIDE:
 		snprintf(fix, size, "use a kernel newer than 3.16");
 		break;
+	case REF_UNVERIFIED:
+		snprintf(fix, size, "run %s on this machine, so that the image's protected list "
+			 "matches it; until then the late pass decides once the root is mounted",
+			 rebuild_cmd(r));
+		break;
+	case REF_IN_USE:
+		snprintf(fix, size, "unmount or stop what uses it (see lsblk and /etc/fstab), or "
+			 "pick another controller");
+		break;
 	default:
 		fix[0] = '\0';
 		break;
@@ -362,6 +371,24 @@ static void check_devices(const struct report *r, struct problems *out)
 	}
 }
 
+/* What the state files say of this boot: an unverified protected list, the late pass. */
+static void check_this_boot(const struct report *r, struct problems *out)
+{
+	char fix[400];
+
+	if (r->st.present && r->st.proof_seen && !r->st.proof_verified && !r->st.proof_live) {
+		snprintf(fix, sizeof(fix), "run %s on this machine, so that the image records "
+			 "what this host needs, and reboot", rebuild_cmd(r));
+		add_problem(out, SEV_WARNING, fix, "this boot's protected list was unverified (%s): "
+			    "no storage controller%s was handed over before the root filesystem was "
+			    "mounted", r->st.proof_reason, r->prot.net_root ? " nor NIC" : "");
+	}
+	for (size_t i = 0; i < r->late.ndev; i++)
+		if (strcmp(r->late.dev[i].result, "refused") == 0)
+			add_problem(out, SEV_NOTE, NULL, "%s stayed with the host at the late pass: %s",
+				    r->late.dev[i].addr, r->late.dev[i].reason);
+}
+
 /* The vfio modules of the running kernel. */
 static void check_modules(const struct report *r, struct problems *out)
 {
@@ -434,6 +461,7 @@ void report_analyse(const struct report *r, struct problems *out)
 	check_refusals(r, out);
 	check_groups(r, out);
 	check_devices(r, out);
+	check_this_boot(r, out);
 	if (r->rs.n > 0 && !r->rs.off && !r->st.present)
 		add_problem(out, SEV_WARNING, "install vfio-early into the initramfs (make install, "
 			    "then update-initramfs -u or dracut -f) and reboot",

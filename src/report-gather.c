@@ -330,7 +330,9 @@ static void gather_state(struct report *r)
 {
 	struct boot_state *st = &r->st;
 
-	if (state_read(r->c->rootfd, st) < 0)
+	if (state_read(r->c->rootfd, STATE_LATE_FILE, &r->late) < 0)
+		memset(&r->late, 0, sizeof(r->late));
+	if (state_read(r->c->rootfd, STATE_FILE, st) < 0)
 		return;
 	for (size_t k = 0; k < r->ndev; k++)
 		for (size_t i = 0; i < st->ndev; i++)
@@ -481,9 +483,13 @@ void report_gather(struct report *r, const struct mode_ctx *c)
 	r->iommu_hint = iommu_hint(c->rootfd);
 
 	rules_load(c->root, c->rootfd, c->config, false, &r->rs);
-	protect_load_file(&r->prot, c->rootfd, &r->rs);
-	protect_resolve_root(&r->prot, c->rootfd, c->live, r->rs.root_spec);
 	r->scanned = pci_scan(&r->t, c->rootfd) == 0;
+	if (r->scanned) {
+		struct protect_sources src;
+
+		protect_sources_from(&src, &r->rs);
+		protect_for_run(&r->prot, &r->t, c->rootfd, c->live, &src, NULL);
+	}
 	log_set_hook(NULL, NULL);
 	if (r->scanned && plan_build(&r->pl, &r->t, &r->rs, &r->prot) < 0)
 		r->pl.n = 0;

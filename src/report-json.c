@@ -151,6 +151,36 @@ void report_print_json(FILE *f, const struct report *r, const struct problems *p
 	json_kint(&j, "errors", r->rs.errors);
 	json_end_object(&j);
 
+	json_key(&j, "protected");
+	json_begin_object(&j);
+	json_kbool(&j, "verified", r->prot.verified);
+	json_kstr_or_null(&j, "unverified_reason", r->prot.verified ? NULL : r->prot.unverified);
+	json_kbool(&j, "resolved_from_mounts", r->prot.live_fs);
+	json_key(&j, "devices");
+	json_begin_array(&j);
+	for (size_t i = 0; i < r->prot.n; i++) {
+		const struct protected_dev *d = &r->prot.v[i];
+		char buf[PCI_ADDR_STRLEN];
+
+		json_begin_object(&j);
+		format_pci_addr(&d->addr, buf);
+		json_kstr(&j, "address", buf);
+		json_kstr_or_null(&j, "path", d->path[0] ? d->path : NULL);
+		snprintf(buf, sizeof(buf), "%04x:%04x", d->vendor, d->device);
+		json_kstr(&j, "ids", buf);
+		snprintf(buf, sizeof(buf), "%06x", d->class);
+		json_kstr(&j, "class", buf);
+		json_kstr(&j, "why", d->why);
+		json_end_object(&j);
+	}
+	json_end_array(&j);
+	json_key(&j, "not_traced");
+	json_begin_array(&j);
+	for (size_t i = 0; i < r->prot.nmissing; i++)
+		json_str(&j, r->prot.missing[i]);
+	json_end_array(&j);
+	json_end_object(&j);
+
 	json_key(&j, "this_boot");
 	if (r->st.present) {
 		json_begin_object(&j);
@@ -160,6 +190,21 @@ void report_print_json(FILE *f, const struct report *r, const struct problems *p
 		json_kint(&j, "bound", r->st.bound);
 		json_kint(&j, "failed", r->st.failed);
 		json_kint(&j, "refused", r->st.refused);
+		if (r->st.proof_seen) {
+			json_kbool(&j, "protected_list_verified", r->st.proof_verified);
+			json_kstr_or_null(&j, "protected_list_reason",
+					  r->st.proof_verified ? NULL : r->st.proof_reason);
+		}
+		json_key(&j, "late_pass");
+		if (r->late.present) {
+			json_begin_object(&j);
+			json_kint(&j, "bound", r->late.bound);
+			json_kint(&j, "failed", r->late.failed);
+			json_kint(&j, "refused", r->late.refused);
+			json_end_object(&j);
+		} else {
+			json_null(&j);
+		}
 		json_end_object(&j);
 	} else {
 		json_null(&j);

@@ -207,6 +207,27 @@ static void print_config(FILE *f, const struct report *r)
 		fprintf(f, "  vfio_early=off is on the kernel command line\n");
 }
 
+/* What the host needs to boot, and whether the list of it was verified. */
+static void print_protected(FILE *f, const struct report *r)
+{
+	fprintf(f, "\nProtected (what the host needs to boot; never handed over)\n");
+	if (r->prot.verified)
+		fprintf(f, "  %s: %zu device%s\n", r->prot.live_fs ? "resolved from the mounted system" :
+			"the protected list, verified", r->prot.n, r->prot.n == 1 ? "" : "s");
+	else
+		fprintf(f, "  unverified: %s\n", r->prot.unverified);
+	for (size_t i = 0; i < r->prot.n; i++) {
+		const struct protected_dev *d = &r->prot.v[i];
+		char a[PCI_ADDR_STRLEN];
+
+		format_pci_addr(&d->addr, a);
+		fprintf(f, "  %s [%04x:%04x] class %06x: %s\n", a, d->vendor, d->device, d->class,
+			d->why);
+	}
+	for (size_t i = 0; i < r->prot.nmissing; i++)
+		fprintf(f, "  not traced to a controller: %s\n", r->prot.missing[i]);
+}
+
 /* What the state file says this boot did. */
 static void print_this_boot(FILE *f, const struct report *r)
 {
@@ -217,6 +238,14 @@ static void print_this_boot(FILE *f, const struct report *r)
 			r->st.refused, r->st.exit_status);
 	else
 		fprintf(f, "  vfio-early did not run (no /%s)\n", STATE_FILE);
+	if (r->st.proof_seen)
+		fprintf(f, "  protected list: %s%s%s\n", r->st.proof_live ? "resolved from the "
+			"mounted system" : r->st.proof_verified ? "verified against this machine" :
+			"UNVERIFIED (", r->st.proof_verified ? "" : r->st.proof_reason,
+			r->st.proof_verified ? "" : ")");
+	if (r->late.present)
+		fprintf(f, "  late pass: %u bound, %u failed, %u refused\n", r->late.bound,
+			r->late.failed, r->late.refused);
 }
 
 /* Modules, the initramfs, and the old passthrough recipe. */
@@ -259,6 +288,7 @@ void report_print_text(FILE *f, const struct report *r, const struct problems *p
 	print_iommu(f, r);
 	print_devices(f, r);
 	print_config(f, r);
+	print_protected(f, r);
 	print_this_boot(f, r);
 	print_boot_chain(f, r);
 

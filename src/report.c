@@ -79,6 +79,7 @@ static void report_free(struct report *r)
 	free(r->grp);
 	free(r->dev);
 	state_read_free(&r->st);
+	state_read_free(&r->late);
 	free(r->msgs);
 	free(r->excl);
 	free(r->cmdline);

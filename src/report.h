@@ -145,6 +145,7 @@ struct report {
 	size_t ngrp;
 
 	struct boot_state st;
+	struct boot_state late;		/* the late pass of this boot */
 	struct module_state mods[3];
 	struct initrd initrd;
 

@@ -44,17 +44,19 @@ static void rule_origin_word(const struct rule *r, char *buf, size_t size)
 int state_write(int rootfd, const struct run_summary *s, const struct plan *pl,
 		const struct protect *prot)
 {
-	static const char tmp[] = STATE_FILE ".tmp";
+	const char *file = s->file ? s->file : STATE_FILE;
+	char tmp[64];
 	int fd, r = 0;
 	FILE *f;
 
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
 	if (mkdirat(rootfd, STATE_DIR, 0755) < 0 && errno != EEXIST) {
 		log_debug("cannot create /" STATE_DIR ": %s", strerror(errno));
 		return -errno;
 	}
 	fd = openat(rootfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
-		log_warn("cannot write /" STATE_FILE ": %s", strerror(errno));
+		log_warn("cannot write /%s: %s", file, strerror(errno));
 		return -errno;
 	}
 	f = fdopen(fd, "w");
@@ -73,6 +75,10 @@ int state_write(int rootfd, const struct run_summary *s, const struct plan *pl,
 		format_pci_addr(&prot->v[i].addr, a);
 		fprintf(f, "protected addr=%s reason=%s\n", a, prot->v[i].why);
 	}
+	if (prot) {
+		fprintf(f, "proof verified=%d live=%d net_root=%d reason=%s\n", prot->verified,
+			prot->live_fs, prot->net_root, prot->verified ? "" : prot->unverified);
+	}
 	for (size_t k = 0; pl && k < pl->n; k++) {
 		const struct plan_item *it = &pl->v[k];
 		const struct pci_dev *d = it->dev;
@@ -80,21 +86,22 @@ int state_write(int rootfd, const struct run_summary *s, const struct plan *pl,
 
 		rule_origin_word(it->rule, origin, sizeof(origin));
 		fprintf(f, "device addr=%s ids=%04x:%04x sub=%04x:%04x class=%06x group=%d "
-			"boot_vga=%d via=%s rule=%s result=%s driver=%s reason=%s\n",
+			"boot_vga=%d via=%s rule=%s result=%s refusal=%s driver=%s reason=%s\n",
 			d->name, d->vendor, d->device, d->subvendor, d->subdevice, d->class,
 			d->iommu_group, d->boot_vga, plan_via_name(it->via), origin,
-			plan_result_name(it->result), d->driver[0] ? d->driver : "none",
-			it->reason);
+			plan_result_name(it->result),
+			plan_refusal_name(it->refused ? it->cause : REF_NONE),
+			d->driver[0] ? d->driver : "none", it->reason);
 	}
 	if (fflush(f) != 0 || ferror(f))
 		r = -EIO;
 	if (fclose(f) != 0 && r == 0)
 		r = -errno;
-	if (r == 0 && renameat(rootfd, tmp, rootfd, STATE_FILE) < 0)
+	if (r == 0 && renameat(rootfd, tmp, rootfd, file) < 0)
 		r = -errno;
 	if (r < 0) {
 		unlinkat(rootfd, tmp, 0);
-		log_warn("cannot write /" STATE_FILE ": %s", strerror(-r));
+		log_warn("cannot write /%s: %s", file, strerror(-r));
 	}
 	return r;
 }
@@ -118,13 +125,13 @@ static const char *state_field(const char *line, const char *key, char *buf, siz
 	return buf;
 }
 
-int state_read(int rootfd, struct boot_state *st)
+int state_read(int rootfd, const char *file, struct boot_state *st)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 	char v[64];
 
-	buf = read_file_at(rootfd, STATE_FILE, 1 << 20, &len);
+	buf = read_file_at(rootfd, file, 1 << 20, &len);
 	if (!buf || strncmp(buf, "vfio-early-state 1\n", 19) != 0)
 		return -ENOENT;
 	st->present = true;
@@ -144,6 +151,13 @@ int state_read(int rootfd, struct boot_state *st)
 				st->failed = (unsigned)atoi(v);
 			if (state_field(line, "refused", v, sizeof(v)))
 				st->refused = (unsigned)atoi(v);
+		} else if (strncmp(line, "proof ", 6) == 0) {
+			st->proof_seen = true;
+			st->proof_verified = state_field(line, "verified", v, sizeof(v)) &&
+					     strcmp(v, "1") == 0;
+			st->proof_live = state_field(line, "live", v, sizeof(v)) &&
+					 strcmp(v, "1") == 0;
+			state_field(line, "reason", st->proof_reason, sizeof(st->proof_reason));
 		} else if (strncmp(line, "device ", 7) == 0) {
 			struct state_dev *d, *nv = realloc(st->dev, (st->ndev + 1) * sizeof(*nv));
 
@@ -155,6 +169,8 @@ int state_read(int rootfd, struct boot_state *st)
 			if (state_field(line, "addr", d->addr, sizeof(d->addr)) &&
 			    state_field(line, "result", d->result, sizeof(d->result))) {
 				state_field(line, "reason", d->reason, sizeof(d->reason));
+				if (!state_field(line, "refusal", d->refusal, sizeof(d->refusal)))
+					snprintf(d->refusal, sizeof(d->refusal), "none");
 				st->ndev++;
 			}
 		}

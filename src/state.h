@@ -7,9 +7,11 @@
 
 #define STATE_DIR "run/vfio-early"
 #define STATE_FILE STATE_DIR "/state"
+#define STATE_LATE_FILE STATE_DIR "/late"
 
 struct run_summary {
-	const char *mode;	/* boot, dry-run, off */
+	const char *mode;	/* boot, late, dry-run, off */
+	const char *file;	/* STATE_FILE (default) or STATE_LATE_FILE */
 	int exit_status;
 	unsigned bound;
 	unsigned override_set;	/* test root: written, not probed */
@@ -33,6 +35,7 @@ int state_write(int rootfd, const struct run_summary *s, const struct plan *pl,
 struct state_dev {
 	char addr[PCI_ADDR_STRLEN];
 	char result[24];
+	char refusal[24];		/* the refusal at its root, "none" */
 	char reason[PLAN_REASON_LEN];
 };
 
@@ -46,13 +49,19 @@ struct boot_state {
 	char kernel[128];
 	struct state_dev *dev;
 	size_t ndev;
+	/* How sure the run was of what the host needs (the proof line). */
+	bool proof_seen;
+	bool proof_verified;
+	bool proof_live;
+	char proof_reason[256];
 };
 
 /*
- * Read DIR/run/vfio-early/state back (vfio-early --report): the run line
- * and the device records.  -ENOENT when there is none (or not this format).
+ * Read a state file back (STATE_FILE, or the late pass's STATE_LATE_FILE):
+ * the run line, the proof line and the device records.  -ENOENT when there
+ * is none (or not this format).
  */
-int state_read(int rootfd, struct boot_state *st);
+int state_read(int rootfd, const char *file, struct boot_state *st);
 void state_read_free(struct boot_state *st);
 
 #endif

@@ -114,3 +114,47 @@ assert_golden() {
 	fi
 	diff -u "$expected" <(printf '%s\n' "$output")
 }
+
+# The image build and the boot on two trees (tests/bats/safety.bats).
+# build_tree SPEC [EXTRA-SPEC-LINES]: $BUILD_ROOT is the host as the image
+# build sees it.
+build_tree() {
+	BUILD_ROOT=$BATS_TEST_TMPDIR/build-root
+	rm -rf "$BUILD_ROOT"
+	{ cat "$TOP/tests/fixtures/$1.spec"; printf '\n%s\n' "${2:-}"; } > "$BATS_TEST_TMPDIR/build-spec"
+	"$MKFAKESYS" "$BATS_TEST_TMPDIR/build-spec" "$BUILD_ROOT"
+}
+
+# build_list: the real hook on $BUILD_ROOT writes $LIST; its warnings are in
+# $HOOK_ERR.  PATH may carry a stub zpool.
+build_list() {
+	LIST=$BATS_TEST_TMPDIR/protected
+	HOOK_ERR=$BATS_TEST_TMPDIR/hook.err
+	VFIO_EARLY_ROOT=$BUILD_ROOT sh "$TOP/hook/vfio-early-protected" "$VFIO_EARLY" "$LIST" \
+		2> "$HOOK_ERR"
+}
+
+# boot_tree SPEC [EXTRA-SPEC-LINES]: $ROOT is the machine at boot, with the
+# image's list (when build_list wrote one) in lib/vfio-early/protected.
+boot_tree() {
+	make_root "$1" "${2:-}"
+	if [ -n "${LIST:-}" ] && [ -f "$LIST" ]; then
+		mkdir -p "$ROOT/lib/vfio-early"
+		cp "$LIST" "$ROOT/lib/vfio-early/protected"
+	fi
+}
+
+# assert_overrides ADDR=VALUE...: each device's driver_override, exactly.
+assert_overrides() {
+	local kv addr want got bad=""
+	for kv in "$@"; do
+		addr=${kv%%=*} want=${kv#*=}
+		got=$(cat "$ROOT/sys/bus/pci/devices/$addr/driver_override")
+		[ "$got" = "$want" ] || bad="$bad $addr: '$got' (expected '$want');"
+	done
+	[ -z "$bad" ] || fail "driver_override:$bad"$'\n'"$(kmsg)"
+	# A mistyped rule would make a refusal look like a pass.
+	if kmsg | grep -Eq 'vfio-early\.conf:[0-9]+: '; then
+		fail "a rule was rejected:"$'\n'"$(kmsg)"
+	fi
+}

@@ -13,7 +13,7 @@ WARNINGS   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-proto
 HARDEN     := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libkmod blkid 2>/dev/null)
 DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs libkmod blkid 2>/dev/null || echo -lkmod -lblkid)
-ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(HARDEN) $(SAN_FLAGS) -DVERSION='"$(VERSION)"' \
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(HARDEN) $(SAN_FLAGS) -DVERSION='"$(VERSION)"' \
              $(DEPS_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(SAN_FLAGS) $(LDFLAGS)
 

@@ -25,7 +25,7 @@ FUZZ_RUNS     ?= -1
 FUZZ_CC       ?= $(shell command -v clang-14 2>/dev/null || command -v clang 2>/dev/null || echo clang)
 FUZZ_BUILD    := build/fuzz
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS   := -std=gnu11 -g -O1 $(filter-out -Werror,$(WARNINGS)) -DVERSION='"$(VERSION)"' \
+FUZZ_CFLAGS   := -std=gnu11 -D_GNU_SOURCE -g -O1 $(filter-out -Werror,$(WARNINGS)) -DVERSION='"$(VERSION)"' \
                  -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION $(DEPS_CFLAGS)
 FUZZ_LIB_OBJS  = $(LIB_SRCS:src/%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz-%)
@@ -109,7 +109,7 @@ FUZZ_LLVM_COV ?= $(shell command -v llvm-cov-14 2>/dev/null || echo llvm-cov)
 fuzz-coverage:
 	$(Q)rm -rf $(FUZZ_COV) && mkdir -p $(FUZZ_COV)
 	$(Q)for t in $(FUZZ_TARGETS); do \
-	  $(FUZZ_CC) -std=gnu11 -O0 -g -fprofile-instr-generate -fcoverage-mapping \
+	  $(FUZZ_CC) -std=gnu11 -D_GNU_SOURCE -O0 -g -fprofile-instr-generate -fcoverage-mapping \
 	    -DVERSION='"$(VERSION)"' $(DEPS_CFLAGS) -Isrc -o $(FUZZ_COV)/fuzz-$$t \
 	    tests/fuzz/fuzz-$$t.c tests/fuzz/replay.c $(FUZZ_COV_SRC) $(DEPS_LIBS) || exit 1; \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t; \

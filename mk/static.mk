@@ -40,7 +40,7 @@ STATIC_HDRS    := $(wildcard src/*.h)
 STATIC_OPT     ?= -Os
 STATIC_CFLAGS  ?=
 STATIC_LDFLAGS ?=
-STATIC_ALL_CFLAGS = -std=gnu11 $(WARNINGS) $(STATIC_OPT) \
+STATIC_ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(STATIC_OPT) \
 	-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-pie -DVERSION='"$(VERSION)"' -DVFIO_EARLY_STATIC=1 -isystem $(STATIC_DEPS)/include \
 	$(STATIC_CFLAGS)

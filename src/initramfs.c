@@ -2,16 +2,17 @@
 /*
  * The installed initramfs, as its generator's own tool lists it.
  */
-#define _GNU_SOURCE
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "initramfs.h"
+#include "util.h"
 
 /*
  * List an initramfs with the tool of its generator, run directly (no
@@ -80,4 +81,52 @@ char *list_image(const char *tool, const char *image)
 		return NULL;
 	}
 	return buf;
+}
+
+/* A newc header field: 8 hex digits. */
+static int cpio_field(const char *h, size_t off, unsigned long *v)
+{
+	return parse_hex(h + off, 8, 0xffffffffUL, v);
+}
+
+char *list_cpio(int dirfd, const char *path)
+{
+	enum { HDR = 110, NAMESIZE = 94, FILESIZE = 54 };
+	size_t cap = 1 << 16, used = 0, max = 16u << 20;
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	char *buf = fd >= 0 ? malloc(cap) : NULL;
+	off_t pos = 0;
+
+	if (!buf)
+		return NULL;
+	for (;;) {
+		char h[HDR], name[4096];
+		unsigned long nsize, fsize;
+
+		if (pread(fd, h, HDR, pos) != HDR ||
+		    (memcmp(h, "070701", 6) != 0 && memcmp(h, "070702", 6) != 0) ||
+		    cpio_field(h, NAMESIZE, &nsize) < 0 || cpio_field(h, FILESIZE, &fsize) < 0 ||
+		    nsize < 1 || nsize > sizeof(name) ||
+		    pread(fd, name, nsize, pos + HDR) != (ssize_t)nsize || name[nsize - 1] != '\0')
+			break;
+		if (strcmp(name, "TRAILER!!!") == 0) {
+			buf[used] = '\0';
+			return buf;
+		}
+		if (used + nsize + 1 > cap) {
+			char *nb = cap < max ? realloc(buf, cap * 2) : NULL;
+
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		memcpy(buf + used, name, nsize - 1);
+		used += nsize - 1;
+		buf[used++] = '\n';
+		/* name and data are each padded to 4 bytes */
+		pos += (off_t)((HDR + nsize + 3) & ~3UL) + (off_t)((fsize + 3) & ~3UL);
+	}
+	free(buf);
+	return NULL;
 }

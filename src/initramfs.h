@@ -9,4 +9,11 @@
  */
 char *list_image(const char *tool, const char *image);
 
+/*
+ * The names in an uncompressed newc cpio archive at @path (relative to
+ * @dirfd), one a line, up to its trailer: mkinitcpio's plain images, which
+ * lsinitramfs does not list.  NULL when it is not one (or is cut short).
+ */
+char *list_cpio(int dirfd, const char *path);
+
 #endif

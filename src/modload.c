@@ -22,8 +22,6 @@
 #include "sources.h"
 #include "util.h"
 
-#define VFIO_PCI "vfio-pci"
-
 int kernel_release(int rootfd, char *buf, size_t size)
 {
 	struct utsname u;

@@ -5,6 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The driver vfio-early hands devices to, and the module that provides it. */
+#define VFIO_PCI "vfio-pci"
+
 /* The running kernel's release: DIR/proc/sys/kernel/osrelease, else uname. */
 int kernel_release(int rootfd, char *buf, size_t size);
 

@@ -18,41 +18,22 @@
 #include "pci.h"
 #include "util.h"
 
-/* @n hex digits at @s, or -1 (stops at a NUL: every digit is checked). */
-static long hex_fixed(const char *s, unsigned n)
-{
-	long v = 0;
-
-	for (unsigned i = 0; i < n; i++) {
-		int d = hexval((unsigned char)s[i]);
-
-		if (d < 0)
-			return -1;
-		v = v << 4 | d;
-	}
-	return v;
-}
-
 int parse_pci_modalias(const char *s, struct pci_dev *d)
 {
 	/* pci:v0000VVVVd0000DDDDsv0000SSSSsd0000ssssbcCCscSSiPP: fixed layout. */
 	static const char shape[] = "pci:v________d________sv________sd________bc__sc__i__";
-	long v, dv, sv, sd, bc, sc, pi;
+	unsigned long v, dv, sv, sd, bc, sc, pi;
 
 	if (strnlen(s, sizeof(shape)) != sizeof(shape) - 1)
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(shape) - 1; i++)
 		if (shape[i] != '_' && shape[i] != s[i])
 			return -EINVAL;
-	v = hex_fixed(s + 5, 8);
-	dv = hex_fixed(s + 14, 8);
-	sv = hex_fixed(s + 24, 8);
-	sd = hex_fixed(s + 34, 8);
-	bc = hex_fixed(s + 44, 2);
-	sc = hex_fixed(s + 48, 2);
-	pi = hex_fixed(s + 51, 2);
-	if (v < 0 || v > 0xffff || dv < 0 || dv > 0xffff || sv < 0 || sv > 0xffff || sd < 0 ||
-	    sd > 0xffff || bc < 0 || sc < 0 || pi < 0)
+	/* parse_hex() checks every digit: a NUL or any other character fails. */
+	if (parse_hex(s + 5, 8, 0xffff, &v) < 0 || parse_hex(s + 14, 8, 0xffff, &dv) < 0 ||
+	    parse_hex(s + 24, 8, 0xffff, &sv) < 0 || parse_hex(s + 34, 8, 0xffff, &sd) < 0 ||
+	    parse_hex(s + 44, 2, 0xff, &bc) < 0 || parse_hex(s + 48, 2, 0xff, &sc) < 0 ||
+	    parse_hex(s + 51, 2, 0xff, &pi) < 0)
 		return -EINVAL;
 	d->vendor = (uint16_t)v;
 	d->device = (uint16_t)dv;

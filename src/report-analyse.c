@@ -40,6 +40,8 @@ static const char *cmdline_where(const struct report *r)
 
 static const char *rebuild_cmd(const struct report *r)
 {
+	if (r->initrd.rebuild)
+		return r->initrd.rebuild;
 	return r->initrd.tool && strstr(r->initrd.tool, "lsinitrd") ? "dracut -f" :
 	       "update-initramfs -u";
 }
@@ -248,14 +250,11 @@ static void check_rules(const struct report *r, struct problems *out)
 			    "%u more rules match no device", unmatched - REPORT_UNMATCHED_SHOWN);
 }
 
-void report_analyse(const struct report *r, struct problems *out)
+/* The IOMMU and its kernel options. */
+static void check_iommu(const struct report *r, struct problems *out)
 {
-	char fix[400], missing[96];
-	bool rules = r->rs.n > 0;
+	char fix[400];
 
-	if (!r->scanned)
-		add_problem(out, SEV_BLOCKING, "run as root, or check that sysfs is mounted",
-			    "cannot read /sys/bus/pci/devices");
 	if (!r->iommu_active) {
 		snprintf(fix, sizeof(fix), "%s (edit %s); reboot", r->iommu_hint,
 			 cmdline_where(r));
@@ -276,13 +275,12 @@ void report_analyse(const struct report *r, struct problems *out)
 			    "slot with its own IOMMU group",
 			    "pcie_acs_override is set: it splits IOMMU groups the hardware does not "
 			    "isolate, so a VM may reach devices the host keeps (a security risk)");
-	if (r->rs.off)
-		add_problem(out, SEV_WARNING, "remove vfio_early=off from the kernel command line",
-			    "vfio_early=off is on the kernel command line: vfio-early does nothing "
-			    "at boot");
-	for (size_t i = 0; i < r->nmsgs; i++)
-		add_problem(out, SEV_WARNING, "correct or remove that rule", "%s", r->msgs[i]);
-	check_rules(r, out);
+}
+
+/* Selected devices the safety policy refuses: one problem per cause and card. */
+static void check_refusals(const struct report *r, struct problems *out)
+{
+	char fix[400];
 
 	for (size_t k = 0; k < r->pl.n; k++) {
 		const struct plan_item *it = &r->pl.v[k];
@@ -300,6 +298,13 @@ void report_analyse(const struct report *r, struct problems *out)
 		add_problem(out, SEV_BLOCKING, fix, "%s is selected but will be refused: %s",
 			    it->dev->name, it->reason);
 	}
+}
+
+/* Groups half on vfio-pci: what else they hold, and the line that selects it. */
+static void check_groups(const struct report *r, struct problems *out)
+{
+	char fix[400];
+
 	for (size_t i = 0; i < r->ngrp; i++) {
 		const struct rgroup *g = &r->grp[i];
 		const struct rule *sel = NULL;
@@ -340,7 +345,11 @@ void report_analyse(const struct report *r, struct problems *out)
 		add_problem(out, SEV_BLOCKING, fix,
 			    "IOMMU group %d is not usable for a VM: it also holds %s", g->id, others);
 	}
+}
 
+/* Devices that will be bound: their framebuffer, this boot's result, their driver now. */
+static void check_devices(const struct report *r, struct problems *out)
+{
 	for (size_t k = 0; k < r->ndev; k++) {
 		const struct rdev *x = &r->dev[k];
 
@@ -360,6 +369,12 @@ void report_analyse(const struct report *r, struct problems *out)
 				    "%s is on %s now; the next boot hands it to vfio-pci",
 				    x->d->name, x->d->driver[0] ? x->d->driver : "no driver");
 	}
+}
+
+/* What the state files say of this boot: an unverified protected list, the late pass. */
+static void check_this_boot(const struct report *r, struct problems *out)
+{
+	char fix[400];
 
 	if (r->st.present && r->st.proof_seen && !r->st.proof_verified && !r->st.proof_live) {
 		snprintf(fix, sizeof(fix), "run %s on this machine, so that the image records "
@@ -372,16 +387,18 @@ void report_analyse(const struct report *r, struct problems *out)
 		if (strcmp(r->late.dev[i].result, "refused") == 0)
 			add_problem(out, SEV_NOTE, NULL, "%s stayed with the host at the late pass: %s",
 				    r->late.dev[i].addr, r->late.dev[i].reason);
+}
 
-	if (rules && !r->rs.off && !r->st.present)
-		add_problem(out, SEV_WARNING, "install vfio-early into the initramfs (make install, "
-			    "then update-initramfs -u or dracut -f) and reboot",
-			    "vfio-early did not run at this boot (no /run/vfio-early/state)");
+/* The vfio modules of the running kernel. */
+static void check_modules(const struct report *r, struct problems *out)
+{
+	char missing[96];
+
 	missing[0] = '\0';
 	for (size_t i = 0; i < ARRAY_SIZE(r->mods); i++)
 		if (strcmp(r->mods[i].state, "missing") == 0)
 			report_append(missing, sizeof(missing), ", ", r->mods[i].name,
-			       strlen(r->mods[i].name));
+				      strlen(r->mods[i].name));
 	if (missing[0])
 		add_problem(out, SEV_BLOCKING, "install the kernel's modules package (on Debian: "
 			    "linux-image-$(uname -r)) and check CONFIG_VFIO_PCI",
@@ -390,12 +407,20 @@ void report_analyse(const struct report *r, struct problems *out)
 	for (size_t i = 0; i < ARRAY_SIZE(r->mods); i++)
 		if (strcmp(r->mods[i].state, "loaded, no file") == 0)
 			report_append(missing, sizeof(missing), ", ", r->mods[i].name,
-			       strlen(r->mods[i].name));
+				      strlen(r->mods[i].name));
 	if (missing[0])
 		add_problem(out, SEV_WARNING, "reinstall the kernel's modules package (on Debian: "
 			    "linux-image-$(uname -r))", "vfio modules loaded but missing from "
 			    "/lib/modules/%s: %s; the next initramfs cannot carry them", r->kver,
 			    missing);
+}
+
+/* The installed initramfs: does the next boot carry vfio-early and this config? */
+static void check_initrd(const struct report *r, struct problems *out)
+{
+	bool rules = r->rs.n > 0;
+	char fix[400];
+
 	if (rules && r->initrd.checked && (!r->initrd.has_binary || !r->initrd.has_module)) {
 		snprintf(fix, sizeof(fix), "run %s", rebuild_cmd(r));
 		add_problem(out, SEV_BLOCKING, fix, "the initramfs %s lacks %s: the next boot will "
@@ -406,12 +431,45 @@ void report_analyse(const struct report *r, struct problems *out)
 		add_problem(out, SEV_BLOCKING, fix, "the initramfs %s lacks /etc/vfio-early.conf",
 			    r->initrd.path);
 	}
-	check_legacy(r, out);
-	if (rules && r->initrd.config_newer) {
+}
+
+/* A config newer than the image (checked after the old recipe, as printed). */
+static void check_config_newer(const struct report *r, struct problems *out)
+{
+	char fix[400];
+
+	if (r->rs.n > 0 && r->initrd.config_newer) {
 		snprintf(fix, sizeof(fix), "run %s", rebuild_cmd(r));
 		add_problem(out, SEV_WARNING, fix, "/etc/vfio-early.conf changed after the initramfs "
 			    "%s was built", r->initrd.path);
 	}
+}
+
+void report_analyse(const struct report *r, struct problems *out)
+{
+	if (!r->scanned)
+		add_problem(out, SEV_BLOCKING, "run as root, or check that sysfs is mounted",
+			    "cannot read /sys/bus/pci/devices");
+	check_iommu(r, out);
+	if (r->rs.off)
+		add_problem(out, SEV_WARNING, "remove vfio_early=off from the kernel command line",
+			    "vfio_early=off is on the kernel command line: vfio-early does nothing "
+			    "at boot");
+	for (size_t i = 0; i < r->nmsgs; i++)
+		add_problem(out, SEV_WARNING, "correct or remove that rule", "%s", r->msgs[i]);
+	check_rules(r, out);
+	check_refusals(r, out);
+	check_groups(r, out);
+	check_devices(r, out);
+	check_this_boot(r, out);
+	if (r->rs.n > 0 && !r->rs.off && !r->st.present)
+		add_problem(out, SEV_WARNING, "install vfio-early into the initramfs (make install, "
+			    "then update-initramfs -u or dracut -f) and reboot",
+			    "vfio-early did not run at this boot (no /run/vfio-early/state)");
+	check_modules(r, out);
+	check_initrd(r, out);
+	check_legacy(r, out);
+	check_config_newer(r, out);
 }
 
 void problems_free(struct problems *p)

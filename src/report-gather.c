@@ -4,7 +4,6 @@
  * would follow, the IOMMU, the display devices and their slot siblings,
  * their IOMMU groups, what this boot did, the boot chain.  Reads only.
  */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
 #include <libkmod.h>
@@ -385,39 +384,77 @@ static void gather_modules(struct report *r)
 	}
 }
 
+/* The generators whose images the report knows, and how to list and rebuild them. */
+static const char *const ls_initramfs[] = { "/usr/bin/lsinitramfs", "/usr/sbin/lsinitramfs", NULL };
+static const char *const ls_initrd[] = { "/usr/bin/lsinitrd", "/usr/sbin/lsinitrd", NULL };
+/* mkinitcpio's images are plain cpio, maybe compressed: lsinitramfs lists them too. */
+static const char *const ls_initcpio[] = { "/usr/bin/lsinitcpio", "/usr/sbin/lsinitcpio",
+					   "/usr/bin/lsinitramfs", "/usr/sbin/lsinitramfs", NULL };
+
+static const struct generator {
+	const char *prefix, *suffix;	/* boot/PREFIX NAME SUFFIX */
+	bool pkgbase;			/* NAME: the kernel's pkgbase, not its release */
+	const char *const *tools;
+	const char *rebuild;
+} generators[] = {
+	{ "boot/initrd.img-", "", false, ls_initramfs, "update-initramfs -u" },
+	{ "boot/initramfs-", ".img", false, ls_initrd, "dracut -f" },
+	/* Arch: /boot/initramfs-linux.img, "linux" from /usr/lib/modules/KVER/pkgbase */
+	{ "boot/initramfs-", ".img", true, ls_initcpio, "mkinitcpio -P" },
+};
+
+/* The package a kernel came from (mkinitcpio names its image after it), or "". */
+static void read_pkgbase(const struct report *r, char *buf, size_t size)
+{
+	static const char *const dirs[] = { "usr/lib/modules", "lib/modules" };
+	char path[300];
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(dirs) && !buf[0]; i++) {
+		snprintf(path, sizeof(path), "%s/%s/pkgbase", dirs[i], r->kver);
+		if (read_attr(r->c->rootfd, path, buf, size) <= 0)
+			buf[0] = '\0';
+	}
+	/* It becomes part of a file name. */
+	if (strchr(buf, '/') || strcmp(buf, ".") == 0 || strcmp(buf, "..") == 0)
+		buf[0] = '\0';
+}
+
 static void gather_initrd(struct report *r)
 {
-	static const char *const images[][2] = {
-		{ "boot/initrd.img-", "" },		/* initramfs-tools */
-		{ "boot/initramfs-", ".img" },		/* dracut */
-	};
-	static const char *const tools[] = {
-		"/usr/bin/lsinitramfs", "/usr/sbin/lsinitramfs", "/usr/bin/lsinitrd",
-		"/usr/sbin/lsinitrd",
-	};
 	struct initrd *in = &r->initrd;
+	const struct generator *gen = NULL;
 	struct stat st, cst;
-	char rel[300];
+	char rel[300], pkgbase[64];
 	_cleanup_free_ char *list = NULL;
 
-	for (size_t i = 0; i < ARRAY_SIZE(images) && !in->exists; i++) {
-		snprintf(rel, sizeof(rel), "%s%s%s", images[i][0], r->kver, images[i][1]);
-		if (fstatat(r->c->rootfd, rel, &st, 0) == 0 && S_ISREG(st.st_mode)) {
-			in->exists = true;
-			snprintf(in->path, sizeof(in->path), "%s/%s",
-				 r->c->live ? "" : r->c->root, rel);
-			/* lsinitrd lists dracut images, lsinitramfs initramfs-tools ones. */
-			for (size_t k = 0; k < ARRAY_SIZE(tools) && !in->tool; k++)
-				if (access(tools[k], X_OK) == 0 &&
-				    (strstr(tools[k], "lsinitrd") != NULL) == (i == 1))
-					in->tool = tools[k];
-		}
+	read_pkgbase(r, pkgbase, sizeof(pkgbase));
+	for (size_t i = 0; i < ARRAY_SIZE(generators) && !gen; i++) {
+		const struct generator *g = &generators[i];
+		const char *name = g->pkgbase ? pkgbase : r->kver;
+
+		if (!name[0])
+			continue;
+		snprintf(rel, sizeof(rel), "%s%s%s", g->prefix, name, g->suffix);
+		if (fstatat(r->c->rootfd, rel, &st, 0) == 0 && S_ISREG(st.st_mode))
+			gen = g;
 	}
-	if (!in->exists)
+	if (!gen)
 		return;
+	in->exists = true;
+	in->rebuild = gen->rebuild;
+	snprintf(in->path, sizeof(in->path), "%s/%s", r->c->live ? "" : r->c->root, rel);
+	for (size_t k = 0; gen->tools[k] && !in->tool; k++)
+		if (access(gen->tools[k], X_OK) == 0)
+			in->tool = gen->tools[k];
 	if (fstatat(r->c->rootfd, CONFIG_FILE, &cst, 0) == 0 && cst.st_mtime > st.st_mtime)
 		in->config_newer = true;
-	if (!in->tool || !(list = list_image(in->tool, in->path)))
+	if (in->tool)
+		list = list_image(in->tool, in->path);
+	/* An uncompressed image (mkinitcpio's COMPRESSION=cat) is read here. */
+	if (!list)
+		list = list_cpio(r->c->rootfd, rel);
+	if (!list)
 		return;
 	in->checked = true;
 	in->has_binary = strstr(list, "sbin/vfio-early") != NULL ||

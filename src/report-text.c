@@ -104,13 +104,9 @@ static void print_vm_lines(FILE *f, const struct report *r)
 		fprintf(f, "  none yet\n");
 }
 
-void report_print_text(FILE *f, const struct report *r, const struct problems *p)
+/* Is an IOMMU on, and how the command line sets it. */
+static void print_iommu(FILE *f, const struct report *r)
 {
-	unsigned warn, block;
-	int status = report_status(p, &warn, &block);
-
-	fprintf(f, "vfio-early %s report (kernel %s)\n\n", VERSION, r->kver);
-
 	fprintf(f, "IOMMU\n");
 	if (r->iommu_active)
 		fprintf(f, "  active: %s (%s)\n", r->iommu_kind[0] ? r->iommu_kind : "IOMMU",
@@ -123,65 +119,78 @@ void report_print_text(FILE *f, const struct report *r, const struct problems *p
 	fprintf(f, "  interrupt remapping: %s\n", r->intremap);
 	fprintf(f, "  ACS override: %s\n\n", r->acs_override ?
 		"ON (pcie_acs_override: groups are not isolated by hardware)" : "off");
+}
 
+/* One device of "GPUs and their functions": what it is, its group, what happens next. */
+static void print_device(FILE *f, const struct report *r, size_t k)
+{
+	const struct rdev *x = &r->dev[k];
+	const struct rgroup *g = report_find_group(r, x->d->iommu_group);
+	char name[400], size[32], nb[400];
+
+	fprintf(f, "  %s %s\n", x->d->name, dev_name(x, name, sizeof(name)));
+	fprintf(f, "      subsystem %04x:%04x, driver %s, override %s, boot VGA %s, NUMA "
+		"node %d\n", x->d->subvendor, x->d->subdevice,
+		x->d->driver[0] ? x->d->driver : "none",
+		x->d->override[0] ? x->d->override : "none", x->d->boot_vga ? "yes" : "no",
+		x->numa);
+	if (x->path[0])
+		fprintf(f, "      stable path: %s\n", x->path);
+	if (x->nbars) {
+		fprintf(f, "      memory:");
+		for (unsigned b = 0; b < x->nbars; b++) {
+			format_size(x->bars[b].size, size, sizeof(size));
+			fprintf(f, "%s BAR%u %s%s", b ? "," : "", x->bars[b].index, size,
+				x->bars[b].prefetch ? " prefetchable" : "");
+		}
+		if (pci_base_class(x->d) == 0x03 && largest_bar(x) > (256ULL << 20))
+			fprintf(f, " (large BAR: Resizable BAR is on; the VM needs a 64-bit "
+				"MMIO window that fits it)");
+		fprintf(f, "\n");
+	}
+	if (x->framebuffer[0])
+		fprintf(f, "      boot framebuffer on its memory: %s\n", x->framebuffer);
+	if (g && (k == 0 || r->dev[k - 1].d->iommu_group != g->id)) {
+		fprintf(f, "      IOMMU group %d (%s):\n", g->id, report_verdict_names[g->verdict]);
+		for (size_t j = 0; j < g->n; j++)
+			print_member(f, r, g->mem[j]);
+	} else if (g) {
+		fprintf(f, "      IOMMU group %d, as above\n", g->id);
+	} else {
+		fprintf(f, "      IOMMU group: none\n");
+	}
+	fprintf(f, "      next boot: %s\n", next_boot(x, nb, sizeof(nb)));
+	if (x->now)
+		fprintf(f, "      this boot: %s%s%s\n", x->now->result,
+			x->now->reason[0] ? ": " : "", x->now->reason);
+	if (!x->plan && pci_base_class(x->d) == 0x03 && !x->d->on_root_bus) {
+		struct pci_addr a = x->d->addr;
+		char slot[PCI_ADDR_STRLEN];
+		char *sl = strrchr(x->path, '/');
+
+		a.has_func = false;
+		format_pci_addr(&a, slot);
+		fprintf(f, "      to select it: \"address %s\"", slot);
+		if (sl)
+			fprintf(f, " or \"path %.*s expect=%04x:%04x\"",
+				(int)(sl - x->path + 3), x->path, x->d->vendor, x->d->device);
+		fprintf(f, " in /etc/vfio-early.conf\n");
+	}
+}
+
+/* The display devices and their slot siblings. */
+static void print_devices(FILE *f, const struct report *r)
+{
 	fprintf(f, "GPUs and their functions\n");
 	if (r->ndev == 0)
 		fprintf(f, "  none found\n");
-	for (size_t k = 0; k < r->ndev; k++) {
-		const struct rdev *x = &r->dev[k];
-		const struct rgroup *g = report_find_group(r, x->d->iommu_group);
-		char name[400], size[32], nb[400];
+	for (size_t k = 0; k < r->ndev; k++)
+		print_device(f, r, k);
+}
 
-		fprintf(f, "  %s %s\n", x->d->name, dev_name(x, name, sizeof(name)));
-		fprintf(f, "      subsystem %04x:%04x, driver %s, override %s, boot VGA %s, NUMA "
-			"node %d\n", x->d->subvendor, x->d->subdevice,
-			x->d->driver[0] ? x->d->driver : "none",
-			x->d->override[0] ? x->d->override : "none", x->d->boot_vga ? "yes" : "no",
-			x->numa);
-		if (x->path[0])
-			fprintf(f, "      stable path: %s\n", x->path);
-		if (x->nbars) {
-			fprintf(f, "      memory:");
-			for (unsigned b = 0; b < x->nbars; b++) {
-				format_size(x->bars[b].size, size, sizeof(size));
-				fprintf(f, "%s BAR%u %s%s", b ? "," : "", x->bars[b].index, size,
-					x->bars[b].prefetch ? " prefetchable" : "");
-			}
-			if (pci_base_class(x->d) == 0x03 && largest_bar(x) > (256ULL << 20))
-				fprintf(f, " (large BAR: Resizable BAR is on; the VM needs a 64-bit "
-					"MMIO window that fits it)");
-			fprintf(f, "\n");
-		}
-		if (x->framebuffer[0])
-			fprintf(f, "      boot framebuffer on its memory: %s\n", x->framebuffer);
-		if (g && (k == 0 || r->dev[k - 1].d->iommu_group != g->id)) {
-			fprintf(f, "      IOMMU group %d (%s):\n", g->id, report_verdict_names[g->verdict]);
-			for (size_t j = 0; j < g->n; j++)
-				print_member(f, r, g->mem[j]);
-		} else if (g) {
-			fprintf(f, "      IOMMU group %d, as above\n", g->id);
-		} else {
-			fprintf(f, "      IOMMU group: none\n");
-		}
-		fprintf(f, "      next boot: %s\n", next_boot(x, nb, sizeof(nb)));
-		if (x->now)
-			fprintf(f, "      this boot: %s%s%s\n", x->now->result,
-				x->now->reason[0] ? ": " : "", x->now->reason);
-		if (!x->plan && pci_base_class(x->d) == 0x03 && !x->d->on_root_bus) {
-			struct pci_addr a = x->d->addr;
-			char slot[PCI_ADDR_STRLEN];
-			char *sl = strrchr(x->path, '/');
-
-			a.has_func = false;
-			format_pci_addr(&a, slot);
-			fprintf(f, "      to select it: \"address %s\"", slot);
-			if (sl)
-				fprintf(f, " or \"path %.*s expect=%04x:%04x\"",
-					(int)(sl - x->path + 3), x->path, x->d->vendor, x->d->device);
-			fprintf(f, " in /etc/vfio-early.conf\n");
-		}
-	}
-
+/* The config file and every rule with its matches. */
+static void print_config(FILE *f, const struct report *r)
+{
 	fprintf(f, "\nConfiguration\n");
 	fprintf(f, "  %s: %s\n", r->config_file,
 		r->config_present ? "present" : "absent");
@@ -196,7 +205,11 @@ void report_print_text(FILE *f, const struct report *r, const struct problems *p
 	}
 	if (r->rs.off)
 		fprintf(f, "  vfio_early=off is on the kernel command line\n");
+}
 
+/* What the host needs to boot, and whether the list of it was verified. */
+static void print_protected(FILE *f, const struct report *r)
+{
 	fprintf(f, "\nProtected (what the host needs to boot; never handed over)\n");
 	if (r->prot.verified)
 		fprintf(f, "  %s: %zu device%s\n", r->prot.live_fs ? "resolved from the mounted system" :
@@ -213,7 +226,11 @@ void report_print_text(FILE *f, const struct report *r, const struct problems *p
 	}
 	for (size_t i = 0; i < r->prot.nmissing; i++)
 		fprintf(f, "  not traced to a controller: %s\n", r->prot.missing[i]);
+}
 
+/* What the state file says this boot did. */
+static void print_this_boot(FILE *f, const struct report *r)
+{
 	fprintf(f, "\nThis boot\n");
 	if (r->st.present)
 		fprintf(f, "  vfio-early ran (%s mode, kernel %s): %u bound, %u failed, %u refused, "
@@ -229,7 +246,11 @@ void report_print_text(FILE *f, const struct report *r, const struct problems *p
 	if (r->late.present)
 		fprintf(f, "  late pass: %u bound, %u failed, %u refused\n", r->late.bound,
 			r->late.failed, r->late.refused);
+}
 
+/* Modules, the initramfs, and the old passthrough recipe. */
+static void print_boot_chain(FILE *f, const struct report *r)
+{
 	fprintf(f, "\nBoot chain\n");
 	fprintf(f, "  modules for %s:", r->kver);
 	for (size_t i = 0; i < ARRAY_SIZE(r->mods); i++)
@@ -256,6 +277,20 @@ void report_print_text(FILE *f, const struct report *r, const struct problems *p
 		fprintf(f, "    %s: %s [%s]\n", r->legacy[i].where, r->legacy[i].text,
 			r->legacy[i].v == LEGACY_DROP ? "unnecessary with vfio-early" :
 			r->legacy[i].v == LEGACY_EDIT ? "to edit" : "keep");
+}
+
+void report_print_text(FILE *f, const struct report *r, const struct problems *p)
+{
+	unsigned warn, block;
+	int status = report_status(p, &warn, &block);
+
+	fprintf(f, "vfio-early %s report (kernel %s)\n\n", VERSION, r->kver);
+	print_iommu(f, r);
+	print_devices(f, r);
+	print_config(f, r);
+	print_protected(f, r);
+	print_this_boot(f, r);
+	print_boot_chain(f, r);
 
 	fprintf(f, "\nReady for a VM\n");
 	print_vm_lines(f, r);

@@ -93,6 +93,7 @@ struct initrd {
 	bool exists;
 	bool checked;
 	const char *tool;
+	const char *rebuild;	/* the generator's command: "mkinitcpio -P" */
 	bool has_binary;
 	bool has_config;
 	bool has_module;

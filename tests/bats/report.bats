@@ -285,3 +285,40 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	assert_line --partial "[warning] vfio modules loaded but missing from /lib/modules/6.1.0-56-amd64: vfio-pci, vfio, vfio_iommu_type1"
 	refute_line --partial "[blocking] vfio modules missing"
 }
+
+@test "an Arch (mkinitcpio) image: found by the kernel's pkgbase, listed, rebuilt with mkinitcpio -P" {
+	command -v lsinitramfs > /dev/null || command -v lsinitcpio > /dev/null ||
+		skip "neither lsinitcpio nor lsinitramfs installed"
+	make_root two-cards
+	fake_builtin_modules
+	set_config "address 0b:00"
+	kver=$(cat "$ROOT/proc/sys/kernel/osrelease")
+	mkdir -p "$ROOT/boot" "$ROOT/usr/lib/modules/$kver" "$BATS_TEST_TMPDIR/img/usr/bin" "$BATS_TEST_TMPDIR/img/etc"
+	echo linux-lts > "$ROOT/usr/lib/modules/$kver/pkgbase"
+	# mkinitcpio's image: a cpio archive, zstd-compressed by default
+	(cd "$BATS_TEST_TMPDIR/img" && find . | cpio -o -H newc --quiet | zstd -q > "$ROOT/boot/initramfs-linux-lts.img")
+	touch -d '2 days ago' "$ROOT/boot/initramfs-linux-lts.img"
+	ve --report
+	assert_line "  initramfs $ROOT/boot/initramfs-linux-lts.img: vfio-early NO, config no, vfio-pci NO, protected list no"
+	assert_line --partial "[blocking] the initramfs $ROOT/boot/initramfs-linux-lts.img lacks vfio-early"
+	assert_line --partial "[warning] /etc/vfio-early.conf changed after the initramfs $ROOT/boot/initramfs-linux-lts.img was built"
+	assert_line "      fix: run mkinitcpio -P"
+	refute_output --partial "update-initramfs -u"$'\n'
+	refute_line "      fix: run update-initramfs -u"
+
+	# the image with vfio-early in it (mkinitcpio puts binaries in usr/bin)
+	mkdir -p "$BATS_TEST_TMPDIR/img/usr/lib/modules/$kver/kernel/drivers/vfio/pci" "$BATS_TEST_TMPDIR/img/usr/lib/vfio-early"
+	touch "$BATS_TEST_TMPDIR/img/usr/bin/vfio-early" "$BATS_TEST_TMPDIR/img/etc/vfio-early.conf" \
+		"$BATS_TEST_TMPDIR/img/usr/lib/modules/$kver/kernel/drivers/vfio/pci/vfio-pci.ko.zst" \
+		"$BATS_TEST_TMPDIR/img/usr/lib/vfio-early/protected"
+	(cd "$BATS_TEST_TMPDIR/img" && find . | cpio -o -H newc --quiet | zstd -q > "$ROOT/boot/initramfs-linux-lts.img")
+	ve --report
+	assert_line "  initramfs $ROOT/boot/initramfs-linux-lts.img: vfio-early yes, config yes, vfio-pci yes, protected list yes"
+	refute_line --partial "lacks"
+	ve --report --json
+	assert_equal "$(jq -r .boot_chain.initramfs.path <<< "$output")" "$ROOT/boot/initramfs-linux-lts.img"
+	# a plain (uncompressed) cpio is listed too
+	(cd "$BATS_TEST_TMPDIR/img" && find . | cpio -o -H newc --quiet > "$ROOT/boot/initramfs-linux-lts.img")
+	ve --report
+	assert_line "  initramfs $ROOT/boot/initramfs-linux-lts.img: vfio-early yes, config yes, vfio-pci yes, protected list yes"
+}

@@ -10,7 +10,6 @@
  * Input: the protected file, then optionally 0xff and mountinfo, then
  * optionally 0xff and the root= spec (up to its first NUL).
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -11,7 +11,6 @@
  * single byte 0xfe, is a file that is not there.  Link targets stop at the
  * first NUL; an empty one is no link.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <ctype.h>

@@ -177,3 +177,280 @@ vfe_safety_prepare()
 	vfe_safety_md_disks || return 1
 	export VFE_HOME_DISK VFE_HOME_ROOTFS VFE_MD_DISK1 VFE_MD_DISK2
 }
+
+# --- setup ------------------------------------------------------------------
+
+# vfe_safety_setup: stage, disks, lists (recorded two at a time), images,
+# then every boot (VFE_JOBS at a time); outputs in VFE_OUT, timings in
+# VFE_OUT/timing.
+vfe_safety_setup()
+{
+	local missing packager t0 t1 t2 stage cfg l_nvme l_other l_md l_home
+	local img_nvme img_other img_shift img_md img_home md_flavour=test boots=() t v
+	case $VFE_KIND in
+	itools) packager=mkinitramfs ;;
+	dracut) packager=dracut md_flavour=test+mdraid ;;
+	esac
+	export VFE_SKIP_REASON=""
+	missing=$(vfe_missing_tools "${VFE_BOOT_TOOLS[@]}" "${VFE_SAFETY_TOOLS[@]}" "$packager")
+	[ -r /usr/share/seabios/bios-256k.bin ] || missing="$missing seabios"
+	if [ -n "${missing# }" ]; then
+		VFE_SKIP_REASON="not installed: ${missing# }"
+		return 0
+	fi
+	if ! vfe_kver >/dev/null; then
+		VFE_SKIP_REASON="no kernel image with modules in /boot (linux-image-amd64)"
+		return 0
+	fi
+
+	t0=$(date +%s)
+	mkdir -p "$VFE_OUT"
+	rm -f "$VFE_OUT"/*
+	stage=$BATS_FILE_TMPDIR/stage
+	vfe_stage "$stage" || return 1
+	# the guest root's binary (for --list-protected and --report): as in
+	# scenarios.bash, the staged static build, else the staged dynamic one
+	# shellcheck disable=SC2034
+	if [ -x "$stage/usr/lib/vfio-early/vfio-early-static" ]; then
+		VFE_ROOTFS_BIN=$stage/usr/lib/vfio-early/vfio-early-static
+	else
+		VFE_ROOTFS_BIN=$stage/usr/sbin/vfio-early
+	fi
+	vfe_prepare || return 1
+	vfe_safety_prepare || return 1
+
+	# the lists, as each machine's image build records them
+	vfe_record_image >/dev/null || return 1
+	vfe_guest_protected nvme >"$BATS_FILE_TMPDIR/l_nvme" &
+	vfe_guest_protected nvme "$VFE_OTHER_MACHINE_UUID" >"$BATS_FILE_TMPDIR/l_other" &
+	wait
+	vfe_guest_protected md "" "rd.md.uuid=$VFE_MD_UUID" >"$BATS_FILE_TMPDIR/l_md" &
+	vfe_guest_protected home >"$BATS_FILE_TMPDIR/l_home" &
+	wait
+	for v in nvme other md home; do
+		t=$(cat "$BATS_FILE_TMPDIR/l_$v")
+		[ -s "$t" ] || { vfe_log "no protected list for $v"; return 1; }
+		cp "$t" "$VFE_OUT/list-$v"
+		printf -v "l_$v" '%s' "$t"
+	done
+	t1=$(date +%s)
+
+	cfg=$BATS_FILE_TMPDIR/spare-path.conf
+	printf '%s' "$VFE_CONFIG_SPARE_PATH" >"$cfg"
+	img_nvme=$(vfe_image "$VFE_KIND" safety-nvme "$stage" "" "$l_nvme" test "$VFE_KVER") || return 1
+	img_other=$(vfe_image "$VFE_KIND" safety-other "$stage" "" "$l_other" test "$VFE_KVER") || return 1
+	img_shift=$(vfe_image "$VFE_KIND" safety-shift "$stage" "$cfg" "$l_nvme" test "$VFE_KVER") || return 1
+	img_md=$(vfe_image "$VFE_KIND" safety-md "$stage" "" "$l_md" "$md_flavour" "$VFE_KVER") || return 1
+	img_home=$(vfe_image "$VFE_KIND" safety-home "$stage" "" "$l_home" test "$VFE_KVER") || return 1
+	t2=$(date +%s)
+
+	# the slowest (md) first
+	boots=("md|$img_md|1@md|vfio_early.devices=01:00,${VFE_S_ROOT#0000:} rd.md.uuid=$VFE_MD_UUID"
+		"same|$img_nvme|1@nvme|vfio_early.devices=01:00,${VFE_S_ROOT#0000:},${VFE_S_SPARE#0000:}"
+		"other|$img_other|1@nvme|vfio_early.devices=01:00,${VFE_S_ROOT#0000:}"
+		"shift|$img_shift|1@nvmeshift|vfio_early.devices=01:00,${VFE_S_SHIFT_ROOT#0000:}"
+		"home|$img_home|1@home|vfio_early.devices=01:00,${VFE_S_SPARE#0000:}"
+		"rerun|$img_home|1@home|vfio_early.devices=01:00 vfe_test.rebind=${VFE_S_SPARE#0000:}")
+	vfe_boot_all "${boots[@]}"
+	for t in "${boots[@]}"; do
+		IFS='|' read -r v img_nvme _ <<<"$t"
+		echo "$img_nvme" >"$VFE_OUT/$v.image"
+	done
+	{
+		echo "kind=safety-$VFE_KIND accel=$VFE_ACCEL kernel=$VFE_KVER jobs=$VFE_JOBS"
+		echo "stage, disks and lists: $((t1 - t0)) s (recording boots: $(
+			for v in record-nvme record-nvme-other record-md record-home; do
+				[ ! -e "$VFE_OUT/$v.seconds" ] || printf '%s %s s; ' "$v" "$(cat "$VFE_OUT/$v.seconds")"
+			done)cached otherwise)"
+		echo "images: $((t2 - t1)) s"
+		for t in "${boots[@]}"; do
+			t=${t%%|*}
+			echo "boot $t: $(cat "$VFE_OUT/$t.seconds") s, qemu status $(cat "$VFE_OUT/$t.status")$(
+				[ ! -e "$VFE_OUT/$t.retried" ] || echo " ($(cat "$VFE_OUT/$t.retried"))")"
+		done
+		echo "total: $(($(date +%s) - t0)) s"
+	} >"$VFE_OUT/timing"
+	sed "s/^/# safety-$VFE_KIND: /" "$VFE_OUT/timing" >&3
+}
+
+# --- assertions -------------------------------------------------------------
+
+# vfe_lines NAME PREFIX MOMENT: the guest's PREFIX lines (MOUNT, MDSTAT,
+# READ) at MOMENT, without the prefix and moment.
+vfe_lines()
+{
+	awk -v p="$2" -v m="$3" '$1 == p && $2 == m { sub(/^[^ ]+ [^ ]+ /, ""); print }' "$VFE_OUT/$1.result"
+}
+
+# vfe_assert_protected_list NAME STATE: the early pass logged that the
+# protected list was verified or unverified (STATE).
+vfe_assert_protected_list()
+{
+	case $2 in
+	verified) vfe_assert_kmsg "$1" 'vfio-early: .*protected list verified' ;;
+	unverified) vfe_assert_kmsg "$1" 'vfio-early: .*protected list unverified: ' ;;
+	esac
+}
+
+# vfe_assert_kept NAME ADDR: ADDR is on nvme after udev and on the real
+# root, and vfio-pci never was its override; a line of the log says why it
+# was kept.
+vfe_assert_kept()
+{
+	local n=$1 a=$2
+	vfe_assert_drivers "$n" udev,root "$a=nvme"
+	run awk -v a="$a" '$1 == "DEV" && $3 == a && $7 == "override=vfio-pci"' "$VFE_OUT/$n.result"
+	assert_output ""
+	vfe_assert_kmsg "$n" "vfio-early: (late pass: )?$a .*(refus|protect|kept|in use|skip)"
+	vfe_refute_kmsg "$n" "vfio-early: (late pass: )?$a .*bound to vfio-pci"
+}
+
+# vfe_assert_card1 NAME: card 1 on vfio-pci from right after the early pass
+# to the real root, card 2 with the host.
+vfe_assert_card1()
+{
+	vfe_assert_drivers "$1" early,udev,root "$VFE_CARD1_VGA=vfio-pci" "$VFE_CARD1_HDA=vfio-pci"
+	vfe_assert_drivers "$1" udev,root "$VFE_CARD2_VGA=bochs-drm" "$VFE_CARD2_HDA=snd_hda_intel" \
+		"$VFE_HOST_VGA=bochs-drm"
+	vfe_assert_kmsg "$1" "vfio-early: $VFE_CARD1_VGA \[1234:1111\] class 030000: bound to vfio-pci"
+}
+
+# vfe_assert_list_recorded NAME: the list the image carries was recorded on
+# its guest: versioned, this guest's machine line, complete.
+vfe_assert_list_recorded()
+{
+	local list=$VFE_OUT/list-$1 uuid=${2:-$VFE_MACHINE_UUID}
+	run head -n 1 "$list"
+	assert_output 'vfio-early-protected 2'
+	run cat "$list"
+	assert_line "machine $uuid"
+	assert_line 'status complete'
+	assert_line --regexp '^end devices=[0-9]+$'
+}
+
+# --- the scenarios ------------------------------------------------------------
+
+# lists: what the recording boots printed is the versioned list, with this
+# guest's machine line (or the other machine's), complete, naming the
+# controllers by stable path with what they hold
+vfe_check_lists()
+{
+	local slot1=0000:$VFE_NVME_SLOT1/00\\.0 slot2=0000:$VFE_NVME_SLOT2/00\\.0
+	vfe_assert_list_recorded nvme
+	run cat "$VFE_OUT/list-nvme"
+	assert_line --regexp "^device addr=$VFE_S_ROOT path=$slot1 ids=1b36:0010 sub=[0-9a-f]{4}:[0-9a-f]{4} class=010802 holds=/ "
+	refute_line --regexp "^device addr=$VFE_S_SPARE "
+	assert_line 'end devices=1'
+	vfe_assert_list_recorded other "$VFE_OTHER_MACHINE_UUID"
+	run cat "$VFE_OUT/list-other"
+	assert_line --regexp "^device addr=$VFE_S_ROOT path=$slot1 ids=1b36:0010 "
+	vfe_assert_list_recorded md
+	run cat "$VFE_OUT/list-md"
+	assert_line --regexp "^device addr=$VFE_S_ROOT path=$slot1 ids=1b36:0010 .* holds=/ "
+	assert_line --regexp "^device addr=$VFE_S_SPARE path=$slot2 ids=1b36:0010 .* holds=/ "
+	vfe_assert_list_recorded home
+	run cat "$VFE_OUT/list-home"
+	assert_line --regexp "^device addr=$VFE_S_ROOT path=$slot1 .* holds=/ "
+	assert_line --regexp "^device addr=$VFE_S_SPARE path=$slot2 ids=1b36:0010 .* holds=/home "
+	assert_line 'end devices=2'
+}
+
+# same: the list recorded on this very guest verifies; the root NVMe named by
+# address is refused, the spare NVMe named by address goes to vfio-pci
+vfe_check_same()
+{
+	vfe_assert_root same
+	vfe_assert_protected_list same verified
+	vfe_assert_kept same "$VFE_S_ROOT"
+	vfe_assert_drivers same early,udev,root "$VFE_S_SPARE=vfio-pci"
+	vfe_assert_card1 same
+}
+
+# other: the list of another machine (the same layout, recorded under
+# another DMI UUID): unverified; the root NVMe named by address stays on
+# nvme, card 1 is bound all the same
+vfe_check_other()
+{
+	run grep -a '^MACHINE ' "$VFE_OUT/other.result"
+	assert_output "MACHINE $VFE_MACHINE_UUID"
+	vfe_assert_root other
+	vfe_assert_protected_list other unverified
+	vfe_assert_kmsg other 'vfio-early: .*protected list unverified: .*machine'
+	vfe_assert_kept other "$VFE_S_ROOT"
+	vfe_assert_drivers other udev,root "$VFE_S_SPARE=nvme"
+	vfe_assert_card1 other
+	run vfe_lines other MOUNT root
+	assert_line --regexp '^/dev/nvme[0-9]+n1 / ext4$'
+}
+
+# shift: hardware changed after the image was built; the root NVMe, found
+# by its path at its new address, is kept; the spare NVMe named by its path
+# ends on vfio-pci after switch_root; the new device is left alone
+vfe_check_shift()
+{
+	vfe_assert_root shift
+	vfe_assert_kept shift "$VFE_S_SHIFT_ROOT"
+	vfe_assert_drivers shift root "$VFE_S_SHIFT_SPARE=vfio-pci" "$VFE_S_SHIFT_EXTRA=!vfio-pci"
+	vfe_assert_kmsg shift "vfio-early: (late pass: )?$VFE_S_SHIFT_SPARE .*bound to vfio-pci"
+	vfe_refute_kmsg shift "vfio-early: (late pass: )?$VFE_S_SHIFT_EXTRA .*bound to vfio-pci"
+	vfe_assert_kmsg shift 'vfio-early: .*protected list (verified|unverified)'
+	vfe_assert_card1 shift
+	run vfe_lines shift MOUNT root
+	assert_line --regexp '^/dev/nvme[0-9]+n1 / ext4$'
+}
+
+# md: root on md RAID1 over both NVMe controllers, a rule names one: both
+# stay on nvme, the array is assembled with both halves, root reached
+vfe_check_md()
+{
+	vfe_assert_root md
+	vfe_assert_kept md "$VFE_S_ROOT"
+	vfe_assert_drivers md udev,root "$VFE_S_SPARE=nvme"
+	run awk -v a="$VFE_S_SPARE" '$1 == "DEV" && $3 == a && $7 == "override=vfio-pci"' "$VFE_OUT/md.result"
+	assert_output ""
+	run vfe_lines md MDSTAT root
+	assert_line --regexp '^md[0-9]+ : active (\(auto-read-only\) )?raid1 nvme[0-9]n1\[[01]\] nvme[0-9]n1\[[01]\]$'
+	assert_line --regexp '\[2/2\] \[UU\]$'
+	run vfe_lines md MOUNT root
+	assert_line --regexp '^/dev/md[0-9]+ / ext4$'
+	run vfe_lines md READ root
+	assert_line '/ ok'
+	vfe_assert_card1 md
+}
+
+# home: /home (fstab, no nofail) on the second NVMe, which a rule names:
+# kept on nvme, /home mounted on the real root and readable
+vfe_check_home()
+{
+	vfe_assert_root home
+	vfe_assert_kept home "$VFE_S_SPARE"
+	vfe_assert_drivers home udev,root "$VFE_S_ROOT=nvme"
+	run grep -a '^MOUNT-FAILED' "$VFE_OUT/home.result"
+	assert_output ""
+	run vfe_lines home MOUNT root
+	assert_line --regexp '^/dev/nvme[0-9]+n1 /home ext4$'
+	run vfe_lines home READ root
+	assert_line '/home ok'
+	vfe_assert_card1 home
+}
+
+# rerun: on the booted root, vfio-early in boot mode once more with a rule
+# naming /home's controller: not unbound, nvme still holds it, /home still
+# mounted and readable
+vfe_check_rerun()
+{
+	vfe_assert_root rerun
+	vfe_assert_drivers rerun root,rebind "$VFE_S_SPARE=nvme" "$VFE_S_ROOT=nvme"
+	run awk -v a="$VFE_S_SPARE" '$1 == "DEV" && $2 == "rebind" && $3 == a { print $7 }' "$VFE_OUT/rerun.result"
+	refute_output 'override=vfio-pci'
+	run grep -a '^REBIND ' "$VFE_OUT/rerun.result"
+	assert_output --regexp '^REBIND exit=[0-9]+$'
+	vfe_assert_kmsg rerun "vfio-early: $VFE_S_SPARE .*(refus|protect|in use|mounted)"
+	vfe_refute_kmsg rerun "vfio-early: $VFE_S_SPARE .*bound to vfio-pci"
+	vfe_refute_kmsg rerun "vfio-early: $VFE_S_SPARE .*unbound"
+	run vfe_lines rerun MOUNT rebind
+	assert_line --regexp '^/dev/nvme[0-9]+n1 /home ext4$'
+	run vfe_lines rerun READ rebind
+	assert_line '/home ok'
+	vfe_assert_drivers rerun rebind "$VFE_CARD1_VGA=vfio-pci" "$VFE_CARD1_HDA=vfio-pci"
+}

@@ -360,10 +360,11 @@ vfe_check_lists()
 vfe_check_same()
 {
 	vfe_assert_root same
-	vfe_assert_protected_list same verified
 	vfe_assert_kept same "$VFE_S_ROOT"
 	vfe_assert_drivers same early,udev,root "$VFE_S_SPARE=vfio-pci"
 	vfe_assert_card1 same
+	# the protected list's verdict (the versioned list)
+	vfe_assert_protected_list same verified
 }
 
 # other: the list of another machine (the same layout, recorded under
@@ -374,13 +375,14 @@ vfe_check_other()
 	run grep -a '^MACHINE ' "$VFE_OUT/other.result"
 	assert_output "MACHINE $VFE_MACHINE_UUID"
 	vfe_assert_root other
-	vfe_assert_protected_list other unverified
-	vfe_assert_kmsg other 'vfio-early: .*protected list unverified: .*machine'
 	vfe_assert_kept other "$VFE_S_ROOT"
 	vfe_assert_drivers other udev,root "$VFE_S_SPARE=nvme"
 	vfe_assert_card1 other
 	run vfe_lines other MOUNT root
 	assert_line --regexp '^/dev/nvme[0-9]+n1 / ext4$'
+	# the protected list's verdict (the versioned list)
+	vfe_assert_protected_list other unverified
+	vfe_assert_kmsg other 'vfio-early: .*protected list unverified: .*machine'
 }
 
 # shift: hardware changed after the image was built; the root NVMe, found
@@ -393,10 +395,11 @@ vfe_check_shift()
 	vfe_assert_drivers shift root "$VFE_S_SHIFT_SPARE=vfio-pci" "$VFE_S_SHIFT_EXTRA=!vfio-pci"
 	vfe_assert_kmsg shift "vfio-early: (late pass: )?$VFE_S_SHIFT_SPARE .*bound to vfio-pci"
 	vfe_refute_kmsg shift "vfio-early: (late pass: )?$VFE_S_SHIFT_EXTRA .*bound to vfio-pci"
-	vfe_assert_kmsg shift 'vfio-early: .*protected list (verified|unverified)'
 	vfe_assert_card1 shift
 	run vfe_lines shift MOUNT root
 	assert_line --regexp '^/dev/nvme[0-9]+n1 / ext4$'
+	# the protected list's verdict (the versioned list)
+	vfe_assert_kmsg shift 'vfio-early: .*protected list (verified|unverified)'
 }
 
 # md: root on md RAID1 over both NVMe controllers, a rule names one: both

@@ -43,7 +43,7 @@ VFE_MD_UUID=3a1c5e7f:0b2d4f6a:8c9e1a3b:5d7f9b2c
 
 # The spare NVMe by its stable path: root port 00:06.0, slot 0 function 0.
 VFE_CONFIG_SPARE_PATH='# the spare NVMe, by the root port it sits behind (00:06.0), whatever its bus number
-path 00:06.0/00.0
+path 00:06.0/00.0 expect=1b36:0010
 '
 
 VFE_SAFETY_TOOLS=(mdadm debugfs)

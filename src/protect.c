@@ -18,6 +18,7 @@
 #include <sys/sysmacros.h>
 
 #include "log.h"
+#include "mounts.h"
 #include "pci.h"
 #include "protect.h"
 #include "util.h"
@@ -352,7 +353,7 @@ static void resolve_spec(struct protect *p, int rootfd, bool live, const char *s
 static void resolve_mounted_root(struct protect *p, int rootfd, bool live)
 {
 	_cleanup_free_ char *buf = NULL;
-	char source[256] = "";
+	char source[256] = "", *cursor, *line;
 	unsigned long maj = 0, min = 0;
 	bool found = false;
 	size_t len;
@@ -360,43 +361,16 @@ static void resolve_mounted_root(struct protect *p, int rootfd, bool live)
 	buf = read_file_at(rootfd, "proc/self/mountinfo", 4 << 20, &len);
 	if (!buf)
 		return;
-	for (char *line = buf; line && *line;) {
-		char *nl = strchr(line, '\n'), *f[6] = { 0 }, *s = line, *sep;
-		unsigned nf = 0;
+	cursor = buf;
+	while ((line = next_line(&cursor))) {
+		struct mountinfo_entry m;
 
-		if (nl)
-			*nl = '\0';
-		/* id parent MAJ:MIN root mountpoint ... - fstype source opts */
-		while (nf < 6 && s) {
-			f[nf++] = s;
-			s = strchr(s, ' ');
-			if (s)
-				*s++ = '\0';
-		}
-		sep = s ? strstr(s, " - ") : NULL;
-		if (nf == 6 && strcmp(f[4], "/") == 0 && s) {
-			char *colon = strchr(f[2], ':');
-			unsigned long a, b;
-
-			if (colon && parse_dec(f[2], (size_t)(colon - f[2]), 4095, &a) == 0 &&
-			    parse_dec(colon + 1, strlen(colon + 1), 1048575, &b) == 0) {
-				maj = a;
-				min = b;
-				found = true;
-				source[0] = '\0';
-				if (sep) {
-					char *src = strchr(sep + 3, ' ');
-
-					if (src) {
-						char *end = strchr(src + 1, ' ');
-
-						snprintf(source, sizeof(source), "%.*s",
-							 end ? (int)(end - src - 1) : 200, src + 1);
-					}
-				}
-			}
-		}
-		line = nl ? nl + 1 : NULL;
+		if (mountinfo_parse_line(line, &m) < 0 || strcmp(m.target, "/") != 0)
+			continue;
+		maj = m.major;
+		min = m.minor;
+		found = true;
+		snprintf(source, sizeof(source), "%s", m.source);
 	}
 	if (!found)
 		return;

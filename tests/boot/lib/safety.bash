@@ -71,9 +71,10 @@ vfe_safety_home_rootfs()
 {
 	local key out fstab
 	key=$( (echo "home 1 $VFE_HOME_UUID"; basename "$VFE_ROOTFS") | sha256sum | head -c 16)
-	out=$VFE_CACHE/rootfs-home-$key.ext4
+	# not rootfs-*.ext4: vfe_rootfs keeps only the four newest of those
+	out=$VFE_CACHE/homeroot-$key.ext4
 	if [ ! -s "$out" ]; then
-		rm -f "$VFE_CACHE"/rootfs-home-*.ext4
+		rm -f "$VFE_CACHE"/homeroot-*.ext4
 		fstab=$(mktemp)
 		printf '# test guest: /home on the second NVMe controller\nUUID=%s /home ext4 defaults 0 2\n' \
 			"$VFE_HOME_UUID" >"$fstab"

@@ -34,9 +34,10 @@ vfe_test_mounts()
 		# read the markers from the disks, not from the page cache
 		sync
 		echo 3 >/proc/sys/vm/drop_caches 2>/dev/null
+		# each mounted one of / and /home (both disks carry a marker)
 		for vfe_test_mnt in / /home; do
-			[ -e "$vfe_test_mnt/vfe-test-marker" ] || continue
-			if timeout 20 cat "$vfe_test_mnt/vfe-test-marker" >/dev/null 2>&1; then
+			grep -q "^/dev/[^ ]* $vfe_test_mnt " /proc/mounts || continue
+			if timeout 20 cat "${vfe_test_mnt%/}/vfe-test-marker" >/dev/null 2>&1; then
 				printf 'READ %s %s ok\n' "$1" "$vfe_test_mnt"
 			else
 				printf 'READ %s %s failed\n' "$1" "$vfe_test_mnt"

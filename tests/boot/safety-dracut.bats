@@ -31,6 +31,10 @@ setup()
 	vfe_check_other
 }
 
+@test "dracut safety: the list of another layout is unverified; the root NVMe is kept, the spare NVMe goes to vfio-pci in the late pass" {
+	vfe_check_layout
+}
+
 @test "dracut safety: buses renumbered since the image was built; the root NVMe is kept at its new address, the spare named by path ends on vfio-pci" {
 	vfe_check_shift
 }

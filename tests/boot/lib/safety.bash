@@ -12,6 +12,11 @@
 #   other   list recorded with another DMI UUID (another machine); rules
 #           name card 1 and the root NVMe: unverified, the root NVMe stays
 #           on nvme, card 1 on vfio-pci
+#   layout  list of layout base (the virtio-blk root of boot.bash's host),
+#           booted on nvme, whose 00:05.0/00.0 is the root NVMe: unverified
+#           (ids differ); rules name card 1 and both NVMe by address: the
+#           root NVMe stays on nvme, the spare (refused early for lack of
+#           proof) goes to vfio-pci in the late pass
 #   shift   list of layout nvme, booted on nvmeshift (one more root port
 #           with a device at 03:00.0 renumbers both NVMe buses); a config
 #           `path` rule names the spare NVMe (now 05:00.0), the command line
@@ -186,8 +191,8 @@ vfe_safety_prepare()
 # VFE_OUT/timing.
 vfe_safety_setup()
 {
-	local missing packager t0 t1 t2 stage cfg l_nvme l_other l_md l_home
-	local img_nvme img_other img_shift img_md img_home md_flavour=test boots=() t v
+	local missing packager t0 t1 t2 stage cfg l_nvme l_other l_md l_home l_base
+	local img_nvme img_other img_layout img_shift img_md img_home md_flavour=test boots=() t v
 	case $VFE_KIND in
 	itools) packager=mkinitramfs ;;
 	dracut) packager=dracut md_flavour=test+mdraid ;;
@@ -235,7 +240,9 @@ vfe_safety_setup()
 		vfe_guest_protected home >"$BATS_FILE_TMPDIR/l_home" &
 		wait
 	)
-	for v in nvme other md home; do
+	# recorded by initramfs-tools.bats and dracut.bats too
+	vfe_guest_protected base >"$BATS_FILE_TMPDIR/l_base"
+	for v in nvme other md home base; do
 		t=$(cat "$BATS_FILE_TMPDIR/l_$v")
 		[ -s "$t" ] || { vfe_log "no protected list for $v"; return 1; }
 		cp "$t" "$VFE_OUT/list-$v"
@@ -247,6 +254,7 @@ vfe_safety_setup()
 	printf '%s' "$VFE_CONFIG_SPARE_PATH" >"$cfg"
 	img_nvme=$(vfe_image "$VFE_KIND" safety-nvme "$stage" "" "$l_nvme" test "$VFE_KVER") || return 1
 	img_other=$(vfe_image "$VFE_KIND" safety-other "$stage" "" "$l_other" test "$VFE_KVER") || return 1
+	img_layout=$(vfe_image "$VFE_KIND" safety-layout "$stage" "" "$l_base" test "$VFE_KVER") || return 1
 	img_shift=$(vfe_image "$VFE_KIND" safety-shift "$stage" "$cfg" "$l_nvme" test "$VFE_KVER") || return 1
 	img_md=$(vfe_image "$VFE_KIND" safety-md "$stage" "" "$l_md" "$md_flavour" "$VFE_KVER") || return 1
 	img_home=$(vfe_image "$VFE_KIND" safety-home "$stage" "" "$l_home" test "$VFE_KVER") || return 1
@@ -256,6 +264,7 @@ vfe_safety_setup()
 	boots=("md|$img_md|1@md|vfio_early.devices=01:00,${VFE_S_ROOT#0000:} rd.md.uuid=$VFE_MD_UUID"
 		"same|$img_nvme|1@nvme|vfio_early.devices=01:00,${VFE_S_ROOT#0000:},${VFE_S_SPARE#0000:}"
 		"other|$img_other|1@nvme|vfio_early.devices=01:00,${VFE_S_ROOT#0000:}"
+		"layout|$img_layout|1@nvme|vfio_early.devices=01:00,${VFE_S_ROOT#0000:},${VFE_S_SPARE#0000:}"
 		"shift|$img_shift|1@nvmeshift|vfio_early.devices=01:00,${VFE_S_SHIFT_ROOT#0000:}"
 		"home|$img_home|1@home|vfio_early.devices=01:00,${VFE_S_SPARE#0000:}"
 		"rerun|$img_home|1@home|vfio_early.devices=01:00 vfe_test.rebind=${VFE_S_SPARE#0000:}")
@@ -267,7 +276,7 @@ vfe_safety_setup()
 	{
 		echo "kind=safety-$VFE_KIND accel=$VFE_ACCEL kernel=$VFE_KVER jobs=$VFE_JOBS"
 		echo "stage, disks and lists: $((t1 - t0)) s (recording boots: $(
-			for v in record-nvme record-nvme-other record-md record-home; do
+			for v in record-nvme record-nvme-other record-md record-home record-base; do
 				[ ! -e "$VFE_OUT/$v.seconds" ] || printf '%s %s s; ' "$v" "$(cat "$VFE_OUT/$v.seconds")"
 			done)cached otherwise)"
 		echo "images: $((t2 - t1)) s"
@@ -361,6 +370,10 @@ vfe_check_lists()
 	assert_line --regexp "^device addr=$VFE_S_ROOT path=$slot1 .* holds=/ "
 	assert_line --regexp "^device addr=$VFE_S_SPARE path=$slot2 ids=1b36:0010 .* holds=/home "
 	assert_line 'end devices=2'
+	# the list of boot.bash's host, which initramfs-tools.bats and dracut.bats use
+	vfe_assert_list_recorded base
+	run cat "$VFE_OUT/list-base"
+	assert_line --regexp "^device addr=$VFE_ROOTDISK path=0000:00:05\\.0/00\\.0 ids=1af4:1042 .*class=010000 holds=/ "
 }
 
 # same: the list recorded on this very guest verifies; the root NVMe named by
@@ -391,6 +404,24 @@ vfe_check_other()
 	# the protected list's verdict (the versioned list)
 	vfe_assert_protected_list other unverified
 	vfe_assert_kmsg other 'vfio-early: .*protected list unverified: .*machine'
+}
+
+# layout: the list of another layout (virtio-blk root at 04:00.0, path
+# 00:05.0/00.0), booted where 00:05.0/00.0 is the root NVMe (03:00.0) and
+# 04:00.0 a spare NVMe: unverified; the root NVMe is kept; the spare, refused
+# early, goes to vfio-pci in the late pass, which finds it unused
+vfe_check_layout()
+{
+	vfe_assert_root layout
+	vfe_assert_kept layout "$VFE_S_ROOT"
+	vfe_assert_card1 layout
+	run vfe_lines layout MOUNT root
+	assert_line --regexp '^/dev/nvme[0-9]+n1 / ext4$'
+	# a list that names the spare's address must not protect the spare
+	# for that: it is bound once proven unused
+	vfe_assert_drivers layout root "$VFE_S_SPARE=vfio-pci"
+	vfe_assert_kmsg layout "vfio-early: late pass: .*$VFE_S_SPARE .*bound to vfio-pci"
+	vfe_assert_protected_list layout unverified
 }
 
 # shift: hardware changed after the image was built; the root NVMe, found

@@ -5,7 +5,7 @@
 # shellcheck shell=bash
 
 _vfio_early_options='--dry-run -n --config -c --root -r --report --json --capture
---import --list-protected --verbose -v --version -V --help -h'
+--import --list-protected --zfs-vdevs --late --verbose -v --version -V --help -h'
 
 # _vfio_early_paths KIND WORD: file names (KIND=file), directories (dir), or
 # block devices and the directories that lead to them (block).
@@ -52,7 +52,11 @@ _vfio_early() {
 		_vfio_early_paths file "$cur"
 		return 0
 		;;
-	--root | -r | --capture)
+	--zfs-vdevs)
+		# POOL=/dev/DEVICE,...: what zpool(8) says; nothing to guess here.
+		return 0
+		;;
+	--root | -r | --capture | --late)
 		_vfio_early_paths dir "$cur"
 		return 0
 		;;

@@ -4,10 +4,12 @@
  * .allow_boot_vga=, .dry_run=, the legacy vfio-pci.ids=, and root=.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
 #include "rules.h"
+#include "util.h"
 
 #define CMDLINE_FILE "/proc/cmdline"
 
@@ -138,6 +140,65 @@ static void add_list(struct ruleset *rs, const char *where, const char *key,
 	}
 }
 
+static void set_string(char **dst, const char *s, size_t len)
+{
+	char *copy;
+
+	if (!s || len == 0 || len >= 4096 || !(copy = strndup(s, len)))
+		return;
+	free(*dst);
+	*dst = copy;
+}
+
+/* root= values and parameters that mount the root over the network. */
+static bool network_root(const struct cmdline_tok *t)
+{
+	static const char *const roots[] = { "/dev/nfs", "nfs:", "nfs4:", "cifs:", "iscsi:",
+					     "nbd:", "dhcp", "dhcp6" };
+	static const char *const keys[] = { "nfsroot", "netroot", "nbdroot", "iscsi_target_name",
+					    "rd.iscsi.firmware", "rd.iscsi.ibft" };
+
+	if (name_eq(t->key, t->klen, "root")) {
+		for (size_t i = 0; t->val && i < ARRAY_SIZE(roots); i++) {
+			size_t n = strlen(roots[i]);
+
+			if (t->vlen >= n && memcmp(t->val, roots[i], n) == 0 &&
+			    (roots[i][n - 1] == ':' || t->vlen == n))
+				return true;
+		}
+		return false;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (name_eq(t->key, t->klen, keys[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The interface of ip=: the sixth field of
+ * client:server:gateway:netmask:hostname:device:autoconf, or the first of
+ * dracut's device:autoconf.
+ */
+static void ip_device(const struct cmdline_tok *t, struct ruleset *rs)
+{
+	const char *s = t->val, *end = t->val + t->vlen, *f[8];
+	unsigned n = 0;
+
+	if (!s)
+		return;
+	f[n++] = s;
+	for (const char *c = s; c < end && n < ARRAY_SIZE(f); c++)
+		if (*c == ':')
+			f[n++] = c + 1;
+	if (n >= 7) {
+		const char *e = memchr(f[5], ':', (size_t)(end - f[5]));
+
+		set_string(&rs->net_dev, f[5], (size_t)((e ? e : end) - f[5]));
+	} else if (n == 2 || n == 3) {
+		set_string(&rs->net_dev, f[0], (size_t)(f[1] - 1 - f[0]));
+	}
+}
+
 void cmdline_parse(const char *buf, size_t len, struct ruleset *rs)
 {
 	const char *pos = buf, *end = buf + len;
@@ -146,7 +207,19 @@ void cmdline_parse(const char *buf, size_t len, struct ruleset *rs)
 	while (cmdline_next(&pos, end, &t)) {
 		bool b;
 
-		if (name_eq(t.key, t.klen, "root")) {
+		if (network_root(&t)) {
+			char tok[128];
+
+			snprintf(tok, sizeof(tok), "%.*s%s%.*s", (int)(t.klen > 40 ? 40 : t.klen),
+				 t.key, t.val ? "=" : "", t.val ? (int)(t.vlen > 80 ? 80 : t.vlen) : 0,
+				 t.val ? t.val : "");
+			set_string(&rs->net_root, tok, strlen(tok));
+		}
+		if (name_eq(t.key, t.klen, "resume")) {
+			set_string(&rs->resume_spec, t.val, t.val ? t.vlen : 0);
+		} else if (name_eq(t.key, t.klen, "ip")) {
+			ip_device(&t, rs);
+		} else if (name_eq(t.key, t.klen, "root")) {
 			if (t.val && t.vlen > 0 && t.vlen < 4096) {
 				char *s = strndup(t.val, t.vlen);
 

@@ -110,16 +110,25 @@ static void kmsg_write(int prio, const char *text)
 	L.written++;
 }
 
+/* A tag before every line of this run ("late pass: "); short, never input. */
+static char log_tag[32];
+
+void log_set_tag(const char *tag)
+{
+	snprintf(log_tag, sizeof(log_tag), "%s", tag);
+}
+
 void log_msg(int prio, const char *fmt, ...)
 {
 	char text[LINE_MAX_LEN];
 	va_list ap;
-	int errsv = errno;
+	int errsv = errno, tl;
 
 	if (prio >= LOG_DEBUG && !L.verbose)
 		return;
+	tl = snprintf(text, sizeof(text), "%s", log_tag);
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	vsnprintf(text + tl, sizeof(text) - (size_t)tl, fmt, ap);
 	va_end(ap);
 	/* Never let a control character from input reach the log as such. */
 	for (char *p = text; *p; p++)

@@ -27,6 +27,8 @@ enum log_target {
  */
 void log_setup(int rootfd, unsigned targets, bool verbose);
 void log_close(void);
+/* A tag that starts every line from now on ("late pass: "). */
+void log_set_tag(const char *tag);
 
 void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
 

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "modes.h"
 #include "modload.h"
+#include "mounts.h"
 #include "pci.h"
 #include "plan.h"
 #include "protect.h"
@@ -52,6 +53,10 @@ struct options {
 	const char *root;
 	const char *config;
 	const char *capture_dir;
+	const char *late_root;		/* --late NEWROOT */
+	char **zfs_vdevs;		/* --zfs-vdevs=POOL=DEV,... */
+	size_t nzfs;
+	bool zfs_given;
 	bool dry_run;
 	bool json;
 	bool verbose;
@@ -63,7 +68,8 @@ static void usage(FILE *out)
 	      "       vfio-early --report [--json]        diagnose this host\n"
 	      "       vfio-early --capture DIR            copy what --report reads into DIR\n"
 	      "       vfio-early --import                 config from an existing modprobe.d recipe\n"
-	      "       vfio-early --list-protected [DEVICE...]\n"
+	      "       vfio-early --late NEWROOT           the late pass, root mounted at NEWROOT\n"
+	      "       vfio-early --list-protected [--zfs-vdevs=POOL=DEV,...] [DEVICE...]\n"
 	      "\n"
 	      "Hand the PCI devices named by /etc/vfio-early.conf and the kernel command\n"
 	      "line to vfio-pci, before other drivers claim them.\n"
@@ -76,7 +82,9 @@ static void usage(FILE *out)
 	      "      --json            with --report: the same facts as JSON\n"
 	      "      --capture DIR     copy sysfs and config files --report reads into DIR\n"
 	      "      --import          print the config for the vfio recipe in modprobe.d\n"
-	      "      --list-protected  print the PCI addresses that hold the root filesystem\n"
+	      "      --list-protected  print the list of the PCI devices the host needs to boot\n"
+	      "      --zfs-vdevs LIST  with --list-protected: ZFS vdevs as POOL=DEV,... (zpool)\n"
+	      "      --late NEWROOT    decide what the early pass left for want of proof\n"
 	      "  -v, --verbose         log debug details\n"
 	      "  -V, --version         print the version\n"
 	      "  -h, --help            print this help\n"
@@ -87,6 +95,33 @@ static void usage(FILE *out)
 	      out);
 }
 
+/* --zfs-vdevs=rpool=/dev/nvme0n1p3,rpool=/dev/nvme1n1p3 (from zpool list -vHP). */
+static int split_zfs_vdevs(const char *arg, struct options *o)
+{
+	_cleanup_free_ char *copy = strdup(arg);
+	char *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	o->zfs_given = true;
+	for (char *v = strtok_r(copy, ",", &save); v; v = strtok_r(NULL, ",", &save)) {
+		char **nv, *eq = strchr(v, '=');
+
+		if (!eq || eq == v || strncmp(eq + 1, "/dev/", 5) != 0) {
+			fprintf(stderr, "vfio-early: --zfs-vdevs: %s: expected POOL=/dev/DEVICE\n", v);
+			return -EINVAL;
+		}
+		nv = realloc(o->zfs_vdevs, (o->nzfs + 1) * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		o->zfs_vdevs = nv;
+		if (!(o->zfs_vdevs[o->nzfs] = strdup(v)))
+			return -ENOMEM;
+		o->nzfs++;
+	}
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum {
@@ -95,6 +130,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_JSON,
 		OPT_CAPTURE,
 		OPT_IMPORT,
+		OPT_LATE,
+		OPT_ZFS_VDEVS,
 	};
 	static const struct option longopts[] = {
 		{ "report", no_argument, NULL, OPT_REPORT },
@@ -105,6 +142,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "list-protected", no_argument, NULL, OPT_LIST_PROTECTED },
+		{ "late", required_argument, NULL, OPT_LATE },
+		{ "zfs-vdevs", required_argument, NULL, OPT_ZFS_VDEVS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -139,6 +178,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_IMPORT:
 			o->mode = MODE_IMPORT;
 			break;
+		case OPT_LATE:
+			o->late_root = optarg;
+			break;
+		case OPT_ZFS_VDEVS:
+			if (split_zfs_vdevs(optarg, o) < 0)
+				return -EINVAL;
+			break;
 		case 'v':
 			o->verbose = true;
 			break;
@@ -155,6 +201,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (o->json && o->mode != MODE_REPORT) {
 		fprintf(stderr, "vfio-early: --json goes with --report\n");
+		return -EINVAL;
+	}
+	if (o->zfs_given && o->mode != MODE_LIST_PROTECTED) {
+		fprintf(stderr, "vfio-early: --zfs-vdevs goes with --list-protected\n");
+		return -EINVAL;
+	}
+	if (o->late_root && (o->mode != MODE_BOOT || o->dry_run)) {
+		fprintf(stderr, "vfio-early: --late is a boot-time pass of its own\n");
 		return -EINVAL;
 	}
 	if (o->mode != MODE_LIST_PROTECTED && optind < argc) {
@@ -237,10 +291,16 @@ static void report_plan(const struct plan *pl, bool dry_run, bool to_stdout)
 	}
 }
 
-static int run_list_protected(int rootfd, bool live, int argc, char **argv)
+/*
+ * --list-protected: what this host needs, as the early pass reads it.
+ * 2 when the list is incomplete: something needed has no controller found.
+ */
+static int run_list_protected(int rootfd, bool live, const struct options *o, int argc,
+			      char **argv)
 {
 	struct ruleset rs = { 0 };
 	struct protect prot = { 0 };
+	struct protect_sources src;
 	struct pci_tree t = { .devfd = -1 };
 	_cleanup_free_ char *cmdline = NULL;
 	size_t len;
@@ -249,132 +309,194 @@ static int run_list_protected(int rootfd, bool live, int argc, char **argv)
 	cmdline = read_file_at(rootfd, "proc/cmdline", CMDLINE_MAX, &len);
 	if (cmdline)
 		cmdline_parse(cmdline, len, &rs);
-	protect_resolve_root(&prot, rootfd, live, rs.root_spec);
+	if (pci_scan(&t, rootfd) < 0) {
+		log_err("cannot read /sys/bus/pci/devices: %s", strerror(errno));
+		ruleset_free(&rs);
+		return EXIT_USAGE;
+	}
+	protect_sources_from(&src, &rs);
+	src.sysroot = "";
+	src.zfs_vdevs = o->zfs_vdevs;
+	src.nzfs = o->nzfs;
+	src.zfs_given = o->zfs_given;
+	machine_id(rootfd, prot.machine);
+	protect_resolve_host(&prot, &t, rootfd, live, &src);
 	for (int i = optind; i < argc; i++)
-		if (protect_resolve_device(&prot, rootfd, live, argv[i]) < 0)
+		if (protect_resolve_device(&prot, &t, rootfd, live, argv[i]) < 0)
 			ret = EXIT_USAGE;
-	if (pci_scan(&t, rootfd) == 0) {
-		/* Everything sharing an IOMMU group with them goes along. */
-		size_t n = prot.n;
-
-		for (size_t i = 0; i < n; i++) {
-			struct pci_dev *d = pci_find(&t, &prot.v[i].addr), **mem;
-			size_t nmem;
-
-			if (!d || (pci_load(&t, d), d->iommu_group < 0) ||
-			    pci_group_members(&t, d->iommu_group, &mem, &nmem) < 0)
-				continue;
-			for (size_t j = 0; j < nmem; j++) {
-				char why[96];
-
-				if (pci_is_bridge(mem[j]) || protect_find(&prot, &mem[j]->addr))
-					continue;
-				snprintf(why, sizeof(why), "in IOMMU group %d with %s",
-					 d->iommu_group, d->name);
-				protect_add(&prot, &mem[j]->addr, why);
-			}
-			free(mem);
-		}
-	}
-	for (size_t i = 0; i < prot.n; i++) {
-		char a[PCI_ADDR_STRLEN];
-
-		format_pci_addr(&prot.v[i].addr, a);
-		printf("%s # %s\n", a, prot.v[i].why);
-	}
-	if (prot.n == 0)
-		log_notice("no PCI controller found under the root filesystem");
+	protect_add_groups(&prot, &t);
+	protect_complete(&prot, &t);
+	protect_write_list(stdout, &prot);
+	for (size_t i = 0; i < prot.nmissing; i++)
+		log_warn("incomplete: %s", prot.missing[i]);
+	if (prot.nmissing || prot.n == 0)
+		ret |= EXIT_RULES;
 	pci_tree_free(&t);
 	protect_free(&prot);
 	ruleset_free(&rs);
 	return ret;
 }
 
-int main(int argc, char **argv)
+/*
+ * The late pass's rules: the devices the early pass refused for want of
+ * proof alone, one address rule each, from its state file.
+ */
+static int late_rules(int rootfd, struct ruleset *rs)
 {
-	struct options o = { .mode = MODE_BOOT, .root = "/" };
-	struct ruleset rs = { 0 };
-	struct protect prot = { 0 };
-	struct pci_tree t = { .devfd = -1 };
-	struct plan pl = { 0 };
-	struct run_summary sum = { .mode = "boot", .iommu = -1 };
-	char root[PATH_MAX], kver[256] = "";
-	bool live, stdout_plan;
-	int rootfd, ret = 0;
+	_cleanup_free_ char *buf = NULL, *conf = NULL;
+	char *cursor, *line;
+	size_t len, used = 0, cap = 0;
+	unsigned n = 0;
 
-	if (parse_options(argc, argv, &o) < 0)
-		return EXIT_USAGE;
-	if (!realpath(o.root, root)) {
-		fprintf(stderr, "vfio-early: --root %s: %s\n", o.root, strerror(errno));
-		return EXIT_USAGE;
+	buf = read_file_at(rootfd, STATE_FILE, 1 << 20, &len);
+	if (!buf) {
+		log_info("late pass: no /" STATE_FILE ", nothing to decide");
+		return 0;
 	}
-	live = strcmp(root, "/") == 0;
-	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0) {
-		fprintf(stderr, "vfio-early: %s: %s\n", root, strerror(errno));
-		return EXIT_USAGE;
+	cursor = buf;
+	while ((line = next_line(&cursor))) {
+		const char *a = strstr(line, " addr="), *r = strstr(line, " refusal=unverified ");
+		struct pci_addr pa;
+		char addr[PCI_ADDR_STRLEN];
+		size_t al;
+
+		if (strncmp(line, "device ", 7) != 0 || !a || !r || !strstr(line, " result=refused "))
+			continue;
+		a += 6;
+		al = strcspn(a, " ");
+		if (al >= sizeof(addr))
+			continue;
+		memcpy(addr, a, al);
+		addr[al] = '\0';
+		if (parse_sysfs_name(addr, &pa) < 0)
+			continue;
+		if (used + 64 > cap) {
+			char *c = realloc(conf, cap += 4096);
+
+			if (!c)
+				return -ENOMEM;
+			conf = c;
+		}
+		used += (size_t)snprintf(conf + used, cap - used, "address %s functions=one\n", addr);
+		n++;
 	}
+	if (n == 0) {
+		log_info("late pass: the early pass left nothing to decide");
+		return 0;
+	}
+	config_parse("/" STATE_FILE, conf, used, rs);
+	return (int)n;
+}
 
-	if (o.mode != MODE_BOOT) {
-		struct mode_ctx c = { .rootfd = rootfd, .root = root, .live = live,
-				      .config = o.config, .verbose = o.verbose };
+/* The late pass takes from the command line what it says of the host, no rules. */
+static void late_cmdline(int rootfd, struct ruleset *rs)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct ruleset cmd = { 0 };
+	size_t len;
 
-		log_setup(rootfd, LOG_TO_STDERR, o.verbose);
-		switch (o.mode) {
-		case MODE_LIST_PROTECTED:
-			ret = run_list_protected(rootfd, live, argc, argv);
+	buf = read_file_at(rootfd, "proc/cmdline", CMDLINE_MAX, &len);
+	if (!buf)
+		return;
+	cmdline_parse(buf, len, &cmd);
+	rs->off = cmd.off;
+	rs->dry_run = cmd.dry_run;
+	rs->allow_boot_vga = cmd.allow_boot_vga;
+	rs->root_spec = cmd.root_spec;
+	rs->resume_spec = cmd.resume_spec;
+	rs->net_root = cmd.net_root;
+	rs->net_dev = cmd.net_dev;
+	cmd.root_spec = cmd.resume_spec = cmd.net_root = cmd.net_dev = NULL;
+	ruleset_free(&cmd);
+}
+
+static void count_results(const struct plan *pl, struct run_summary *sum)
+{
+	for (size_t k = 0; k < pl->n; k++) {
+		switch (pl->v[k].result) {
+		case RES_BOUND:
+		case RES_ALREADY:
+			sum->bound++;
 			break;
-		case MODE_REPORT:
-			ret = report_run(&c, o.json);
+		case RES_OVERRIDE_SET:
+			sum->override_set++;
 			break;
-		case MODE_CAPTURE:
-			ret = capture_run(&c, o.capture_dir);
-			break;
-		case MODE_IMPORT:
-			ret = import_run(&c);
+		case RES_FAILED:
+			sum->failed++;
 			break;
 		default:
 			break;
 		}
-		close(rootfd);
-		return ret;
 	}
+}
+
+/* Boot mode and the late pass: what the shim runs. */
+static int run_boot(int rootfd, const char *root, bool live, const struct options *o)
+{
+	struct ruleset rs = { 0 };
+	struct protect prot = { 0 };
+	struct pci_tree t = { .devfd = -1 };
+	struct plan pl = { 0 };
+	struct protect_sources src = { 0 };
+	struct run_summary sum = { .mode = o->late_root ? "late" : "boot", .iommu = -1,
+				   .file = o->late_root ? STATE_LATE_FILE : STATE_FILE };
+	char kver[256] = "", sysroot[256];
+	bool stdout_plan = o->dry_run;
+	int ret = 0;
 
 	/* --dry-run is for a person at a terminal: the plan on stdout, no kmsg. */
-	stdout_plan = o.dry_run;
-	log_setup(rootfd, o.dry_run ? LOG_TO_STDERR :
-		  LOG_TO_KMSG | (isatty(STDERR_FILENO) ? LOG_TO_STDERR : 0), o.verbose);
+	log_setup(rootfd, o->dry_run ? LOG_TO_STDERR :
+		  LOG_TO_KMSG | (isatty(STDERR_FILENO) ? LOG_TO_STDERR : 0), o->verbose);
+	if (o->late_root)
+		log_set_tag("late pass: ");
 	signal(SIGALRM, watchdog);
 	alarm(WATCHDOG_SECONDS);
 
-	rules_load(root, rootfd, o.config, true, &rs);
+	if (o->late_root)
+		late_cmdline(rootfd, &rs);
+	else
+		rules_load(root, rootfd, o->config, true, &rs);
 	kernel_release(rootfd, kver, sizeof(kver));
 	sum.kernel = kver;
 	if (rs.off) {
 		log_notice("disabled by vfio_early=off on the kernel command line");
 		sum.mode = "off";
-		if (!o.dry_run)
+		if (!o->dry_run)
 			state_write(rootfd, &sum, NULL, NULL);
 		goto out;
 	}
+	if (o->late_root) {
+		const char *nr = o->late_root;
+
+		while (*nr == '/')
+			nr++;
+		if (strstr(nr, "..") || xsnprintf(sysroot, sizeof(sysroot), "%s", nr) < 0) {
+			log_err("--late %s: not a plain directory path", o->late_root);
+			ret |= EXIT_USAGE;
+			goto out;
+		}
+		if (!protect_root_mounted(rootfd, sysroot)) {
+			log_warn("%s is not mounted: nothing decided", o->late_root);
+			goto out;
+		}
+		if (late_rules(rootfd, &rs) <= 0)
+			goto out;
+	}
 	if (rs.dry_run)
 		sum.mode = "dry-run";
-	if (rs.errors)
-		ret |= EXIT_RULES;
-
-	protect_load_file(&prot, rootfd, &rs);
 	if (rs.n == 0) {
 		log_info("no rules: nothing to do");
 		goto finish;
 	}
-	protect_resolve_root(&prot, rootfd, live, rs.root_spec);
-
 	if (pci_scan(&t, rootfd) < 0) {
 		log_err("cannot read /sys/bus/pci/devices: %s", strerror(errno));
 		ret |= EXIT_USAGE;
 		goto finish;
 	}
 	sum.iommu = t.iommu;
+	protect_sources_from(&src, &rs);
+	protect_for_run(&prot, &t, rootfd, live, &src, o->late_root ? sysroot : NULL);
+	rs.errors += prot.errors;
 	if (plan_build(&pl, &t, &rs, &prot) < 0) {
 		log_err("out of memory while planning");
 		ret |= EXIT_USAGE;
@@ -383,28 +505,12 @@ int main(int argc, char **argv)
 	if (pl.no_iommu)
 		log_warn("no IOMMU is active, so nothing is bound: %s", iommu_hint(rootfd));
 
-	if (o.dry_run || rs.dry_run)
+	if (o->dry_run || rs.dry_run)
 		bind_dry_run(&pl, root, rootfd);
 	else
 		bind_run(&pl, &t, root);
-	report_plan(&pl, o.dry_run || rs.dry_run, stdout_plan);
-
-	for (size_t k = 0; k < pl.n; k++) {
-		switch (pl.v[k].result) {
-		case RES_BOUND:
-		case RES_ALREADY:
-			sum.bound++;
-			break;
-		case RES_OVERRIDE_SET:
-			sum.override_set++;
-			break;
-		case RES_FAILED:
-			sum.failed++;
-			break;
-		default:
-			break;
-		}
-	}
+	report_plan(&pl, o->dry_run || rs.dry_run, stdout_plan);
+	count_results(&pl, &sum);
 	if (pl.refused)
 		ret |= EXIT_REFUSED;
 	if (sum.failed)
@@ -417,7 +523,7 @@ finish:
 	sum.excluded = pl.excluded;
 	sum.rule_errors = rs.errors;
 	sum.exit_status = ret;
-	if (o.dry_run || rs.dry_run) {
+	if (o->dry_run || rs.dry_run) {
 		unsigned would = 0;
 
 		for (size_t k = 0; k < pl.n; k++)
@@ -436,7 +542,7 @@ finish:
 		log_notice("summary: %u bound%s, %u failed, %u refused, %u rule errors (exit %d)",
 			   sum.bound, set, sum.failed, pl.refused, rs.errors, ret);
 	}
-	if (!o.dry_run)
+	if (!o->dry_run)
 		state_write(rootfd, &sum, &pl, &prot);
 out:
 	alarm(0);
@@ -445,6 +551,53 @@ out:
 	protect_free(&prot);
 	ruleset_free(&rs);
 	log_close();
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .mode = MODE_BOOT, .root = "/" };
+	struct mode_ctx c = { 0 };
+	char root[PATH_MAX];
+	bool live;
+	int rootfd, ret = 0;
+
+	if (parse_options(argc, argv, &o) < 0)
+		return EXIT_USAGE;
+	if (!realpath(o.root, root)) {
+		fprintf(stderr, "vfio-early: --root %s: %s\n", o.root, strerror(errno));
+		return EXIT_USAGE;
+	}
+	live = strcmp(root, "/") == 0;
+	rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0) {
+		fprintf(stderr, "vfio-early: %s: %s\n", root, strerror(errno));
+		return EXIT_USAGE;
+	}
+	c = (struct mode_ctx){ .rootfd = rootfd, .root = root, .live = live,
+			       .config = o.config, .verbose = o.verbose };
+	if (o.mode != MODE_BOOT)
+		log_setup(rootfd, LOG_TO_STDERR, o.verbose);
+	switch (o.mode) {
+	case MODE_BOOT:
+		ret = run_boot(rootfd, root, live, &o);
+		break;
+	case MODE_LIST_PROTECTED:
+		ret = run_list_protected(rootfd, live, &o, argc, argv);
+		break;
+	case MODE_REPORT:
+		ret = report_run(&c, o.json);
+		break;
+	case MODE_CAPTURE:
+		ret = capture_run(&c, o.capture_dir);
+		break;
+	case MODE_IMPORT:
+		ret = import_run(&c);
+		break;
+	}
+	for (size_t i = 0; i < o.nzfs; i++)
+		free(o.zfs_vdevs[i]);
+	free(o.zfs_vdevs);
 	close(rootfd);
 	return ret;
 }

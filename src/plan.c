@@ -32,6 +32,20 @@ const char *plan_result_name(enum plan_result r)
 	return names[r];
 }
 
+const char *plan_refusal_name(enum refusal r)
+{
+	static const char *const names[] = {
+		[REF_NONE] = "none", [REF_ORIGIN] = "origin", [REF_CARD] = "card",
+		[REF_BRIDGE] = "bridge", [REF_EXPECT] = "expect", [REF_ROOT] = "protected",
+		[REF_ROOT_GROUP] = "protected-group", [REF_NO_IOMMU] = "no-iommu",
+		[REF_NO_GROUP] = "no-group", [REF_BOOT_VGA] = "boot-vga",
+		[REF_STORAGE] = "storage", [REF_NETWORK] = "network",
+		[REF_NO_OVERRIDE] = "no-override", [REF_UNVERIFIED] = "unverified",
+		[REF_IN_USE] = "in-use",
+	};
+	return names[r];
+}
+
 const char *plan_via_name(enum plan_via v)
 {
 	static const char *const names[] = {
@@ -82,6 +96,7 @@ static void refuse(struct plan *pl, struct plan_item *it, enum refusal code, con
 	if (it->refused)
 		return;
 	it->code = code;
+	it->cause = code;
 	va_start(ap, fmt);
 	vsnprintf(it->reason, sizeof(it->reason), fmt, ap);
 	va_end(ap);
@@ -318,21 +333,6 @@ static const struct protected_dev *protected_group(struct pci_tree *t,
 	return NULL;
 }
 
-/* A mass-storage controller in the group (any could hold the root). */
-static const struct pci_dev *group_storage(const struct pci_tree *t, int group)
-{
-	struct pci_dev **mem, *found = NULL;
-	size_t n;
-
-	if (pci_group_members(t, group, &mem, &n) < 0)
-		return NULL;
-	for (size_t i = 0; i < n && !found; i++)
-		if (pci_base_class(mem[i]) == 0x01)
-			found = mem[i];
-	free(mem);
-	return found;
-}
-
 static void check_safety(struct plan *pl, struct pci_tree *t, struct ruleset *rs,
 			 const struct protect *prot)
 {
@@ -343,6 +343,7 @@ static void check_safety(struct plan *pl, struct pci_tree *t, struct ruleset *rs
 		const struct protected_dev *pd;
 		const struct pci_dev *other;
 		unsigned base = pci_base_class(d);
+		char why[PLAN_REASON_LEN - 16];
 		bool named = it->via == VIA_RULE &&
 			     (r->kind == RULE_ADDR || r->kind == RULE_PATH);
 		char addr[PCI_ADDR_STRLEN];
@@ -352,6 +353,7 @@ static void check_safety(struct plan *pl, struct pci_tree *t, struct ruleset *rs
 		if (it->origin >= 0 && pl->v[it->origin].refused) {
 			refuse(pl, it, REF_ORIGIN, "%s, which brought it in, is refused",
 			       pl->v[it->origin].dev->name);
+			it->cause = pl->v[it->origin].cause;
 			continue;
 		}
 		if (pci_is_bridge(d)) {
@@ -383,12 +385,6 @@ static void check_safety(struct plan *pl, struct pci_tree *t, struct ruleset *rs
 			refuse(pl, it, REF_NO_GROUP, "has no IOMMU group");
 			continue;
 		}
-		if (prot->unreadable && (other = group_storage(t, d->iommu_group))) {
-			refuse(pl, it, REF_ROOT_GROUP, "the protected list cannot be read, and "
-			       "IOMMU group %d holds storage (%s) that may hold the root "
-			       "filesystem", d->iommu_group, other->name);
-			continue;
-		}
 		if ((pd = protected_group(t, prot, d->iommu_group))) {
 			format_pci_addr(&pd->addr, addr);
 			refuse(pl, it, REF_ROOT_GROUP, "shares IOMMU group %d with %s, which %s", d->iommu_group,
@@ -414,6 +410,23 @@ static void check_safety(struct plan *pl, struct pci_tree *t, struct ruleset *rs
 			refuse(pl, it, REF_NO_OVERRIDE, "has no driver_override attribute (kernel older than 3.16?)");
 			continue;
 		}
+		/* Last: the late pass takes up what was refused for this alone. */
+		if (!prot->verified && (other = protect_needs_proof(prot, t, d))) {
+			if (other == d)
+				refuse(pl, it, REF_UNVERIFIED, "is a %s controller and the protected "
+				       "list is unverified; the late pass decides once the root is "
+				       "mounted", base == 0x01 ? "storage" : "network");
+			else
+				refuse(pl, it, REF_UNVERIFIED, "goes with %s (a %s controller) and "
+				       "the protected list is unverified; the late pass decides once "
+				       "the root is mounted", other->name,
+				       pci_base_class(other) == 0x01 ? "storage" : "network");
+			continue;
+		}
+		if (prot->live_fs && protect_in_use(t->rootfd, prot->live, d, why, sizeof(why))) {
+			refuse(pl, it, REF_IN_USE, "is in use: %s", why);
+			continue;
+		}
 	}
 }
 
@@ -433,8 +446,11 @@ static void refuse_whole_cards(struct plan *pl)
 
 			if (!it->refused && pci_same_slot(it->dev, bad->dev) && !it->dev->is_vf &&
 			    !bad->dev->is_vf && !it->dev->on_root_bus)
+			{
 				refuse(pl, it, REF_CARD, "%s, another function of this card, is refused",
 				       bad->dev->name);
+				it->cause = bad->cause;
+			}
 		}
 	}
 }

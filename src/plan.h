@@ -39,6 +39,8 @@ enum refusal {
 	REF_STORAGE,
 	REF_NETWORK,
 	REF_NO_OVERRIDE,	/* kernel without driver_override */
+	REF_UNVERIFIED,		/* storage (or a network root's NIC) without a verified list */
+	REF_IN_USE,		/* a mounted filesystem, swap or held device is below it */
 };
 
 #define PLAN_REASON_LEN 200
@@ -50,6 +52,7 @@ struct plan_item {
 	int origin;			/* the item that pulled this one in, or -1 */
 	bool refused;
 	enum refusal code;
+	enum refusal cause;		/* the refusal at the root of it (REF_ORIGIN, REF_CARD) */
 	enum plan_result result;
 	char reason[PLAN_REASON_LEN];	/* why refused or failed */
 	char was[DRIVER_NAME_LEN];	/* the driver before this run */
@@ -77,6 +80,7 @@ void plan_free(struct plan *pl);
 const char *iommu_hint(int rootfd);
 
 const char *plan_result_name(enum plan_result r);
+const char *plan_refusal_name(enum refusal r);
 const char *plan_via_name(enum plan_via v);
 
 /* "0000:01:00.0 [10de:2204] class 030000" */

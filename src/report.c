@@ -1551,9 +1551,13 @@ int report_run(const struct mode_ctx *c, bool json)
 			   faccessat(c->rootfd, CONFIG_FILE, F_OK, 0) == 0;
 
 	rules_load(c->root, c->rootfd, c->config, false, &r.rs);
-	protect_load_file(&r.prot, c->rootfd, &r.rs);
-	protect_resolve_root(&r.prot, c->rootfd, c->live, r.rs.root_spec);
 	r.scanned = pci_scan(&r.t, c->rootfd) == 0;
+	if (r.scanned) {
+		struct protect_sources src;
+
+		protect_sources_from(&src, &r.rs);
+		protect_for_run(&r.prot, &r.t, c->rootfd, c->live, &src, NULL);
+	}
 	if (r.scanned && plan_build(&r.pl, &r.t, &r.rs, &r.prot) < 0)
 		r.pl.n = 0;
 	log_set_hook(NULL, NULL);

@@ -13,6 +13,9 @@ void ruleset_free(struct ruleset *rs)
 	free(rs->files);
 	free(rs->v);
 	free(rs->root_spec);
+	free(rs->resume_spec);
+	free(rs->net_root);
+	free(rs->net_dev);
 	memset(rs, 0, sizeof(*rs));
 }
 

@@ -63,6 +63,9 @@ struct ruleset {
 	bool allow_boot_vga;
 	bool dry_run;
 	char *root_spec;	/* root=, NULL when absent */
+	char *resume_spec;	/* resume= */
+	char *net_root;		/* the parameter that puts the root on the network */
+	char *net_dev;		/* the interface ip= names */
 	/* Interned file names that rules point to. */
 	char **files;
 	size_t nfiles;

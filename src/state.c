@@ -43,17 +43,19 @@ static void rule_origin_word(const struct rule *r, char *buf, size_t size)
 int state_write(int rootfd, const struct run_summary *s, const struct plan *pl,
 		const struct protect *prot)
 {
-	static const char tmp[] = STATE_FILE ".tmp";
+	const char *file = s->file ? s->file : STATE_FILE;
+	char tmp[64];
 	int fd, r = 0;
 	FILE *f;
 
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
 	if (mkdirat(rootfd, STATE_DIR, 0755) < 0 && errno != EEXIST) {
 		log_debug("cannot create /" STATE_DIR ": %s", strerror(errno));
 		return -errno;
 	}
 	fd = openat(rootfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
-		log_warn("cannot write /" STATE_FILE ": %s", strerror(errno));
+		log_warn("cannot write /%s: %s", file, strerror(errno));
 		return -errno;
 	}
 	f = fdopen(fd, "w");
@@ -72,6 +74,10 @@ int state_write(int rootfd, const struct run_summary *s, const struct plan *pl,
 		format_pci_addr(&prot->v[i].addr, a);
 		fprintf(f, "protected addr=%s reason=%s\n", a, prot->v[i].why);
 	}
+	if (prot) {
+		fprintf(f, "proof verified=%d live=%d net_root=%d reason=%s\n", prot->verified,
+			prot->live_fs, prot->net_root, prot->verified ? "" : prot->unverified);
+	}
 	for (size_t k = 0; pl && k < pl->n; k++) {
 		const struct plan_item *it = &pl->v[k];
 		const struct pci_dev *d = it->dev;
@@ -79,21 +85,22 @@ int state_write(int rootfd, const struct run_summary *s, const struct plan *pl,
 
 		rule_origin_word(it->rule, origin, sizeof(origin));
 		fprintf(f, "device addr=%s ids=%04x:%04x sub=%04x:%04x class=%06x group=%d "
-			"boot_vga=%d via=%s rule=%s result=%s driver=%s reason=%s\n",
+			"boot_vga=%d via=%s rule=%s result=%s refusal=%s driver=%s reason=%s\n",
 			d->name, d->vendor, d->device, d->subvendor, d->subdevice, d->class,
 			d->iommu_group, d->boot_vga, plan_via_name(it->via), origin,
-			plan_result_name(it->result), d->driver[0] ? d->driver : "none",
-			it->reason);
+			plan_result_name(it->result),
+			plan_refusal_name(it->refused ? it->cause : REF_NONE),
+			d->driver[0] ? d->driver : "none", it->reason);
 	}
 	if (fflush(f) != 0 || ferror(f))
 		r = -EIO;
 	if (fclose(f) != 0 && r == 0)
 		r = -errno;
-	if (r == 0 && renameat(rootfd, tmp, rootfd, STATE_FILE) < 0)
+	if (r == 0 && renameat(rootfd, tmp, rootfd, file) < 0)
 		r = -errno;
 	if (r < 0) {
 		unlinkat(rootfd, tmp, 0);
-		log_warn("cannot write /" STATE_FILE ": %s", strerror(-r));
+		log_warn("cannot write /%s: %s", file, strerror(-r));
 	}
 	return r;
 }

@@ -7,9 +7,11 @@
 
 #define STATE_DIR "run/vfio-early"
 #define STATE_FILE STATE_DIR "/state"
+#define STATE_LATE_FILE STATE_DIR "/late"
 
 struct run_summary {
-	const char *mode;	/* boot, dry-run, off */
+	const char *mode;	/* boot, late, dry-run, off */
+	const char *file;	/* STATE_FILE (default) or STATE_LATE_FILE */
 	int exit_status;
 	unsigned bound;
 	unsigned override_set;	/* test root: written, not probed */

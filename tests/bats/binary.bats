@@ -32,8 +32,8 @@ load helper
 	assert_line --index 0 "vfio-early-state 1"
 	assert_line "run mode=boot exit=0 bound=0 override_set=2 failed=0 refused=0 rule_errors=0 excluded=0 iommu=1 kernel=6.1.0-56-amd64"
 	assert_line "protected addr=0000:01:00.0 reason=holds the root filesystem (root=/dev/mapper/pve-root)"
-	assert_line "device addr=0000:09:00.0 ids=10de:2204 sub=10de:1492 class=030000 group=14 boot_vga=0 via=rule rule=cmdline:vfio_early.ids result=override-set driver=nouveau reason="
-	assert_line "device addr=0000:09:00.1 ids=10de:1aef sub=10de:1492 class=040300 group=14 boot_vga=0 via=slot rule=cmdline:vfio_early.ids result=override-set driver=snd_hda_intel reason="
+	assert_line "device addr=0000:09:00.0 ids=10de:2204 sub=10de:1492 class=030000 group=14 boot_vga=0 via=rule rule=cmdline:vfio_early.ids result=override-set refusal=none driver=nouveau reason="
+	assert_line "device addr=0000:09:00.1 ids=10de:1aef sub=10de:1492 class=040300 group=14 boot_vga=0 via=slot rule=cmdline:vfio_early.ids result=override-set refusal=none driver=snd_hda_intel reason="
 	[ ! -e "$ROOT/run/vfio-early/state.tmp" ]
 }
 
@@ -76,8 +76,9 @@ load helper
 	make_root vmd-navi
 	run "$VFIO_EARLY" --root "$ROOT" --list-protected
 	assert_success
-	assert_output "10000:e1:00.0 # holds the root filesystem (root=UUID=5c0a8f1e-3b2d-4c6e-9f10-7a8b9c0d1e2f)
-0000:00:0e.0 # is upstream of 10000:e1:00.0, which holds the root filesystem"
+	assert_line "device addr=10000:e1:00.0 path=- ids=144d:a80a sub=144d:a801 class=010802 why=holds the root filesystem (root=UUID=5c0a8f1e-3b2d-4c6e-9f10-7a8b9c0d1e2f)"
+	assert_line "device addr=0000:00:0e.0 path=0000:00:0e.0 ids=8086:467f sub=1043:8694 class=010400 why=is upstream of 10000:e1:00.0, which holds the root filesystem"
+	assert_line "end devices=2"
 	set_config "address 00:0e.0" "address 10000:e1:00.0" "class 01 allow-storage"
 	before=$(snapshot)
 	ve
@@ -314,21 +315,25 @@ firmware-iommu off"
 	make_root proxmox-3090
 	run "$VFIO_EARLY" --root "$ROOT" --list-protected
 	assert_success
-	assert_output "0000:01:00.0 # holds the root filesystem (root=/dev/mapper/pve-root)"
+	assert_line --index 1 "vfio-early-protected 2"
+	assert_line --index 2 "machine none"
+	assert_line --index 3 "status complete"
+	assert_line --index 4 "device addr=0000:01:00.0 path=0000:00:1d.0/00.0 ids=144d:a808 sub=144d:a801 class=010802 why=holds the root filesystem (root=/dev/mapper/pve-root)"
+	assert_line --index 5 "end devices=1"
 	make_root shared-group
 	run "$VFIO_EARLY" --root "$ROOT" --list-protected
 	assert_success
-	assert_line --index 0 "0000:03:00.0 # holds the root filesystem (root=UUID=6b2d1c0e-1111-4222-8333-944455556666)"
-	assert_line "0000:02:00.0 # in IOMMU group 11 with 0000:03:00.0"
-	assert_line "0000:02:00.1 # in IOMMU group 11 with 0000:03:00.0"
-	refute_line --partial "0000:00:1b.0"
+	assert_line --index 4 --regexp "^device addr=0000:03:00.0 .* why=holds the root filesystem \(root=UUID=6b2d1c0e-1111-4222-8333-944455556666\)$"
+	assert_line --regexp "^device addr=0000:02:00.0 .* why=in IOMMU group 11 with 0000:03:00.0$"
+	assert_line --regexp "^device addr=0000:02:00.1 .* why=in IOMMU group 11 with 0000:03:00.0$"
+	refute_line --regexp "^device addr=0000:00:1b.0"
 }
 
 @test "--list-protected resolves extra devices (ZFS vdevs) and rejects odd paths" {
 	make_root turing-usbc
 	run "$VFIO_EARLY" --root "$ROOT" --list-protected /dev/nvme1n1
 	assert_success
-	assert_line "0000:03:00.0 # holds the root filesystem (/dev/nvme1n1)"
+	assert_line "device addr=0000:03:00.0 path=0000:00:1d.0/00.0 ids=144d:a808 sub=144d:a801 class=010802 why=holds the root filesystem (/dev/nvme1n1)"
 	run "$VFIO_EARLY" --root "$ROOT" --list-protected /etc/passwd
 	assert_equal "$status" 1
 	assert_output --partial "/etc/passwd: not a /dev path"
@@ -470,7 +475,8 @@ firmware-iommu off"
 	assert_equal "$status" 6
 	run kmsg
 	assert_line --partial "<3>vfio-early: /lib/vfio-early/protected: Is a directory: no storage controller, nor anything in its IOMMU group, will be touched"
-	assert_line --partial "0000:02:00.0 [10de:1f82] class 030000: refused: the protected list cannot be read, and IOMMU group 11 holds storage (0000:03:00.0)"
+	assert_line --partial "protected list unverified: /lib/vfio-early/protected: Is a directory; no storage controller is taken before the root is mounted"
+	assert_line --partial "0000:02:00.0 [10de:1f82] class 030000: refused: goes with 0000:03:00.0 (a storage controller) and the protected list is unverified"
 	# a card whose group holds no storage is still bound
 	assert_equal "$(override 0000:01:00.0)" "vfio-pci"
 	assert_equal "$(override 0000:02:00.0)" "(null)"

@@ -166,21 +166,49 @@ put_attr() {
 	done
 }
 
+# A list whose entry names the 3090 (the guide's card) as protected.
+list_head='vfio-early-protected 2\nmachine none\nstatus complete\n'
+list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10de:1492 class=030000 why=listed by the image build\n'
+
 @test "protected list of garbage: each bad line named, exit 2, the rest applies" {
 	mkdir -p "$ROOT/lib/vfio-early"
-	printf '0000:09:00.0\n\x01\x02garbage\x00\n09:00\n' > "$ROOT/lib/vfio-early/protected"
+	: > "$ROOT/proc/self/mountinfo"	# early boot: the list decides
+	printf "$list_head$list_3090"'\x01\x02garbage\ndevice addr=09:00 path=- ids=10de:2204 sub=10de:1492 class=030000 why=x\nend devices=2\n' > "$ROOT/lib/vfio-early/protected"
 	before=$(snapshot)
 	vet
 	assert_equal "$status" 6
-	assert_kmsg_partial "/lib/vfio-early/protected:2: "
-	assert_kmsg_line "<4>vfio-early: /lib/vfio-early/protected:3: 09:00: a function (.F) is required"
+	assert_kmsg_partial "/lib/vfio-early/protected:5: "
+	assert_kmsg_line "<4>vfio-early: /lib/vfio-early/protected:6: 09:00: not a PCI address"
 	assert_kmsg_partial "0000:09:00.0 [10de:2204] class 030000: refused: listed by the image build"
+	assert_kmsg_partial "protected list unverified: /lib/vfio-early/protected:5 is malformed (unknown line)"
 	assert_equal "$(changed_since "$before")" ""
+}
+
+@test "protected list: an old-format, comment-only, truncated or foreign list is unverified" {
+	mkdir -p "$ROOT/lib/vfio-early"
+	: > "$ROOT/proc/self/mountinfo"
+	mkdir -p "$ROOT/sys/class/dmi/id"
+	echo 4c4c4544-0051-3510-8057-b4c04f4e3732 > "$ROOT/sys/class/dmi/id/product_uuid"
+	for list in '0000:09:00.0 # old\n' '# nothing\n' "$list_head$list_3090" \
+		"vfio-early-protected 2\nmachine 11111111-2222-3333-4444-555555555555\nstatus complete\n${list_3090}end devices=1\n" \
+		"vfio-early-protected 2\nmachine none\nstatus incomplete\n${list_3090}missing /home: no PCI controller found\nend devices=1\n"; do
+		printf "$list" > "$ROOT/lib/vfio-early/protected"
+		: > "$ROOT/dev/kmsg"
+		vet
+		assert_kmsg_partial "protected list unverified: "
+	done
+	run kmsg
+	assert_line --partial "unverified: the image build found no controller for /home: no PCI controller found"
+	printf "vfio-early-protected 2\nmachine 4C4C4544-0051-3510-8057-B4C04F4E3732\nstatus complete\n${list_3090}end devices=1\n" > "$ROOT/lib/vfio-early/protected"
+	: > "$ROOT/dev/kmsg"
+	vet
+	assert_kmsg_partial "protected list verified: 1 devices (machine 4c4c4544-0051-3510-8057-b4c04f4e3732)"
 }
 
 @test "protected list: exactly 64 KiB is read, one byte more is refused as too large" {
 	mkdir -p "$ROOT/lib/vfio-early"
-	{ printf '0000:09:00.0\n'; head -c $((65536 - 13)) /dev/zero | tr '\0' '#'; } > "$ROOT/lib/vfio-early/protected"
+	: > "$ROOT/proc/self/mountinfo"
+	{ printf "$list_head$list_3090"'end devices=1\n'; head -c $((65536 - 185)) /dev/zero | tr '\0' '#'; } > "$ROOT/lib/vfio-early/protected"
 	[ "$(stat -c %s "$ROOT/lib/vfio-early/protected")" -eq 65536 ]
 	before=$(snapshot)
 	vet
@@ -272,11 +300,11 @@ put_attr() {
 	vet
 	assert_equal "$status" 4
 	assert_equal "$(changed_since "$before")" ""
-	assert_kmsg_line "<4>vfio-early: root=/dev/mapper/loop: block devices stacked too deep, stopped"
+	assert_kmsg_line "<4>vfio-early: the root filesystem (root=/dev/mapper/loop): block devices stacked too deep, stopped"
 	assert_kmsg_partial "0000:01:00.0 [144d:a808] class 010802: refused: holds the root filesystem"
 	run timeout "$VE_TIMEOUT" "$VFIO_EARLY" --root "$ROOT" --list-protected /dev/mapper/loop
 	assert_sane_status
-	assert_line --partial "0000:01:00.0 # holds the root filesystem"
+	assert_line --regexp "^device addr=0000:01:00.0 .* why=holds the root filesystem"
 }
 
 @test "a machine with no PCI device at all: nothing to do, exit 0" {

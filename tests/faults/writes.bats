@@ -232,6 +232,7 @@ errtext() {
 @test "the protected list cannot be read: fails closed, the root= resolution still protects" {
 	mkdir -p "$ROOT/lib/vfio-early"
 	echo "0000:01:00.0" > "$ROOT/lib/vfio-early/protected"
+	: > "$ROOT/proc/self/mountinfo"	# early boot: the list is read
 	set_config "address 01:00.0" "ids 10de:2204"
 	vef "lib/vfio-early/protected:ropen:EIO"
 	assert_equal "$status" 6

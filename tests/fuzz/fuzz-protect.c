@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The protected list and the root-filesystem resolution without libblkid
- * (as under --root): protect_load_file parses lib/vfio-early/protected,
- * protect_resolve_root parses proc/self/mountinfo and a root= spec and
+ * (as under --root): protect_load_list parses and verifies
+ * lib/vfio-early/protected, protect_resolve_host parses proc/self/mountinfo
+ * and a root= spec and
  * climbs a small fixed sysfs (an NVMe disk below a root port, dm-1 on it, dm-0
  * stacked on itself).
  *
@@ -17,8 +18,8 @@
 
 #include "fuzz.h"
 #include "fuzz-tree.h"
+#include "pci.h"
 #include "protect.h"
-#include "rules.h"
 #include "util.h"
 
 #define FUZZ_PROTECT_MAX (72u << 10)	/* past the file's 64 KiB cap */
@@ -74,8 +75,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const struct pci_addr nvme = { .bus = 1, .has_func = true };
 	const char *part[3] = { 0 };
 	size_t plen[3] = { 0 }, np = 0, lines = 1;
-	struct ruleset rs = { 0 };
 	struct protect p = { 0 };
+	struct pci_tree t = { .devfd = -1 };
+	struct protect_sources src = { .sysroot = "" };
 	char *buf, *spec = NULL;
 
 	if (size > FUZZ_PROTECT_MAX)
@@ -98,14 +100,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (part[2])
 		spec = strndup(part[2], plen[2]);
 
-	protect_load_file(&p, rootfd, &rs);
+	FUZZ_CHECK(pci_scan(&t, rootfd) == 0);
+	protect_load_list(&p, &t, rootfd);
 	for (size_t i = 0; i < plen[0]; i++)
 		lines += part[0][i] == '\n';
 	if (plen[0] > (64u << 10))
-		FUZZ_CHECK(p.n == 0 && rs.errors == 0);
-	FUZZ_CHECK(p.n + rs.errors <= lines && p.n <= 4096);
+		FUZZ_CHECK(p.n == 0 && !p.verified);
+	/* A list is verified only when it names devices that are there. */
+	FUZZ_CHECK(p.n <= lines && p.n <= 4096 && (p.verified == (p.n > 0) || !p.verified));
+	FUZZ_CHECK(p.verified || p.unverified[0]);
 
-	protect_resolve_root(&p, rootfd, false, spec);
+	src.root_spec = spec;
+	protect_resolve_host(&p, &t, rootfd, false, &src);
 	FUZZ_CHECK(p.n <= 4096 && p.n <= p.cap);
 	for (size_t i = 0; i < p.n; i++) {
 		FUZZ_CHECK(p.v[i].addr.has_func && p.v[i].addr.slot <= 0x1f &&
@@ -130,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(p.n == 0 || (p.n == 1 && pci_addr_cmp(&p.v[0].addr, &nvme) == 0));
 
 	protect_free(&p);
-	ruleset_free(&rs);
+	pci_tree_free(&t);
 	free(spec);
 	free(buf);
 	return 0;

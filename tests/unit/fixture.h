@@ -62,6 +62,7 @@ static int fx_make(struct fx *f, const char *spec, const char *extra)
 /* Rules from the fake proc/cmdline and @config, then walk and plan. */
 static int fx_plan(struct fx *f, const char *config)
 {
+	struct protect_sources src;
 	size_t len;
 	char *buf = read_file_at(f->rootfd, "proc/cmdline", 65536, &len);
 
@@ -70,10 +71,10 @@ static int fx_plan(struct fx *f, const char *config)
 	free(buf);
 	if (config)
 		config_parse("/etc/vfio-early.conf", config, strlen(config), &f->rs);
-	protect_load_file(&f->prot, f->rootfd, &f->rs);
-	protect_resolve_root(&f->prot, f->rootfd, false, f->rs.root_spec);
 	if (pci_scan(&f->t, f->rootfd) < 0)
 		return -1;
+	protect_sources_from(&src, &f->rs);
+	protect_for_run(&f->prot, &f->t, f->rootfd, false, &src, NULL);
 	return plan_build(&f->pl, &f->t, &f->rs, &f->prot);
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Matching, widening and the safety policy, on fake machines. */
 #include "unit.h"
+#include <sys/stat.h>
+
 #include "fixture.h"
 
 #define CMD(s) "cmdline root=/dev/mapper/pve-root ro intel_iommu=on " s
@@ -162,6 +164,32 @@ TEST(root_disk_named_directly_is_refused)
 	fx_free(&f);
 }
 
+/* Write @list as DIR/lib/vfio-early/protected and empty mountinfo (early boot). */
+static int fx_list(struct fx *f, const char *list)
+{
+	char path[300];
+	FILE *out;
+
+	snprintf(path, sizeof(path), "%s/root/lib", f->dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/root/lib/vfio-early", f->dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/root/lib/vfio-early/protected", f->dir);
+	if (!(out = fopen(path, "w")))
+		return -1;
+	fputs(list, out);
+	fclose(out);
+	snprintf(path, sizeof(path), "%s/root/proc/self/mountinfo", f->dir);
+	if (!(out = fopen(path, "w")))
+		return -1;
+	fclose(out);
+	return 0;
+}
+
+#define LIST_HEAD "# written by the image build\nvfio-early-protected 2\nmachine none\n"
+#define LIST_0B01 "device addr=0000:0b:00.1 path=0000:00:03.2/00.1 ids=10de:1aef " \
+		  "sub=10de:1492 class=040300 why=test\n"
+
 TEST(protected_list_from_the_image_build)
 {
 	struct fx f;
@@ -169,19 +197,25 @@ TEST(protected_list_from_the_image_build)
 	/* Early boot: root= not resolvable, but the image build listed it. */
 	if (fx_make(&f, "two-cards", "cmdline root=UUID=not-visible-yet") < 0)
 		return (void)(unit_failed = 1);
-	{
-		char cmd[1400];
-
-		snprintf(cmd, sizeof(cmd), "mkdir -p %1$s/root/lib/vfio-early && printf "
-			 "'# written by the image build\\n0000:0b:00.1 # test\\n0b:00.7x\\n' > "
-			 "%1$s/root/lib/vfio-early/protected && : > %1$s/root/proc/self/mountinfo",
-			 f.dir);
-		CHECK(system(cmd) == 0);
-	}
+	CHECK(fx_list(&f, LIST_HEAD "status complete\n" LIST_0B01 "end devices=1\n") == 0);
 	CHECK(fx_plan(&f, "address 0b:00\n") == 0);
+	CHECK(f.prot.verified);
 	CHECK_STR(fx_refused(&f), "0000:0b:00.0 0000:0b:00.1");
-	CHECK_INT(f.rs.errors, 1);
-	CHECK_LOG("/lib/vfio-early/protected:3: 0b:00.7x: function must be one digit 0-7");
+	CHECK_STR(fx_reason(&f, "0000:0b:00.1"), "test");
+	CHECK_LOG("protected list verified: 1 devices (machine unknown)");
+	fx_free(&f);
+
+	/* A bad line: named with its line and token; the run is unverified. */
+	if (fx_make(&f, "two-cards", "cmdline root=UUID=not-visible-yet") < 0)
+		return (void)(unit_failed = 1);
+	CHECK(fx_list(&f, LIST_HEAD "status complete\n" LIST_0B01
+		      "device addr=0b:00.7x path=- ids=1:2 sub=1:2 class=0 why=x\n"
+		      "end devices=2\n") == 0);
+	CHECK(fx_plan(&f, "address 0b:00\n") == 0);
+	CHECK(!f.prot.verified);
+	CHECK_LOG("/lib/vfio-early/protected:6: 0b:00.7x: not a PCI address");
+	CHECK_LOG("protected list unverified: /lib/vfio-early/protected:6 is malformed");
+	CHECK_STR(fx_refused(&f), "0000:0b:00.0 0000:0b:00.1");
 	fx_free(&f);
 }
 
@@ -342,6 +376,14 @@ TEST(rule_matching_nothing_is_reported)
 	fx_free(&f);
 }
 
+/* root= (and what is mounted, fstab...) as --list-protected resolves them. */
+static void resolve_root(struct fx *f, const char *spec)
+{
+	struct protect_sources src = { .root_spec = spec, .sysroot = "" };
+
+	protect_resolve_host(&f->prot, &f->t, f->rootfd, false, &src);
+}
+
 TEST(protect_resolves_lvm_and_mounts)
 {
 	struct fx f;
@@ -349,21 +391,21 @@ TEST(protect_resolves_lvm_and_mounts)
 	/* root= through device-mapper slaves down to the NVMe. */
 	if (fx_make(&f, "proxmox-3090", NULL) < 0)
 		return (void)(unit_failed = 1);
-	protect_resolve_root(&f.prot, f.rootfd, false, "/dev/mapper/pve-root");
+	resolve_root(&f, "/dev/mapper/pve-root");
 	CHECK_INT(f.prot.n, 1);
 	CHECK_STR(f.prot.v[0].why, "holds the root filesystem (root=/dev/mapper/pve-root)");
 	protect_free(&f.prot);
 	/* root=MAJ:MIN and PARTUUID=. */
-	protect_resolve_root(&f.prot, f.rootfd, false, "259:1");
+	resolve_root(&f, "259:1");
 	CHECK_INT(f.prot.n, 1);
 	CHECK_INT(f.prot.v[0].addr.bus, 1);
 	protect_free(&f.prot);
-	protect_resolve_root(&f.prot, f.rootfd, false, "PARTUUID=8c0e9a6e-01");
+	resolve_root(&f, "PARTUUID=8c0e9a6e-01");
 	CHECK_INT(f.prot.n, 1);
 	protect_free(&f.prot);
 	/* Hostile values resolve to nothing and escape nowhere. */
-	protect_resolve_root(&f.prot, f.rootfd, false, "UUID=../../../etc");
-	protect_resolve_root(&f.prot, f.rootfd, false, "/dev/../../etc/passwd");
+	resolve_root(&f, "UUID=../../../etc");
+	resolve_root(&f, "/dev/../../etc/passwd");
 	CHECK_INT(f.prot.n, 1);		/* only the mounted / (253:0) */
 	fx_free(&f);
 }

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Is a controller in use, and does a device need the protected list's
+ * proof before it may go?
+ *
+ * A block device below a controller is in use when a filesystem on it is
+ * mounted, it is an active swap, another block device holds it (dm, md,
+ * bcache: its holders/), or it cannot be opened exclusively (the kernel
+ * claims mounted devices, md members and ZFS vdevs).  The last check needs
+ * the live system's /dev; under a test root the others stand alone.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include "log.h"
+#include "mounts.h"
+#include "pci.h"
+#include "protect.h"
+#include "util.h"
+
+/* Does the sysfs link target @link run through the PCI device @name? */
+static bool link_below(const char *link, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *s = link; (s = strstr(s, name)); s += n)
+		if (s > link && s[-1] == '/' && s[n] == '/')
+			return true;
+	return false;
+}
+
+/* An NVMe multipath disk: is one of its subsystem's controllers below @name? */
+static bool subsystem_below(int rootfd, const char *link, const char *name)
+{
+	const char *s = strstr(link, "/nvme-subsystem/");
+	char subsys[64], dir[128], sub[256], target[1024];
+	struct dirent *e;
+	bool found = false;
+	size_t len;
+	DIR *d;
+	int fd;
+
+	if (!s)
+		return false;
+	s += strlen("/nvme-subsystem/");
+	len = strcspn(s, "/");
+	if (len == 0 || len >= sizeof(subsys) || memchr(s, '.', len))
+		return false;
+	memcpy(subsys, s, len);
+	subsys[len] = '\0';
+	if (xsnprintf(dir, sizeof(dir), "sys/class/nvme-subsystem/%s", subsys) < 0)
+		return false;
+	fd = openat(rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (!found && (e = readdir(d)))
+		if (strncmp(e->d_name, "nvme", 4) == 0 && e->d_name[0] != '.' &&
+		    xsnprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) == 0 &&
+		    read_link(rootfd, sub, target, sizeof(target)) >= 0)
+			found = link_below(target, name);
+	closedir(d);
+	return found;
+}
+
+static bool dir_has_entries(int rootfd, const char *path, char *first, size_t size)
+{
+	struct dirent *e;
+	bool any = false;
+	DIR *d;
+	int fd = openat(rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (!any && (e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			snprintf(first, size, "%.60s", e->d_name);
+			any = true;
+		}
+	closedir(d);
+	return any;
+}
+
+/* Mounted (by device number, or by source name for anonymous devices)? */
+static bool mounted(const char *mountinfo, unsigned long maj, unsigned long min,
+		    const char *name, char *target, size_t size)
+{
+	_cleanup_free_ char *copy = mountinfo ? strdup(mountinfo) : NULL;
+	char *cursor = copy, *line;
+
+	while (copy && (line = next_line(&cursor))) {
+		struct mountinfo_entry m;
+
+		if (mountinfo_parse_line(line, &m) < 0)
+			continue;
+		if ((m.major == maj && m.minor == min) ||
+		    (m.major == 0 && strncmp(m.source, "/dev/", 5) == 0 &&
+		     strcmp(path_basename(m.source), name) == 0)) {
+			snprintf(target, size, "%s", m.target);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool active_swap(const char *swaps, const char *name)
+{
+	_cleanup_free_ char *copy = swaps ? strdup(swaps) : NULL;
+	char *cursor = copy, *line, *file;
+
+	while (copy && (line = next_line(&cursor)))
+		if (swaps_parse_line(line, &file) == 0 && strcmp(path_basename(file), name) == 0)
+			return true;
+	return false;
+}
+
+/* Can /dev/NAME be opened exclusively?  0 yes, -EBUSY in use, else unknown. */
+static int open_exclusive(const char *name, unsigned long maj, unsigned long min)
+{
+	char dev[96];
+	struct stat st;
+	int fd;
+
+	if (xsnprintf(dev, sizeof(dev), "/dev/%s", name) < 0)
+		return -ENAMETOOLONG;
+	fd = open(dev, O_RDONLY | O_EXCL | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode) || major(st.st_rdev) != maj ||
+	    minor(st.st_rdev) != min) {
+		close(fd);
+		return -ENODEV;	/* not the node it should be: cannot tell */
+	}
+	close(fd);
+	return 0;
+}
+
+/* Is the block device NAME in use?  Fills @why. */
+static bool block_in_use(int rootfd, bool live, const char *name, const char *mountinfo,
+			 const char *swaps, char *why, size_t size)
+{
+	char path[160], devno[32], other[64], target[256];
+	unsigned long maj, min;
+	const char *colon;
+	int r;
+
+	if (xsnprintf(path, sizeof(path), "sys/class/block/%s/dev", name) < 0 ||
+	    read_attr(rootfd, path, devno, sizeof(devno)) < 0 || !(colon = strchr(devno, ':')) ||
+	    parse_dec(devno, (size_t)(colon - devno), 4095, &maj) < 0 ||
+	    parse_dec(colon + 1, strlen(colon + 1), 1048575, &min) < 0) {
+		snprintf(why, size, "%s: its device number cannot be read", name);
+		return true;
+	}
+	if (mounted(mountinfo, maj, min, name, target, sizeof(target))) {
+		snprintf(why, size, "%s is mounted at %.200s", name, target);
+		return true;
+	}
+	if (active_swap(swaps, name)) {
+		snprintf(why, size, "%s is an active swap", name);
+		return true;
+	}
+	xsnprintf(path, sizeof(path), "sys/class/block/%s/holders", name);
+	if (dir_has_entries(rootfd, path, other, sizeof(other))) {
+		snprintf(why, size, "%s is held by %s", name, other);
+		return true;
+	}
+	if (!live)
+		return false;
+	r = open_exclusive(name, maj, min);
+	if (r == 0)
+		return false;
+	if (r == -EBUSY)
+		snprintf(why, size, "%s is in use (it cannot be opened exclusively: mounted, "
+			 "in an array or a pool)", name);
+	else
+		snprintf(why, size, "%s cannot be checked (/dev/%s: %s)", name, name,
+			 strerror(-r));
+	return true;
+}
+
+bool protect_in_use(int rootfd, bool live, const struct pci_dev *d, char *why, size_t size)
+{
+	_cleanup_free_ char *mountinfo = NULL, *swaps = NULL;
+	struct dirent *e;
+	bool busy = false;
+	size_t len;
+	DIR *dir;
+	int fd;
+
+	fd = openat(rootfd, "sys/class/block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	mountinfo = read_file_at(rootfd, "proc/self/mountinfo", 4 << 20, &len);
+	swaps = read_file_at(rootfd, "proc/swaps", 1 << 20, &len);
+	while (!busy && (e = readdir(dir))) {
+		char path[160], link[1024];
+
+		if (e->d_name[0] == '.' ||
+		    xsnprintf(path, sizeof(path), "sys/class/block/%s", e->d_name) < 0 ||
+		    read_link(rootfd, path, link, sizeof(link)) < 0)
+			continue;
+		if (!link_below(link, d->name) && !subsystem_below(rootfd, link, d->name))
+			continue;
+		busy = block_in_use(rootfd, live, e->d_name, mountinfo, swaps, why, size);
+	}
+	closedir(dir);
+	return busy;
+}
+
+static bool needs_proof_class(const struct protect *p, const struct pci_dev *d)
+{
+	unsigned base = pci_base_class(d);
+
+	return base == 0x01 || (p->net_root && base == 0x02);
+}
+
+const struct pci_dev *protect_needs_proof(const struct protect *p, struct pci_tree *t,
+					  const struct pci_dev *d)
+{
+	const struct pci_dev *found = NULL;
+	struct pci_dev **mem;
+	size_t n;
+
+	if (needs_proof_class(p, d))
+		return d;
+	/* A device above a storage controller (a VMD in front of the disks). */
+	for (size_t i = 0; i < t->n && !found; i++) {
+		const struct pci_dev *o = &t->dev[i];
+		char link[1024];
+
+		if (o != d && needs_proof_class(p, o) &&
+		    read_link(t->devfd, o->name, link, sizeof(link)) >= 0 &&
+		    link_below(link, d->name))
+			found = o;
+	}
+	if (found || d->iommu_group < 0 ||
+	    pci_group_members(t, d->iommu_group, &mem, &n) < 0)
+		return found;
+	for (size_t i = 0; i < n && !found; i++)
+		if (mem[i] != d && needs_proof_class(p, mem[i]))
+			found = mem[i];
+	free(mem);
+	return found;
+}

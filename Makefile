@@ -88,7 +88,7 @@ test:
 	  echo "make static failed: the boot tests of the static binary will skip" >&2
 	$(Q)VFIO_EARLY=$(abspath vfio-early) BUILD=$(abspath build/default) \
 	  BUILD_SAN=$(abspath build/san) MKFAKESYS=$(abspath build/default/mkfakesys) \
-	  tests/run unit cli mkinitcpio unit-san cli-san fuzz faults faults-san packaging boot deb $(EXTRA_SUITES)
+	  tests/run unit cli mkinitcpio unit-san cli-san fuzz faults faults-san boot deb dist $(EXTRA_SUITES)
 
 # Benchmarks (bench/run): a table on stdout; see BENCHMARKS.md.
 BENCH_TOOLS := build/bench-tools

@@ -19,7 +19,7 @@ ifeq ($(.DEFAULT_GOAL),)
 .DEFAULT_GOAL := all
 endif
 
-FUZZ_TARGETS  ?= cmdline config parse sysfs protect
+FUZZ_TARGETS  ?= cmdline config parse sysfs protect ids
 FUZZ_SECONDS  ?= 60
 FUZZ_RUNS     ?= -1
 FUZZ_CC       ?= $(shell command -v clang-14 2>/dev/null || command -v clang 2>/dev/null || echo clang)
@@ -37,6 +37,7 @@ FUZZ_MAXLEN_config  := 16384
 FUZZ_MAXLEN_parse   := 256
 FUZZ_MAXLEN_sysfs   := 4096
 FUZZ_MAXLEN_protect := 8192
+FUZZ_MAXLEN_ids     := 4096
 
 # What `make check` builds for this $(BUILD) (see the Makefile's check-build).
 FUZZ_REPLAY_BINS = $(FUZZ_TARGETS:%=$(BUILD)/fuzz-%)

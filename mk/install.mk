@@ -1,5 +1,6 @@
-# Installation of the binary, its boot integration (initramfs-tools hook and
-# init-top script, dracut module, mkinitcpio hook, runtime shim), the example
+# Installation of the binary, its boot integration (initramfs-tools hook,
+# init-top and init-bottom scripts, dracut module, mkinitcpio hook, the
+# systemd units for systemd initrds, runtime shim), the example
 # config, bash completion and the man pages; and `make demo`.  Included by the top Makefile.
 #
 #   make install [DESTDIR=...] [PREFIX=/usr]     make uninstall
@@ -18,6 +19,10 @@ INITRAMFSTOOLSDIR ?= $(PREFIX)/share/initramfs-tools
 DRACUTMODDIR ?= $(PREFIX)/lib/dracut/modules.d/90vfio-early
 INITCPIODIR ?= $(PREFIX)/lib/initcpio
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# The units are for the initrd: dracut, mkinitcpio and mkosi-initrd take them
+# from the host's unit directory.  Installed, never enabled on the host.
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+INSTALL_UNITS := systemd/vfio-early.service systemd/vfio-early-late.service
 INSTALL     ?= install
 # The binary to install: the top Makefile's $(BIN); `INSTALL_BIN=vfio-early-static`
 # installs the static build instead.
@@ -35,14 +40,16 @@ INSTALL_MAN8 := $(wildcard man/*.8)
 INSTALL_SED  := sed -e 's|/usr/sbin/vfio-early|$(SBINDIR)/vfio-early|g' \
                     -e 's|/usr/lib/vfio-early|$(PKGLIBDIR)|g'
 
-# $(call install_script,SOURCE,TARGET): copy with the paths rewritten, mode 0755.
-install_script = $(INSTALL_SED) $(1) > $(2).tmp && chmod 0755 $(2).tmp && mv -f $(2).tmp $(2)
+# $(call install_script,SOURCE,TARGET[,MODE]): copy with the paths rewritten,
+# mode 0755 unless MODE.
+install_script = $(INSTALL_SED) $(1) > $(2).tmp && chmod $(or $(3),0755) $(2).tmp && mv -f $(2).tmp $(2)
 
 install: $(INSTALL_BIN)
 	$(if $(INSTALL_STATIC),@stale=$$(find src -newer $(INSTALL_STATIC) -name '*.[ch]' | head -n 1); \
 	  [ -z "$$stale" ] || echo "warning: $(INSTALL_STATIC) is older than $$stale: run make static first" >&2)
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(DRACUTMODDIR)
 	$(INSTALL) -d $(DESTDIR)$(INITRAMFSTOOLSDIR)/hooks $(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/init-top
+	$(INSTALL) -d $(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/init-bottom $(DESTDIR)$(SYSTEMDUNITDIR)
 	$(INSTALL) -m 0755 $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/vfio-early
 	$(if $(INSTALL_STATIC),$(INSTALL) -m 0755 $(INSTALL_STATIC) $(DESTDIR)$(PKGLIBDIR)/vfio-early-static)
 	$(call install_script,hook/vfio-early-shim,$(DESTDIR)$(PKGLIBDIR)/vfio-early-shim)
@@ -50,7 +57,10 @@ install: $(INSTALL_BIN)
 	$(call install_script,initramfs-tools/hooks/vfio-early,$(DESTDIR)$(INITRAMFSTOOLSDIR)/hooks/vfio-early)
 	$(call install_script,initramfs-tools/scripts/init-top/00-vfio-early,$(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/init-top/00-vfio-early)
 	$(call install_script,dracut-module/90vfio-early/module-setup.sh,$(DESTDIR)$(DRACUTMODDIR)/module-setup.sh)
+	$(call install_script,initramfs-tools/scripts/init-bottom/vfio-early,$(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/init-bottom/vfio-early)
 	$(call install_script,dracut-module/90vfio-early/vfio-early.sh,$(DESTDIR)$(DRACUTMODDIR)/vfio-early.sh)
+	$(call install_script,dracut-module/90vfio-early/vfio-early-late.sh,$(DESTDIR)$(DRACUTMODDIR)/vfio-early-late.sh)
+	$(foreach u,$(INSTALL_UNITS),$(call install_script,$(u),$(DESTDIR)$(SYSTEMDUNITDIR)/$(notdir $(u)),0644) &&) true
 	$(INSTALL) -d $(DESTDIR)$(INITCPIODIR)/install $(DESTDIR)$(INITCPIODIR)/hooks $(DESTDIR)$(BASHCOMPDIR)
 	$(call install_script,mkinitcpio/install/vfio-early,$(DESTDIR)$(INITCPIODIR)/install/vfio-early)
 	$(call install_script,mkinitcpio/hooks/vfio-early,$(DESTDIR)$(INITCPIODIR)/hooks/vfio-early)
@@ -79,7 +89,9 @@ uninstall:
 	rm -f $(DESTDIR)$(INITRAMFSTOOLSDIR)/hooks/vfio-early
 	rm -f $(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/init-top/00-vfio-early
 	rm -f $(DESTDIR)$(DRACUTMODDIR)/module-setup.sh
-	rm -f $(DESTDIR)$(DRACUTMODDIR)/vfio-early.sh
+	rm -f $(DESTDIR)$(DRACUTMODDIR)/vfio-early.sh $(DESTDIR)$(DRACUTMODDIR)/vfio-early-late.sh
+	rm -f $(DESTDIR)$(INITRAMFSTOOLSDIR)/scripts/init-bottom/vfio-early
+	rm -f $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(INSTALL_UNITS)))
 	-rmdir $(DESTDIR)$(DRACUTMODDIR)
 	rm -f $(DESTDIR)$(INITCPIODIR)/install/vfio-early $(DESTDIR)$(INITCPIODIR)/hooks/vfio-early
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/vfio-early

@@ -86,16 +86,43 @@ static int parse_bool(const char *v, size_t len, bool *out)
 	return -EINVAL;
 }
 
+static void add_rule(struct ruleset *rs, struct rule *r, const char *tok, size_t len)
+{
+	size_t n = len < RULE_TOKEN_LEN ? len : RULE_TOKEN_LEN - 1;
+
+	memcpy(r->token, tok, n);
+	r->token[n] = '\0';
+	ruleset_add(rs, r);
+}
+
+/* The legacy vfio-pci.ids=, read the way vfio-pci reads it (parse.c's ids_iter). */
+static void add_legacy_ids(struct ruleset *rs, const char *where, const char *key,
+			   const char *val, size_t vlen)
+{
+	struct ids_iter it;
+	const char *p;
+	size_t len;
+
+	ids_iter_init(&it, val, vlen);
+	while (ids_iter_next(&it, &p, &len)) {
+		struct rule r = { .kind = RULE_IDS, .key = key, .legacy = true };
+		const char *why = NULL;
+
+		if (parse_kernel_ids(p, len, &r.u.ids, &why) < 0)
+			rule_error(rs, where, 0, p, len, why);
+		else
+			add_rule(rs, &r, p, len);
+	}
+}
+
 /*
- * One comma-separated list of ids or addresses into rules.  The legacy
- * vfio-pci.ids= is read the way vfio-pci reads it (empty elements skipped,
- * the kernel's id format); our own keys are strict.
+ * One comma-separated list of ids or addresses into rules.  Our own keys
+ * are strict (an empty element is an error); the legacy vfio-pci.ids= is
+ * vfio-pci's format.
  */
 static void add_list(struct ruleset *rs, const char *where, const char *key,
 		     enum rule_kind kind, const struct cmdline_tok *t)
 {
-	bool legacy = strcmp(key, "vfio-pci.ids") == 0;
-
 	const char *p = t->val, *end;
 
 	if (!t->val || t->vlen == 0) {
@@ -104,36 +131,31 @@ static void add_list(struct ruleset *rs, const char *where, const char *key,
 			   "empty list, ignored");
 		return;
 	}
+	if (strcmp(key, "vfio-pci.ids") == 0) {
+		add_legacy_ids(rs, where, key, t->val, t->vlen);
+		return;
+	}
 	end = t->val + t->vlen;	/* not before: NULL + 0 is undefined */
 	while (p <= end) {
 		const char *c = memchr(p, ',', (size_t)(end - p));
 		size_t len = c ? (size_t)(c - p) : (size_t)(end - p);
-		struct rule r = { .kind = kind, .key = key, .legacy = legacy };
+		struct rule r = { .kind = kind, .key = key };
 		const char *why = NULL;
 		int ret;
 
-		if (len == 0 && legacy)
-			ret = 1;	/* vfio-pci skips it too */
-		else if (len == 0)
+		if (len == 0)
 			ret = (why = "empty list element", -EINVAL);
-		else if (legacy)
-			ret = parse_kernel_ids(p, len, &r.u.ids, &why);
 		else if (kind == RULE_IDS)
 			ret = parse_ids(p, len, &r.u.ids, &why);
 		else
 			ret = parse_pci_addr(p, len, &r.u.addr, &why);
-		if (ret < 0 && len == 0) {
+		if (ret < 0 && len == 0)
 			/* nothing to show of an empty element: show its list */
 			rule_error(rs, where, 0, t->val, t->vlen, why);
-		} else if (ret < 0) {
+		else if (ret < 0)
 			rule_error(rs, where, 0, p, len, why);
-		} else if (ret == 0) {
-			size_t n = len < RULE_TOKEN_LEN ? len : RULE_TOKEN_LEN - 1;
-
-			memcpy(r.token, p, n);
-			r.token[n] = '\0';
-			ruleset_add(rs, &r);
-		}
+		else
+			add_rule(rs, &r, p, len);
 		if (!c)
 			break;
 		p = c + 1;

@@ -315,29 +315,25 @@ static void format_id(const struct pci_ids *id, char *buf, size_t size)
 static unsigned import_ids(struct imp *im, const char *where, const char *val, size_t vlen,
 			   unsigned *lost)
 {
-	const char *p = val, *end = val + vlen;
+	struct ids_iter it;
 	unsigned good = 0;
+	const char *p;
+	size_t len;
 
-	if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {
-		p++;
-		end--;
-	}
 	if (im->pass == 1)
 		im->id_settings++;
-	if (p == end) {
+	ids_iter_init(&it, val, vlen);
+	if (it.p == it.end) {
 		warn_at(im, where, "ids=", 4, "empty ids list");
 		return 0;
 	}
-	for (;;) {
-		const char *c = memchr(p, ',', (size_t)(end - p));
-		size_t len = c ? (size_t)(c - p) : (size_t)(end - p);
+	/* The kernel skips empty entries too ("a,,b", "a,"): so does the iterator. */
+	while (ids_iter_next(&it, &p, &len)) {
 		struct pci_ids id;
 		const char *why;
 		int r;
 
-		if (len == 0) {
-			/* The kernel skips empty entries too ("a,,b", "a,"). */
-		} else if ((r = parse_kernel_ids(p, len, &id, &why)) < 0) {
+		if ((r = parse_kernel_ids(p, len, &id, &why)) < 0) {
 			warn_at(im, where, p, len, "%s, skipped", why);
 			if (r == -EOPNOTSUPP)
 				(*lost)++;
@@ -346,9 +342,6 @@ static unsigned import_ids(struct imp *im, const char *where, const char *val, s
 				add_id(im, &id, where);
 			good++;
 		}
-		if (!c)
-			break;
-		p = c + 1;
 	}
 	return good;
 }

@@ -5,6 +5,7 @@
  * a built-in or already loaded module is fine.  Install commands from
  * modprobe.d are not run: this program never starts a shell.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
@@ -12,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "modload.h"
 #include "parse.h"
 #include "rules.h"
+#include "sources.h"
 #include "util.h"
 
 #define VFIO_PCI "vfio-pci"
@@ -98,11 +101,14 @@ struct kmod_ctx *kmod_open(const char *dirname, const char *const *config)
 	return ctx;
 }
 
-/* A libkmod context for DIR/lib/modules/KVER and DIR's modprobe.d. */
-static struct kmod_ctx *open_root(const char *root, int rootfd, char *kver, size_t size)
+/* Where libkmod reads modprobe.d, in its order of precedence. */
+static const char *const modprobe_dirs[] = { "etc/modprobe.d", "run/modprobe.d",
+					     "usr/local/lib/modprobe.d", "lib/modprobe.d" };
+
+struct kmod_ctx *kmod_open_root(const char *root, int rootfd, char *kver, size_t size)
 {
-	char dirname[4096], cfg[4][4096];
-	const char *cfgp[5] = { NULL };
+	char dirname[4096], cfg[ARRAY_SIZE(modprobe_dirs)][4096];
+	const char *cfgp[ARRAY_SIZE(modprobe_dirs) + 1] = { NULL };
 	bool live = strcmp(root, "/") == 0;
 	struct kmod_ctx *ctx;
 
@@ -113,11 +119,8 @@ static struct kmod_ctx *open_root(const char *root, int rootfd, char *kver, size
 	if (xsnprintf(dirname, sizeof(dirname), "%s/lib/modules/%s", live ? "" : root, kver) < 0)
 		return NULL;
 	if (!live) {
-		static const char *const dirs[] = { "etc/modprobe.d", "run/modprobe.d",
-						    "usr/local/lib/modprobe.d", "lib/modprobe.d" };
-
-		for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-			if (xsnprintf(cfg[i], sizeof(cfg[i]), "%s/%s", root, dirs[i]) < 0)
+		for (size_t i = 0; i < ARRAY_SIZE(modprobe_dirs); i++) {
+			if (xsnprintf(cfg[i], sizeof(cfg[i]), "%s/%s", root, modprobe_dirs[i]) < 0)
 				return NULL;
 			cfgp[i] = cfg[i];
 		}
@@ -126,6 +129,160 @@ static struct kmod_ctx *open_root(const char *root, int rootfd, char *kver, size
 	if (!ctx)
 		log_err("libkmod: cannot start for %s", dirname);
 	return ctx;
+}
+
+/* ---- module options under a test root ------------------------------------- */
+
+struct conf_file {
+	char name[256];
+	size_t dir;		/* index into modprobe_dirs */
+};
+
+static int conf_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct conf_file *)a)->name, ((const struct conf_file *)b)->name);
+}
+
+/* modprobe.d(5): every *.conf by name; of two files of a name, the earlier directory's. */
+static size_t list_confs(int rootfd, struct conf_file **out)
+{
+	struct conf_file *v = NULL;
+	size_t n = 0;
+
+	for (size_t d = 0; d < ARRAY_SIZE(modprobe_dirs); d++) {
+		int fd = openat(rootfd, modprobe_dirs[d], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+		struct dirent *e;
+
+		if (!dir) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		while ((e = readdir(dir))) {
+			size_t len = strlen(e->d_name);
+			struct conf_file *nv;
+			bool dup = false;
+
+			if (e->d_name[0] == '.' || len < 6 || len >= sizeof(v->name) ||
+			    strcmp(e->d_name + len - 5, ".conf") != 0)
+				continue;
+			for (size_t i = 0; i < n && !dup; i++)
+				dup = strcmp(v[i].name, e->d_name) == 0;
+			if (dup)
+				continue;
+			nv = realloc(v, (n + 1) * sizeof(*nv));
+			if (!nv)
+				break;
+			v = nv;
+			memcpy(v[n].name, e->d_name, len + 1);
+			v[n++].dir = d;
+		}
+		closedir(dir);
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), conf_cmp);
+	*out = v;
+	return n;
+}
+
+/* Append @len bytes of @s to the growing string *@out, a space between. */
+static int append_word(char **out, size_t *used, const char *s, size_t len)
+{
+	char *nv = realloc(*out, *used + len + 2);
+
+	if (!nv)
+		return -ENOMEM;
+	*out = nv;
+	if (*used)
+		nv[(*used)++] = ' ';
+	memcpy(nv + *used, s, len);
+	*used += len;
+	nv[*used] = '\0';
+	return 0;
+}
+
+/* The "options MODULE ..." lines of one modprobe.d file (continuations joined). */
+static void conf_options(char *buf, const char *module, char **out, size_t *used)
+{
+	static const char blank[] = " \t\r";
+
+	for (char *p = buf; (p = strchr(p, '\\')); p++)
+		if (p[1] == '\n')
+			p[0] = p[1] = ' ';
+	for (char *line = buf; line && *line;) {
+		char *nl = strchr(line, '\n'), *w, *end;
+		size_t n;
+
+		if (nl)
+			*nl = '\0';
+		w = line + strspn(line, blank);
+		n = strcspn(w, blank);
+		if (n == 7 && strncmp(w, "options", 7) == 0) {
+			w += n + strspn(w + n, blank);
+			n = strcspn(w, blank);
+			if (n && name_eq(w, n, module)) {
+				w += n + strspn(w + n, blank);
+				end = w + strlen(w);
+				while (end > w && strchr(blank, end[-1]))
+					end--;
+				if (end > w && append_word(out, used, w, (size_t)(end - w)) < 0)
+					return;
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+}
+
+/*
+ * @module's options under a test root, as libkmod would give them for that
+ * machine: its modprobe.d, then MODULE.OPTION= of its command line.  Not
+ * from libkmod: kmod_new() adds the options of /proc/cmdline by that
+ * absolute path, the host's, whatever the root.  NULL when out of memory.
+ */
+static char *root_options(int rootfd, const char *module)
+{
+	_cleanup_free_ struct conf_file *v = NULL;
+	_cleanup_free_ char *cmdline = NULL;
+	size_t n = list_confs(rootfd, &v), used = 0, len;
+	char *out = strdup("");
+	const char *pos, *end;
+	struct cmdline_tok t;
+
+	for (size_t i = 0; out && i < n; i++) {
+		char path[4096];
+		_cleanup_free_ char *buf = NULL;
+
+		if (xsnprintf(path, sizeof(path), "%s/%s", modprobe_dirs[v[i].dir], v[i].name) < 0)
+			continue;
+		buf = read_file_at(rootfd, path, 1 << 20, &len);
+		if (buf)
+			conf_options(buf, module, &out, &used);
+	}
+	cmdline = read_file_at(rootfd, "proc/cmdline", CMDLINE_MAX, &len);
+	pos = cmdline;
+	end = cmdline ? cmdline + len : NULL;
+	while (out && cmdline && cmdline_next(&pos, end, &t)) {
+		const char *dot = memchr(t.key, '.', t.klen);
+
+		if (!dot || !t.val || !name_eq(t.key, (size_t)(dot - t.key), module))
+			continue;
+		/* "vfio_pci.ids=a,b" is "ids=a,b" to the module. */
+		if (append_word(&out, &used, dot + 1, (size_t)(t.val + t.vlen - dot - 1)) < 0)
+			break;
+	}
+	return out;
+}
+
+/* vfio-pci's options: libkmod's on the running system, the root's under --root. */
+static char *vfio_pci_options(struct kmod_module *mod, bool live, int rootfd)
+{
+	const char *o;
+
+	if (!live)
+		return root_options(rootfd, VFIO_PCI);
+	o = kmod_module_get_options(mod);
+	return strdup(o ? o : "");
 }
 
 /*
@@ -197,10 +354,12 @@ static int probe_list(struct kmod_list *list, bool insert, bool live, const char
 }
 
 /* vfio-pci itself: what it needs, then the module with its options but ids=. */
-static int load_vfio_pci(struct kmod_module *mod, bool insert, bool live, const char *kver)
+static int load_vfio_pci(struct kmod_module *mod, bool insert, bool live, const char *kver,
+			 int rootfd)
 {
 	struct kmod_list *deps = kmod_module_get_dependencies(mod), *pre = NULL, *post = NULL;
-	_cleanup_free_ char *opts = options_without_ids(kmod_module_get_options(mod));
+	_cleanup_free_ char *all = vfio_pci_options(mod, live, rootfd);
+	_cleanup_free_ char *opts = options_without_ids(all);
 	const char *path = kmod_module_get_path(mod);
 	int r = 0, err;
 
@@ -240,7 +399,7 @@ int modload_vfio(const char *root, int rootfd, bool insert)
 		log_debug(VFIO_PCI " is already registered");
 		return 0;
 	}
-	ctx = open_root(root, rootfd, kver, sizeof(kver));
+	ctx = kmod_open_root(root, rootfd, kver, sizeof(kver));
 	if (!ctx)
 		return -EINVAL;
 	r = kmod_module_new_from_lookup(ctx, VFIO_PCI, &list);
@@ -260,7 +419,7 @@ int modload_vfio(const char *root, int rootfd, bool insert)
 		if (state == KMOD_MODULE_BUILTIN || state == KMOD_MODULE_LIVE) {
 			log_debug("%s is %s", kmod_module_get_name(mod),
 				  state == KMOD_MODULE_BUILTIN ? "built in" : "loaded");
-		} else if ((err = load_vfio_pci(mod, insert, live, kver)) < 0) {
+		} else if ((err = load_vfio_pci(mod, insert, live, kver, rootfd)) < 0) {
 			r = err;
 		}
 		kmod_module_unref(mod);
@@ -277,50 +436,50 @@ void modload_legacy_ids(const char *root, int rootfd, struct ruleset *rs)
 	static const char where[] = "modprobe.d: options vfio-pci ids";
 	struct kmod_module *mod = NULL;
 	struct kmod_ctx *ctx;
-	const char *opts, *p;
+	_cleanup_free_ char *opts = NULL;
+	const char *p;
 	char kver[256];
 
-	ctx = open_root(root, rootfd, kver, sizeof(kver));
+	ctx = kmod_open_root(root, rootfd, kver, sizeof(kver));
 	if (!ctx)
 		return;
 	if (kmod_module_new_from_name(ctx, VFIO_PCI, &mod) < 0 || !mod) {
 		kmod_unref(ctx);
 		return;
 	}
-	opts = kmod_module_get_options(mod);
+	opts = vfio_pci_options(mod, strcmp(root, "/") == 0, rootfd);
 	for (p = opts; p && (p = strstr(p, "ids=")); ) {
-		const char *v = p + 4, *e;
+		const char *v = p + 4, *e, *id;
+		struct ids_iter it;
+		bool quoted = false;
+		size_t len;
 
 		/* a whole option word, not part of another one */
 		if (p != opts && p[-1] != ' ') {
 			p = v;
 			continue;
 		}
-		if (*v == '"')
-			v++;
-		e = v + strcspn(v, "\" ");
-		while (v < e) {
-			const char *c = memchr(v, ',', (size_t)(e - v));
-			size_t len = c ? (size_t)(c - v) : (size_t)(e - v);
+		for (e = v; *e && (quoted || *e != ' '); e++)
+			if (*e == '"')
+				quoted = !quoted;
+		ids_iter_init(&it, v, (size_t)(e - v));
+		while (ids_iter_next(&it, &id, &len)) {
 			struct rule r = { .kind = RULE_IDS, .file = where, .legacy = true };
 			const char *why;
 			bool known = false;
 
-			if (len && parse_kernel_ids(v, len, &r.u.ids, &why) < 0) {
-				rule_error(rs, where, 0, v, len, why);
-			} else if (len) {
-				/* libkmod merges vfio_pci.ids= from the command line too. */
-				for (size_t i = 0; i < rs->n; i++)
-					if (rs->v[i].kind == RULE_IDS && !rs->v[i].exclude &&
-					    memcmp(&rs->v[i].u.ids, &r.u.ids, sizeof(r.u.ids)) == 0)
-						known = true;
-				snprintf(r.token, sizeof(r.token), "%.*s", (int)len, v);
-				if (!known)
-					ruleset_add(rs, &r);
+			if (parse_kernel_ids(id, len, &r.u.ids, &why) < 0) {
+				rule_error(rs, where, 0, id, len, why);
+				continue;
 			}
-			v += len + (c ? 1 : 0);
-			if (!c)
-				break;
+			/* libkmod merges vfio_pci.ids= from the command line too. */
+			for (size_t i = 0; i < rs->n; i++)
+				if (rs->v[i].kind == RULE_IDS && !rs->v[i].exclude &&
+				    pci_ids_equal(&rs->v[i].u.ids, &r.u.ids))
+					known = true;
+			snprintf(r.token, sizeof(r.token), "%.*s", (int)len, id);
+			if (!known)
+				ruleset_add(rs, &r);
 		}
 		p = e;
 	}

@@ -14,6 +14,14 @@ struct kmod_ctx;
 struct kmod_ctx *kmod_open(const char *dirname, const char *const *config);
 
 /*
+ * kmod_open() for DIR/lib/modules/KVER (KVER into @kver) and, under a test
+ * root, DIR's modprobe.d instead of the host's.  (libkmod still adds the
+ * host's /proc/cmdline to module options: take those from
+ * modload_legacy_ids() and modload_vfio(), never from this context.)
+ */
+struct kmod_ctx *kmod_open_root(const char *root, int rootfd, char *kver, size_t size);
+
+/*
  * Load vfio-pci with libkmod from DIR/lib/modules/KVER, with its
  * dependencies and softdeps, honouring modprobe.d.  When @insert is false
  * (a test root, or a dry run) modules are resolved and logged, never

@@ -315,3 +315,36 @@ int pci_addr_cmp(const struct pci_addr *a, const struct pci_addr *b)
 		return a->func < b->func ? -1 : 1;
 	return 0;
 }
+
+void ids_iter_init(struct ids_iter *it, const char *val, size_t len)
+{
+	it->p = val;
+	it->end = val ? val + len : val;
+	if (it->p < it->end && *it->p == '"') {
+		it->p++;
+		if (it->p < it->end && it->end[-1] == '"')
+			it->end--;
+	}
+}
+
+bool ids_iter_next(struct ids_iter *it, const char **elem, size_t *len)
+{
+	while (it->p < it->end) {
+		const char *c = memchr(it->p, ',', (size_t)(it->end - it->p));
+		const char *e = c ? c : it->end;
+
+		*elem = it->p;
+		*len = (size_t)(e - it->p);
+		it->p = c ? c + 1 : it->end;
+		if (*len)
+			return true;
+	}
+	return false;
+}
+
+bool pci_ids_equal(const struct pci_ids *a, const struct pci_ids *b)
+{
+	if (a->vendor != b->vendor || a->device != b->device || a->has_sub != b->has_sub)
+		return false;
+	return !a->has_sub || (a->subvendor == b->subvendor && a->subdevice == b->subdevice);
+}

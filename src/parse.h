@@ -61,6 +61,9 @@ int parse_sysfs_name(const char *s, struct pci_addr *a);
 /* VVVV:DDDD or VVVV:DDDD:SSSS:ssss, exactly four hex digits each. */
 int parse_ids(const char *s, size_t len, struct pci_ids *ids, const char **why);
 
+/* Field by field (the struct has padding): the same ids, subsystem ids alike. */
+bool pci_ids_equal(const struct pci_ids *a, const struct pci_ids *b);
+
 /* VVVV:DDDD only (expect=). */
 int parse_vendor_device(const char *s, size_t len, uint16_t *vendor, uint16_t *device,
 			const char **why);
@@ -72,6 +75,21 @@ int parse_vendor_device(const char *s, size_t len, uint16_t *vendor, uint16_t *d
  * express (wildcards, class filters).
  */
 int parse_kernel_ids(const char *s, size_t len, struct pci_ids *ids, const char **why);
+
+/*
+ * vfio-pci's ids= value, element by element, the way the kernel reads it:
+ * a value that starts with a double quote loses it and a closing one (the
+ * kernel's parameter parser), commas separate the elements, and empty
+ * elements are skipped (vfio-pci skips them).  @val need not end in a NUL.
+ * Each element is for parse_kernel_ids().
+ */
+struct ids_iter {
+	const char *p;
+	const char *end;	/* p == end after ids_iter_init(): nothing in it */
+};
+void ids_iter_init(struct ids_iter *it, const char *val, size_t len);
+/* The next non-empty element; false at the end. */
+bool ids_iter_next(struct ids_iter *it, const char **elem, size_t *len);
 
 /* CC, CCSS or CCSSPP (2, 4 or 6 hex digits). */
 int parse_class(const char *s, size_t len, struct class_spec *c, const char **why);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -103,4 +104,75 @@ int state_write(int rootfd, const struct run_summary *s, const struct plan *pl,
 		log_warn("cannot write /%s: %s", file, strerror(-r));
 	}
 	return r;
+}
+
+/* ------------------------------------------------ reading it back */
+
+static const char *state_field(const char *line, const char *key, char *buf, size_t size)
+{
+	char pat[32];
+	const char *p;
+	size_t n;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	p = strstr(line, pat);
+	if (!p)
+		return NULL;
+	p += strlen(pat);
+	/* reason= runs to the end of the line; the others are one word. */
+	n = strcmp(key, "reason") == 0 ? strlen(p) : strcspn(p, " ");
+	snprintf(buf, size, "%.*s", (int)n, p);
+	return buf;
+}
+
+int state_read(int rootfd, struct boot_state *st)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	char v[64];
+
+	buf = read_file_at(rootfd, STATE_FILE, 1 << 20, &len);
+	if (!buf || strncmp(buf, "vfio-early-state 1\n", 19) != 0)
+		return -ENOENT;
+	st->present = true;
+	for (char *line = buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+
+		if (nl)
+			*nl = '\0';
+		if (strncmp(line, "run ", 4) == 0) {
+			state_field(line, "mode", st->mode, sizeof(st->mode));
+			state_field(line, "kernel", st->kernel, sizeof(st->kernel));
+			if (state_field(line, "exit", v, sizeof(v)))
+				st->exit_status = atoi(v);
+			if (state_field(line, "bound", v, sizeof(v)))
+				st->bound = (unsigned)atoi(v);
+			if (state_field(line, "failed", v, sizeof(v)))
+				st->failed = (unsigned)atoi(v);
+			if (state_field(line, "refused", v, sizeof(v)))
+				st->refused = (unsigned)atoi(v);
+		} else if (strncmp(line, "device ", 7) == 0) {
+			struct state_dev *d, *nv = realloc(st->dev, (st->ndev + 1) * sizeof(*nv));
+
+			if (!nv)
+				break;
+			st->dev = nv;
+			d = &st->dev[st->ndev];
+			memset(d, 0, sizeof(*d));
+			if (state_field(line, "addr", d->addr, sizeof(d->addr)) &&
+			    state_field(line, "result", d->result, sizeof(d->result))) {
+				state_field(line, "reason", d->reason, sizeof(d->reason));
+				st->ndev++;
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+void state_read_free(struct boot_state *st)
+{
+	free(st->dev);
+	st->dev = NULL;
+	st->ndev = 0;
 }

@@ -31,4 +31,30 @@ struct run_summary {
 int state_write(int rootfd, const struct run_summary *s, const struct plan *pl,
 		const struct protect *prot);
 
+/* One line of the state file's device records. */
+struct state_dev {
+	char addr[PCI_ADDR_STRLEN];
+	char result[24];
+	char reason[PLAN_REASON_LEN];
+};
+
+struct boot_state {
+	bool present;
+	char mode[16];
+	int exit_status;
+	unsigned bound;
+	unsigned failed;
+	unsigned refused;
+	char kernel[128];
+	struct state_dev *dev;
+	size_t ndev;
+};
+
+/*
+ * Read DIR/run/vfio-early/state back (vfio-early --report): the run line
+ * and the device records.  -ENOENT when there is none (or not this format).
+ */
+int state_read(int rootfd, struct boot_state *st);
+void state_read_free(struct boot_state *st);
+
 #endif

@@ -2,8 +2,15 @@
 # shellcheck disable=SC2154 # kernel, moddir, srcmods, hostonly are dracut's
 # dracut module for vfio-early: puts the binary, its runtime shim,
 # /etc/vfio-early.conf, the protected-device list and the vfio modules into
-# the image, and runs the shim from a pre-udev hook (before udevd starts and
-# before any coldplug), see vfio-early.sh.
+# the image, and runs the shim before anything loads or binds a driver:
+#   - with systemd in the image (dracut-systemd, as Fedora and RHEL build
+#     them): vfio-early.service, ordered before systemd-modules-load,
+#     dracut-cmdline, dracut-pre-udev and systemd-udevd; the late pass is
+#     vfio-early-late.service (after /sysroot is mounted);
+#   - without systemd: a cmdline hook at priority 00, before parse-kernel.sh
+#     (01) loads the rd.driver.pre= modules, see vfio-early.sh; the late pass
+#     is a pre-pivot hook, vfio-early-late.sh.
+# One or the other, never both; the shim runs each pass once per boot anyway.
 #
 # Included by default when /etc/vfio-early.conf exists (host-only images) and
 # in generic images; add_dracutmodules+=" vfio-early " always includes it.
@@ -17,10 +24,18 @@
 # Environment (images for another machine, tests): VFIO_EARLY_BINARY (the
 # binary to put in, whatever is installed), VFIO_EARLY_LIBDIR (shim, helpers
 # and the static build), VFIO_EARLY_CONFIG name the files copied into the
-# image; VFIO_EARLY_PROTECTED names a ready protected list.
+# image; VFIO_EARLY_PROTECTED names a ready protected list; VFIO_EARLY_UNITDIR
+# the directory of the systemd units (default: systemd/system beside the
+# libdir, /usr/lib/systemd/system).
 
 vfio_early_libdir() {
     echo "${VFIO_EARLY_LIBDIR:-/usr/lib/vfio-early}"
+}
+
+vfio_early_unitdir() {
+    local _lib
+    _lib=$(vfio_early_libdir)
+    echo "${VFIO_EARLY_UNITDIR:-${_lib%/*}/systemd/system}"
 }
 
 vfio_early_static() {
@@ -125,5 +140,29 @@ install() {
         dwarn "vfio-early: $_libdir/vfio-early-protected not found: no protected-device list in the image"
     fi
 
-    inst_hook pre-udev 00 "$moddir/vfio-early.sh"
+    if dracut_module_included "systemd"; then
+        vfio_early_install_units
+    else
+        inst_hook cmdline 00 "$moddir/vfio-early.sh"
+        inst_hook pre-pivot 80 "$moddir/vfio-early-late.sh"
+    fi
+}
+
+# The units and their enable links, in the image's unit directory.  The
+# units have no [Install] section: these links are all that enables them,
+# and only in the initramfs.
+vfio_early_install_units() {
+    local _dir _unit _target _sysdir
+    _dir=$(vfio_early_unitdir)
+    _sysdir=${systemdsystemunitdir:-/usr/lib/systemd/system}
+    for _unit in vfio-early.service:sysinit.target vfio-early-late.service:initrd.target; do
+        _target=${_unit#*:}
+        _unit=${_unit%%:*}
+        if inst_simple "$_dir/$_unit" "$_sysdir/$_unit"; then
+            mkdir -p "$initdir$_sysdir/$_target.wants"
+            ln -sfn "../$_unit" "$initdir$_sysdir/$_target.wants/$_unit"
+        else
+            dwarn "vfio-early: $_dir/$_unit not found: vfio-early will not run at boot in this systemd image"
+        fi
+    done
 }

@@ -1,7 +1,10 @@
 #!/bin/sh
-# dracut pre-udev hook for vfio-early (installed as 00-vfio-early.sh, so it
-# runs before udevd starts and before the coldplug).  dracut sources hooks:
-# this file returns, never exits, and leaves no variables or functions behind.
+# dracut cmdline hook for vfio-early in images without systemd (installed as
+# cmdline/00-vfio-early.sh): it runs before parse-kernel.sh (01), which loads
+# the rd.driver.pre= modules, and long before udevd starts and the coldplug.
+# With systemd in the image, vfio-early.service runs it instead.  dracut
+# sources hooks: this file returns, never exits, and leaves no variables or
+# functions behind.
 
 if [ -r /usr/lib/vfio-early/vfio-early-shim ]; then
     . /usr/lib/vfio-early/vfio-early-shim

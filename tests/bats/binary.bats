@@ -465,6 +465,40 @@ firmware-iommu off"
 	refute_line "    modprobe.d: options vfio-pci ids: 10de:2204, 1 device"
 }
 
+# host_cmdline_run TEXT CMD...: CMD with TEXT bind-mounted over this
+# machine's /proc/cmdline, in a private mount namespace (libkmod reads
+# /proc/cmdline by its absolute path, whatever --root says).
+host_cmdline_run() {
+	local text=$1
+	shift
+	[ "$(id -u)" = 0 ] && unshare --mount --propagation private true 2> /dev/null ||
+		skip "needs root and mount namespaces (unshare)"
+	printf '%s\n' "$text" > "$BATS_TEST_TMPDIR/host-cmdline"
+	run unshare --mount --propagation private sh -c \
+		'mount --bind "$1" /proc/cmdline && shift && exec "$@"' sh "$BATS_TEST_TMPDIR/host-cmdline" "$@"
+}
+
+@test "--root: the host's command line never reaches the test root (vfio_pci.ids, module options)" {
+	make_root proxmox-3090
+	fake_modules
+	mkdir -p "$ROOT/etc/modprobe.d"
+	echo "options vfio-pci disable_vga=1" > "$ROOT/etc/modprobe.d/vfio.conf"
+	set_cmdline "root=/dev/mapper/pve-root intel_iommu=on vfio-pci.disable_idle_d3=1"
+	set_config "ids 10de:2204"
+	host_cmdline_run "BOOT_IMAGE=/vmlinuz vfio_pci.ids=dead:beef vfio_pci.nointxmask=1 modprobe.blacklist=vfio_pci" \
+		"$VFIO_EARLY" --root "$ROOT" --dry-run --verbose
+	assert_equal "$status" 0
+	refute_output --partial "dead:beef"
+	refute_output --partial "nointxmask"
+	# the root's own: its modprobe.d, then its command line
+	assert_line --regexp "would load /.*/kernel/drivers/vfio/pci/vfio-pci.ko disable_vga=1 disable_idle_d3=1$"
+	host_cmdline_run "vfio_pci.ids=dead:beef" "$VFIO_EARLY" --root "$ROOT" --report
+	refute_output --partial "dead:beef"
+	assert_line --partial "modules for $KVER: vfio-pci (module)"
+	host_cmdline_run "vfio_pci.ids=dead:beef" "$VFIO_EARLY" --root "$ROOT" --report --json
+	refute_output --partial "dead:beef"
+}
+
 @test "an unreadable protected list fails closed: storage and its IOMMU groups are not touched" {
 	make_root shared-group
 	mkdir -p "$ROOT/lib/vfio-early/protected"	# a directory: read fails (EISDIR)

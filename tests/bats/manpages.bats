@@ -65,7 +65,7 @@ MAN5=$TOP/man/vfio-early.conf.5
 	grep -q 'EXIT_RULES = 2' "$TOP/src/main.c"
 	grep -q 'EXIT_REFUSED = 4' "$TOP/src/main.c"
 	grep -q 'EXIT_FAILED = 8' "$TOP/src/main.c"
-	grep -q 'REPORT_WARNINGS = 2, REPORT_BLOCKING = 3' "$TOP/src/report.c"
+	grep -q 'REPORT_WARNINGS = 2, REPORT_BLOCKING = 3' "$TOP/src/report.h"
 	grep -q "invalid rules were skipped" <<< "$page"
 	grep -q "refused by the safety policy" <<< "$page"
 	grep -q "failed to bind" <<< "$page"

@@ -102,6 +102,17 @@ assert_image_has()
 	assert_file_executable "$d/usr/share/initramfs-tools/scripts/init-top/00-vfio-early"
 	assert_file_executable "$d/usr/lib/dracut/modules.d/90vfio-early/module-setup.sh"
 	assert_file_executable "$d/usr/lib/dracut/modules.d/90vfio-early/vfio-early.sh"
+	assert_file_executable "$d/usr/lib/dracut/modules.d/90vfio-early/vfio-early-late.sh"
+	assert_file_executable "$d/usr/share/initramfs-tools/scripts/init-bottom/vfio-early"
+	for f in vfio-early.service vfio-early-late.service; do
+		run stat -c %a "$d/usr/lib/systemd/system/$f"
+		assert_output 644
+		run cmp "$VFE_TOP/systemd/$f" "$d/usr/lib/systemd/system/$f"
+		assert_success
+	done
+	# installed, never enabled on the host
+	run find "$d" -name '*.wants'
+	assert_output ""
 	if [ -f "$VFE_TOP/vfio-early.conf.example" ]; then
 		assert_file_exists "$d/etc/vfio-early.conf"
 		echo "address 02:00  # mine" >>"$d/etc/vfio-early.conf"
@@ -152,7 +163,11 @@ assert_image_has()
 	assert_file_executable "$d/usr/local/sbin/vfio-early"
 	run grep -h 'vfio-early-shim\|sbin/vfio-early' \
 		"$d/usr/local/share/initramfs-tools/scripts/init-top/00-vfio-early" \
-		"$d/usr/local/lib/dracut/modules.d/90vfio-early/vfio-early.sh"
+		"$d/usr/local/share/initramfs-tools/scripts/init-bottom/vfio-early" \
+		"$d/usr/local/lib/dracut/modules.d/90vfio-early/vfio-early.sh" \
+		"$d/usr/local/lib/dracut/modules.d/90vfio-early/vfio-early-late.sh" \
+		"$d/usr/local/lib/systemd/system/vfio-early.service" \
+		"$d/usr/local/lib/systemd/system/vfio-early-late.service"
 	assert_line --partial '/usr/local/lib/vfio-early/vfio-early-shim'
 	assert_line --partial '/usr/local/sbin/vfio-early'
 	refute_line --regexp '(^|[^l])/usr/(sbin|lib)/vfio-early'
@@ -232,7 +247,7 @@ assert_image_has()
 	assert_file_exists "$d/etc/vfio-early.conf"
 }
 
-@test "dracut image carries the binary, config, shim, pre-udev hook, protected list and vfio modules" {
+@test "dracut image carries the binary, config, shim, cmdline and pre-pivot hooks, protected list and vfio modules" {
 	need dracut lsinitrd zstd cpio
 	local img=$BATS_TEST_TMPDIR/dracut.img list=$BATS_TEST_TMPDIR/list m
 	vfe_build dracut "$img" "$CONFIG"
@@ -240,7 +255,10 @@ assert_image_has()
 	lsinitrd "$img" >"$list"
 	assert_image_has "$list" usr/sbin/vfio-early etc/vfio-early.conf \
 		usr/lib/vfio-early/vfio-early-shim usr/lib/vfio-early/protected \
-		usr/lib/dracut/hooks/pre-udev/00-vfio-early.sh
+		usr/lib/dracut/hooks/cmdline/00-vfio-early.sh usr/lib/dracut/hooks/pre-pivot/80-vfio-early-late.sh
+	# without systemd in the image: the hooks, no unit
+	run grep -E 'vfio-early.*\.service$' "$list"
+	assert_failure
 	for m in "${VFE_MODULES[@]}"; do
 		assert_image_has "$list" "usr/lib/modules/$KVER/kernel/.*/$m\\.ko(\\.[a-z]+)?"
 	done
@@ -264,7 +282,7 @@ assert_image_has()
 	run cat "$img.log"
 	assert_line --regexp 'vfio-early: .*vfio-early.conf not found'
 	lsinitrd "$img" >"$list"
-	assert_image_has "$list" usr/sbin/vfio-early usr/lib/dracut/hooks/pre-udev/00-vfio-early.sh
+	assert_image_has "$list" usr/sbin/vfio-early usr/lib/dracut/hooks/cmdline/00-vfio-early.sh
 	run grep -E '(^|[[:space:]/])etc/vfio-early.conf$' "$list"
 	assert_failure
 }
@@ -297,7 +315,7 @@ dracut_hostonly()
 	assert_success
 	assert_line --partial 'Including module: vfio-early'
 	run lsinitrd "$img"
-	assert_line --regexp 'usr/lib/dracut/hooks/pre-udev/00-vfio-early.sh$'
+	assert_line --regexp 'usr/lib/dracut/hooks/cmdline/00-vfio-early.sh$'
 
 	run dracut_hostonly /nonexistent/vfio-early.conf "$img"
 	assert_success
@@ -531,4 +549,37 @@ check_dynamic_fallback()
 		. "$1"; build' _ "$STAGE/usr/lib/initcpio/install/vfio-early"
 	assert_success
 	assert_line "add_binary $lib/vfio-early-static /usr/bin/vfio-early"
+}
+
+@test "dracut with systemd: the units and their enable links go in, no vfio-early hook, the late unit runs --late /sysroot" {
+	need dracut lsinitrd zstd cpio
+	local img=$BATS_TEST_TMPDIR/sd.img list=$BATS_TEST_TMPDIR/list
+	vfe_build dracut "$img" "$CONFIG" systemd
+	[ "$VFE_BUILD_STATUS" -eq 0 ] || { cat "$img.log"; false; }
+	image_list "$img" >"$list"
+	assert_image_has "$list" usr/lib/systemd/system/vfio-early.service \
+		usr/lib/systemd/system/vfio-early-late.service \
+		usr/lib/systemd/system/sysinit.target.wants/vfio-early.service \
+		usr/lib/systemd/system/initrd.target.wants/vfio-early-late.service \
+		usr/sbin/vfio-early usr/lib/vfio-early/vfio-early-shim etc/vfio-early.conf
+	run grep -E 'hooks/.*vfio-early' "$list"
+	refute_line --regexp 'hooks/[a-z-]+/[0-9]+-vfio-early(-late)?\.sh$'
+	run vfe_image_file "$img" usr/lib/systemd/system/vfio-early-late.service
+	assert_line 'ExecStart=/usr/lib/vfio-early/vfio-early-shim /usr/sbin/vfio-early --late /sysroot'
+	run vfe_image_file "$img" usr/lib/systemd/system/vfio-early.service
+	assert_line 'DefaultDependencies=no'
+	assert_line --regexp '^Before=.*systemd-modules-load\.service'
+}
+
+@test "initramfs-tools image carries the init-bottom script (the late pass), after the root is mounted" {
+	need mkinitramfs unmkinitramfs zstd
+	local img=$BATS_TEST_TMPDIR/itools.img x=$BATS_TEST_TMPDIR/x
+	vfe_build itools "$img" "$CONFIG"
+	[ "$VFE_BUILD_STATUS" -eq 0 ] || { cat "$img.log"; false; }
+	unmkinitramfs "$img" "$x"
+	[ -x "$x/scripts/init-bottom/vfio-early" ] || fail "no scripts/init-bottom/vfio-early in the image"
+	run grep -c '^/scripts/init-bottom/vfio-early ' "$x/scripts/init-bottom/ORDER"
+	assert_output 1
+	run grep -F -- '--late "${rootmnt:-/root}"' "$x/scripts/init-bottom/vfio-early"
+	assert_success
 }

@@ -173,3 +173,107 @@ reset_logs()
 		assert_output --partial "no-binary is missing"
 	done
 }
+
+@test "shim runs the early pass once per boot: a second call (another hook, a unit) only logs that it ran" {
+	local sh bin
+	bin=$(fake count 'echo "ran $*" >>"$VFIO_EARLY_SHIM_RUNDIR/runs"; exit 0')
+	for sh in "${SHELLS[@]}"; do
+		reset_logs
+		run $sh "$SHIM" "$bin"
+		assert_success
+		assert_file_exists "$VFIO_EARLY_SHIM_RUNDIR/early.started"
+		# a hook sourcing the shim, then the program again: neither runs it
+		run $sh -c '. "$1"; vfio_early_shim "$2"; echo sourced-done' sh "$SHIM" "$bin"
+		assert_success
+		assert_line sourced-done
+		run $sh "$SHIM" "$bin" --verbose
+		assert_success
+		run cat "$VFIO_EARLY_SHIM_RUNDIR/runs"
+		assert_output "ran "
+		run cat "$VFIO_EARLY_SHIM_KMSG"
+		# (each line replaces the file's contents: /dev/kmsg is a device)
+		assert_output "<5>vfio-early-shim: the early pass of vfio-early ran already at this boot, not running $bin again"
+	done
+}
+
+@test "shim: the late pass (--late NEWROOT) has its own once-per-boot marker and gets its arguments" {
+	local sh bin
+	bin=$(fake count 'echo "ran $*" >>"$VFIO_EARLY_SHIM_RUNDIR/runs"; exit 1')
+	for sh in "${SHELLS[@]}"; do
+		reset_logs
+		run $sh "$SHIM" "$bin"
+		assert_success
+		run $sh "$SHIM" "$bin" --late /sysroot
+		assert_success
+		run $sh "$SHIM" "$bin" --late /sysroot
+		assert_success
+		assert_file_exists "$VFIO_EARLY_SHIM_RUNDIR/early.started"
+		assert_file_exists "$VFIO_EARLY_SHIM_RUNDIR/late.started"
+		run cat "$VFIO_EARLY_SHIM_RUNDIR/runs"
+		assert_output "$(printf 'ran \nran --late /sysroot')"
+		# status 1 (a binary without --late prints its usage) is not logged
+		run cat "$VFIO_EARLY_SHIM_KMSG"
+		assert_output "<5>vfio-early-shim: the late pass of vfio-early ran already at this boot, not running $bin again"
+	done
+}
+
+@test "shim: a missing binary leaves no marker, so a later hook with the binary still runs it" {
+	local sh bin
+	bin=$(fake count 'echo ran >>"$VFIO_EARLY_SHIM_RUNDIR/runs"')
+	for sh in "${SHELLS[@]}"; do
+		reset_logs
+		run $sh "$SHIM" /nonexistent/vfio-early
+		assert_success
+		assert_file_not_exists "$VFIO_EARLY_SHIM_RUNDIR/early.started"
+		run $sh "$SHIM" "$bin"
+		assert_success
+		run cat "$VFIO_EARLY_SHIM_RUNDIR/runs"
+		assert_output ran
+	done
+}
+
+@test "the dracut pre-pivot hook runs the shim with --late \$NEWROOT, sourced, and leaves no functions behind" {
+	local sh root=$BATS_TEST_TMPDIR/image bin
+	bin=$(fake late 'echo "late $*" >>"$VFIO_EARLY_SHIM_RUNDIR/runs"')
+	mkdir -p "$root"
+	sed -e "s|/usr/lib/vfio-early/vfio-early-shim|$SHIM|g" \
+		-e "s|/usr/sbin/vfio-early|$bin|g" \
+		"$BATS_TEST_DIRNAME/../../dracut-module/90vfio-early/vfio-early-late.sh" >"$root/hook.sh"
+	for sh in "${SHELLS[@]}"; do
+		reset_logs
+		run $sh -c 'NEWROOT=/sysroot; . "$1"; echo "hook returned"; for f in vfio_early_shim vfio_early_shim_run; do command -v $f; done; echo "functions checked"' sh "$root/hook.sh"
+		assert_success
+		assert_line "hook returned"
+		refute_line --partial "vfio_early_shim"
+		run cat "$VFIO_EARLY_SHIM_RUNDIR/runs"
+		assert_output "late --late /sysroot"
+	done
+}
+
+@test "the initramfs-tools init-bottom script runs the shim with --late \$rootmnt" {
+	local sh root=$BATS_TEST_TMPDIR/image bin
+	bin=$(fake late 'echo "late $*" >>"$VFIO_EARLY_SHIM_RUNDIR/runs"')
+	mkdir -p "$root/scripts"
+	printf '# stand-in for /scripts/functions\n' >"$root/scripts/functions"
+	sed -e "s|/usr/lib/vfio-early/vfio-early-shim|$SHIM|g" \
+		-e "s|/usr/sbin/vfio-early|$bin|g" \
+		-e "s|/scripts/functions|$root/scripts/functions|g" \
+		"$BATS_TEST_DIRNAME/../../initramfs-tools/scripts/init-bottom/vfio-early" >"$root/init-bottom"
+	for sh in "${SHELLS[@]}"; do
+		reset_logs
+		run $sh "$root/init-bottom" prereqs
+		assert_success
+		run env rootmnt=/root $sh "$root/init-bottom"
+		assert_success
+		run cat "$VFIO_EARLY_SHIM_RUNDIR/runs"
+		assert_output "late --late /root"
+	done
+}
+
+@test "the systemd units run the shim: the early pass plainly, the late pass with --late /sysroot" {
+	local dir=$BATS_TEST_DIRNAME/../../systemd
+	run grep -h '^ExecStart=' "$dir/vfio-early.service"
+	assert_output "ExecStart=/usr/lib/vfio-early/vfio-early-shim /usr/sbin/vfio-early"
+	run grep -h '^ExecStart=' "$dir/vfio-early-late.service"
+	assert_output "ExecStart=/usr/lib/vfio-early/vfio-early-shim /usr/sbin/vfio-early --late /sysroot"
+}

@@ -1,14 +1,18 @@
 #!/usr/bin/env bats
 # The Debian package (debian/): built with dpkg-buildpackage from a copy of
-# the tree, installed on THIS machine with dpkg, its initramfs-tools hook
-# used for a real image that boots the emulated two-GPU host (tests/boot),
-# then purged.  The tests run in order and share the package; teardown_file
-# purges it whatever happened.
+# the tree, installed with dpkg, its initramfs-tools hook used for a real
+# image that boots the emulated two-GPU host (tests/boot), then purged.  The
+# tests run in order and share the package; teardown_file purges it
+# whatever happened.
 #
-# Root only; the machine is changed while the suite runs (the package is
-# installed, /boot/initrd.img-KVER is rebuilt three times) and left as it
-# was found: without vfio-early, its image rebuilt without it.  Do not run
-# it beside tests/boot, whose images would pick up the installed hook.
+# Root only, and inside tests/deb/sandbox (tests/run deb runs it there): a
+# throwaway root in which /usr, /etc, /boot and /var are overlays on a
+# tmpfs, so dpkg, the maintainer scripts and the initramfs trigger run for
+# real and the machine is the same afterwards.  Inside it the host's own
+# vfio-early (a package, or a `make install`) is out of the way.  Outside
+# the sandbox the suite skips, unless VFIO_EARLY_TEST_HOST=1 (or CI=true)
+# says to install on this machine; then /boot/initrd.img-KVER is rebuilt
+# three times, and tests/boot must not run beside it.
 #
 # Outputs of the last run in tests/boot/.cache/last/deb: build.log, dpkg.log,
 # dpkg-L, the image built with the installed hook and its boot (s1.*).
@@ -62,7 +66,16 @@ setup_file()
 	export DEB_KVER=""
 	DEB_KVER=$(vfe_kver) || DEB_KVER=""
 	if [ "$(id -u)" != 0 ]; then
-		DEB_SKIP="root only: the package is installed on this machine"
+		DEB_SKIP="root only: the package is installed (in a throwaway root)"
+		return 0
+	fi
+	if [ "${VFIO_EARLY_SANDBOX:-}" = 1 ]; then
+		if ! grep -q ' /usr .* - overlay vfio-early-sandbox ' /proc/self/mountinfo; then
+			DEB_SKIP="VFIO_EARLY_SANDBOX=1 but /usr is not the sandbox's overlay"
+			return 0
+		fi
+	elif [ "${VFIO_EARLY_TEST_HOST:-}" != 1 ] && [ "${CI:-}" != true ]; then
+		DEB_SKIP="installs the package: run it as tests/deb/sandbox bats tests/deb (tests/run deb does), or set VFIO_EARLY_TEST_HOST=1 to install on this machine"
 		return 0
 	fi
 	missing=$(vfe_missing_tools dpkg-buildpackage dh make cc pkg-config mkinitramfs \

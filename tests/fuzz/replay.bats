@@ -10,7 +10,7 @@ bats_load_library bats-assert
 
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 : "${BUILD:=$TOP/build/default}"
-TARGETS="cmdline config parse sysfs protect"
+TARGETS="cmdline config parse sysfs protect ids"
 
 # replay DIR TARGET: every seed through DIR/fuzz-TARGET.
 replay() {
@@ -48,6 +48,10 @@ replay() {
 
 @test "replay: protected list and root resolution (protect_load_file, mountinfo)" {
 	replay "$BUILD" protect
+}
+
+@test "replay: vfio-pci's ids= lists (ids_iter, parse_kernel_ids)" {
+	replay "$BUILD" ids
 }
 
 @test "replay: every target on the ASan+UBSan build" {

@@ -32,10 +32,12 @@ shells() {
 }
 
 # run_hook: like /init, source the hook and call run_earlyhook; then prove
-# the shell is still alive and print what run_earlyhook returned.
+# the shell is still alive and print what run_earlyhook returned.  Each shell
+# is a boot of its own: the shim's once-per-boot markers are cleared.
 run_hook() {
 	local sh
 	while read -r sh; do
+		rm -f "$VFIO_EARLY_SHIM_RUNDIR"/*.started
 		run $sh -c 'set -eu; . "$1"; run_earlyhook; echo "rc=$? alive"' hook "$HOOK"
 		assert_success
 		assert_output --partial "rc=0 alive"
@@ -113,9 +115,34 @@ run_hook() {
 	assert_output "0 0"
 }
 
-@test "the hook defines run_earlyhook only, as mkinitcpio's add_runscript sees it" {
+@test "the hook defines run_earlyhook and run_latehook only, as mkinitcpio's add_runscript sees it" {
 	run grep -oE '^run_[[:alnum:]_]+' "$HOOK"
-	assert_output "run_earlyhook"
+	assert_output "$(printf '%s\n' run_earlyhook run_latehook)"
 	run dash -n "$HOOK"
 	assert_success
+}
+
+@test "run_latehook runs the late pass through the shim with --late /new_root, never failing" {
+	local sh
+	fake_binary 1
+	while read -r sh; do
+		rm -rf "$D/run" "$D/ran"
+		run $sh -c 'set -eu; . "$1"; run_earlyhook; run_latehook; echo "rc=$? alive"' hook "$HOOK"
+		assert_success
+		assert_output --partial "rc=0 alive"
+		run cat "$D/ran"
+		assert_output "$(printf 'ran\nran --late /new_root')"
+		[ -f "$D/run/vfio-early/late.started" ]
+	done < <(shells)
+}
+
+@test "run_latehook without the shim logs that the late pass does not run" {
+	fake_binary 0
+	export VFIO_EARLY_RUNTIME_SHIM=$D/no-shim
+	run dash -c 'set -eu; . "$1"; run_latehook; echo "rc=$?"' hook "$HOOK"
+	assert_success
+	assert_output "rc=0"
+	[ ! -e "$D/ran" ]
+	run cat "$D/kmsg"
+	assert_output --partial "the late pass does not run"
 }

@@ -18,7 +18,9 @@ setup() {
 	# A binary that answers --list-protected like the real one.
 	cat > "$FAKE/vfio-early" <<-'EOF'
 	#!/bin/sh
-	[ "$1" = --list-protected ] && echo "0000:01:00.0 # holds the root filesystem (/)"
+	[ "$1" = --list-protected ] && printf '%s\n' "vfio-early-protected 2" "machine none" \
+		"status complete" "device addr=0000:01:00.0 path=0000:00:1d.0/00.0 ids=144d:a808 sub=144d:a801 class=010802 why=holds the root filesystem (mounted /)" \
+		"end devices=1"
 	exit 0
 	EOF
 	chmod +x "$FAKE/vfio-early"
@@ -39,6 +41,7 @@ setup() {
 add_binary() { echo "add_binary $*" >> "$CALLS"; [ -f "$1" ]; }
 add_module() { echo "add_module $*" >> "$CALLS"; }
 add_runscript() { echo "add_runscript" >> "$CALLS"; }
+add_symlink() { echo "add_symlink $*" >> "$CALLS"; }
 add_file() {
 	echo "add_file $*" >> "$CALLS"
 	[ -f "$1" ] || return 1
@@ -50,6 +53,11 @@ msg() { printf 'msg %s\n' "$*" >> "$CALLS"; }
 error() { printf 'error %s\n' "$*" >> "$CALLS"; }
 modinfo() {
 	local m=${*: -1}
+	echo "modinfo $*" >> "$BATS_TEST_TMPDIR/modinfo"
+	# -b ROOT: the modules of that root only
+	if [ "$1" = -b ] && [ -n "${MODROOT_MODS+x}" ] && [ "$2" != / ]; then
+		case " $MODROOT_MODS " in *" $m "*) echo "$2/lib/modules/$KERNELVERSION/kernel/$m.ko.zst"; return 0 ;; *) return 1 ;; esac
+	fi
 	case " $MODS " in *" $m "*) echo "/lib/modules/$KERNELVERSION/kernel/$m.ko.zst" ;; *) return 1 ;; esac
 }
 
@@ -73,8 +81,9 @@ run_build() {
 	refute_line --partial "warning"
 	refute_line --partial "error"
 	run cat "$BATS_TEST_TMPDIR/protected"
-	assert_line "0000:01:00.0 # holds the root filesystem (/)"
-	assert_line --partial "# vfio-early protected PCI devices"
+	assert_line "vfio-early-protected 2"
+	assert_line "device addr=0000:01:00.0 path=0000:00:1d.0/00.0 ids=144d:a808 sub=144d:a801 class=010802 why=holds the root filesystem (mounted /)"
+	assert_line "end devices=1"
 	# The temporary file is gone.
 	assert_equal "$(ls -A "$TMPDIR")" ""
 }
@@ -123,7 +132,7 @@ run_build() {
 	rm "$FAKE/lib/vfio-early-protected"
 	run_build
 	run cat "$BATS_TEST_TMPDIR/protected"
-	assert_line "0000:01:00.0 # holds the root filesystem (/)"
+	assert_line "end devices=1"
 }
 
 @test "build: VFIO_EARLY_PROTECTED copies a ready list" {
@@ -157,11 +166,84 @@ run_build() {
 	refute_line --partial "HOOKS has"
 }
 
-@test "HOOKS: the systemd hook runs no runtime hooks, which is warned about" {
+@test "HOOKS with systemd: the units and their enable links go in (add_systemd_unit), no runscript, no warning" {
 	HOOKS=(base systemd vfio-early autodetect sd-vconsole block filesystems)
+	# defined by the systemd hook's install script, which ran before this one
+	add_systemd_unit() { echo "add_systemd_unit $*" >> "$CALLS"; }
+	. "$TOP/mkinitcpio/install/vfio-early"
+	# the host's unit directory, which the test cannot write
+	vfio_early_unit_path() { echo "/usr/lib/systemd/system/$1"; }
+	build
+	run cat "$CALLS"
+	assert_line "add_systemd_unit vfio-early.service"
+	assert_line "add_symlink /usr/lib/systemd/system/sysinit.target.wants/vfio-early.service /usr/lib/systemd/system/vfio-early.service"
+	assert_line "add_systemd_unit vfio-early-late.service"
+	assert_line "add_symlink /usr/lib/systemd/system/initrd.target.wants/vfio-early-late.service /usr/lib/systemd/system/vfio-early-late.service"
+	# the same pieces as with 'base udev'
+	assert_line "add_binary $FAKE/vfio-early /usr/bin/vfio-early"
+	assert_line "add_file $FAKE/lib/vfio-early-shim /usr/lib/vfio-early/vfio-early-shim 0755"
+	assert_line --regexp "^add_file .* /lib/vfio-early/protected 0644$"
+	refute_line "add_runscript"
+	refute_line --partial "warning"
+	# busybox from 'base' runs the shim: no extra shell
+	refute_line "add_binary sh"
+}
+
+@test "HOOKS with systemd and VFIO_EARLY_UNITDIR: the unit files go in with add_file; without 'base' a shell for the shim" {
+	HOOKS=(systemd autodetect vfio-early block filesystems)
+	mkdir -p "$FAKE/units"
+	cp "$TOP/systemd/vfio-early.service" "$TOP/systemd/vfio-early-late.service" "$FAKE/units/"
+	export VFIO_EARLY_UNITDIR=$FAKE/units
+	# mkinitcpio's add_binary finds a bare name in PATH
+	add_binary() { echo "add_binary $*" >> "$CALLS"; [ -f "$1" ] || command -v "$1" >/dev/null; }
 	run_build
 	run cat "$CALLS"
-	assert_line --partial "warning vfio-early: HOOKS has 'systemd', which runs no runtime hooks"
+	assert_line "add_file $FAKE/units/vfio-early.service /usr/lib/systemd/system/vfio-early.service 0644"
+	assert_line "add_file $FAKE/units/vfio-early-late.service /usr/lib/systemd/system/vfio-early-late.service 0644"
+	assert_line "add_symlink /usr/lib/systemd/system/sysinit.target.wants/vfio-early.service /usr/lib/systemd/system/vfio-early.service"
+	assert_line "add_binary sh"
+	assert_line "add_binary mkdir"
+	assert_line "add_binary sleep"
+	refute_line "add_runscript"
+}
+
+@test "HOOKS with systemd: a missing unit file is a warning, never a failed build" {
+	HOOKS=(base systemd vfio-early)
+	export VFIO_EARLY_UNITDIR=$FAKE/no-units
+	run_build
+	run cat "$CALLS"
+	assert_line "warning vfio-early: $FAKE/no-units/vfio-early.service not found: vfio-early will not run at boot in this systemd image"
+	refute_line --partial "add_symlink"
+}
+
+@test "HOOKS with base udev: no unit, no enable link, the runscript" {
+	add_systemd_unit() { echo "add_systemd_unit $*" >> "$CALLS"; }
+	run_build
+	run cat "$CALLS"
+	refute_line --partial "add_systemd_unit"
+	refute_line --partial "vfio-early.service"
+	refute_line --partial "add_symlink"
+	assert_line "add_runscript"
+}
+
+@test "modules are looked up in the module root mkinitcpio was given (-r DIR), not the host's" {
+	# the host has no vfio modules for this kernel; the module root has them
+	MODS=""
+	MODROOT_MODS="vfio vfio_iommu_type1 vfio-pci"
+	_optmoduleroot=$BATS_TEST_TMPDIR/modroot
+	run_build
+	run cat "$CALLS"
+	refute_line --partial "not found for kernel"
+	run cat "$BATS_TEST_TMPDIR/modinfo"
+	assert_line "modinfo -b $_optmoduleroot -k $KERNELVERSION -n vfio-pci"
+	# without -r: the root is /
+	unset _optmoduleroot
+	MODS="vfio vfio_iommu_type1 vfio-pci"
+	: >"$BATS_TEST_TMPDIR/modinfo"
+	: >"$CALLS"
+	build
+	run cat "$BATS_TEST_TMPDIR/modinfo"
+	assert_line "modinfo -b / -k $KERNELVERSION -n vfio-pci"
 }
 
 @test "HOOKS unset: /etc/mkinitcpio.conf and its drop-ins are read" {

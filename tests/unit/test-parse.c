@@ -184,3 +184,76 @@ TEST(modalias)
 	CHECK(parse_pci_modalias("usb:v1D6Bp0002d0601dc09dsc00dp01ic09isc00ip00in00", &d) < 0);
 	CHECK(parse_pci_modalias("", &d) < 0);
 }
+
+/* The elements ids_iter hands out, joined with '|'. */
+static const char *ids_elems(const char *val)
+{
+	static char buf[256];
+	struct ids_iter it;
+	const char *p;
+	size_t len, used = 0;
+
+	buf[0] = '\0';
+	ids_iter_init(&it, val, strlen(val));
+	while (ids_iter_next(&it, &p, &len))
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%.*s", used ? "|" : "",
+					 (int)len, p);
+	return buf;
+}
+
+TEST(vfio_pci_ids_lists)
+{
+	CHECK_STR(ids_elems("10de:2204,10de:1aef"), "10de:2204|10de:1aef");
+	CHECK_STR(ids_elems("10de:2204"), "10de:2204");
+	/* vfio-pci skips empty elements, wherever they are. */
+	CHECK_STR(ids_elems(",10de:2204,,10de:1aef,"), "10de:2204|10de:1aef");
+	CHECK_STR(ids_elems(",,,"), "");
+	CHECK_STR(ids_elems(""), "");
+	/* The kernel's parameter parser drops an opening quote and its closing one. */
+	CHECK_STR(ids_elems("\"10de:2204,10de:1aef\""), "10de:2204|10de:1aef");
+	CHECK_STR(ids_elems("\"10de:2204"), "10de:2204");
+	CHECK_STR(ids_elems("\"\""), "");
+	CHECK_STR(ids_elems("\""), "");
+	/* A closing quote alone is part of the element (and fails to parse). */
+	CHECK_STR(ids_elems("10de:2204\""), "10de:2204\"");
+	/* Elements are not trimmed: a space is the kernel's too. */
+	CHECK_STR(ids_elems("10de:2204, 10de:1aef"), "10de:2204| 10de:1aef");
+}
+
+TEST(vfio_pci_ids_iterator_stays_in_bounds)
+{
+	struct ids_iter it;
+	const char *p;
+	size_t len;
+
+	/* Not NUL-terminated: only the first 9 bytes are the value. */
+	ids_iter_init(&it, "10de:2204,ffff", 9);
+	CHECK(ids_iter_next(&it, &p, &len) && len == 9);
+	CHECK(!ids_iter_next(&it, &p, &len));
+	CHECK(!ids_iter_next(&it, &p, &len));
+	ids_iter_init(&it, NULL, 0);
+	CHECK(it.p == it.end);
+	CHECK(!ids_iter_next(&it, &p, &len));
+}
+
+TEST(pci_ids_compare_fields_not_bytes)
+{
+	struct pci_ids a, b;
+
+	memset(&a, 0xaa, sizeof(a));
+	memset(&b, 0x55, sizeof(b));
+	a.vendor = b.vendor = 0x10de;
+	a.device = b.device = 0x2204;
+	a.has_sub = b.has_sub = false;
+	/* Padding and the unused subsystem ids differ: the same ids. */
+	CHECK(pci_ids_equal(&a, &b));
+	a.has_sub = b.has_sub = true;
+	a.subvendor = b.subvendor = 0x10de;
+	a.subdevice = 0x1492;
+	b.subdevice = 0x1493;
+	CHECK(!pci_ids_equal(&a, &b));
+	b.subdevice = 0x1492;
+	CHECK(pci_ids_equal(&a, &b));
+	b.has_sub = false;
+	CHECK(!pci_ids_equal(&a, &b));
+}

@@ -390,6 +390,8 @@ vfe_build_itools()
 	if [ "$flavour" != plain ]; then
 		cp -p "$stage/usr/share/initramfs-tools/hooks/vfio-early" "$conf/hooks/"
 		cp -p "$stage/usr/share/initramfs-tools/scripts/init-top/00-vfio-early" "$conf/scripts/init-top/"
+		mkdir -p "$conf/scripts/init-bottom"
+		cp -p "$stage/usr/share/initramfs-tools/scripts/init-bottom/vfio-early" "$conf/scripts/init-bottom/"
 	fi
 	if [ "$flavour" != prod ]; then
 		cp -p "$VFE_GUEST/initramfs-tools/hooks/vfio-early-test" "$conf/hooks/"
@@ -418,7 +420,7 @@ vfe_image_done()
 }
 
 # vfe_build_dracut OUT STAGE CONFIG PROTECTED FLAVOUR KVER (FLAVOUR as for
-# vfe_build_itools, or systemd)
+# vfe_build_itools, or systemd; "+kernel-modules" adds that dracut module)
 # Builds with dracut from a private copy of /usr/lib/dracut whose modules.d
 # gets the installed 90vfio-early (and the test module), no host config,
 # a small module set.  Log: OUT.log.
@@ -436,12 +438,16 @@ vfe_build_dracut()
 		mods="$mods vfio-early"
 	fi
 	# systemd: the test image with systemd in the initramfs (as Fedora/RHEL
-	# build it); the hooks then run from dracut-pre-udev.service.
+	# build it); vfio-early then runs from vfio-early.service, the test
+	# module's hooks from dracut-pre-udev.service.
 	[ "$flavour" != systemd ] || mods="systemd systemd-initrd dracut-systemd $mods"
 	# +mdraid (with any flavour): md RAID assembly, for a root on md
 	case $5 in
 	*+mdraid*) mods="$mods mdraid" ;;
 	esac
+	# +kernel-modules: with dracut's kernel-modules module (its cmdline hook
+	# parse-kernel.sh loads the rd.driver.pre= modules)
+	case $5 in *+kernel-modules*) mods="$mods kernel-modules" ;; esac
 	if [ "$flavour" != prod ]; then
 		cp -a "$VFE_GUEST/dracut/99vfio-early-test" "$base/modules.d/"
 		cp -p "$VFE_GUEST/report.sh" "$base/modules.d/99vfio-early-test/"

@@ -134,12 +134,12 @@ vfe_variant_config_dir()
 
 # fg: /dev/kmsg hidden (renamed) right before vfio-early's script and put
 # back right after it: init-top scripts listed around it in ORDER
-# (initramfs-tools), pre-udev hooks named to sort around 00-vfio-early.sh
+# (initramfs-tools), cmdline hooks named to sort around 00-vfio-early.sh
 # (dracut).  Each says what it did on the kernel log, while it can.
 # shellcheck disable=SC2016 # "$1" and "$@" of the scripts it writes
 vfe_variant_no_kmsg()
 {
-	local dir=$1 hooks=$1/usr/lib/dracut/hooks/pre-udev top=$1/scripts/init-top
+	local dir=$1 hooks=$1/usr/lib/dracut/hooks/cmdline top=$1/scripts/init-top
 	local hide='echo "<6>vfio-early-test: hiding /dev/kmsg" >/dev/kmsg; mv /dev/kmsg /dev/.vfe-test-kmsg'
 	local back='mv /dev/.vfe-test-kmsg /dev/kmsg && echo "<6>vfio-early-test: /dev/kmsg restored" >/dev/kmsg'
 	if [ -f "$top/ORDER" ]; then

@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfio-early --report: the problems in the gathered facts, each with the
+ * fix to apply.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+
+static void add_problem(struct problems *out, enum severity sev, const char *fix, const char *fmt,
+			...) _printf_(4, 5);
+
+static void add_problem(struct problems *out, enum severity sev, const char *fix, const char *fmt,
+			...)
+{
+	struct problem *p, *v;
+	va_list ap;
+
+	v = realloc(out->v, (out->n + 1) * sizeof(*v));
+	if (!v)
+		return;
+	out->v = v;
+	p = &out->v[out->n++];
+	p->sev = sev;
+	va_start(ap, fmt);
+	vsnprintf(p->what, sizeof(p->what), fmt, ap);
+	va_end(ap);
+	snprintf(p->fix, sizeof(p->fix), "%s", fix ? fix : "");
+}
+
+/* Where this host keeps its kernel command line, and what applies it. */
+static const char *cmdline_where(const struct report *r)
+{
+	if (r->kernel_cmdline_file)
+		return "/etc/kernel/cmdline, then run proxmox-boot-tool refresh";
+	return "GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then run update-grub";
+}
+
+static const char *rebuild_cmd(const struct report *r)
+{
+	return r->initrd.tool && strstr(r->initrd.tool, "lsinitrd") ? "dracut -f" :
+	       "update-initramfs -u";
+}
+
+static void refusal_fix(const struct report *r, const struct plan_item *it, char *fix,
+			size_t size)
+{
+	switch (it->code) {
+	case REF_BOOT_VGA:
+		snprintf(fix, size, "if this GPU should leave the host's console, add "
+			 "allow-boot-vga to its rule (or vfio_early.allow_boot_vga=1 to the kernel "
+			 "command line: %s); otherwise pick another GPU for the VM",
+			 cmdline_where(r));
+		break;
+	case REF_ROOT:
+	case REF_ROOT_GROUP:
+		snprintf(fix, size, "the host needs this; move the card to a slot with its own "
+			 "IOMMU group (CPU-attached slots usually are), or the root disk to "
+			 "another controller");
+		break;
+	case REF_NO_IOMMU:
+	case REF_NO_GROUP:
+		snprintf(fix, size, "%s (edit %s); reboot", r->iommu_hint,
+			 cmdline_where(r));
+		break;
+	case REF_STORAGE:
+	case REF_NETWORK:
+		snprintf(fix, size, "if it really should go to a VM, name it with an address "
+			 "rule or add %s to the rule", it->code == REF_STORAGE ?
+			 "allow-storage" : "allow-network");
+		break;
+	case REF_EXPECT:
+		snprintf(fix, size, "check which card sits in that slot now (vfio-early "
+			 "--report) and update the path or expect= of the rule");
+		break;
+	case REF_BRIDGE:
+		snprintf(fix, size, "remove the rule; name the devices below the bridge instead");
+		break;
+	case REF_NO_OVERRIDE:
+		snprintf(fix, size, "use a kernel newer than 3.16");
+		break;
+	default:
+		fix[0] = '\0';
+		break;
+	}
+}
+
+/* Edit distance of two short names ('-' and '_' the same), capped at 3. */
+static unsigned distance(const char *a, size_t al, const char *b)
+{
+	size_t bl = strlen(b);
+	unsigned row[40], prev;
+
+	if (al >= 39 || bl >= 39)
+		return 3;
+	for (size_t j = 0; j <= bl; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= al; i++) {
+		char x = a[i - 1] == '-' ? '_' : a[i - 1];
+
+		prev = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= bl; j++) {
+			char y = b[j - 1] == '-' ? '_' : b[j - 1];
+			unsigned best = prev + (x != y);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			prev = row[j];
+			row[j] = best;
+		}
+	}
+	return row[bl] < 3 ? row[bl] : 3;
+}
+
+/* Kernel options of this field spelt almost right are silently ignored. */
+static void check_spelling(const struct report *r, struct problems *out)
+{
+	static const char *const known[] = {
+		"intel_iommu", "amd_iommu", "iommu", "iommu.passthrough", "iommu.strict",
+		"intremap", "pcie_acs_override", "vfio-pci.ids", "vfio-pci.disable_vga",
+		"vfio_iommu_type1.allow_unsafe_interrupts", "initcall_blacklist", "video",
+		"rd.driver.pre", "rd.driver.blacklist", "modprobe.blacklist", "module_blacklist",
+	};
+	const char *pos = r->cmdline, *end;
+	struct cmdline_tok t;
+
+	if (!r->cmdline)
+		return;
+	end = r->cmdline + r->cmdline_len;
+	while (cmdline_next(&pos, end, &t)) {
+		const char *best = NULL;
+		bool exact = false;
+
+		if (t.klen < 5)
+			continue;
+		for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
+			unsigned d = distance(t.key, t.klen, known[i]);
+
+			if (d == 0)
+				exact = true;
+			else if (d <= 2 && !best)
+				best = known[i];
+		}
+		if (!exact && best) {
+			char fix[160];
+
+			snprintf(fix, sizeof(fix), "spell it %s (%s)", best, cmdline_where(r));
+			add_problem(out, SEV_WARNING, fix, "the kernel command line has %.*s, which the "
+				    "kernel ignores: a misspelt %s?", (int)t.klen, t.key, best);
+		}
+	}
+}
+
+/*
+ * The modprobe.d recipe next to vfio-early.  A line that takes a driver
+ * from devices the host keeps (blacklisting snd_hda_intel takes the host's
+ * own audio) is a warning; lines that are merely unnecessary are one note
+ * per reason.
+ */
+static void check_legacy(const struct report *r, struct problems *out)
+{
+	bool configured = false;
+
+	for (size_t i = 0; i < r->rs.n; i++)
+		configured |= !r->rs.v[i].legacy;
+	if (!configured || r->rs.off) {
+		if (r->legacy_ids)
+			add_problem(out, SEV_NOTE, "vfio-early --import prints the equivalent "
+				    "/etc/vfio-early.conf and which lines it makes unnecessary",
+				    "this host binds devices with the modprobe.d recipe "
+				    "(options vfio-pci ids=, blacklists, softdeps); vfio-early "
+				    "applies its ids with its safety checks");
+		return;
+	}
+	for (size_t i = 0; i < r->nlegacy; i++) {
+		const struct legacy_line *l = &r->legacy[i];
+		char lines[640] = "", fix[400];
+		size_t j;
+
+		if (l->v == LEGACY_KEEP)
+			continue;
+		if (l->v == LEGACY_EDIT || l->harms_host) {
+			if (l->v == LEGACY_EDIT)
+				snprintf(fix, sizeof(fix), "change it to: %s", l->edit);
+			else
+				snprintf(fix, sizeof(fix), "delete it, then rebuild the initramfs");
+			add_problem(out, SEV_WARNING, fix, "old recipe line %s: %s: %s", l->where,
+				    l->text, l->why);
+			continue;
+		}
+		/* Neighbours with the same reason are one note. */
+		for (j = i; j < r->nlegacy && r->legacy[j].v == LEGACY_DROP &&
+			    !r->legacy[j].harms_host && strcmp(r->legacy[j].why, l->why) == 0; j++) {
+			char one[160];
+
+			snprintf(one, sizeof(one), "%s (%s)", r->legacy[j].where, r->legacy[j].text);
+			report_append(lines, sizeof(lines), ", ", one, strlen(one));
+		}
+		add_problem(out, SEV_NOTE, "delete them when convenient (vfio-early --import explains "
+			    "every line)", "old recipe lines now unnecessary: %s: %s", lines,
+			    l->why);
+		i = j - 1;
+	}
+}
+
+/* What the plan says of the rules: exclusions, and rules that match nothing. */
+static void check_rules(const struct report *r, struct problems *out)
+{
+	unsigned unmatched = 0;
+
+	for (size_t i = 0; i < r->nexcl; i++) {
+		char a[64], b[64];
+
+		rule_origin(r->excl[i].exclude, a, sizeof(a));
+		rule_origin(r->excl[i].include, b, sizeof(b));
+		add_problem(out, SEV_WARNING, "correct or remove that rule",
+			    "%s: excluded by %s (selected by %s)", r->excl[i].dev->name, a, b);
+	}
+	/* Without the devices there is no plan, and no rule has had its chance. */
+	if (!r->scanned)
+		return;
+	for (size_t k = 0; k < r->rs.n; k++) {
+		const struct rule *rr = &r->rs.v[k];
+		char o[80];
+
+		if (rr->matches || ++unmatched > REPORT_UNMATCHED_SHOWN)
+			continue;
+		rule_origin(rr, o, sizeof(o));
+		add_problem(out, SEV_NOTE, "correct or remove that rule", "%s: %s%s matches no device",
+			    o, rr->exclude ? "exclude " : "", rr->token);
+	}
+	if (unmatched > REPORT_UNMATCHED_SHOWN)
+		add_problem(out, SEV_NOTE, "correct or remove that rule",
+			    "%u more rules match no device", unmatched - REPORT_UNMATCHED_SHOWN);
+}
+
+void report_analyse(const struct report *r, struct problems *out)
+{
+	char fix[400], missing[96];
+	bool rules = r->rs.n > 0;
+
+	if (!r->scanned)
+		add_problem(out, SEV_BLOCKING, "run as root, or check that sysfs is mounted",
+			    "cannot read /sys/bus/pci/devices");
+	if (!r->iommu_active) {
+		snprintf(fix, sizeof(fix), "%s (edit %s); reboot", r->iommu_hint,
+			 cmdline_where(r));
+		add_problem(out, SEV_BLOCKING, fix, "no IOMMU is active: nothing can be passed "
+			    "through%s", r->iommu_flags[0] ? " (the command line asks for it: "
+			    "check the firmware setting)" : "");
+	}
+	if (report_cmdline_has(r, "intel_iommu", "1") || report_cmdline_has(r, "intel_iommu", "yes"))
+		add_problem(out, SEV_WARNING, "write intel_iommu=on",
+			    "the kernel does not understand intel_iommu=1 or =yes");
+	if (report_cmdline_has(r, "amd_iommu", "on"))
+		add_problem(out, SEV_NOTE, "nothing to do: AMD-Vi is on when the firmware "
+			    "enables it; amd_iommu=on can be removed",
+			    "amd_iommu=on is not a value the kernel knows");
+	check_spelling(r, out);
+	if (r->acs_override)
+		add_problem(out, SEV_WARNING, "remove pcie_acs_override= once the card sits in a "
+			    "slot with its own IOMMU group",
+			    "pcie_acs_override is set: it splits IOMMU groups the hardware does not "
+			    "isolate, so a VM may reach devices the host keeps (a security risk)");
+	if (r->rs.off)
+		add_problem(out, SEV_WARNING, "remove vfio_early=off from the kernel command line",
+			    "vfio_early=off is on the kernel command line: vfio-early does nothing "
+			    "at boot");
+	for (size_t i = 0; i < r->nmsgs; i++)
+		add_problem(out, SEV_WARNING, "correct or remove that rule", "%s", r->msgs[i]);
+	check_rules(r, out);
+
+	for (size_t k = 0; k < r->pl.n; k++) {
+		const struct plan_item *it = &r->pl.v[k];
+		bool said = false;
+
+		/* One problem per cause: not for each function of the same card. */
+		for (size_t j = 0; j < k; j++)
+			if (r->pl.v[j].refused && r->pl.v[j].code == it->code &&
+			    pci_same_slot(r->pl.v[j].dev, it->dev))
+				said = true;
+		if (!it->refused || said || it->code == REF_NO_IOMMU || it->code == REF_ORIGIN ||
+		    it->code == REF_CARD)
+			continue;
+		refusal_fix(r, it, fix, sizeof(fix));
+		add_problem(out, SEV_BLOCKING, fix, "%s is selected but will be refused: %s",
+			    it->dev->name, it->reason);
+	}
+	for (size_t i = 0; i < r->ngrp; i++) {
+		const struct rgroup *g = &r->grp[i];
+		const struct rule *sel = NULL;
+		char others[300] = "", addrs[200] = "", whole[160] = "";
+
+		if (g->verdict != GROUP_PARTIAL)
+			continue;
+		for (size_t j = 0; j < g->n; j++) {
+			const struct pci_dev *m = g->mem[j];
+			char one[96];
+
+			if (pci_is_bridge(m))
+				continue;
+			if (report_will_bind(m, &r->pl)) {
+				if (!sel)
+					sel = r->pl.v[m->plan].rule;
+				continue;
+			}
+			snprintf(one, sizeof(one), "%s (%s)", m->name,
+				 m->driver[0] ? m->driver : "no driver");
+			report_append(others, sizeof(others), ", ", one, strlen(one));
+			report_append(addrs, sizeof(addrs), " ", m->name, strlen(m->name));
+		}
+		if (!others[0])
+			continue;
+		/* whole-group is an option of config rules only. */
+		if (sel && !sel->key && sel->line)
+			snprintf(whole, sizeof(whole), " (or add whole-group to the rule at %s:%u)",
+				 sel->file, sel->line);
+		if (snprintf(fix, sizeof(fix), "if the host can spare them, add the line "
+			     "\"address %s\" to %s%s; otherwise move the card to a slot with "
+			     "its own IOMMU group", addrs, r->config_file,
+			     whole) >= (int)sizeof(fix))
+			/* Too long to paste: the members are named in the problem itself. */
+			snprintf(fix, sizeof(fix), "if the host can spare them, select those "
+				 "too (address rules, or whole-group); otherwise move the card to "
+				 "a slot with its own IOMMU group");
+		add_problem(out, SEV_BLOCKING, fix,
+			    "IOMMU group %d is not usable for a VM: it also holds %s", g->id, others);
+	}
+
+	for (size_t k = 0; k < r->ndev; k++) {
+		const struct rdev *x = &r->dev[k];
+
+		if (!x->plan || x->plan->refused)
+			continue;
+		if (x->framebuffer[0])
+			add_problem(out, SEV_WARNING, "add initcall_blacklist=sysfb_init to the kernel "
+				    "command line (or video=efifb:off on older kernels)",
+				    "%s: the boot framebuffer (%s) sits on its memory; the VM's "
+				    "driver may fail to map it", x->d->name, x->framebuffer);
+		if (x->now && strcmp(x->now->result, "failed") == 0)
+			add_problem(out, SEV_BLOCKING, "see dmesg | grep -i vfio for the kernel's "
+				    "reason", "%s failed to bind at this boot: %s", x->d->name,
+				    x->now->reason);
+		else if (strcmp(x->d->driver, "vfio-pci") != 0)
+			add_problem(out, SEV_WARNING, r->st.present ? "reboot" : NULL,
+				    "%s is on %s now; the next boot hands it to vfio-pci",
+				    x->d->name, x->d->driver[0] ? x->d->driver : "no driver");
+	}
+
+	if (rules && !r->rs.off && !r->st.present)
+		add_problem(out, SEV_WARNING, "install vfio-early into the initramfs (make install, "
+			    "then update-initramfs -u or dracut -f) and reboot",
+			    "vfio-early did not run at this boot (no /run/vfio-early/state)");
+	missing[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(r->mods); i++)
+		if (strcmp(r->mods[i].state, "missing") == 0)
+			report_append(missing, sizeof(missing), ", ", r->mods[i].name,
+			       strlen(r->mods[i].name));
+	if (missing[0])
+		add_problem(out, SEV_BLOCKING, "install the kernel's modules package (on Debian: "
+			    "linux-image-$(uname -r)) and check CONFIG_VFIO_PCI",
+			    "vfio modules missing for kernel %s: %s", r->kver, missing);
+	missing[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(r->mods); i++)
+		if (strcmp(r->mods[i].state, "loaded, no file") == 0)
+			report_append(missing, sizeof(missing), ", ", r->mods[i].name,
+			       strlen(r->mods[i].name));
+	if (missing[0])
+		add_problem(out, SEV_WARNING, "reinstall the kernel's modules package (on Debian: "
+			    "linux-image-$(uname -r))", "vfio modules loaded but missing from "
+			    "/lib/modules/%s: %s; the next initramfs cannot carry them", r->kver,
+			    missing);
+	if (rules && r->initrd.checked && (!r->initrd.has_binary || !r->initrd.has_module)) {
+		snprintf(fix, sizeof(fix), "run %s", rebuild_cmd(r));
+		add_problem(out, SEV_BLOCKING, fix, "the initramfs %s lacks %s: the next boot will "
+			    "not bind anything early", r->initrd.path, !r->initrd.has_binary ?
+			    "vfio-early" : "the vfio-pci module");
+	} else if (rules && r->initrd.checked && !r->initrd.has_config && r->config_present) {
+		snprintf(fix, sizeof(fix), "run %s", rebuild_cmd(r));
+		add_problem(out, SEV_BLOCKING, fix, "the initramfs %s lacks /etc/vfio-early.conf",
+			    r->initrd.path);
+	}
+	check_legacy(r, out);
+	if (rules && r->initrd.config_newer) {
+		snprintf(fix, sizeof(fix), "run %s", rebuild_cmd(r));
+		add_problem(out, SEV_WARNING, fix, "/etc/vfio-early.conf changed after the initramfs "
+			    "%s was built", r->initrd.path);
+	}
+}
+
+void problems_free(struct problems *p)
+{
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}

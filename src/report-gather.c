@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfio-early --report: the facts.  The rules and the plan the next boot
+ * would follow, the IOMMU, the display devices and their slot siblings,
+ * their IOMMU groups, what this boot did, the boot chain.  Reads only.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <libkmod.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "initramfs.h"
+#include "log.h"
+#include "modload.h"
+#include "report.h"
+#include "sources.h"
+
+/*
+ * What is said while reading the rules, the protected list and the
+ * devices becomes part of the report.  What planning says is not: the
+ * report reads the plan itself.
+ */
+static void collect_msg(int prio, const char *line, void *data)
+{
+	struct report *r = data;
+	char (*v)[320];
+
+	if (prio > LOG_NOTICE)
+		return;
+	v = realloc(r->msgs, (r->nmsgs + 1) * sizeof(*v));
+	if (!v)
+		return;
+	r->msgs = v;
+	snprintf(r->msgs[r->nmsgs++], sizeof(*v), "%s", line);
+}
+
+static void note_match(const struct rule **include, const struct rule **exclude,
+		       const struct rule *rr)
+{
+	const struct rule **slot = rr->exclude ? exclude : include;
+
+	if (!*slot)
+		*slot = rr;
+}
+
+/*
+ * The devices plan_build() counted as excluded, by name: the first include
+ * and the first exclude rule that match each, in the plan's order (ids,
+ * address and class rules, then paths).
+ */
+static void gather_exclusions(struct report *r)
+{
+	_cleanup_free_ const struct rule **inc = calloc(r->t.n, sizeof(*inc));
+	_cleanup_free_ const struct rule **exc = calloc(r->t.n, sizeof(*exc));
+
+	if (!inc || !exc)
+		return;
+	for (size_t i = 0; i < r->t.n; i++) {
+		const struct pci_dev *d = &r->t.dev[i];
+
+		for (size_t k = 0; k < r->rs.n; k++) {
+			const struct rule *rr = &r->rs.v[k];
+
+			if ((rr->kind == RULE_IDS && rule_matches_ids(rr, d->vendor, d->device,
+								       d->subvendor, d->subdevice)) ||
+			    (rr->kind == RULE_ADDR && rule_matches_addr(rr, &d->addr)) ||
+			    (rr->kind == RULE_CLASS && rule_matches_class(rr, d->class)))
+				note_match(&inc[i], &exc[i], rr);
+		}
+	}
+	for (size_t k = 0; k < r->rs.n; k++) {
+		const struct rule *rr = &r->rs.v[k];
+		struct pci_dev **v;
+		size_t n;
+
+		if (rr->kind != RULE_PATH || pci_resolve_path(&r->t, &rr->u.path, &v, &n) < 0)
+			continue;
+		for (size_t j = 0; j < n; j++)
+			note_match(&inc[v[j] - r->t.dev], &exc[v[j] - r->t.dev], rr);
+		free(v);
+	}
+	for (size_t i = 0; i < r->t.n; i++) {
+		struct exclusion *v;
+
+		if (!inc[i] || !exc[i])
+			continue;
+		v = realloc(r->excl, (r->nexcl + 1) * sizeof(*v));
+		if (!v)
+			return;
+		r->excl = v;
+		r->excl[r->nexcl++] = (struct exclusion){
+			.dev = &r->t.dev[i], .exclude = exc[i], .include = inc[i],
+		};
+	}
+}
+
+static void gather_iommu(struct report *r)
+{
+	static const char *const keys[] = {
+		"intel_iommu", "amd_iommu", "iommu", "iommu.passthrough", "iommu.strict",
+		"intremap", "pcie_acs_override",
+	};
+	const char *pos, *end;
+	struct cmdline_tok t;
+	struct dirent *e;
+	DIR *dir;
+	int fd;
+
+	r->iommu_active = r->t.iommu;
+	fd = openat(r->c->rootfd, "sys/class/iommu", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dir = fd >= 0 ? fdopendir(fd) : NULL;
+	if (fd >= 0 && !dir)
+		close(fd);
+	while (dir && (e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		report_append(r->iommu_units, sizeof(r->iommu_units), ", ", e->d_name,
+		       strnlen(e->d_name, 32));
+		if (!r->iommu_kind[0])
+			snprintf(r->iommu_kind, sizeof(r->iommu_kind), "%s",
+				 strncmp(e->d_name, "dmar", 4) == 0 ? "Intel VT-d" :
+				 strncmp(e->d_name, "ivhd", 4) == 0 ? "AMD-Vi" : "IOMMU");
+	}
+	if (dir)
+		closedir(dir);
+
+	if (r->cmdline) {
+		pos = r->cmdline;
+		end = r->cmdline + r->cmdline_len;
+		while (cmdline_next(&pos, end, &t)) {
+			for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+				if (name_eq(t.key, t.klen, keys[i]))
+					report_append(r->iommu_flags, sizeof(r->iommu_flags), " ", t.key,
+					       (size_t)(t.val ? t.val + t.vlen - t.key : (ptrdiff_t)t.klen));
+		}
+	}
+	r->passthrough = report_cmdline_has(r, "iommu", "pt") || report_cmdline_has(r, "iommu.passthrough", "1");
+	r->acs_override = report_cmdline_has(r, "pcie_acs_override", NULL);
+
+	if (report_cmdline_has(r, "intremap", "off") || report_cmdline_has(r, "intremap", "nosid")) {
+		snprintf(r->intremap, sizeof(r->intremap), "turned off on the command line");
+	} else if (strncmp(r->iommu_units, "dmar", 4) == 0) {
+		char path[96], buf[64];
+		unsigned long ecap;
+		size_t n = strcspn(r->iommu_units, ",");
+
+		snprintf(path, sizeof(path), "sys/class/iommu/%.*s/intel-iommu/ecap", (int)n,
+			 r->iommu_units);
+		if (read_attr(r->c->rootfd, path, buf, sizeof(buf)) > 0 &&
+		    parse_hex(buf, strlen(buf), ~0UL, &ecap) == 0)
+			snprintf(r->intremap, sizeof(r->intremap), "%s",
+				 ecap & (1UL << 3) ? "supported" : "not supported by this IOMMU");
+		else
+			snprintf(r->intremap, sizeof(r->intremap), "unknown");
+	} else {
+		snprintf(r->intremap, sizeof(r->intremap), "%s",
+			 r->iommu_active ? "unknown" : "no IOMMU");
+	}
+}
+
+static void read_bars(struct report *r, struct rdev *x)
+{
+	char path[PCI_ADDR_STRLEN + 16], buf[2048];
+	const char *p = buf;
+
+	snprintf(path, sizeof(path), "%s/resource", x->d->name);
+	if (read_attr(r->t.devfd, path, buf, sizeof(buf)) <= 0)
+		return;
+	for (unsigned i = 0; i < 6 && p; i++) {
+		unsigned long long start, endaddr, flags;
+		int n = 0;
+
+		if (sscanf(p, "%llx %llx %llx%n", &start, &endaddr, &flags, &n) != 3)
+			break;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+		/* IORESOURCE_MEM only: I/O port BARs are small and not mapped. */
+		if (!(flags & 0x200) || endaddr <= start)
+			continue;
+		x->bars[x->nbars++] = (struct bar){
+			.index = i, .start = start, .size = endaddr - start + 1,
+			.prefetch = flags & 0x2000, .is64 = flags & 0x100000,
+		};
+	}
+}
+
+/* efifb, simplefb or vesafb claiming part of a BAR: the console sits there. */
+static void find_framebuffer(struct rdev *x, const char *iomem)
+{
+	static const char *const fbs[] = { "efifb", "BOOTFB", "simple-framebuffer", "simplefb",
+					   "vesafb", "vesa-framebuffer" };
+
+	for (const char *line = iomem; line && *line;) {
+		const char *nl = strchr(line, '\n');
+		unsigned long long start, endaddr;
+		char name[64];
+
+		if (sscanf(line, " %llx-%llx : %63[^\n]", &start, &endaddr, name) == 3) {
+			for (size_t i = 0; i < ARRAY_SIZE(fbs); i++) {
+				if (strncmp(name, fbs[i], strlen(fbs[i])) != 0 || (!start && !endaddr))
+					continue;
+				for (unsigned b = 0; b < x->nbars; b++)
+					if (start < x->bars[b].start + x->bars[b].size &&
+					    endaddr >= x->bars[b].start)
+						snprintf(x->framebuffer, sizeof(x->framebuffer), "%s",
+							 name);
+			}
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+}
+
+static bool wanted(const struct report *r, const struct pci_dev *d)
+{
+	if (pci_is_bridge(d))
+		return false;
+	if (pci_base_class(d) == 0x03 || d->plan >= 0)
+		return true;
+	/* The other functions of a display card. */
+	for (size_t i = 0; i < r->t.n; i++)
+		if (pci_base_class(&r->t.dev[i]) == 0x03 && pci_same_slot(&r->t.dev[i], d) &&
+		    !r->t.dev[i].on_root_bus)
+			return true;
+	return false;
+}
+
+static void gather_devices(struct report *r)
+{
+	_cleanup_free_ char *iomem = NULL;
+	_cleanup_free_ struct pciids_want *names = NULL;
+	size_t len;
+
+	for (size_t i = 0; i < r->t.n; i++)
+		if (pci_base_class(&r->t.dev[i]) == 0x03)
+			pci_load(&r->t, &r->t.dev[i]);
+	r->dev = calloc(r->t.n ? r->t.n : 1, sizeof(*r->dev));
+	if (!r->dev)
+		return;
+	for (size_t i = 0; i < r->t.n; i++) {
+		struct pci_dev *d = &r->t.dev[i];
+
+		if (wanted(r, d)) {
+			pci_load(&r->t, d);
+			r->dev[r->ndev++].d = d;
+		}
+	}
+
+	iomem = read_file_at(r->c->rootfd, "proc/iomem", 1 << 20, &len);
+	names = calloc(r->ndev ? r->ndev : 1, sizeof(*names));
+	for (size_t k = 0; k < r->ndev; k++) {
+		struct rdev *x = &r->dev[k];
+		char path[PCI_ADDR_STRLEN + 16], buf[32];
+		unsigned long v;
+
+		x->plan = x->d->plan >= 0 ? &r->pl.v[x->d->plan] : NULL;
+		x->numa = -1;
+		snprintf(path, sizeof(path), "%s/numa_node", x->d->name);
+		if (read_attr(r->t.devfd, path, buf, sizeof(buf)) > 0 && buf[0] != '-' &&
+		    parse_dec(buf, strlen(buf), 4096, &v) == 0)
+			x->numa = (int)v;
+		read_bars(r, x);
+		if (iomem)
+			find_framebuffer(x, iomem);
+		if (pci_stable_path(&r->t, x->d, x->path, sizeof(x->path)) < 0)
+			x->path[0] = '\0';
+		if (names) {
+			names[k].vendor = x->d->vendor;
+			names[k].device = x->d->device;
+		}
+	}
+	if (names && pciids_lookup(r->c->rootfd, names, r->ndev) == 0)
+		for (size_t k = 0; k < r->ndev; k++)
+			r->dev[k].names = names[k];
+}
+
+static void gather_groups(struct report *r)
+{
+	for (size_t k = 0; k < r->ndev; k++) {
+		int id = r->dev[k].d->iommu_group;
+		struct rgroup *g, *v;
+
+		if (id < 0 || report_find_group(r, id))
+			continue;
+		v = realloc(r->grp, (r->ngrp + 1) * sizeof(*v));
+		if (!v)
+			return;
+		r->grp = v;
+		g = &r->grp[r->ngrp++];
+		memset(g, 0, sizeof(*g));
+		g->id = id;
+		if (pci_group_members(&r->t, id, &g->mem, &g->n) < 0)
+			g->n = 0;
+	}
+	for (size_t i = 0; i < r->ngrp; i++) {
+		struct rgroup *g = &r->grp[i];
+		bool all_bind = true, one_card = true, root = false;
+		const struct pci_dev *first = NULL;
+
+		for (size_t j = 0; j < g->n; j++) {
+			struct pci_dev *m = g->mem[j];
+
+			pci_load(&r->t, m);
+			if (pci_is_bridge(m))
+				continue;
+			if (m->plan >= 0)
+				g->selected = true;
+			if (!report_will_bind(m, &r->pl))
+				all_bind = false;
+			if (protect_find(&r->prot, &m->addr))
+				root = true;
+			if (!first)
+				first = m;
+			else if (!pci_same_slot(first, m))
+				one_card = false;
+		}
+		if (root)
+			g->verdict = GROUP_BLOCKED;
+		else if (g->selected)
+			g->verdict = all_bind ? GROUP_READY : GROUP_PARTIAL;
+		else
+			g->verdict = one_card ? GROUP_VIABLE : GROUP_SHARED;
+	}
+}
+
+static void gather_state(struct report *r)
+{
+	struct boot_state *st = &r->st;
+
+	if (state_read(r->c->rootfd, st) < 0)
+		return;
+	for (size_t k = 0; k < r->ndev; k++)
+		for (size_t i = 0; i < st->ndev; i++)
+			if (strcmp(st->dev[i].addr, r->dev[k].d->name) == 0)
+				r->dev[k].now = &st->dev[i];
+}
+
+static void gather_modules(struct report *r)
+{
+	static const char *const names[] = { "vfio-pci", "vfio", "vfio_iommu_type1" };
+	char kver[sizeof(r->kver)];
+	struct kmod_ctx *ctx;
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		r->mods[i].name = names[i];
+		snprintf(r->mods[i].state, sizeof(r->mods[i].state), "missing");
+	}
+	/* The root's modprobe.d, not the host's; a lookup reads no options. */
+	ctx = kmod_open_root(r->c->root, r->c->rootfd, kver, sizeof(kver));
+	if (!ctx)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		struct kmod_list *list = NULL, *l;
+
+		if (kmod_module_new_from_lookup(ctx, names[i], &list) < 0 || !list)
+			continue;
+		kmod_list_foreach(l, list) {
+			struct kmod_module *m = kmod_module_get_module(l);
+
+			snprintf(r->mods[i].state, sizeof(r->mods[i].state), "%s",
+				 kmod_module_get_path(m) ? "module" : "built in");
+			kmod_module_unref(m);
+		}
+		kmod_module_unref_list(list);
+	}
+	kmod_unref(ctx);
+	/* Running, but no file for it: fine now, not for the next image. */
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		char path[64];
+
+		if (strcmp(r->mods[i].state, "missing") != 0)
+			continue;
+		snprintf(path, sizeof(path), "sys/module/%s", names[i]);
+		for (char *p = path + 11; *p; p++)
+			if (*p == '-')
+				*p = '_';
+		if (faccessat(r->c->rootfd, path, F_OK, 0) == 0)
+			snprintf(r->mods[i].state, sizeof(r->mods[i].state), "loaded, no file");
+	}
+}
+
+static void gather_initrd(struct report *r)
+{
+	static const char *const images[][2] = {
+		{ "boot/initrd.img-", "" },		/* initramfs-tools */
+		{ "boot/initramfs-", ".img" },		/* dracut */
+	};
+	static const char *const tools[] = {
+		"/usr/bin/lsinitramfs", "/usr/sbin/lsinitramfs", "/usr/bin/lsinitrd",
+		"/usr/sbin/lsinitrd",
+	};
+	struct initrd *in = &r->initrd;
+	struct stat st, cst;
+	char rel[300];
+	_cleanup_free_ char *list = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(images) && !in->exists; i++) {
+		snprintf(rel, sizeof(rel), "%s%s%s", images[i][0], r->kver, images[i][1]);
+		if (fstatat(r->c->rootfd, rel, &st, 0) == 0 && S_ISREG(st.st_mode)) {
+			in->exists = true;
+			snprintf(in->path, sizeof(in->path), "%s/%s",
+				 r->c->live ? "" : r->c->root, rel);
+			/* lsinitrd lists dracut images, lsinitramfs initramfs-tools ones. */
+			for (size_t k = 0; k < ARRAY_SIZE(tools) && !in->tool; k++)
+				if (access(tools[k], X_OK) == 0 &&
+				    (strstr(tools[k], "lsinitrd") != NULL) == (i == 1))
+					in->tool = tools[k];
+		}
+	}
+	if (!in->exists)
+		return;
+	if (fstatat(r->c->rootfd, CONFIG_FILE, &cst, 0) == 0 && cst.st_mtime > st.st_mtime)
+		in->config_newer = true;
+	if (!in->tool || !(list = list_image(in->tool, in->path)))
+		return;
+	in->checked = true;
+	in->has_binary = strstr(list, "sbin/vfio-early") != NULL ||
+			 strstr(list, "bin/vfio-early") != NULL;
+	in->has_config = strstr(list, "etc/vfio-early.conf") != NULL;
+	in->has_module = strstr(list, "vfio-pci.ko") != NULL;
+	in->has_protected = strstr(list, "vfio-early/protected") != NULL;
+}
+
+void report_gather(struct report *r, const struct mode_ctx *c)
+{
+	r->c = c;
+	/* Everything said while gathering becomes part of the report. */
+	log_setup(c->rootfd, c->verbose ? LOG_TO_STDERR : 0, c->verbose);
+	log_set_hook(collect_msg, r);
+
+	if (kernel_release(c->rootfd, r->kver, sizeof(r->kver)) < 0)
+		snprintf(r->kver, sizeof(r->kver), "unknown");
+	r->cmdline = read_file_at(c->rootfd, "proc/cmdline", CMDLINE_MAX, &r->cmdline_len);
+	if (r->cmdline)
+		r->cmdline[strcspn(r->cmdline, "\n")] = '\0', r->cmdline_len = strlen(r->cmdline);
+	r->config_present = c->config ? access(c->config, F_OK) == 0 :
+			    faccessat(c->rootfd, CONFIG_FILE, F_OK, 0) == 0;
+	r->config_file = config_name(c->config);
+	r->kernel_cmdline_file = faccessat(c->rootfd, "etc/kernel/cmdline", F_OK, 0) == 0;
+	r->iommu_hint = iommu_hint(c->rootfd);
+
+	rules_load(c->root, c->rootfd, c->config, false, &r->rs);
+	r->scanned = pci_scan(&r->t, c->rootfd) == 0;
+	if (r->scanned) {
+		struct protect_sources src;
+
+		protect_sources_from(&src, &r->rs);
+		protect_for_run(&r->prot, &r->t, c->rootfd, c->live, &src, NULL);
+	}
+	log_set_hook(NULL, NULL);
+	if (r->scanned && plan_build(&r->pl, &r->t, &r->rs, &r->prot) < 0)
+		r->pl.n = 0;
+	if (r->scanned && r->pl.excluded)
+		gather_exclusions(r);
+
+	gather_iommu(r);
+	gather_devices(r);
+	gather_groups(r);
+	gather_state(r);
+	gather_modules(r);
+	gather_initrd(r);
+	if (legacy_scan(c, &r->legacy, &r->nlegacy, &r->legacy_ids) < 0)
+		r->nlegacy = 0;
+}

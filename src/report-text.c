@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vfio-early --report: the text a person reads.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+
+static const char *dev_name(const struct rdev *x, char *buf, size_t size)
+{
+	const char *cls = pci_class_name(x->d->class);
+
+	snprintf(buf, size, "%s [%04x]: %s%s%s [%04x:%04x]", cls ? cls : "Class",
+		 x->d->class >> 8, x->names.vendor_name[0] ? x->names.vendor_name : "",
+		 x->names.vendor_name[0] ? " " : "",
+		 x->names.device_name[0] ? x->names.device_name : "Device", x->d->vendor,
+		 x->d->device);
+	return buf;
+}
+
+static void format_size(uint64_t size, char *buf, size_t n)
+{
+	if (size >= (1ULL << 30) && size % (1ULL << 30) == 0)
+		snprintf(buf, n, "%llu GiB", (unsigned long long)(size >> 30));
+	else if (size >= (1ULL << 20))
+		snprintf(buf, n, "%llu MiB", (unsigned long long)(size >> 20));
+	else
+		snprintf(buf, n, "%llu KiB", (unsigned long long)(size >> 10));
+}
+
+static uint64_t largest_bar(const struct rdev *x)
+{
+	uint64_t max = 0;
+
+	for (unsigned b = 0; b < x->nbars; b++)
+		if (x->bars[b].size > max)
+			max = x->bars[b].size;
+	return max;
+}
+
+static const char *next_boot(const struct rdev *x, char *buf, size_t size)
+{
+	char origin[80];
+
+	if (!x->plan) {
+		snprintf(buf, size, "stays with the host (no rule selects it)");
+		return buf;
+	}
+	rule_origin(x->plan->rule, origin, sizeof(origin));
+	if (x->plan->refused)
+		snprintf(buf, size, "refused: %s (rule %s)", x->plan->reason, origin);
+	else
+		snprintf(buf, size, "vfio-pci (rule %s%s%s)", origin,
+			 x->plan->via == VIA_SLOT ? ", another function of the card" :
+			 x->plan->via == VIA_GROUP ? ", whole-group" : " ",
+			 x->plan->via == VIA_RULE ? x->plan->rule->token : "");
+	return buf;
+}
+
+static void print_member(FILE *f, const struct report *r, const struct pci_dev *m)
+{
+	const char *cls = pci_class_name(m->class);
+
+	fprintf(f, "        %s [%04x:%04x] %s, %s%s\n", m->name, m->vendor, m->device,
+		cls ? cls : "device", m->driver[0] ? m->driver : "no driver",
+		protect_find(&r->prot, &m->addr) ? ", holds the root filesystem" :
+		report_will_bind(m, &r->pl) ? ", to vfio-pci" : "");
+}
+
+static void print_vm_lines(FILE *f, const struct report *r)
+{
+	unsigned n = 0;
+
+	for (size_t k = 0; k < r->ndev; k++) {
+		const struct rdev *x = &r->dev[k];
+		const struct rgroup *g = report_find_group(r, x->d->iommu_group);
+		char slot[PCI_ADDR_STRLEN];
+		struct pci_addr a = x->d->addr;
+
+		if (!g || g->verdict != GROUP_READY || !report_will_bind(x->d, &r->pl))
+			continue;
+		/* One entry per card: print at its first function. */
+		if (k > 0 && pci_same_slot(r->dev[k - 1].d, x->d) && report_will_bind(r->dev[k - 1].d, &r->pl))
+			continue;
+		a.has_func = false;
+		format_pci_addr(&a, slot);
+		fprintf(f, "  %s (IOMMU group %d)\n", slot, g->id);
+		fprintf(f, "    Proxmox: qm set VMID -hostpci%u %s,pcie=1%s\n", n++, slot,
+			pci_base_class(x->d) == 0x03 ? "   (add ,x-vga=1 for the VM's primary display)" : "");
+		fprintf(f, "    libvirt:\n");
+		for (size_t j = k; j < r->ndev && pci_same_slot(r->dev[j].d, x->d); j++) {
+			const struct pci_addr *fa = &r->dev[j].d->addr;
+
+			if (!report_will_bind(r->dev[j].d, &r->pl))
+				continue;
+			fprintf(f, "      <hostdev mode='subsystem' type='pci' managed='yes'><source>"
+				"<address domain='0x%04x' bus='0x%02x' slot='0x%02x' "
+				"function='0x%x'/></source></hostdev>\n", fa->domain, fa->bus,
+				fa->slot, fa->func);
+		}
+	}
+	if (n == 0)
+		fprintf(f, "  none yet\n");
+}
+
+void report_print_text(FILE *f, const struct report *r, const struct problems *p)
+{
+	unsigned warn, block;
+	int status = report_status(p, &warn, &block);
+
+	fprintf(f, "vfio-early %s report (kernel %s)\n\n", VERSION, r->kver);
+
+	fprintf(f, "IOMMU\n");
+	if (r->iommu_active)
+		fprintf(f, "  active: %s (%s)\n", r->iommu_kind[0] ? r->iommu_kind : "IOMMU",
+			r->iommu_units[0] ? r->iommu_units : "no units listed");
+	else
+		fprintf(f, "  not active: no IOMMU groups in /sys/kernel/iommu_groups\n");
+	fprintf(f, "  kernel command line: %s\n",
+		r->iommu_flags[0] ? r->iommu_flags : "no IOMMU options (defaults)");
+	fprintf(f, "  passthrough mode (iommu=pt): %s\n", r->passthrough ? "yes" : "no");
+	fprintf(f, "  interrupt remapping: %s\n", r->intremap);
+	fprintf(f, "  ACS override: %s\n\n", r->acs_override ?
+		"ON (pcie_acs_override: groups are not isolated by hardware)" : "off");
+
+	fprintf(f, "GPUs and their functions\n");
+	if (r->ndev == 0)
+		fprintf(f, "  none found\n");
+	for (size_t k = 0; k < r->ndev; k++) {
+		const struct rdev *x = &r->dev[k];
+		const struct rgroup *g = report_find_group(r, x->d->iommu_group);
+		char name[400], size[32], nb[400];
+
+		fprintf(f, "  %s %s\n", x->d->name, dev_name(x, name, sizeof(name)));
+		fprintf(f, "      subsystem %04x:%04x, driver %s, override %s, boot VGA %s, NUMA "
+			"node %d\n", x->d->subvendor, x->d->subdevice,
+			x->d->driver[0] ? x->d->driver : "none",
+			x->d->override[0] ? x->d->override : "none", x->d->boot_vga ? "yes" : "no",
+			x->numa);
+		if (x->path[0])
+			fprintf(f, "      stable path: %s\n", x->path);
+		if (x->nbars) {
+			fprintf(f, "      memory:");
+			for (unsigned b = 0; b < x->nbars; b++) {
+				format_size(x->bars[b].size, size, sizeof(size));
+				fprintf(f, "%s BAR%u %s%s", b ? "," : "", x->bars[b].index, size,
+					x->bars[b].prefetch ? " prefetchable" : "");
+			}
+			if (pci_base_class(x->d) == 0x03 && largest_bar(x) > (256ULL << 20))
+				fprintf(f, " (large BAR: Resizable BAR is on; the VM needs a 64-bit "
+					"MMIO window that fits it)");
+			fprintf(f, "\n");
+		}
+		if (x->framebuffer[0])
+			fprintf(f, "      boot framebuffer on its memory: %s\n", x->framebuffer);
+		if (g && (k == 0 || r->dev[k - 1].d->iommu_group != g->id)) {
+			fprintf(f, "      IOMMU group %d (%s):\n", g->id, report_verdict_names[g->verdict]);
+			for (size_t j = 0; j < g->n; j++)
+				print_member(f, r, g->mem[j]);
+		} else if (g) {
+			fprintf(f, "      IOMMU group %d, as above\n", g->id);
+		} else {
+			fprintf(f, "      IOMMU group: none\n");
+		}
+		fprintf(f, "      next boot: %s\n", next_boot(x, nb, sizeof(nb)));
+		if (x->now)
+			fprintf(f, "      this boot: %s%s%s\n", x->now->result,
+				x->now->reason[0] ? ": " : "", x->now->reason);
+		if (!x->plan && pci_base_class(x->d) == 0x03 && !x->d->on_root_bus) {
+			struct pci_addr a = x->d->addr;
+			char slot[PCI_ADDR_STRLEN];
+			char *sl = strrchr(x->path, '/');
+
+			a.has_func = false;
+			format_pci_addr(&a, slot);
+			fprintf(f, "      to select it: \"address %s\"", slot);
+			if (sl)
+				fprintf(f, " or \"path %.*s expect=%04x:%04x\"",
+					(int)(sl - x->path + 3), x->path, x->d->vendor, x->d->device);
+			fprintf(f, " in /etc/vfio-early.conf\n");
+		}
+	}
+
+	fprintf(f, "\nConfiguration\n");
+	fprintf(f, "  %s: %s\n", r->config_file,
+		r->config_present ? "present" : "absent");
+	fprintf(f, "  rules: %zu (command line, modprobe.d, config), %u problem%s\n", r->rs.n, r->rs.errors,
+		r->rs.errors == 1 ? "" : "s");
+	for (size_t i = 0; i < r->rs.n; i++) {
+		char origin[80];
+
+		rule_origin(&r->rs.v[i], origin, sizeof(origin));
+		fprintf(f, "    %s: %s%s, %u device%s\n", origin, r->rs.v[i].exclude ? "exclude " : "",
+			r->rs.v[i].token, r->rs.v[i].matches, r->rs.v[i].matches == 1 ? "" : "s");
+	}
+	if (r->rs.off)
+		fprintf(f, "  vfio_early=off is on the kernel command line\n");
+
+	fprintf(f, "\nThis boot\n");
+	if (r->st.present)
+		fprintf(f, "  vfio-early ran (%s mode, kernel %s): %u bound, %u failed, %u refused, "
+			"exit %d\n", r->st.mode, r->st.kernel, r->st.bound, r->st.failed,
+			r->st.refused, r->st.exit_status);
+	else
+		fprintf(f, "  vfio-early did not run (no /%s)\n", STATE_FILE);
+
+	fprintf(f, "\nBoot chain\n");
+	fprintf(f, "  modules for %s:", r->kver);
+	for (size_t i = 0; i < ARRAY_SIZE(r->mods); i++)
+		fprintf(f, "%s %s (%s)", i ? "," : "", r->mods[i].name, r->mods[i].state);
+	fprintf(f, "\n");
+	if (!r->initrd.exists)
+		fprintf(f, "  initramfs: none found for %s in /boot\n", r->kver);
+	else if (!r->initrd.checked)
+		fprintf(f, "  initramfs %s: not inspected (%s)\n", r->initrd.path,
+			r->initrd.tool ? "listing it failed" : "no lsinitramfs or lsinitrd");
+	else
+		fprintf(f, "  initramfs %s: vfio-early %s, config %s, vfio-pci %s, protected list "
+			"%s\n", r->initrd.path, r->initrd.has_binary ? "yes" : "NO",
+			r->initrd.has_config ? "yes" : "no", r->initrd.has_module ? "yes" : "NO",
+			r->initrd.has_protected ? "yes" : "no");
+
+	fprintf(f, "  passthrough recipe (modprobe.d, kernel command line): ");
+	if (!r->nlegacy)
+		fprintf(f, "none\n");
+	else
+		fprintf(f, "%zu line%s, %zu vfio-pci id%s\n", r->nlegacy, r->nlegacy == 1 ? "" : "s",
+			r->legacy_ids, r->legacy_ids == 1 ? "" : "s");
+	for (size_t i = 0; i < r->nlegacy; i++)
+		fprintf(f, "    %s: %s [%s]\n", r->legacy[i].where, r->legacy[i].text,
+			r->legacy[i].v == LEGACY_DROP ? "unnecessary with vfio-early" :
+			r->legacy[i].v == LEGACY_EDIT ? "to edit" : "keep");
+
+	fprintf(f, "\nReady for a VM\n");
+	print_vm_lines(f, r);
+
+	fprintf(f, "\nProblems and fixes\n");
+	if (p->n == 0)
+		fprintf(f, "  none\n");
+	for (size_t i = 0; i < p->n; i++) {
+		fprintf(f, "  [%s] %s\n", report_severity_names[p->v[i].sev], p->v[i].what);
+		if (p->v[i].fix[0])
+			fprintf(f, "      fix: %s\n", p->v[i].fix);
+	}
+	fprintf(f, "\nVerdict: %s (%u blocking, %u warning%s; exit %d)\n",
+		status == REPORT_OK ? "ready" : status == REPORT_WARNINGS ? "warnings" : "blocked",
+		block, warn, warn == 1 ? "" : "s", status);
+}

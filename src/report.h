@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vfio-early --report, inside: the facts report-gather.c collects, the
+ * problems report-analyse.c finds in them, and what report-text.c and
+ * report-json.c print.  Not used outside the report.
+ */
+#ifndef VFIO_EARLY_REPORT_H
+#define VFIO_EARLY_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "legacy.h"
+#include "modes.h"
+#include "pci.h"
+#include "pciids.h"
+#include "plan.h"
+#include "protect.h"
+#include "rules.h"
+#include "state.h"
+#include "util.h"
+
+#ifndef VERSION
+#define VERSION "0.1"
+#endif
+
+enum { REPORT_OK = 0, REPORT_USAGE = 1, REPORT_WARNINGS = 2, REPORT_BLOCKING = 3 };
+
+enum severity {
+	SEV_NOTE,
+	SEV_WARNING,
+	SEV_BLOCKING,
+};
+
+struct problem {
+	enum severity sev;
+	char what[1024];
+	char fix[400];
+};
+
+/* What the analysis found, in the order the report prints it. */
+struct problems {
+	struct problem *v;
+	size_t n;
+};
+
+struct bar {
+	unsigned index;
+	uint64_t start;
+	uint64_t size;
+	bool prefetch;
+	bool is64;
+};
+
+struct rdev {
+	struct pci_dev *d;
+	struct pciids_want names;
+	int numa;
+	struct bar bars[6];
+	unsigned nbars;
+	char framebuffer[64];
+	char path[PATH_STRLEN + 8];
+	const struct plan_item *plan;
+	const struct state_dev *now;
+};
+
+enum group_verdict {
+	GROUP_READY,		/* every member goes to vfio-pci at the next boot */
+	GROUP_PARTIAL,		/* selected, but other members stay with the host */
+	GROUP_VIABLE,		/* not selected; only one card's functions in it */
+	GROUP_SHARED,		/* not selected; shares with other host devices */
+	GROUP_BLOCKED,		/* holds the root filesystem's controller */
+};
+
+/* A device an include rule selects and an exclude rule keeps back. */
+struct exclusion {
+	const struct pci_dev *dev;
+	const struct rule *exclude;
+	const struct rule *include;
+};
+
+struct rgroup {
+	int id;
+	struct pci_dev **mem;
+	size_t n;
+	bool selected;
+	enum group_verdict verdict;
+};
+
+struct initrd {
+	char path[512];
+	bool exists;
+	bool checked;
+	const char *tool;
+	bool has_binary;
+	bool has_config;
+	bool has_module;
+	bool has_protected;
+	bool config_newer;
+};
+
+struct module_state {
+	const char *name;
+	char state[64];		/* "module", "built in", "missing" */
+};
+
+/*
+ * The facts.  The analysis reads nothing but these: a test builds them by
+ * hand, and the gathering is the only part that reads the machine.
+ */
+struct report {
+	const struct mode_ctx *c;
+	char kver[128];
+	char *cmdline;
+	size_t cmdline_len;
+
+	bool iommu_active;
+	char iommu_kind[64];
+	char iommu_units[160];
+	char iommu_flags[256];
+	bool passthrough;
+	bool acs_override;
+	char intremap[64];
+
+	struct ruleset rs;
+	struct protect prot;
+	struct pci_tree t;
+	struct plan pl;
+	bool scanned;
+	bool config_present;
+	const char *config_file;	/* the config file's name, for fixes */
+	bool kernel_cmdline_file;	/* /etc/kernel/cmdline (Proxmox) exists */
+	const char *iommu_hint;		/* how to turn the IOMMU on here */
+
+	char (*msgs)[320];	/* said while reading the rules and the devices */
+	size_t nmsgs;
+	struct exclusion *excl;	/* devices an exclude rule keeps back */
+	size_t nexcl;
+
+	struct rdev *dev;
+	size_t ndev;
+	struct rgroup *grp;
+	size_t ngrp;
+
+	struct boot_state st;
+	struct module_state mods[3];
+	struct initrd initrd;
+
+	struct legacy_line *legacy;
+	size_t nlegacy;
+	size_t legacy_ids;
+};
+
+extern const char *const report_severity_names[];
+extern const char *const report_verdict_names[];
+
+/* Rules that match nothing are named one by one up to this many. */
+#define REPORT_UNMATCHED_SHOWN 20
+
+/* report-gather.c: everything the report shows, read once. */
+void report_gather(struct report *r, const struct mode_ctx *c);
+
+/*
+ * report-analyse.c: the problems, each with its fix; a pure function of
+ * the facts (no I/O).  Appends to @out; free it with problems_free().
+ */
+void report_analyse(const struct report *r, struct problems *out);
+void problems_free(struct problems *p);
+
+/* report-text.c, report-json.c */
+void report_print_text(FILE *f, const struct report *r, const struct problems *p);
+void report_print_json(FILE *f, const struct report *r, const struct problems *p);
+
+/* report.c: helpers the parts share. */
+const struct rgroup *report_find_group(const struct report *r, int id);
+bool report_will_bind(const struct pci_dev *d, const struct plan *pl);
+bool report_cmdline_has(const struct report *r, const char *key, const char *val);
+void report_append(char *buf, size_t size, const char *sep, const char *s, size_t len);
+/* REPORT_OK, REPORT_WARNINGS or REPORT_BLOCKING, and the counts. */
+int report_status(const struct problems *p, unsigned *warn, unsigned *block);
+
+#endif

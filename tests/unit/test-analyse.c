@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The report's analysis on hand-built facts: no sysfs, no files, only the
+ * structs report-gather.c would fill in.
+ */
+#include "unit.h"
+#include "report.h"
+
+/* A machine of two cards (VGA + audio each) in groups 10 and 11. */
+struct facts {
+	struct report r;
+	struct pci_dev dev[4];
+	struct pci_dev *g10[2], *g11[2];
+	struct rgroup grp[2];
+	struct rule rule[24];
+	struct plan_item item[4];
+	struct problems p;
+};
+
+static void dev_init(struct pci_dev *d, unsigned bus, unsigned fn, uint32_t class, int group,
+		     const char *driver)
+{
+	memset(d, 0, sizeof(*d));
+	d->addr = (struct pci_addr){ .bus = (uint8_t)bus, .func = (uint8_t)fn, .has_func = true };
+	format_pci_addr(&d->addr, d->name);
+	d->vendor = 0x10de;
+	d->device = fn ? 0x1aef : 0x2204;
+	d->class = class;
+	d->iommu_group = group;
+	d->loaded = true;
+	d->has_override_attr = true;
+	snprintf(d->driver, sizeof(d->driver), "%s", driver);
+	d->plan = -1;
+}
+
+/* A healthy host: IOMMU on, the vfio modules there, no rules yet. */
+static void facts_init(struct facts *f)
+{
+	memset(f, 0, sizeof(*f));
+	dev_init(&f->dev[0], 1, 0, 0x030000, 10, "nouveau");
+	dev_init(&f->dev[1], 1, 1, 0x040300, 10, "snd_hda_intel");
+	dev_init(&f->dev[2], 2, 0, 0x030000, 11, "nouveau");
+	dev_init(&f->dev[3], 2, 1, 0x040300, 11, "snd_hda_intel");
+	f->g10[0] = &f->dev[0];
+	f->g10[1] = &f->dev[1];
+	f->g11[0] = &f->dev[2];
+	f->g11[1] = &f->dev[3];
+	f->grp[0] = (struct rgroup){ .id = 10, .mem = f->g10, .n = 2, .verdict = GROUP_VIABLE };
+	f->grp[1] = (struct rgroup){ .id = 11, .mem = f->g11, .n = 2, .verdict = GROUP_VIABLE };
+
+	f->r.t.dev = f->dev;
+	f->r.t.n = 4;
+	f->r.t.iommu = true;
+	f->r.grp = f->grp;
+	f->r.ngrp = 2;
+	f->r.rs.v = f->rule;
+	f->r.pl.v = f->item;
+	f->r.scanned = true;
+	f->r.iommu_active = true;
+	f->r.config_present = true;
+	f->r.config_file = "/etc/vfio-early.conf";
+	f->r.iommu_hint = "add intel_iommu=on to the kernel command line";
+	snprintf(f->r.kver, sizeof(f->r.kver), "6.1.0-56-amd64");
+	f->r.st.present = true;
+	for (size_t i = 0; i < ARRAY_SIZE(f->r.mods); i++) {
+		f->r.mods[i].name = i == 0 ? "vfio-pci" : i == 1 ? "vfio" : "vfio_iommu_type1";
+		snprintf(f->r.mods[i].state, sizeof(f->r.mods[i].state), "built in");
+	}
+}
+
+/* Config rule N (1-based line) selecting "ids VVVV:DDDD". */
+static struct rule *add_rule(struct facts *f, const char *token, unsigned matches)
+{
+	struct rule *rr = &f->rule[f->r.rs.n];
+
+	memset(rr, 0, sizeof(*rr));
+	rr->kind = RULE_IDS;
+	rr->file = "/etc/vfio-early.conf";
+	rr->line = (unsigned)++f->r.rs.n;
+	rr->matches = matches;
+	snprintf(rr->token, sizeof(rr->token), "%s", token);
+	return rr;
+}
+
+/* Device @k into the plan, by @rr. */
+static struct plan_item *plan(struct facts *f, size_t k, const struct rule *rr,
+			      enum plan_via via)
+{
+	struct plan_item *it = &f->item[f->r.pl.n];
+
+	memset(it, 0, sizeof(*it));
+	it->dev = &f->dev[k];
+	it->rule = rr;
+	it->via = via;
+	it->origin = -1;
+	f->dev[k].plan = (int)f->r.pl.n++;
+	return it;
+}
+
+static void refuse(struct plan_item *it, enum refusal code, const char *why)
+{
+	it->refused = true;
+	it->code = code;
+	it->result = RES_REFUSED;
+	snprintf(it->reason, sizeof(it->reason), "%s", why);
+}
+
+static void analyse(struct facts *f)
+{
+	problems_free(&f->p);
+	report_analyse(&f->r, &f->p);
+}
+
+/* The index of the problem whose text starts with @what, or -1. */
+static int find(const struct facts *f, const char *what)
+{
+	for (size_t i = 0; i < f->p.n; i++)
+		if (strncmp(f->p.v[i].what, what, strlen(what)) == 0)
+			return (int)i;
+	return -1;
+}
+
+static unsigned count(const struct facts *f, const char *what)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < f->p.n; i++)
+		n += strstr(f->p.v[i].what, what) != NULL;
+	return n;
+}
+
+static int status(const struct facts *f)
+{
+	unsigned warn, block;
+
+	return report_status(&f->p, &warn, &block);
+}
+
+#define CHECK_PROBLEM(f, what_, sev_, fix_)                                       \
+	do {                                                                      \
+		int _i = find((f), (what_));                                      \
+		CHECK(_i >= 0);                                                   \
+		if (_i >= 0) {                                                    \
+			CHECK_INT((f)->p.v[_i].sev, (sev_));                      \
+			CHECK_STR((f)->p.v[_i].fix, (fix_));                      \
+		}                                                                 \
+	} while (0)
+
+TEST(healthy_facts_have_no_problems)
+{
+	struct facts f;
+
+	facts_init(&f);
+	analyse(&f);
+	CHECK_INT(f.p.n, 0);
+	CHECK_INT(status(&f), REPORT_OK);
+	problems_free(&f.p);
+}
+
+TEST(no_pci_devices_is_blocking_and_rules_are_not_judged)
+{
+	struct facts f;
+
+	facts_init(&f);
+	f.r.scanned = false;
+	f.r.t.n = 0;
+	f.r.ngrp = 0;
+	add_rule(&f, "10de:2204", 0);
+	analyse(&f);
+	CHECK_PROBLEM(&f, "cannot read /sys/bus/pci/devices", SEV_BLOCKING,
+		      "run as root, or check that sysfs is mounted");
+	/* No plan was made: a rule that matched nothing is not news. */
+	CHECK_INT(count(&f, "matches no device"), 0);
+	CHECK_INT(status(&f), REPORT_BLOCKING);
+	problems_free(&f.p);
+}
+
+TEST(no_iommu_names_the_hint_and_where_the_command_line_lives)
+{
+	struct facts f;
+
+	facts_init(&f);
+	f.r.iommu_active = false;
+	analyse(&f);
+	CHECK_PROBLEM(&f, "no IOMMU is active: nothing can be passed through", SEV_BLOCKING,
+		      "add intel_iommu=on to the kernel command line (edit "
+		      "GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then run update-grub); "
+		      "reboot");
+	f.r.kernel_cmdline_file = true;
+	snprintf(f.r.iommu_flags, sizeof(f.r.iommu_flags), "intel_iommu=on");
+	analyse(&f);
+	CHECK_PROBLEM(&f, "no IOMMU is active: nothing can be passed through (the command line "
+		      "asks for it: check the firmware setting)", SEV_BLOCKING,
+		      "add intel_iommu=on to the kernel command line (edit /etc/kernel/cmdline, "
+		      "then run proxmox-boot-tool refresh); reboot");
+	problems_free(&f.p);
+}
+
+TEST(unmatched_rules_are_notes_twenty_by_name_then_a_count)
+{
+	struct facts f;
+	char tok[16];
+
+	facts_init(&f);
+	for (unsigned i = 0; i < 23; i++) {
+		snprintf(tok, sizeof(tok), "1111:%04x", i);
+		add_rule(&f, tok, 0);
+	}
+	add_rule(&f, "10de:2204", 2);
+	analyse(&f);
+	CHECK_PROBLEM(&f, "/etc/vfio-early.conf:1: 1111:0000 matches no device", SEV_NOTE,
+		      "correct or remove that rule");
+	CHECK(find(&f, "/etc/vfio-early.conf:20: 1111:0013 matches no device") >= 0);
+	CHECK(find(&f, "/etc/vfio-early.conf:21: ") < 0);
+	CHECK(find(&f, "/etc/vfio-early.conf:24: ") < 0);
+	CHECK_PROBLEM(&f, "3 more rules match no device", SEV_NOTE, "correct or remove that rule");
+	CHECK_INT(count(&f, "match"), 21);
+	problems_free(&f.p);
+}
+
+TEST(an_unmatched_exclude_rule_says_so)
+{
+	struct facts f;
+
+	facts_init(&f);
+	add_rule(&f, "10de:1aef", 0)->exclude = true;
+	analyse(&f);
+	CHECK(find(&f, "/etc/vfio-early.conf:1: exclude 10de:1aef matches no device") >= 0);
+	problems_free(&f.p);
+}
+
+TEST(an_exclusion_names_both_rules)
+{
+	struct facts f;
+	struct rule *inc, *exc;
+	struct exclusion x;
+
+	facts_init(&f);
+	inc = add_rule(&f, "10de:2204", 2);
+	exc = add_rule(&f, "01:00", 1);
+	exc->exclude = true;
+	x = (struct exclusion){ .dev = &f.dev[0], .exclude = exc, .include = inc };
+	f.r.excl = &x;
+	f.r.nexcl = 1;
+	analyse(&f);
+	CHECK_PROBLEM(&f, "0000:01:00.0: excluded by /etc/vfio-early.conf:2 (selected by "
+		      "/etc/vfio-early.conf:1)", SEV_WARNING, "correct or remove that rule");
+	problems_free(&f.p);
+}
+
+TEST(messages_from_reading_the_rules_are_warnings)
+{
+	struct facts f;
+	char msgs[1][320] = { "/etc/vfio-early.conf:2: 10de:zzzz: not a vendor:device id" };
+
+	facts_init(&f);
+	f.r.msgs = msgs;
+	f.r.nmsgs = 1;
+	analyse(&f);
+	CHECK_PROBLEM(&f, msgs[0], SEV_WARNING, "correct or remove that rule");
+	CHECK_INT(status(&f), REPORT_WARNINGS);
+	problems_free(&f.p);
+}
+
+TEST(a_refused_card_is_one_problem_with_the_fix_for_its_cause)
+{
+	struct facts f;
+	struct rule *rr;
+
+	facts_init(&f);
+	rr = add_rule(&f, "01:00", 2);
+	refuse(plan(&f, 0, rr, VIA_RULE), REF_BOOT_VGA, "is the boot VGA device");
+	/* The audio function: refused for the same cause, said once. */
+	refuse(plan(&f, 1, rr, VIA_RULE), REF_BOOT_VGA, "is the boot VGA device");
+	analyse(&f);
+	CHECK_INT(count(&f, "is selected but will be refused"), 1);
+	CHECK(find(&f, "0000:01:00.0 is selected but will be refused: is the boot VGA device") >= 0);
+	CHECK(strstr(f.p.v[find(&f, "0000:01:00.0")].fix, "add allow-boot-vga to its rule") != NULL);
+	CHECK_INT(f.p.v[find(&f, "0000:01:00.0")].sev, SEV_BLOCKING);
+	problems_free(&f.p);
+}
+
+TEST(refusals_said_elsewhere_are_not_repeated)
+{
+	struct facts f;
+	struct rule *rr;
+	struct plan_item *it;
+
+	facts_init(&f);
+	rr = add_rule(&f, "10de:2204", 2);
+	refuse(plan(&f, 0, rr, VIA_RULE), REF_NO_IOMMU, "no IOMMU is active");
+	it = plan(&f, 1, rr, VIA_SLOT);
+	refuse(it, REF_CARD, "0000:01:00.0, another function of this card, is refused");
+	refuse(plan(&f, 2, rr, VIA_RULE), REF_ROOT_GROUP, "shares IOMMU group 11 with the root");
+	analyse(&f);
+	CHECK_INT(count(&f, "is selected but will be refused"), 1);
+	CHECK(strstr(f.p.v[find(&f, "0000:02:00.0 is selected")].fix,
+		     "move the card to a slot with its own IOMMU group") != NULL);
+	problems_free(&f.p);
+}
+
+TEST(a_partial_group_names_what_else_it_holds_and_the_line_to_add)
+{
+	struct facts f;
+	struct rule *rr;
+
+	facts_init(&f);
+	rr = add_rule(&f, "10de:2204 functions=one", 2);
+	plan(&f, 0, rr, VIA_RULE);
+	f.grp[0].selected = true;
+	f.grp[0].verdict = GROUP_PARTIAL;
+	analyse(&f);
+	CHECK_PROBLEM(&f, "IOMMU group 10 is not usable for a VM: it also holds 0000:01:00.1 "
+		      "(snd_hda_intel)", SEV_BLOCKING,
+		      "if the host can spare them, add the line \"address 0000:01:00.1\" to "
+		      "/etc/vfio-early.conf (or add whole-group to the rule at "
+		      "/etc/vfio-early.conf:1); otherwise move the card to a slot with its own "
+		      "IOMMU group");
+	/* Only group 10 is partial. */
+	CHECK_INT(count(&f, "is not usable for a VM"), 1);
+	problems_free(&f.p);
+}
+
+TEST(a_device_still_on_its_host_driver_is_a_warning)
+{
+	struct facts f;
+	struct rule *rr;
+	struct rdev x = { 0 };
+
+	facts_init(&f);
+	rr = add_rule(&f, "10de:2204", 2);
+	plan(&f, 0, rr, VIA_RULE);
+	x.d = &f.dev[0];
+	x.plan = &f.item[0];
+	f.r.dev = &x;
+	f.r.ndev = 1;
+	analyse(&f);
+	CHECK_PROBLEM(&f, "0000:01:00.0 is on nouveau now; the next boot hands it to vfio-pci",
+		      SEV_WARNING, "reboot");
+	problems_free(&f.p);
+}
+
+TEST(missing_modules_block_and_the_initramfs_fix_names_its_generator)
+{
+	struct facts f;
+
+	facts_init(&f);
+	add_rule(&f, "10de:2204", 2);
+	snprintf(f.r.mods[0].state, sizeof(f.r.mods[0].state), "missing");
+	snprintf(f.r.mods[2].state, sizeof(f.r.mods[2].state), "missing");
+	f.r.initrd = (struct initrd){ .exists = true, .checked = true, .has_binary = true,
+				      .tool = "/usr/bin/lsinitrd", .config_newer = true };
+	snprintf(f.r.initrd.path, sizeof(f.r.initrd.path), "/boot/initramfs-6.1.img");
+	analyse(&f);
+	CHECK_PROBLEM(&f, "vfio modules missing for kernel 6.1.0-56-amd64: vfio-pci, "
+		      "vfio_iommu_type1", SEV_BLOCKING, "install the kernel's modules package "
+		      "(on Debian: linux-image-$(uname -r)) and check CONFIG_VFIO_PCI");
+	CHECK_PROBLEM(&f, "the initramfs /boot/initramfs-6.1.img lacks the vfio-pci module",
+		      SEV_BLOCKING, "run dracut -f");
+	CHECK_PROBLEM(&f, "/etc/vfio-early.conf changed after the initramfs "
+		      "/boot/initramfs-6.1.img was built", SEV_WARNING, "run dracut -f");
+	problems_free(&f.p);
+}
+
+TEST(command_line_facts_without_a_command_line)
+{
+	struct facts f;
+
+	facts_init(&f);
+	f.r.cmdline = NULL;
+	analyse(&f);
+	CHECK_INT(f.p.n, 0);
+	f.r.cmdline = (char[]){ "root=/dev/sda1 intel_iomu=on intel_iommu=1 quiet" };
+	f.r.cmdline_len = strlen(f.r.cmdline);
+	analyse(&f);
+	CHECK_PROBLEM(&f, "the kernel command line has intel_iomu, which the kernel ignores: a "
+		      "misspelt intel_iommu?", SEV_WARNING, "spell it intel_iommu (GRUB_CMDLINE_"
+		      "LINUX_DEFAULT in /etc/default/grub, then run update-grub)");
+	CHECK_PROBLEM(&f, "the kernel does not understand intel_iommu=1 or =yes", SEV_WARNING,
+		      "write intel_iommu=on");
+	CHECK_INT(f.p.n, 2);
+	problems_free(&f.p);
+}

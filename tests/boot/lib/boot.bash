@@ -38,6 +38,10 @@ VFE_CARD2_VGA=0000:02:00.0    # "GPU" 2 behind root port 00:03.0
 VFE_CARD2_HDA=0000:02:00.1
 VFE_NVME=0000:03:00.0         # behind root port 00:04.0
 VFE_ROOTDISK=0000:04:00.0     # virtio-blk holding the root fs, behind 00:05.0
+# The machine's DMI product UUID (QEMU -uuid: /sys/class/dmi/id/product_uuid),
+# which the protected list records; VFE_OTHER_MACHINE_UUID is another machine.
+VFE_MACHINE_UUID=6c0f6b1e-2d4a-4e8b-9c3f-5a7d1e0b2c41
+VFE_OTHER_MACHINE_UUID=0b9e4d27-81c3-4f6a-a2d5-7e3c9b1f4a60
 
 vfe_log()
 {
@@ -263,7 +267,7 @@ vfe_rootfs()
 	bin=$(vfe_rootfs_binary)
 	[ -z "$bin" ] || vfe_is_static "$bin" || mapfile -t libs < <(vfe_libs "$bin")
 	key=$( (echo "rootfs 2 $VFE_ROOT_UUID $VFE_KVER"
-		sha256sum "$VFE_GUEST/init" "$VFE_GUEST/report.sh" "$(command -v busybox)" \
+		sha256sum "$VFE_GUEST/init" "$VFE_GUEST/report.sh" "$VFE_GUEST/safety.sh" "$(command -v busybox)" \
 			${bin:+"$bin"} "${libs[@]}" | cut -d' ' -f1) | sha256sum | head -c 16)
 	out=$VFE_CACHE/rootfs-$key.ext4
 	if [ -s "$out" ]; then
@@ -280,6 +284,8 @@ vfe_rootfs()
 	done
 	install -m 0755 "$VFE_GUEST/init" "$dir/sbin/init"
 	cp "$VFE_GUEST/report.sh" "$dir/lib/vfio-early-test/report.sh"
+	cp "$VFE_GUEST/safety.sh" "$dir/lib/vfio-early-test/safety.sh"
+	echo "vfio-early test root" >"$dir/vfe-test-marker"
 	if [ -n "$bin" ]; then
 		install -m 0755 "$bin" "$dir/usr/sbin/vfio-early"
 		for lib in "${libs[@]}"; do
@@ -310,17 +316,6 @@ vfe_nvme_disk()
 {
 	local out=$VFE_CACHE/nvme.img
 	[ -s "$out" ] || { mkdir -p "$VFE_CACHE" && truncate -s 8M "$out"; }
-	echo "$out"
-}
-
-# vfe_guest_protected: the protected list the guest's own image build would
-# record (its root fs is on the virtio-blk controller).  Used in place of the
-# build host's list, whose addresses mean nothing in the guest.
-vfe_guest_protected()
-{
-	local out=$VFE_CACHE/guest-protected
-	mkdir -p "$VFE_CACHE"
-	printf '%s # holds the root filesystem (test guest virtio-blk)\n' "$VFE_ROOTDISK" >"$out"
 	echo "$out"
 }
 
@@ -446,6 +441,10 @@ vfe_build_dracut()
 	# build it); vfio-early then runs from vfio-early.service, the test
 	# module's hooks from dracut-pre-udev.service.
 	[ "$flavour" != systemd ] || mods="systemd systemd-initrd dracut-systemd $mods"
+	# +mdraid (with any flavour): md RAID assembly, for a root on md
+	case $5 in
+	*+mdraid*) mods="$mods mdraid" ;;
+	esac
 	# +kernel-modules: with dracut's kernel-modules module (its cmdline hook
 	# parse-kernel.sh loads the rd.driver.pre= modules)
 	case $5 in *+kernel-modules*) mods="$mods kernel-modules" ;; esac
@@ -584,7 +583,162 @@ vfe_qemu_args()
 		-device nvme,bus=rp3,drive=nvme0,serial=vfe-nvme0
 		-drive "file=$VFE_ROOTFS,if=none,id=root0,format=raw,snapshot=on"
 		-device virtio-blk-pci,bus=rp4,drive=root0
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04
+		-uuid "${VFE_GUEST_UUID:-$VFE_MACHINE_UUID}")
+}
+
+# --- more emulated hosts (vfe_boot IOMMU@LAYOUT) --------------------------
+#
+# Each keeps the boot VGA at 00:01.0 and card 1 and card 2 behind root ports
+# 00:02.0 and 00:03.0 (buses 1 and 2), and puts two NVMe controllers behind
+# root ports 00:05.0 and 00:06.0: buses 3 and 4, or 4 and 5 when the root
+# port 00:04.0 of vfe_qemu_args_nvmeshift holds one more device (SeaBIOS
+# numbers the buses in slot order).  Their disks (set by vfe_safety_prepare
+# in lib/safety.bash, or VFE_ROOTFS and a blank disk):
+#   nvme       root ext4 on the NVMe 03:00.0, a blank "spare" NVMe 04:00.0
+#   nvmeshift  the same plus a virtio-rng behind 00:04.0 at 03:00.0: root
+#              NVMe 04:00.0, spare 05:00.0
+#   md         root ext4 on md RAID1 over the NVMe 03:00.0 and 04:00.0
+#   home       root ext4 (whose /etc/fstab mounts /home) on 03:00.0, /home
+#              (ext4, by UUID, no nofail) on 04:00.0
+#   base       vfe_qemu_args' host (virtio-blk root), named for the recorder
+VFE_NVME_SLOT1=00:05.0
+VFE_NVME_SLOT2=00:06.0
+
+# vfe_qemu_common IOMMU: machine, IOMMU, boot VGA, both cards, debug exit,
+# DMI UUID: VFE_QEMU_ARGS, to which the layouts add their controllers.
+# shellcheck disable=SC2054 # commas inside QEMU option values
+vfe_qemu_common()
+{
+	local iommu=$1
+	VFE_QEMU_ARGS=(-machine q35,kernel-irqchip=split -cpu qemu64,vendor=GenuineIntel -m 768 -smp 1
+		-nodefaults -no-user-config -display none -no-reboot
+		-uuid "${VFE_GUEST_UUID:-$VFE_MACHINE_UUID}")
+	[ "$iommu" = 1 ] && VFE_QEMU_ARGS+=(-device intel-iommu,intremap=on)
+	VFE_QEMU_ARGS+=(
+		-audiodev none,id=snd0
+		-device VGA,bus=pcie.0,addr=0x1.0
+		-device pcie-root-port,id=rp1,bus=pcie.0,addr=0x2.0,chassis=1
+		-device pcie-root-port,id=rp2,bus=pcie.0,addr=0x3.0,chassis=2
+		-device VGA,id=gpu1,bus=rp1,addr=0x0.0,multifunction=on
+		-device ich9-intel-hda,id=hda1,bus=rp1,addr=0x0.1
+		-device hda-duplex,bus=hda1.0,audiodev=snd0
+		-device VGA,id=gpu2,bus=rp2,addr=0x0.0,multifunction=on
+		-device ich9-intel-hda,id=hda2,bus=rp2,addr=0x0.1
+		-device hda-duplex,bus=hda2.0,audiodev=snd0
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+}
+
+# vfe_qemu_nvme_pair DISK1 DISK2: NVMe controllers behind root ports
+# 00:05.0 and 00:06.0 with these disks (snapshot=on: the files stay as
+# they are).
+# shellcheck disable=SC2054
+vfe_qemu_nvme_pair()
+{
+	VFE_QEMU_ARGS+=(
+		-device pcie-root-port,id=rp5,bus=pcie.0,addr=0x5.0,chassis=5
+		-device pcie-root-port,id=rp6,bus=pcie.0,addr=0x6.0,chassis=6
+		-drive "file=$1,if=none,id=nvd1,format=raw,snapshot=on"
+		-device nvme,bus=rp5,drive=nvd1,serial=vfe-nvme-a
+		-drive "file=$2,if=none,id=nvd2,format=raw,snapshot=on"
+		-device nvme,bus=rp6,drive=nvd2,serial=vfe-nvme-b)
+}
+
+vfe_qemu_args_base()
+{
+	vfe_qemu_args "$@"
+}
+
+vfe_qemu_args_nvme()
+{
+	vfe_qemu_common "$1"
+	vfe_qemu_nvme_pair "$VFE_ROOTFS" "$(vfe_nvme_disk)"
+}
+
+# shellcheck disable=SC2054
+vfe_qemu_args_nvmeshift()
+{
+	vfe_qemu_common "$1"
+	VFE_QEMU_ARGS+=(
+		-device pcie-root-port,id=rp4,bus=pcie.0,addr=0x4.0,chassis=4
+		-device virtio-rng-pci,bus=rp4)
+	vfe_qemu_nvme_pair "$VFE_ROOTFS" "$(vfe_nvme_disk)"
+}
+
+vfe_qemu_args_md()
+{
+	[ -n "${VFE_MD_DISK1:-}" ] || { vfe_log "layout md: no md disks (vfe_safety_prepare)"; return 1; }
+	vfe_qemu_common "$1"
+	vfe_qemu_nvme_pair "$VFE_MD_DISK1" "$VFE_MD_DISK2"
+}
+
+vfe_qemu_args_home()
+{
+	[ -n "${VFE_HOME_ROOTFS:-}" ] || { vfe_log "layout home: no disks (vfe_safety_prepare)"; return 1; }
+	vfe_qemu_common "$1"
+	vfe_qemu_nvme_pair "$VFE_HOME_ROOTFS" "$VFE_HOME_DISK"
+}
+
+# vfe_guest_protected [LAYOUT [UUID [CMDLINE]]]: the protected list the
+# image build on the guest LAYOUT (default base, the host of vfe_qemu_args)
+# with DMI UUID (default VFE_MACHINE_UUID) records, recorded the way a host
+# does it: a "recording" boot of that guest (a plain image of VFE_KIND's
+# packager, without vfio-early) whose real root runs its own `vfio-early
+# --list-protected` (guest/safety.sh).  CMDLINE: what that guest needs to
+# find its root (rd.md.uuid=...).  Cached by layout, UUID and the layout's
+# disks; the recording boot's outputs are OUT/record-LAYOUT.*; the list's
+# exit status (0 complete, 2 incomplete) is in FILE.status.  Used in place
+# of the build host's list, whose devices mean nothing in the guest.
+vfe_guest_protected()
+{
+	local layout=${1:-base} uuid=${2:-$VFE_MACHINE_UUID} cmdline=${3:-} key out
+	local name img rc VFE_GUEST_UUID=$uuid
+	"vfe_qemu_args_$layout" 1 || return 1
+	key=$( (echo "protected 1 $layout $uuid $cmdline $VFE_KVER"
+		declare -f "vfe_qemu_args_$layout" vfe_qemu_common vfe_qemu_nvme_pair vfe_qemu_args
+		printf '%s\n' "${VFE_QEMU_ARGS[@]}") | sha256sum | head -c 16)
+	out=$VFE_CACHE/protected/$layout-$key.list
+	if [ -s "$out" ] && [ -s "$out.status" ]; then
+		echo "$out"
+		return 0
+	fi
+	mkdir -p "$VFE_OUT"
+	img=$(vfe_record_image) || return 1
+	name=record-$layout
+	[ "$uuid" = "$VFE_MACHINE_UUID" ] || name=$name-other
+	# shellcheck disable=SC2086 # CMDLINE words
+	vfe_boot "$name" "$img" "1@$layout@$uuid" vfe_test.record $cmdline
+	rc=$(sed -n 's/^LIST-END exit=\([0-9]*\)$/\1/p' "$VFE_OUT/$name.report")
+	if [ -z "$rc" ] || ! vfe_reached_record "$name"; then
+		vfe_log "the recording boot of layout $layout printed no protected list (QEMU status $(cat "$VFE_OUT/$name.status")); its outputs: $VFE_OUT/$name.*"
+		tr -d '\r' <"$VFE_OUT/$name.console" | tail -n 20 | sed 's/^/#   /' >&2
+		return 1
+	fi
+	[ "$rc" = 0 ] || vfe_log "layout $layout: vfio-early --list-protected exited $rc: $(sed -n 's/^LIST-STDERR //p' "$VFE_OUT/$name.result" | head -n 3)"
+	sed -n '/^LIST-BEGIN$/,/^LIST-END exit=/p' "$VFE_OUT/$name.report" | sed '1d;$d' >"$out.tmp"
+	echo "$rc" >"$out.status"
+	mv -f "$out.tmp" "$out"
+	echo "$out"
+}
+
+# vfe_record_image: the image of the recording boots (VFE_KIND's packager,
+# default itools; the plain flavour: the test scripts without vfio-early;
+# with md RAID assembly on dracut).  Build it before recording in parallel:
+# two builds of one image at once remove each other's files.
+vfe_record_image()
+{
+	local empty=$VFE_CACHE/protected/empty-stage
+	mkdir -p "$empty"
+	case ${VFE_KIND:-itools} in
+	dracut) vfe_image dracut record "$empty" "" "" plain+mdraid "$VFE_KVER" ;;
+	*) vfe_image itools record "$empty" "" "" plain "$VFE_KVER" ;;
+	esac
+}
+
+# vfe_reached_record NAME: the recording boot ended from its real root.
+vfe_reached_record()
+{
+	[ "$(cat "$VFE_OUT/$1.status" 2>/dev/null)" = 33 ] && grep -q '^DONE record$' "$VFE_OUT/$1.result"
 }
 
 # vfe_prepare: everything a boot needs (sets VFE_KVER, VFE_KERNEL, VFE_ACCEL,
@@ -599,21 +753,32 @@ vfe_prepare()
 	export VFE_KVER VFE_KERNEL VFE_ACCEL VFE_ROOTFS
 }
 
-# vfe_boot NAME IMAGE IOMMU CMDLINE...: boot the emulated host.  Writes
+# vfe_boot NAME IMAGE IOMMU CMDLINE...: boot the emulated host (IOMMU 1 or
+# 0; IOMMU@LAYOUT boots the host of vfe_qemu_args_LAYOUT instead of
+# vfe_qemu_args', IOMMU@LAYOUT@UUID also with that DMI UUID).  Writes
 # OUT/NAME.console (ttyS0, kernel log), NAME.result (ttyS1, guest reports,
 # \r stripped), NAME.report (ttyS2, `vfio-early --report` and `--report
 # --json` run from the real root, \r stripped), NAME.status (QEMU exit:
 # 33 = guest exited, 124 = hung), NAME.seconds and NAME.cmd.
 vfe_boot()
 {
-	local name=$1 image=$2 iommu=$3 cmdline start status ms attempt
+	local name=$1 image=$2 iommu=$3 cmdline start status ms attempt layout=""
+	# IOMMU[@LAYOUT[@UUID]]: another emulated host (vfe_qemu_args_LAYOUT),
+	# another DMI product UUID (read by the vfe_qemu_args* functions)
+	local VFE_GUEST_UUID=$VFE_MACHINE_UUID
+	case $iommu in
+	*@*@*) VFE_GUEST_UUID=${iommu##*@} iommu=${iommu%@*} ;;
+	esac
+	case $iommu in
+	*@*) layout=${iommu#*@} iommu=${iommu%%@*} ;;
+	esac
 	shift 3
 	# no_timer_check: under TCG on a loaded host the kernel's IO-APIC timer
 	# check can miss its ticks and, with interrupt remapping, panic.
 	cmdline="console=ttyS0,115200 panic=-1 no_timer_check root=UUID=$VFE_ROOT_UUID ro rd.shell=0 rd.emergency=reboot rd.retry=30"
 	[ "$iommu" = 1 ] && cmdline="$cmdline intel_iommu=on iommu=pt"
 	[ "$#" -gt 0 ] && cmdline="$cmdline $*"
-	vfe_qemu_args "$iommu"
+	"vfe_qemu_args${layout:+_$layout}" "$iommu" || return 1
 	rm -f "$VFE_OUT/$name".*
 	printf '%q ' qemu-system-x86_64 -accel "$VFE_ACCEL" "${VFE_QEMU_ARGS[@]}" \
 		-kernel "$VFE_KERNEL" -initrd "$image" -append "$cmdline" >"$VFE_OUT/$name.cmd"
@@ -641,7 +806,8 @@ vfe_boot()
 }
 
 # vfe_boot_all SPEC...: boot several guests, VFE_JOBS at a time.  Each SPEC
-# is "NAME|IMAGE|IOMMU|CMDLINE".
+# is "NAME|IMAGE|IOMMU|CMDLINE" (IOMMU as for vfe_boot: 1, 0, or
+# IOMMU@LAYOUT[@UUID]).
 vfe_boot_all()
 {
 	local spec name image iommu args running=0

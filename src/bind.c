@@ -17,7 +17,6 @@
 #include "modload.h"
 #include "util.h"
 
-#define VFIO_PCI "vfio-pci"
 #define VERIFY_TIMEOUT_MS 2000
 #define VERIFY_STEP_MS 50
 

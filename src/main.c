@@ -122,6 +122,23 @@ static int split_zfs_vdevs(const char *arg, struct options *o)
 	return 0;
 }
 
+/* One mode per run: --report --capture DIR is a mistake, not a choice by order. */
+static int set_mode(struct options *o, enum mode m)
+{
+	static const char *const names[] = {
+		[MODE_LIST_PROTECTED] = "--list-protected", [MODE_REPORT] = "--report",
+		[MODE_CAPTURE] = "--capture", [MODE_IMPORT] = "--import",
+	};
+
+	if (o->mode != MODE_BOOT && o->mode != m) {
+		fprintf(stderr, "vfio-early: %s and %s: one mode at a time\n", names[o->mode],
+			names[m]);
+		return -EINVAL;
+	}
+	o->mode = m;
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum {
@@ -163,20 +180,24 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->root = optarg;
 			break;
 		case OPT_LIST_PROTECTED:
-			o->mode = MODE_LIST_PROTECTED;
+			if (set_mode(o, MODE_LIST_PROTECTED) < 0)
+				return -EINVAL;
 			break;
 		case OPT_REPORT:
-			o->mode = MODE_REPORT;
+			if (set_mode(o, MODE_REPORT) < 0)
+				return -EINVAL;
 			break;
 		case OPT_JSON:
 			o->json = true;
 			break;
 		case OPT_CAPTURE:
-			o->mode = MODE_CAPTURE;
+			if (set_mode(o, MODE_CAPTURE) < 0)
+				return -EINVAL;
 			o->capture_dir = optarg;
 			break;
 		case OPT_IMPORT:
-			o->mode = MODE_IMPORT;
+			if (set_mode(o, MODE_IMPORT) < 0)
+				return -EINVAL;
 			break;
 		case OPT_LATE:
 			o->late_root = optarg;

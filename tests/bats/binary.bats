@@ -420,6 +420,22 @@ firmware-iommu off"
 	assert_equal "$status" 1
 }
 
+@test "usage: two modes at once are refused, whatever their order; nothing is written" {
+	make_root proxmox-3090
+	run "$VFIO_EARLY" --root "$ROOT" --capture "$BATS_TEST_TMPDIR/cap" --report
+	assert_equal "$status" 1
+	assert_output "vfio-early: --capture and --report: one mode at a time"
+	[ ! -e "$BATS_TEST_TMPDIR/cap" ]
+	run "$VFIO_EARLY" --root "$ROOT" --report --import
+	assert_equal "$status" 1
+	assert_output "vfio-early: --report and --import: one mode at a time"
+	run "$VFIO_EARLY" --root "$ROOT" --list-protected --report
+	assert_equal "$status" 1
+	run "$VFIO_EARLY" --root "$ROOT" --late /root --dry-run
+	assert_equal "$status" 1
+	assert_output --partial "--late is a boot-time pass of its own"
+}
+
 @test "a symlink loop in sysfs does not hang the walk" {
 	make_root proxmox-3090
 	ln -s loop2 "$ROOT/sys/bus/pci/devices/0000:00:1e.2"

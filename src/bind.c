@@ -117,7 +117,7 @@ void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 	for (size_t k = 0; k < pl->n; k++) {
 		struct plan_item *it = &pl->v[k];
 
-		if (it->refused)
+		if (plan_refused(it))
 			continue;
 		it->result = RES_PLANNED;
 		if (prepare(t, it))
@@ -131,7 +131,7 @@ void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 		for (size_t k = 0; k < pl->n; k++) {
 			struct plan_item *it = &pl->v[k];
 
-			if (it->refused || it->result != RES_PLANNED)
+			if (it->result != RES_PLANNED)
 				continue;
 			give_back(t, it);
 			fail(it, VFIO_PCI " could not be loaded; the device was given back to "
@@ -145,7 +145,7 @@ void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 		char name[PCI_ADDR_STRLEN + 2];
 		int r;
 
-		if (it->refused || it->result != RES_PLANNED)
+		if (it->result != RES_PLANNED)
 			continue;
 		xsnprintf(name, sizeof(name), "%s\n", it->dev->name);
 		r = write_attr(t->rootfd, "sys/bus/pci/drivers_probe", name, true);
@@ -158,7 +158,7 @@ void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 		struct plan_item *it = &pl->v[k];
 		char drv[DRIVER_NAME_LEN];
 
-		if (it->refused || it->result != RES_PLANNED)
+		if (it->result != RES_PLANNED)
 			continue;
 		for (;;) {
 			int r = pci_read_driver(t, it->dev, drv, sizeof(drv));
@@ -193,7 +193,7 @@ void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 void bind_dry_run(struct plan *pl, const char *root, int rootfd)
 {
 	for (size_t k = 0; k < pl->n; k++) {
-		if (!pl->v[k].refused && strcmp(pl->v[k].dev->driver, VFIO_PCI) != 0) {
+		if (!plan_refused(&pl->v[k]) && strcmp(pl->v[k].dev->driver, VFIO_PCI) != 0) {
 			modload_vfio(root, rootfd, false);
 			return;
 		}

@@ -256,10 +256,6 @@ static void describe_outcome(const struct plan_item *it, bool dry_run, char *buf
 {
 	const char *was = it->was[0] ? it->was : "no driver";
 
-	if (it->refused) {
-		snprintf(buf, size, "refused: %s", it->reason);
-		return;
-	}
 	switch (it->result) {
 	case RES_PLANNED:
 		if (strcmp(it->was, "vfio-pci") == 0)
@@ -292,7 +288,7 @@ static void report_plan(const struct plan *pl, bool dry_run, bool to_stdout)
 	for (size_t k = 0; k < pl->n; k++) {
 		const struct plan_item *it = &pl->v[k];
 		char desc[96], outcome[PLAN_REASON_LEN + 64], origin[80];
-		int prio = it->refused ? LOG_WARNING :
+		int prio = plan_refused(it) ? LOG_WARNING :
 			   it->result == RES_FAILED ? LOG_ERR : LOG_INFO;
 
 		plan_describe(it->dev, desc, sizeof(desc));
@@ -424,26 +420,6 @@ static void late_cmdline(int rootfd, struct ruleset *rs)
 	ruleset_free(&cmd);
 }
 
-static void count_results(const struct plan *pl, struct run_summary *sum)
-{
-	for (size_t k = 0; k < pl->n; k++) {
-		switch (pl->v[k].result) {
-		case RES_BOUND:
-		case RES_ALREADY:
-			sum->bound++;
-			break;
-		case RES_OVERRIDE_SET:
-			sum->override_set++;
-			break;
-		case RES_FAILED:
-			sum->failed++;
-			break;
-		default:
-			break;
-		}
-	}
-}
-
 /* Boot mode and the late pass: what the shim runs. */
 static int run_boot(int rootfd, const char *root, bool live, const struct options *o)
 {
@@ -452,6 +428,7 @@ static int run_boot(int rootfd, const char *root, bool live, const struct option
 	struct pci_tree t = { .devfd = -1 };
 	struct plan pl = { 0 };
 	struct protect_sources src = { 0 };
+	struct plan_counts counts = { 0 };
 	struct run_summary sum = { .mode = o->late_root ? "late" : "boot", .iommu = -1,
 				   .file = o->late_root ? STATE_LATE_FILE : STATE_FILE };
 	char kver[256] = "", sysroot[256];
@@ -524,7 +501,10 @@ static int run_boot(int rootfd, const char *root, bool live, const struct option
 	else
 		bind_run(&pl, &t, root);
 	report_plan(&pl, o->dry_run || rs.dry_run, stdout_plan);
-	count_results(&pl, &sum);
+	plan_count(&pl, &counts);
+	sum.bound = counts.bound;
+	sum.override_set = counts.override_set;
+	sum.failed = counts.failed;
 	if (pl.refused)
 		ret |= EXIT_REFUSED;
 	if (sum.failed)
@@ -538,16 +518,13 @@ finish:
 	sum.rule_errors = rs.errors;
 	sum.exit_status = ret;
 	if (o->dry_run || rs.dry_run) {
-		unsigned would = 0;
-
-		for (size_t k = 0; k < pl.n; k++)
-			would += !pl.v[k].refused;
+		plan_count(&pl, &counts);
 		if (stdout_plan)
 			printf("summary (dry run): %u to bind, %u refused, %u rule errors (exit %d)\n",
-			       would, pl.refused, rs.errors, ret);
+			       counts.planned, pl.refused, rs.errors, ret);
 		else
 			log_notice("summary (dry run): %u to bind, %u refused, %u rule errors "
-				   "(exit %d)", would, pl.refused, rs.errors, ret);
+				   "(exit %d)", counts.planned, pl.refused, rs.errors, ret);
 	} else {
 		char set[48] = "";
 

@@ -32,6 +32,28 @@ const char *plan_result_name(enum plan_result r)
 	return names[r];
 }
 
+void plan_count(const struct plan *pl, struct plan_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t k = 0; k < pl->n; k++) {
+		switch (pl->v[k].result) {
+		case RES_BOUND:
+		case RES_ALREADY:
+			c->bound++;
+			break;
+		case RES_OVERRIDE_SET:
+			c->override_set++;
+			break;
+		case RES_FAILED:
+			c->failed++;
+			break;
+		default:
+			break;
+		}
+		c->planned += !plan_refused(&pl->v[k]);
+	}
+}
+
 const char *plan_refusal_name(enum refusal r)
 {
 	static const char *const names[] = {
@@ -93,14 +115,13 @@ static void refuse(struct plan *pl, struct plan_item *it, enum refusal code, con
 {
 	va_list ap;
 
-	if (it->refused)
+	if (plan_refused(it))
 		return;
 	it->code = code;
 	it->cause = code;
 	va_start(ap, fmt);
 	vsnprintf(it->reason, sizeof(it->reason), fmt, ap);
 	va_end(ap);
-	it->refused = true;
 	it->result = RES_REFUSED;
 	pl->refused++;
 }
@@ -350,7 +371,7 @@ static void check_safety(struct plan *pl, struct pci_tree *t, struct ruleset *rs
 
 		pci_load(t, d);
 		memcpy(it->was, d->driver, sizeof(it->was));
-		if (it->origin >= 0 && pl->v[it->origin].refused) {
+		if (it->origin >= 0 && plan_refused(&pl->v[it->origin])) {
 			refuse(pl, it, REF_ORIGIN, "%s, which brought it in, is refused",
 			       pl->v[it->origin].dev->name);
 			it->cause = pl->v[it->origin].cause;
@@ -439,12 +460,12 @@ static void refuse_whole_cards(struct plan *pl)
 	for (size_t k = 0; k < pl->n; k++) {
 		const struct plan_item *bad = &pl->v[k];
 
-		if (!bad->refused)
+		if (!plan_refused(bad))
 			continue;
 		for (size_t j = 0; j < pl->n; j++) {
 			struct plan_item *it = &pl->v[j];
 
-			if (!it->refused && pci_same_slot(it->dev, bad->dev) && !it->dev->is_vf &&
+			if (!plan_refused(it) && pci_same_slot(it->dev, bad->dev) && !it->dev->is_vf &&
 			    !bad->dev->is_vf && !it->dev->on_root_bus)
 			{
 				refuse(pl, it, REF_CARD, "%s, another function of this card, is refused",
@@ -465,17 +486,17 @@ static void check_groups(struct plan *pl, struct pci_tree *t)
 		size_t nmem;
 		bool seen = false;
 
-		if (it->refused || g < 0)
+		if (plan_refused(it) || g < 0)
 			continue;
 		for (size_t j = 0; j < k; j++)
-			if (!pl->v[j].refused && pl->v[j].dev->iommu_group == g)
+			if (!plan_refused(&pl->v[j]) && pl->v[j].dev->iommu_group == g)
 				seen = true;
 		if (seen || pci_group_members(t, g, &mem, &nmem) < 0)
 			continue;
 		for (size_t j = 0; j < nmem; j++) {
 			struct pci_dev *o = mem[j];
 
-			if (pci_is_bridge(o) || (o->plan >= 0 && !pl->v[o->plan].refused))
+			if (pci_is_bridge(o) || (o->plan >= 0 && !plan_refused(&pl->v[o->plan])))
 				continue;
 			pci_load(t, o);
 			if (!seen)

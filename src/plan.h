@@ -50,7 +50,6 @@ struct plan_item {
 	const struct rule *rule;
 	enum plan_via via;
 	int origin;			/* the item that pulled this one in, or -1 */
-	bool refused;
 	enum refusal code;
 	enum refusal cause;		/* the refusal at the root of it (REF_ORIGIN, REF_CARD) */
 	enum plan_result result;
@@ -76,8 +75,23 @@ int plan_build(struct plan *pl, struct pci_tree *t, struct ruleset *rs,
 	       const struct protect *prot);
 void plan_free(struct plan *pl);
 
+/* What became of the items: bound counts those already on vfio-pci too. */
+struct plan_counts {
+	unsigned planned;	/* not refused (a dry run's "to bind") */
+	unsigned bound;
+	unsigned override_set;
+	unsigned failed;
+};
+
+void plan_count(const struct plan *pl, struct plan_counts *c);
+
 /* How to turn the IOMMU on, for this CPU's vendor (a phrase for messages). */
 const char *iommu_hint(int rootfd);
+
+static inline bool plan_refused(const struct plan_item *it)
+{
+	return it->result == RES_REFUSED;
+}
 
 const char *plan_result_name(enum plan_result r);
 const char *plan_refusal_name(enum refusal r);

@@ -288,10 +288,10 @@ static void check_refusals(const struct report *r, struct problems *out)
 
 		/* One problem per cause: not for each function of the same card. */
 		for (size_t j = 0; j < k; j++)
-			if (r->pl.v[j].refused && r->pl.v[j].code == it->code &&
+			if (plan_refused(&r->pl.v[j]) && r->pl.v[j].code == it->code &&
 			    pci_same_slot(r->pl.v[j].dev, it->dev))
 				said = true;
-		if (!it->refused || said || it->code == REF_NO_IOMMU || it->code == REF_ORIGIN ||
+		if (!plan_refused(it) || said || it->code == REF_NO_IOMMU || it->code == REF_ORIGIN ||
 		    it->code == REF_CARD)
 			continue;
 		refusal_fix(r, it, fix, sizeof(fix));
@@ -353,7 +353,7 @@ static void check_devices(const struct report *r, struct problems *out)
 	for (size_t k = 0; k < r->ndev; k++) {
 		const struct rdev *x = &r->dev[k];
 
-		if (!x->plan || x->plan->refused)
+		if (!x->plan || plan_refused(x->plan))
 			continue;
 		if (x->framebuffer[0])
 			add_problem(out, SEV_WARNING, "add initcall_blacklist=sysfb_init to the kernel "

@@ -48,14 +48,14 @@ static void json_device(struct json *j, const struct report *r, const struct rde
 		json_knull(j, "iommu_group");
 	json_key(j, "next_boot");
 	json_begin_object(j);
-	json_kstr(j, "action", !x->plan ? "none" : x->plan->refused ? "refused" : "bind");
+	json_kstr(j, "action", !x->plan ? "none" : plan_refused(x->plan) ? "refused" : "bind");
 	if (x->plan) {
 		char origin[80];
 
 		rule_origin(x->plan->rule, origin, sizeof(origin));
 		json_kstr(j, "rule", origin);
 		json_kstr(j, "via", plan_via_name(x->plan->via));
-		json_kstr_or_null(j, "reason", x->plan->refused ? x->plan->reason : NULL);
+		json_kstr_or_null(j, "reason", plan_refused(x->plan) ? x->plan->reason : NULL);
 	}
 	json_end_object(j);
 	if (x->now) {

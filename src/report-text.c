@@ -48,7 +48,7 @@ static const char *next_boot(const struct rdev *x, char *buf, size_t size)
 		return buf;
 	}
 	rule_origin(x->plan->rule, origin, sizeof(origin));
-	if (x->plan->refused)
+	if (plan_refused(x->plan))
 		snprintf(buf, size, "refused: %s (rule %s)", x->plan->reason, origin);
 	else
 		snprintf(buf, size, "vfio-pci (rule %s%s%s)", origin,

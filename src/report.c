@@ -57,7 +57,7 @@ const struct rgroup *report_find_group(const struct report *r, int id)
 
 bool report_will_bind(const struct pci_dev *d, const struct plan *pl)
 {
-	return d->plan >= 0 && !pl->v[d->plan].refused;
+	return d->plan >= 0 && !plan_refused(&pl->v[d->plan]);
 }
 
 int report_status(const struct problems *p, unsigned *warn, unsigned *block)

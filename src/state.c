@@ -90,7 +90,7 @@ int state_write(int rootfd, const struct run_summary *s, const struct plan *pl,
 			d->name, d->vendor, d->device, d->subvendor, d->subdevice, d->class,
 			d->iommu_group, d->boot_vga, plan_via_name(it->via), origin,
 			plan_result_name(it->result),
-			plan_refusal_name(it->refused ? it->cause : REF_NONE),
+			plan_refusal_name(plan_refused(it) ? it->cause : REF_NONE),
 			d->driver[0] ? d->driver : "none", it->reason);
 	}
 	if (fflush(f) != 0 || ferror(f))

@@ -127,7 +127,7 @@ static const char *fx_bound(const struct fx *f)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < f->pl.n; i++)
-		if (!f->pl.v[i].refused)
+		if (!plan_refused(&f->pl.v[i]))
 			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? " " : "",
 					      f->pl.v[i].dev->name);
 	return buf;
@@ -140,7 +140,7 @@ static const char *fx_refused(const struct fx *f)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < f->pl.n; i++)
-		if (f->pl.v[i].refused)
+		if (plan_refused(&f->pl.v[i]))
 			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? " " : "",
 					      f->pl.v[i].dev->name);
 	return buf;

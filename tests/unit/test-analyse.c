@@ -99,7 +99,6 @@ static struct plan_item *plan(struct facts *f, size_t k, const struct rule *rr,
 
 static void refuse(struct plan_item *it, enum refusal code, const char *why)
 {
-	it->refused = true;
 	it->code = code;
 	it->result = RES_REFUSED;
 	snprintf(it->reason, sizeof(it->reason), "%s", why);

@@ -151,111 +151,158 @@ static const struct {
 	{ "class", RULE_CLASS },
 };
 
-static void parse_line(struct line_ctx *c, const char *s, size_t len)
+/* A token of a line, where it stands in the text. */
+struct span {
+	const char *s;
+	size_t len;
+};
+
+/* What a line says, read token by token; its rules are made at the end. */
+struct line_rule {
+	struct rule proto;		/* kind, exclude, options */
+	bool have_kind;
+	struct span kw;			/* the kind (or exclude) keyword */
+	struct span opt;		/* the first option, for messages */
+	struct span expect;
+	struct span sel[SELECTORS_PER_LINE];
+	unsigned nsel;
+};
+
+static bool next_token(const char **p, const char *end, struct span *t)
 {
-	struct rule sel[SELECTORS_PER_LINE];
-	struct rule proto = { .file = c->file, .line = c->line };
-	unsigned nsel = 0;
-	const char *end = s + len, *tok, *kw = NULL, *opt = NULL, *expect = NULL;
-	size_t tlen, kwlen = 0, optlen = 0, expectlen = 0;
-	bool have_kind = false;
+	const char *q = *p;
 
-	for (const char *p = s;; p = tok + tlen) {
-		while (p < end && is_blank(*p))
-			p++;
-		if (p >= end)
-			break;
-		tok = p;
-		while (p < end && !is_blank(*p))
-			p++;
-		tlen = (size_t)(p - tok);
+	while (q < end && is_blank(*q))
+		q++;
+	if (q >= end)
+		return false;
+	t->s = q;
+	while (q < end && !is_blank(*q))
+		q++;
+	t->len = (size_t)(q - t->s);
+	*p = q;
+	return true;
+}
 
-		if (!have_kind) {
-			if (!kw && name_eq(tok, tlen, "exclude")) {
-				proto.exclude = true;
-				kw = tok;
-				kwlen = tlen;
-				continue;
-			}
-			for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
-				if (name_eq(tok, tlen, kinds[i].name)) {
-					proto.kind = kinds[i].kind;
-					have_kind = true;
-				}
-			}
-			if (!have_kind) {
-				line_error(c, tok, tlen,
-					   "unknown rule (expected ids, address, path, class "
-					   "or exclude)");
-				return;
-			}
-			kw = tok;
-			kwlen = tlen;
-			continue;
-		}
-
-		int r = parse_option(c, &proto, tok, tlen);
-
-		if (r > 0 && !opt) {
-			opt = tok;
-			optlen = tlen;
-		}
-		if (r > 0 && name_eq(tok, 6, "expect")) {
-			expect = tok;
-			expectlen = tlen;
-		}
-		if (r != 0)
-			continue;
-		/* One or more comma-separated selectors. */
-		for (const char *q = tok; q <= tok + tlen;) {
-			const char *comma = memchr(q, ',', (size_t)(tok + tlen - q));
-			size_t qlen = comma ? (size_t)(comma - q) : (size_t)(tok + tlen - q);
-
-			if (nsel == SELECTORS_PER_LINE) {
-				line_error(c, q, qlen, "too many selectors on one line");
-				return;
-			}
-			sel[nsel].kind = proto.kind;
-			if (parse_selector(c, &sel[nsel], q, qlen) == 0)
-				nsel++;
-			if (!comma)
-				break;
-			q = comma + 1;
+/* Step one: [exclude] KIND.  -1 when the line names no known rule. */
+static int read_kind(struct line_ctx *c, struct line_rule *lr, struct span t)
+{
+	if (!lr->kw.s && name_eq(t.s, t.len, "exclude")) {
+		lr->proto.exclude = true;
+		lr->kw = t;
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		if (name_eq(t.s, t.len, kinds[i].name)) {
+			lr->proto.kind = kinds[i].kind;
+			lr->have_kind = true;
 		}
 	}
+	if (!lr->have_kind) {
+		line_error(c, t.s, t.len, "unknown rule (expected ids, address, path, class or "
+			   "exclude)");
+		return -1;
+	}
+	lr->kw = t;
+	return 0;
+}
 
-	if (!have_kind) {
-		if (kw)
-			line_error(c, kw, kwlen, "exclude needs a rule kind (ids, address, path, class)");
-		return;
+/*
+ * Step two: one or more comma-separated selectors, each checked now so
+ * that the errors come in the order of the line.  -1 when there are too
+ * many to keep.
+ */
+static int read_selectors(struct line_ctx *c, struct line_rule *lr, struct span t)
+{
+	for (const char *q = t.s; q <= t.s + t.len;) {
+		const char *comma = memchr(q, ',', (size_t)(t.s + t.len - q));
+		size_t qlen = comma ? (size_t)(comma - q) : (size_t)(t.s + t.len - q);
+		struct rule r = { .kind = lr->proto.kind };
+
+		if (lr->nsel == SELECTORS_PER_LINE) {
+			line_error(c, q, qlen, "too many selectors on one line");
+			return -1;
+		}
+		if (parse_selector(c, &r, q, qlen) == 0)
+			lr->sel[lr->nsel++] = (struct span){ q, qlen };
+		if (!comma)
+			break;
+		q = comma + 1;
+	}
+	return 0;
+}
+
+/* Step three: what only the whole line can tell. */
+static bool line_valid(struct line_ctx *c, const struct line_rule *lr)
+{
+	const struct rule *p = &lr->proto;
+
+	if (!lr->have_kind) {
+		if (lr->kw.s)
+			line_error(c, lr->kw.s, lr->kw.len,
+				   "exclude needs a rule kind (ids, address, path, class)");
+		return false;
 	}
 	if (c->errors)
-		return;
-	if (nsel == 0) {
-		line_error(c, kw, kwlen, "no selector given");
-		return;
+		return false;
+	if (lr->nsel == 0) {
+		line_error(c, lr->kw.s, lr->kw.len, "no selector given");
+		return false;
 	}
-	if (proto.exclude && proto.opts) {
-		line_error(c, opt, optlen, "exclude rules take no options");
-		return;
+	if (p->exclude && p->opts) {
+		line_error(c, lr->opt.s, lr->opt.len, "exclude rules take no options");
+		return false;
 	}
-	if (proto.kind == RULE_PATH && !proto.exclude && !(proto.opts & OPT_EXPECT)) {
-		line_error(c, sel[0].token, strlen(sel[0].token),
+	if (p->kind == RULE_PATH && !p->exclude && !(p->opts & OPT_EXPECT)) {
+		line_error(c, lr->sel[0].s, lr->sel[0].len < RULE_TOKEN_LEN ? lr->sel[0].len :
+			   RULE_TOKEN_LEN - 1,
 			   "path rules need expect=VVVV:DDDD (the device that must be there)");
-		return;
+		return false;
 	}
-	if ((proto.opts & OPT_EXPECT) && proto.kind != RULE_PATH && proto.kind != RULE_ADDR) {
-		line_error(c, expect, expectlen, "expect= applies to address and path rules only");
-		return;
+	if ((p->opts & OPT_EXPECT) && p->kind != RULE_PATH && p->kind != RULE_ADDR) {
+		line_error(c, lr->expect.s, lr->expect.len,
+			   "expect= applies to address and path rules only");
+		return false;
 	}
-	for (unsigned i = 0; i < nsel; i++) {
-		struct rule r = proto;
+	return true;
+}
 
-		r.u = sel[i].u;
-		memcpy(r.token, sel[i].token, sizeof(r.token));
-		if (ruleset_add(c->rs, &r) < 0)
+/* Step four: one rule per selector, each with the line's kind and options. */
+static void add_rules(struct line_ctx *c, const struct line_rule *lr)
+{
+	for (unsigned i = 0; i < lr->nsel; i++) {
+		struct rule r = lr->proto;
+
+		if (parse_selector(c, &r, lr->sel[i].s, lr->sel[i].len) < 0 ||
+		    ruleset_add(c->rs, &r) < 0)
 			return;
 	}
+}
+
+static void parse_line(struct line_ctx *c, const char *s, size_t len)
+{
+	struct line_rule lr = { .proto = { .file = c->file, .line = c->line } };
+	const char *p = s, *end = s + len;
+	struct span t;
+
+	while (next_token(&p, end, &t)) {
+		int r;
+
+		if (!lr.have_kind) {
+			if (read_kind(c, &lr, t) < 0)
+				return;
+			continue;
+		}
+		r = parse_option(c, &lr.proto, t.s, t.len);
+		if (r > 0 && !lr.opt.s)
+			lr.opt = t;
+		if (r > 0 && name_eq(t.s, 6, "expect"))
+			lr.expect = t;
+		if (r == 0 && read_selectors(c, &lr, t) < 0)
+			return;
+	}
+	if (line_valid(c, &lr))
+		add_rules(c, &lr);
 }
 
 void config_parse(const char *file, const char *buf, size_t len, struct ruleset *rs)

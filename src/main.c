@@ -25,10 +25,6 @@
 #include "state.h"
 #include "util.h"
 
-#ifndef VERSION
-#define VERSION "0.1"
-#endif
-
 /* Exit status bits, ORed like fsck(8); see vfio-early(8). */
 enum {
 	EXIT_USAGE = 1,

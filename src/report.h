@@ -21,10 +21,6 @@
 #include "state.h"
 #include "util.h"
 
-#ifndef VERSION
-#define VERSION "0.1"
-#endif
-
 enum { REPORT_OK = 0, REPORT_USAGE = 1, REPORT_WARNINGS = 2, REPORT_BLOCKING = 3 };
 
 enum severity {

@@ -9,6 +9,11 @@
 #include <unistd.h>
 #include <sys/types.h>
 
+/* The Makefile sets it; a build without it still says something. */
+#ifndef VERSION
+#define VERSION "0.1"
+#endif
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define _cleanup_(f) __attribute__((cleanup(f)))

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "card.h"
 #include "log.h"
 #include "plan.h"
 #include "util.h"
@@ -229,40 +230,50 @@ static bool rule_widens(const struct rule *r, bool *explicit)
 	return r->kind == RULE_IDS || r->kind == RULE_CLASS;
 }
 
+/* Add @s, another function of item @k's card, unless excluded or already in. */
+static int add_function(struct plan *pl, struct pci_tree *t, const struct match *m, size_t k,
+			struct pci_dev *s)
+{
+	if (s->plan >= 0 || m[s - t->dev].exclude || pci_is_bridge(s))
+		return 0;
+	pci_load(t, s);
+	if (s->is_vf)
+		return 0;
+	return plan_add(pl, s, pl->v[k].rule, VIA_SLOT, (int)k) < 0 ? -ENOMEM : 0;
+}
+
+/*
+ * The other functions of each selected card (card.h).  functions=all adds
+ * every function of the slot besides, whoever made it.
+ */
 static int widen_slots(struct plan *pl, struct pci_tree *t, const struct match *m)
 {
 	size_t direct = pl->n;
 
 	for (size_t k = 0; k < direct; k++) {
-		struct plan_item *it = &pl->v[k];
-		struct pci_dev *d = it->dev;
-		size_t first = (size_t)(d - t->dev), last = first;
+		struct pci_dev *d = pl->v[k].dev;
+		struct pci_card c;
+		size_t first, last;
 		bool explicit;
 
-		if (!rule_widens(it->rule, &explicit))
+		if (!rule_widens(pl->v[k].rule, &explicit))
 			continue;
-		pci_load(t, d);
-		if (!explicit && (d->on_root_bus || d->is_vf)) {
-			/* Chipset functions share a slot with unrelated ones. */
-			log_debug("%s: integrated device or VF, other functions not added", d->name);
+		pci_card(t, d, &c);
+		if (c.n == 1)
+			log_debug("%s: a card of one function (integrated, a VF or alone)", d->name);
+		for (size_t i = 0; i < c.n; i++)
+			if (add_function(pl, t, m, k, c.fn[i]) < 0)
+				return -ENOMEM;
+		if (!explicit)
 			continue;
-		}
+		first = last = (size_t)(d - t->dev);
 		while (first > 0 && pci_same_slot(&t->dev[first - 1], d))
 			first--;
 		while (last + 1 < t->n && pci_same_slot(&t->dev[last + 1], d))
 			last++;
-		for (size_t i = first; i <= last; i++) {
-			struct pci_dev *s = &t->dev[i];
-
-			if (s->plan >= 0 || m[i].exclude || pci_is_bridge(s))
-				continue;
-			pci_load(t, s);
-			if (s->is_vf)
-				continue;
-			if (plan_add(pl, s, it->rule, VIA_SLOT, (int)k) < 0)
+		for (size_t i = first; i <= last; i++)
+			if (add_function(pl, t, m, k, &t->dev[i]) < 0)
 				return -ENOMEM;
-			it = &pl->v[k];
-		}
 	}
 	return 0;
 }
@@ -455,23 +466,27 @@ static void check_safety(struct plan *pl, struct pci_tree *t, struct ruleset *rs
  * A card goes to the VM whole or not at all: once one function is refused
  * (the boot VGA, a moved card), its other functions stay with the host.
  */
-static void refuse_whole_cards(struct plan *pl)
+static void refuse_whole_cards(struct plan *pl, struct pci_tree *t)
 {
 	for (size_t k = 0; k < pl->n; k++) {
 		const struct plan_item *bad = &pl->v[k];
+		struct pci_card c;
 
-		if (!plan_refused(bad))
+		if (!plan_refused(bad) || bad->dev->is_vf)
 			continue;
+		pci_card(t, bad->dev, &c);
 		for (size_t j = 0; j < pl->n; j++) {
 			struct plan_item *it = &pl->v[j];
 
-			if (!plan_refused(it) && pci_same_slot(it->dev, bad->dev) && !it->dev->is_vf &&
-			    !bad->dev->is_vf && !it->dev->on_root_bus)
-			{
-				refuse(pl, it, REF_CARD, "%s, another function of this card, is refused",
-				       bad->dev->name);
-				it->cause = bad->cause;
-			}
+			if (plan_refused(it) || it->dev->is_vf)
+				continue;
+			/* functions=all took the whole slot: it goes or stays as one. */
+			if (!pci_card_has(&c, it->dev) &&
+			    !(it->via == VIA_SLOT && pci_same_slot(it->dev, bad->dev)))
+				continue;
+			refuse(pl, it, REF_CARD, "%s, another function of this card, is refused",
+			       bad->dev->name);
+			it->cause = bad->cause;
 		}
 	}
 }
@@ -567,7 +582,7 @@ int plan_build(struct plan *pl, struct pci_tree *t, struct ruleset *rs,
 	if (widen_slots(pl, t, m) < 0 || widen_groups(pl, t, m) < 0)
 		return -ENOMEM;
 	check_safety(pl, t, rs, prot);
-	refuse_whole_cards(pl);
+	refuse_whole_cards(pl, t);
 	check_groups(pl, t);
 	report_unmatched(rs);
 	return 0;

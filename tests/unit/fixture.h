@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pci.h"
@@ -57,6 +58,23 @@ static int fx_make(struct fx *f, const char *spec, const char *extra)
 	snprintf(cmd, sizeof(cmd), "%s/root", f->dir);
 	f->rootfd = open(cmd, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return f->rootfd < 0 ? -1 : 0;
+}
+
+/* The image's protected list, as the hook writes it at image build. */
+static int fx_write_list(struct fx *f, const char *list)
+{
+	char path[400];
+	FILE *out;
+
+	snprintf(path, sizeof(path), "%s/root/lib", f->dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/root/lib/vfio-early", f->dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/root/lib/vfio-early/protected", f->dir);
+	if (!(out = fopen(path, "w")))
+		return -1;
+	fputs(list, out);
+	return fclose(out) == 0 ? 0 : -1;
 }
 
 /* Rules from the fake proc/cmdline and @config, then walk and plan. */

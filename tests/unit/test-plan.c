@@ -165,20 +165,14 @@ TEST(root_disk_named_directly_is_refused)
 }
 
 /* Write @list as DIR/lib/vfio-early/protected and empty mountinfo (early boot). */
+/* The image's list, booted before the root is mounted (an empty mount table). */
 static int fx_list(struct fx *f, const char *list)
 {
 	char path[300];
 	FILE *out;
 
-	snprintf(path, sizeof(path), "%s/root/lib", f->dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/root/lib/vfio-early", f->dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/root/lib/vfio-early/protected", f->dir);
-	if (!(out = fopen(path, "w")))
+	if (fx_write_list(f, list) < 0)
 		return -1;
-	fputs(list, out);
-	fclose(out);
 	snprintf(path, sizeof(path), "%s/root/proc/self/mountinfo", f->dir);
 	if (!(out = fopen(path, "w")))
 		return -1;

@@ -145,20 +145,8 @@ TEST(mount_opt_has_whole_options_only)
 /* Boot @spec (plus @extra) with @list as the image's list and load it. */
 static int load(struct fx *f, const char *spec, const char *extra, const char *list)
 {
-	char path[400];
-	FILE *out;
-
-	if (fx_make(f, spec, extra) < 0)
+	if (fx_make(f, spec, extra) < 0 || fx_write_list(f, list) < 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/root/lib", f->dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/root/lib/vfio-early", f->dir);
-	mkdir(path, 0755);
-	snprintf(path, sizeof(path), "%s/root/lib/vfio-early/protected", f->dir);
-	if (!(out = fopen(path, "w")))
-		return -1;
-	fputs(list, out);
-	fclose(out);
 	if (pci_scan(&f->t, f->rootfd) < 0)
 		return -1;
 	protect_load_list(&f->prot, &f->t, f->rootfd);

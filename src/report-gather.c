@@ -97,6 +97,30 @@ static void gather_exclusions(struct report *r)
 	}
 }
 
+/* Interrupt remapping: off on the command line, or what the first VT-d unit offers. */
+static void gather_intremap(struct report *r)
+{
+	if (report_cmdline_has(r, "intremap", "off") || report_cmdline_has(r, "intremap", "nosid")) {
+		snprintf(r->intremap, sizeof(r->intremap), "turned off on the command line");
+	} else if (strncmp(r->iommu_units, "dmar", 4) == 0) {
+		char path[96], buf[64];
+		unsigned long ecap;
+		size_t n = strcspn(r->iommu_units, ",");
+
+		snprintf(path, sizeof(path), "sys/class/iommu/%.*s/intel-iommu/ecap", (int)n,
+			 r->iommu_units);
+		if (read_attr(r->c->rootfd, path, buf, sizeof(buf)) > 0 &&
+		    parse_hex(buf, strlen(buf), ~0UL, &ecap) == 0)
+			snprintf(r->intremap, sizeof(r->intremap), "%s",
+				 ecap & (1UL << 3) ? "supported" : "not supported by this IOMMU");
+		else
+			snprintf(r->intremap, sizeof(r->intremap), "unknown");
+	} else {
+		snprintf(r->intremap, sizeof(r->intremap), "%s",
+			 r->iommu_active ? "unknown" : "no IOMMU");
+	}
+}
+
 static void gather_iommu(struct report *r)
 {
 	static const char *const keys[] = {
@@ -139,26 +163,7 @@ static void gather_iommu(struct report *r)
 	}
 	r->passthrough = report_cmdline_has(r, "iommu", "pt") || report_cmdline_has(r, "iommu.passthrough", "1");
 	r->acs_override = report_cmdline_has(r, "pcie_acs_override", NULL);
-
-	if (report_cmdline_has(r, "intremap", "off") || report_cmdline_has(r, "intremap", "nosid")) {
-		snprintf(r->intremap, sizeof(r->intremap), "turned off on the command line");
-	} else if (strncmp(r->iommu_units, "dmar", 4) == 0) {
-		char path[96], buf[64];
-		unsigned long ecap;
-		size_t n = strcspn(r->iommu_units, ",");
-
-		snprintf(path, sizeof(path), "sys/class/iommu/%.*s/intel-iommu/ecap", (int)n,
-			 r->iommu_units);
-		if (read_attr(r->c->rootfd, path, buf, sizeof(buf)) > 0 &&
-		    parse_hex(buf, strlen(buf), ~0UL, &ecap) == 0)
-			snprintf(r->intremap, sizeof(r->intremap), "%s",
-				 ecap & (1UL << 3) ? "supported" : "not supported by this IOMMU");
-		else
-			snprintf(r->intremap, sizeof(r->intremap), "unknown");
-	} else {
-		snprintf(r->intremap, sizeof(r->intremap), "%s",
-			 r->iommu_active ? "unknown" : "no IOMMU");
-	}
+	gather_intremap(r);
 }
 
 static void read_bars(struct report *r, struct rdev *x)

@@ -7,7 +7,48 @@
 #include "json.h"
 #include "report.h"
 
-static void json_device(struct json *j, const struct report *r, const struct rdev *x)
+static void json_bars(struct json *j, const struct rdev *x)
+{
+	json_key(j, "bars");
+	json_begin_array(j);
+	for (unsigned b = 0; b < x->nbars; b++) {
+		json_begin_object(j);
+		json_kint(j, "index", x->bars[b].index);
+		json_kuint(j, "size", x->bars[b].size);
+		json_kbool(j, "prefetchable", x->bars[b].prefetch);
+		json_kbool(j, "64bit", x->bars[b].is64);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+/* What the next boot does with it, and what this boot did. */
+static void json_device_boots(struct json *j, const struct rdev *x)
+{
+	json_key(j, "next_boot");
+	json_begin_object(j);
+	json_kstr(j, "action", !x->plan ? "none" : plan_refused(x->plan) ? "refused" : "bind");
+	if (x->plan) {
+		char origin[80];
+
+		rule_origin(x->plan->rule, origin, sizeof(origin));
+		json_kstr(j, "rule", origin);
+		json_kstr(j, "via", plan_via_name(x->plan->via));
+		json_kstr_or_null(j, "reason", plan_refused(x->plan) ? x->plan->reason : NULL);
+	}
+	json_end_object(j);
+	if (x->now) {
+		json_key(j, "this_boot");
+		json_begin_object(j);
+		json_kstr(j, "result", x->now->result);
+		json_kstr_or_null(j, "reason", x->now->reason[0] ? x->now->reason : NULL);
+		json_end_object(j);
+	} else {
+		json_knull(j, "this_boot");
+	}
+}
+
+static void json_device(struct json *j, const struct rdev *x)
 {
 	const char *cls = pci_class_name(x->d->class);
 	char buf[64];
@@ -30,45 +71,232 @@ static void json_device(struct json *j, const struct report *r, const struct rde
 	json_kbool(j, "boot_vga", x->d->boot_vga);
 	json_kint(j, "numa_node", x->numa);
 	json_kstr_or_null(j, "stable_path", x->path[0] ? x->path : NULL);
-	json_key(j, "bars");
-	json_begin_array(j);
-	for (unsigned b = 0; b < x->nbars; b++) {
-		json_begin_object(j);
-		json_kint(j, "index", x->bars[b].index);
-		json_kuint(j, "size", x->bars[b].size);
-		json_kbool(j, "prefetchable", x->bars[b].prefetch);
-		json_kbool(j, "64bit", x->bars[b].is64);
-		json_end_object(j);
-	}
-	json_end_array(j);
+	json_bars(j, x);
 	json_kstr_or_null(j, "boot_framebuffer", x->framebuffer[0] ? x->framebuffer : NULL);
 	if (x->d->iommu_group >= 0)
 		json_kint(j, "iommu_group", x->d->iommu_group);
 	else
 		json_knull(j, "iommu_group");
-	json_key(j, "next_boot");
+	json_device_boots(j, x);
+	json_end_object(j);
+}
+
+static void json_iommu(struct json *j, const struct report *r)
+{
+	json_key(j, "iommu");
 	json_begin_object(j);
-	json_kstr(j, "action", !x->plan ? "none" : plan_refused(x->plan) ? "refused" : "bind");
-	if (x->plan) {
+	json_kbool(j, "active", r->iommu_active);
+	json_kstr_or_null(j, "kind", r->iommu_kind[0] ? r->iommu_kind : NULL);
+	json_kstr(j, "units", r->iommu_units);
+	json_kstr(j, "cmdline_flags", r->iommu_flags);
+	json_kbool(j, "passthrough", r->passthrough);
+	json_kstr(j, "interrupt_remapping", r->intremap);
+	json_kbool(j, "acs_override", r->acs_override);
+	json_end_object(j);
+}
+
+static void json_devices(struct json *j, const struct report *r)
+{
+	json_key(j, "devices");
+	json_begin_array(j);
+	for (size_t k = 0; k < r->ndev; k++)
+		json_device(j, &r->dev[k]);
+	json_end_array(j);
+}
+
+static void json_member(struct json *j, const struct report *r, const struct pci_dev *m)
+{
+	char buf[16];
+
+	json_begin_object(j);
+	json_kstr(j, "address", m->name);
+	snprintf(buf, sizeof(buf), "%06x", m->class);
+	json_kstr(j, "class", buf);
+	json_kstr_or_null(j, "driver", m->driver[0] ? m->driver : NULL);
+	json_kbool(j, "bridge", pci_is_bridge(m));
+	json_kbool(j, "to_vfio", report_will_bind(m, &r->pl));
+	json_kbool(j, "holds_root", protect_find(&r->prot, &m->addr) != NULL);
+	json_end_object(j);
+}
+
+static void json_groups(struct json *j, const struct report *r)
+{
+	json_key(j, "groups");
+	json_begin_array(j);
+	for (size_t i = 0; i < r->ngrp; i++) {
+		const struct rgroup *g = &r->grp[i];
+
+		json_begin_object(j);
+		json_kint(j, "id", g->id);
+		json_kstr(j, "verdict", report_verdict_names[g->verdict]);
+		json_key(j, "members");
+		json_begin_array(j);
+		for (size_t m = 0; m < g->n; m++)
+			json_member(j, r, g->mem[m]);
+		json_end_array(j);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+static void json_config(struct json *j, const struct report *r)
+{
+	json_key(j, "config");
+	json_begin_object(j);
+	json_kstr(j, "file", r->config_file);
+	json_kbool(j, "present", r->config_present);
+	json_kbool(j, "disabled_on_cmdline", r->rs.off);
+	json_key(j, "rules");
+	json_begin_array(j);
+	for (size_t i = 0; i < r->rs.n; i++) {
 		char origin[80];
 
-		rule_origin(x->plan->rule, origin, sizeof(origin));
-		json_kstr(j, "rule", origin);
-		json_kstr(j, "via", plan_via_name(x->plan->via));
-		json_kstr_or_null(j, "reason", plan_refused(x->plan) ? x->plan->reason : NULL);
-	}
-	json_end_object(j);
-	if (x->now) {
-		json_key(j, "this_boot");
+		rule_origin(&r->rs.v[i], origin, sizeof(origin));
 		json_begin_object(j);
-		json_kstr(j, "result", x->now->result);
-		json_kstr_or_null(j, "reason", x->now->reason[0] ? x->now->reason : NULL);
+		json_kstr(j, "origin", origin);
+		json_kstr(j, "selector", r->rs.v[i].token);
+		json_kbool(j, "exclude", r->rs.v[i].exclude);
+		json_kint(j, "matches", r->rs.v[i].matches);
+		json_end_object(j);
+	}
+	json_end_array(j);
+	json_kint(j, "errors", r->rs.errors);
+	json_end_object(j);
+}
+
+static void json_protected_dev(struct json *j, const struct protected_dev *d)
+{
+	char buf[PCI_ADDR_STRLEN];
+
+	json_begin_object(j);
+	format_pci_addr(&d->addr, buf);
+	json_kstr(j, "address", buf);
+	json_kstr_or_null(j, "path", d->path[0] ? d->path : NULL);
+	snprintf(buf, sizeof(buf), "%04x:%04x", d->vendor, d->device);
+	json_kstr(j, "ids", buf);
+	snprintf(buf, sizeof(buf), "%06x", d->class);
+	json_kstr(j, "class", buf);
+	json_kstr(j, "why", d->why);
+	json_end_object(j);
+}
+
+static void json_protected(struct json *j, const struct report *r)
+{
+	json_key(j, "protected");
+	json_begin_object(j);
+	json_kbool(j, "verified", r->prot.verified);
+	json_kstr_or_null(j, "unverified_reason", r->prot.verified ? NULL : r->prot.unverified);
+	json_kbool(j, "resolved_from_mounts", r->prot.live_fs);
+	json_key(j, "devices");
+	json_begin_array(j);
+	for (size_t i = 0; i < r->prot.n; i++)
+		json_protected_dev(j, &r->prot.v[i]);
+	json_end_array(j);
+	json_key(j, "not_traced");
+	json_begin_array(j);
+	for (size_t i = 0; i < r->prot.nmissing; i++)
+		json_str(j, r->prot.missing[i]);
+	json_end_array(j);
+	json_end_object(j);
+}
+
+static void json_this_boot(struct json *j, const struct report *r)
+{
+	json_key(j, "this_boot");
+	if (!r->st.present) {
+		json_null(j);
+		return;
+	}
+	json_begin_object(j);
+	json_kstr(j, "mode", r->st.mode);
+	json_kstr(j, "kernel", r->st.kernel);
+	json_kint(j, "exit", r->st.exit_status);
+	json_kint(j, "bound", r->st.bound);
+	json_kint(j, "failed", r->st.failed);
+	json_kint(j, "refused", r->st.refused);
+	if (r->st.proof_seen) {
+		json_kbool(j, "protected_list_verified", r->st.proof_verified);
+		json_kstr_or_null(j, "protected_list_reason",
+				  r->st.proof_verified ? NULL : r->st.proof_reason);
+	}
+	json_key(j, "late_pass");
+	if (r->late.present) {
+		json_begin_object(j);
+		json_kint(j, "bound", r->late.bound);
+		json_kint(j, "failed", r->late.failed);
+		json_kint(j, "refused", r->late.refused);
 		json_end_object(j);
 	} else {
-		json_knull(j, "this_boot");
+		json_null(j);
 	}
-	(void)r;
 	json_end_object(j);
+}
+
+static void json_initrd(struct json *j, const struct report *r)
+{
+	json_key(j, "initramfs");
+	if (!r->initrd.exists) {
+		json_null(j);
+		return;
+	}
+	json_begin_object(j);
+	json_kstr(j, "path", r->initrd.path);
+	json_kbool(j, "inspected", r->initrd.checked);
+	if (r->initrd.checked) {
+		json_kbool(j, "has_vfio_early", r->initrd.has_binary);
+		json_kbool(j, "has_config", r->initrd.has_config);
+		json_kbool(j, "has_vfio_pci", r->initrd.has_module);
+		json_kbool(j, "has_protected_list", r->initrd.has_protected);
+	}
+	json_kbool(j, "config_newer", r->initrd.config_newer);
+	json_end_object(j);
+}
+
+static void json_legacy(struct json *j, const struct report *r)
+{
+	json_key(j, "legacy");
+	json_begin_array(j);
+	for (size_t i = 0; i < r->nlegacy; i++) {
+		const struct legacy_line *l = &r->legacy[i];
+
+		json_begin_object(j);
+		json_kstr(j, "where", l->where);
+		json_kstr(j, "line", l->text);
+		json_kstr(j, "verdict", l->v == LEGACY_DROP ? "unnecessary" :
+			  l->v == LEGACY_EDIT ? "edit" : "keep");
+		json_kstr_or_null(j, "edit", l->edit);
+		json_kstr(j, "why", l->why);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+static void json_boot_chain(struct json *j, const struct report *r)
+{
+	json_key(j, "boot_chain");
+	json_begin_object(j);
+	json_key(j, "modules");
+	json_begin_object(j);
+	for (size_t i = 0; i < ARRAY_SIZE(r->mods); i++)
+		json_kstr(j, r->mods[i].name, r->mods[i].state);
+	json_end_object(j);
+	json_initrd(j, r);
+	json_legacy(j, r);
+	json_end_object(j);
+}
+
+static void json_problems(struct json *j, const struct problems *p)
+{
+	json_key(j, "problems");
+	json_begin_array(j);
+	for (size_t i = 0; i < p->n; i++) {
+		json_begin_object(j);
+		json_kstr(j, "severity", report_severity_names[p->v[i].sev]);
+		json_kstr(j, "what", p->v[i].what);
+		json_kstr_or_null(j, "fix", p->v[i].fix[0] ? p->v[i].fix : NULL);
+		json_end_object(j);
+	}
+	json_end_array(j);
 }
 
 void report_print_json(FILE *f, const struct report *r, const struct problems *p)
@@ -83,183 +311,14 @@ void report_print_json(FILE *f, const struct report *r, const struct problems *p
 	json_kstr(&j, "version", VERSION);
 	json_kstr(&j, "kernel", r->kver);
 	json_kstr_or_null(&j, "cmdline", r->cmdline);
-
-	json_key(&j, "iommu");
-	json_begin_object(&j);
-	json_kbool(&j, "active", r->iommu_active);
-	json_kstr_or_null(&j, "kind", r->iommu_kind[0] ? r->iommu_kind : NULL);
-	json_kstr(&j, "units", r->iommu_units);
-	json_kstr(&j, "cmdline_flags", r->iommu_flags);
-	json_kbool(&j, "passthrough", r->passthrough);
-	json_kstr(&j, "interrupt_remapping", r->intremap);
-	json_kbool(&j, "acs_override", r->acs_override);
-	json_end_object(&j);
-
-	json_key(&j, "devices");
-	json_begin_array(&j);
-	for (size_t k = 0; k < r->ndev; k++)
-		json_device(&j, r, &r->dev[k]);
-	json_end_array(&j);
-
-	json_key(&j, "groups");
-	json_begin_array(&j);
-	for (size_t i = 0; i < r->ngrp; i++) {
-		const struct rgroup *g = &r->grp[i];
-
-		json_begin_object(&j);
-		json_kint(&j, "id", g->id);
-		json_kstr(&j, "verdict", report_verdict_names[g->verdict]);
-		json_key(&j, "members");
-		json_begin_array(&j);
-		for (size_t m = 0; m < g->n; m++) {
-			char buf[16];
-
-			json_begin_object(&j);
-			json_kstr(&j, "address", g->mem[m]->name);
-			snprintf(buf, sizeof(buf), "%06x", g->mem[m]->class);
-			json_kstr(&j, "class", buf);
-			json_kstr_or_null(&j, "driver", g->mem[m]->driver[0] ? g->mem[m]->driver : NULL);
-			json_kbool(&j, "bridge", pci_is_bridge(g->mem[m]));
-			json_kbool(&j, "to_vfio", report_will_bind(g->mem[m], &r->pl));
-			json_kbool(&j, "holds_root", protect_find(&r->prot, &g->mem[m]->addr) != NULL);
-			json_end_object(&j);
-		}
-		json_end_array(&j);
-		json_end_object(&j);
-	}
-	json_end_array(&j);
-
-	json_key(&j, "config");
-	json_begin_object(&j);
-	json_kstr(&j, "file", r->config_file);
-	json_kbool(&j, "present", r->config_present);
-	json_kbool(&j, "disabled_on_cmdline", r->rs.off);
-	json_key(&j, "rules");
-	json_begin_array(&j);
-	for (size_t i = 0; i < r->rs.n; i++) {
-		char origin[80];
-
-		rule_origin(&r->rs.v[i], origin, sizeof(origin));
-		json_begin_object(&j);
-		json_kstr(&j, "origin", origin);
-		json_kstr(&j, "selector", r->rs.v[i].token);
-		json_kbool(&j, "exclude", r->rs.v[i].exclude);
-		json_kint(&j, "matches", r->rs.v[i].matches);
-		json_end_object(&j);
-	}
-	json_end_array(&j);
-	json_kint(&j, "errors", r->rs.errors);
-	json_end_object(&j);
-
-	json_key(&j, "protected");
-	json_begin_object(&j);
-	json_kbool(&j, "verified", r->prot.verified);
-	json_kstr_or_null(&j, "unverified_reason", r->prot.verified ? NULL : r->prot.unverified);
-	json_kbool(&j, "resolved_from_mounts", r->prot.live_fs);
-	json_key(&j, "devices");
-	json_begin_array(&j);
-	for (size_t i = 0; i < r->prot.n; i++) {
-		const struct protected_dev *d = &r->prot.v[i];
-		char buf[PCI_ADDR_STRLEN];
-
-		json_begin_object(&j);
-		format_pci_addr(&d->addr, buf);
-		json_kstr(&j, "address", buf);
-		json_kstr_or_null(&j, "path", d->path[0] ? d->path : NULL);
-		snprintf(buf, sizeof(buf), "%04x:%04x", d->vendor, d->device);
-		json_kstr(&j, "ids", buf);
-		snprintf(buf, sizeof(buf), "%06x", d->class);
-		json_kstr(&j, "class", buf);
-		json_kstr(&j, "why", d->why);
-		json_end_object(&j);
-	}
-	json_end_array(&j);
-	json_key(&j, "not_traced");
-	json_begin_array(&j);
-	for (size_t i = 0; i < r->prot.nmissing; i++)
-		json_str(&j, r->prot.missing[i]);
-	json_end_array(&j);
-	json_end_object(&j);
-
-	json_key(&j, "this_boot");
-	if (r->st.present) {
-		json_begin_object(&j);
-		json_kstr(&j, "mode", r->st.mode);
-		json_kstr(&j, "kernel", r->st.kernel);
-		json_kint(&j, "exit", r->st.exit_status);
-		json_kint(&j, "bound", r->st.bound);
-		json_kint(&j, "failed", r->st.failed);
-		json_kint(&j, "refused", r->st.refused);
-		if (r->st.proof_seen) {
-			json_kbool(&j, "protected_list_verified", r->st.proof_verified);
-			json_kstr_or_null(&j, "protected_list_reason",
-					  r->st.proof_verified ? NULL : r->st.proof_reason);
-		}
-		json_key(&j, "late_pass");
-		if (r->late.present) {
-			json_begin_object(&j);
-			json_kint(&j, "bound", r->late.bound);
-			json_kint(&j, "failed", r->late.failed);
-			json_kint(&j, "refused", r->late.refused);
-			json_end_object(&j);
-		} else {
-			json_null(&j);
-		}
-		json_end_object(&j);
-	} else {
-		json_null(&j);
-	}
-
-	json_key(&j, "boot_chain");
-	json_begin_object(&j);
-	json_key(&j, "modules");
-	json_begin_object(&j);
-	for (size_t i = 0; i < ARRAY_SIZE(r->mods); i++)
-		json_kstr(&j, r->mods[i].name, r->mods[i].state);
-	json_end_object(&j);
-	json_key(&j, "initramfs");
-	if (r->initrd.exists) {
-		json_begin_object(&j);
-		json_kstr(&j, "path", r->initrd.path);
-		json_kbool(&j, "inspected", r->initrd.checked);
-		if (r->initrd.checked) {
-			json_kbool(&j, "has_vfio_early", r->initrd.has_binary);
-			json_kbool(&j, "has_config", r->initrd.has_config);
-			json_kbool(&j, "has_vfio_pci", r->initrd.has_module);
-			json_kbool(&j, "has_protected_list", r->initrd.has_protected);
-		}
-		json_kbool(&j, "config_newer", r->initrd.config_newer);
-		json_end_object(&j);
-	} else {
-		json_null(&j);
-	}
-	json_key(&j, "legacy");
-	json_begin_array(&j);
-	for (size_t i = 0; i < r->nlegacy; i++) {
-		const struct legacy_line *l = &r->legacy[i];
-
-		json_begin_object(&j);
-		json_kstr(&j, "where", l->where);
-		json_kstr(&j, "line", l->text);
-		json_kstr(&j, "verdict", l->v == LEGACY_DROP ? "unnecessary" :
-			  l->v == LEGACY_EDIT ? "edit" : "keep");
-		json_kstr_or_null(&j, "edit", l->edit);
-		json_kstr(&j, "why", l->why);
-		json_end_object(&j);
-	}
-	json_end_array(&j);
-	json_end_object(&j);
-
-	json_key(&j, "problems");
-	json_begin_array(&j);
-	for (size_t i = 0; i < p->n; i++) {
-		json_begin_object(&j);
-		json_kstr(&j, "severity", report_severity_names[p->v[i].sev]);
-		json_kstr(&j, "what", p->v[i].what);
-		json_kstr_or_null(&j, "fix", p->v[i].fix[0] ? p->v[i].fix : NULL);
-		json_end_object(&j);
-	}
-	json_end_array(&j);
+	json_iommu(&j, r);
+	json_devices(&j, r);
+	json_groups(&j, r);
+	json_config(&j, r);
+	json_protected(&j, r);
+	json_this_boot(&j, r);
+	json_boot_chain(&j, r);
+	json_problems(&j, p);
 	json_kstr(&j, "status", status == REPORT_OK ? "ready" :
 		  status == REPORT_WARNINGS ? "warnings" : "blocked");
 	json_kint(&j, "exit", status);

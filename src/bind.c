@@ -15,6 +15,7 @@
 #include "bind.h"
 #include "log.h"
 #include "modload.h"
+#include "sysfs.h"
 #include "util.h"
 
 #define VERIFY_TIMEOUT_MS 2000

@@ -28,6 +28,7 @@
 #include "modload.h"
 #include "parse.h"
 #include "pciids.h"
+#include "sysfs.h"
 #include "util.h"
 
 #define ATTR_MAX (1u << 20)

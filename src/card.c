@@ -11,6 +11,7 @@
 
 #include "card.h"
 #include "log.h"
+#include "sysfs.h"
 #include "util.h"
 
 /* Bridges from the root port down to @d's parent, the last one nearest. */

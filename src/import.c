@@ -55,6 +55,7 @@
 #include "pci.h"
 #include "rules.h"
 #include "sources.h"
+#include "sysfs.h"
 #include "util.h"
 
 enum {

@@ -21,6 +21,7 @@
 #include "mounts.h"
 #include "pci.h"
 #include "protect.h"
+#include "sysfs.h"
 #include "util.h"
 
 /* Does the sysfs link target @link run through the PCI device @name? */

@@ -20,6 +20,7 @@
 #include "parse.h"
 #include "rules.h"
 #include "sources.h"
+#include "sysfs.h"
 #include "util.h"
 
 int kernel_release(int rootfd, char *buf, size_t size)

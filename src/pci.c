@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "pci.h"
+#include "sysfs.h"
 #include "util.h"
 
 int parse_pci_modalias(const char *s, struct pci_dev *d)

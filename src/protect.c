@@ -28,6 +28,7 @@
 #include "pci.h"
 #include "protect.h"
 #include "rules.h"
+#include "sysfs.h"
 #include "util.h"
 
 #define STACK_DEPTH_MAX 8

@@ -24,6 +24,7 @@
 #include "mounts.h"
 #include "pci.h"
 #include "protect.h"
+#include "sysfs.h"
 #include "util.h"
 
 #define PROTECTED_FILE_MAX (64 * 1024)

@@ -17,6 +17,7 @@
 #include "modload.h"
 #include "report.h"
 #include "sources.h"
+#include "sysfs.h"
 
 /*
  * What is said while reading the rules, the protected list and the

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Small helpers shared by every part of vfio-early: number parsing and
- * bounded access to sysfs attributes relative to a directory descriptor.
+ * Small helpers shared by every part of vfio-early: number parsing, whole
+ * files read relative to a directory descriptor, bounded path formatting.
+ * The sysfs attributes and links are sysfs.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -60,31 +61,6 @@ bool name_eq(const char *a, size_t alen, const char *b)
 			return false;
 	}
 	return b[i] == '\0';
-}
-
-ssize_t read_attr(int dirfd, const char *path, char *buf, size_t size)
-{
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
-
-	if (size < 2)
-		return -EINVAL;
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	do
-		n = read(fd, buf, size - 1);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	if ((size_t)n == size - 1)
-		return -EOVERFLOW;
-	if (memchr(buf, '\0', (size_t)n))
-		return -EILSEQ;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	buf[n] = '\0';
-	return n;
 }
 
 char *read_file_at(int dirfd, const char *path, size_t max, size_t *len)
@@ -158,47 +134,11 @@ char *read_file_at(int dirfd, const char *path, size_t max, size_t *len)
 	return buf;
 }
 
-ssize_t read_link(int dirfd, const char *path, char *buf, size_t size)
-{
-	ssize_t n = readlinkat(dirfd, path, buf, size);
-
-	if (n < 0)
-		return -errno;
-	if ((size_t)n >= size)
-		return -ENAMETOOLONG;
-	buf[n] = '\0';
-	return n;
-}
-
 const char *path_basename(const char *path)
 {
 	const char *s = strrchr(path, '/');
 
 	return s ? s + 1 : path;
-}
-
-int write_attr(int dirfd, const char *path, const char *s, bool append)
-{
-	int flags = O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
-		    (append ? O_APPEND : O_TRUNC);
-	size_t len = strlen(s);
-	ssize_t n;
-	int fd, r = 0;
-
-	fd = openat(dirfd, path, flags);
-	if (fd < 0)
-		return -errno;
-	do
-		n = write(fd, s, len);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		r = -errno;
-	else if ((size_t)n != len)
-		r = -EIO;
-	/* sysfs reports some store() errors only at close. */
-	if (close(fd) < 0 && r == 0 && errno != EINTR)
-		r = -errno;
-	return r;
 }
 
 int xsnprintf(char *buf, size_t size, const char *fmt, ...)

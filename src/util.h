@@ -58,32 +58,14 @@ int parse_dec(const char *s, size_t len, unsigned long max, unsigned long *out);
 bool name_eq(const char *a, size_t alen, const char *b);
 
 /*
- * Read a small sysfs attribute relative to @dirfd into @buf, NUL-terminated,
- * trailing newlines removed.  One open, one read, one close.  Returns the
- * length, or a negative errno: -EOVERFLOW when the content fills the buffer
- * (every attribute we read is far shorter), -EILSEQ when it holds a NUL byte.
- */
-ssize_t read_attr(int dirfd, const char *path, char *buf, size_t size);
-
-/*
  * Read a whole regular file of at most @max bytes.  Returns a malloc'ed
  * NUL-terminated buffer and its length in @len, or NULL with errno set
  * (EFBIG when larger than @max).
  */
 char *read_file_at(int dirfd, const char *path, size_t max, size_t *len);
 
-/* readlinkat() into @buf, NUL-terminated; -ENAMETOOLONG when truncated. */
-ssize_t read_link(int dirfd, const char *path, char *buf, size_t size);
-
 /* Last component of a path (the part after the final '/'). */
 const char *path_basename(const char *path);
-
-/*
- * Write @s to an existing file relative to @dirfd (never creates one).
- * @append selects O_APPEND (bus files such as drivers_probe) instead of
- * O_TRUNC (attributes such as driver_override).  A short write is -EIO.
- */
-int write_attr(int dirfd, const char *path, const char *s, bool append);
 
 /* snprintf that reports truncation as -ENAMETOOLONG, for building paths. */
 int xsnprintf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);

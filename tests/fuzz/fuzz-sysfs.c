@@ -20,6 +20,7 @@
 #include "fuzz.h"
 #include "fuzz-tree.h"
 #include "pci.h"
+#include "sysfs.h"
 #include "util.h"
 
 #define FUZZ_SYSFS_MAX (70u << 10)	/* room for a 64 KiB attribute */

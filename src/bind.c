@@ -44,17 +44,15 @@ static void sleep_ms(unsigned ms)
 /* The driver_override the device had before us back; 0 or -errno. */
 static int restore_override(struct pci_tree *t, const struct pci_dev *d)
 {
-	char path[PCI_ADDR_STRLEN + 32];
-
-	xsnprintf(path, sizeof(path), "%s/driver_override", d->name);
-	return write_attr(t->devfd, path, d->override[0] ? d->override : "\n", false);
+	return pci_attr_write(t, d, "driver_override", d->override[0] ? d->override : "\n",
+			      false);
 }
 
 /* Step one: override and unbind.  Returns true when a probe is needed. */
 static bool prepare(struct pci_tree *t, struct plan_item *it)
 {
 	struct pci_dev *d = it->dev;
-	char path[PCI_ADDR_STRLEN + 32], name[PCI_ADDR_STRLEN + 2];
+	char name[PCI_ADDR_STRLEN + 2];
 	int r;
 
 	if (strcmp(d->driver, VFIO_PCI) == 0 && strcmp(d->override, VFIO_PCI) == 0) {
@@ -62,8 +60,7 @@ static bool prepare(struct pci_tree *t, struct plan_item *it)
 		return false;
 	}
 	if (strcmp(d->override, VFIO_PCI) != 0) {
-		xsnprintf(path, sizeof(path), "%s/driver_override", d->name);
-		r = write_attr(t->devfd, path, VFIO_PCI "\n", false);
+		r = pci_attr_write(t, d, "driver_override", VFIO_PCI "\n", false);
 		if (r < 0) {
 			fail(it, "writing driver_override: %s", strerror(-r));
 			return false;
@@ -75,9 +72,8 @@ static bool prepare(struct pci_tree *t, struct plan_item *it)
 		return false;
 	}
 	if (d->driver[0]) {
-		xsnprintf(path, sizeof(path), "%s/driver/unbind", d->name);
 		xsnprintf(name, sizeof(name), "%s\n", d->name);
-		r = write_attr(t->devfd, path, name, true);
+		r = pci_attr_write(t, d, "driver/unbind", name, true);
 		if (r < 0) {
 			/* Leave the device as we found it. */
 			int r2 = restore_override(t, d);

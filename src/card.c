@@ -29,7 +29,7 @@ struct chain {
 static int ancestors(const struct pci_tree *t, const struct pci_dev *d, struct chain *ch)
 {
 	char link[512];
-	ssize_t n = read_link(t->devfd, d->name, link, sizeof(link));
+	ssize_t n = pci_link_read(t, d, NULL, link, sizeof(link));
 	char *p, *s;
 
 	ch->n = 0;

@@ -243,7 +243,7 @@ const struct pci_dev *protect_needs_proof(const struct protect *p, struct pci_tr
 		char link[1024];
 
 		if (o != d && needs_proof_class(p, o) &&
-		    read_link(t->devfd, o->name, link, sizeof(link)) >= 0 &&
+		    pci_link_read(t, o, NULL, link, sizeof(link)) >= 0 &&
 		    link_below(link, d->name))
 			found = o;
 	}

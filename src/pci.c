@@ -45,15 +45,12 @@ int parse_pci_modalias(const char *s, struct pci_dev *d)
 }
 
 /* "0x10de" as the kernel prints ids and class. */
-int pci_read_hex_attr(int dirfd, const char *name, const char *attr, unsigned long max,
-		      unsigned long *v)
+int pci_read_hex_attr(const struct pci_tree *t, const struct pci_dev *d, const char *attr,
+		      unsigned long max, unsigned long *v)
 {
-	char path[PCI_ADDR_STRLEN + 64], buf[32];
-	ssize_t n;
+	char buf[32];
+	ssize_t n = pci_attr_read(t, d, attr, buf, sizeof(buf));
 
-	if (xsnprintf(path, sizeof(path), "%s/%s", name, attr) < 0)
-		return -ENAMETOOLONG;
-	n = read_attr(dirfd, path, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	if (n < 3 || buf[0] != '0' || (buf[1] != 'x' && buf[1] != 'X'))
@@ -62,18 +59,18 @@ int pci_read_hex_attr(int dirfd, const char *name, const char *attr, unsigned lo
 }
 
 /* Older or unusual trees without modalias: the separate attributes. */
-static int read_ids_attrs(int devfd, struct pci_dev *d)
+static int read_ids_attrs(const struct pci_tree *t, struct pci_dev *d)
 {
 	unsigned long v, dv, sv = 0, sd = 0, cls;
 	int r;
 
-	if ((r = pci_read_hex_attr(devfd, d->name, "vendor", 0xffff, &v)) < 0 ||
-	    (r = pci_read_hex_attr(devfd, d->name, "device", 0xffff, &dv)) < 0 ||
-	    (r = pci_read_hex_attr(devfd, d->name, "class", 0xffffff, &cls)) < 0)
+	if ((r = pci_read_hex_attr(t, d, "vendor", 0xffff, &v)) < 0 ||
+	    (r = pci_read_hex_attr(t, d, "device", 0xffff, &dv)) < 0 ||
+	    (r = pci_read_hex_attr(t, d, "class", 0xffffff, &cls)) < 0)
 		return r;
 	/* Subsystem ids are optional (absent on some bridges). */
-	if (pci_read_hex_attr(devfd, d->name, "subsystem_vendor", 0xffff, &sv) < 0 ||
-	    pci_read_hex_attr(devfd, d->name, "subsystem_device", 0xffff, &sd) < 0)
+	if (pci_read_hex_attr(t, d, "subsystem_vendor", 0xffff, &sv) < 0 ||
+	    pci_read_hex_attr(t, d, "subsystem_device", 0xffff, &sd) < 0)
 		sv = sd = 0;
 	d->vendor = (uint16_t)v;
 	d->device = (uint16_t)dv;
@@ -83,21 +80,16 @@ static int read_ids_attrs(int devfd, struct pci_dev *d)
 	return 0;
 }
 
-static int read_ids(int devfd, struct pci_dev *d)
+/* The hot loop of the walk: pci_attr_read() builds its path without printf. */
+static int read_ids(const struct pci_tree *t, struct pci_dev *d)
 {
-	static const char attr[] = "/modalias";
-	char path[PCI_ADDR_STRLEN + sizeof(attr)], buf[128];
-	size_t len = strlen(d->name);
-	ssize_t n;
+	char buf[128];
+	ssize_t n = pci_attr_read(t, d, "modalias", buf, sizeof(buf));
 
-	/* The hot loop of the walk: no printf here. */
-	memcpy(path, d->name, len);
-	memcpy(path + len, attr, sizeof(attr));
-	n = read_attr(devfd, path, buf, sizeof(buf));
 	if (n >= 0)
 		return parse_pci_modalias(buf, d);
 	if (n == -ENOENT)
-		return read_ids_attrs(devfd, d);
+		return read_ids_attrs(t, d);
 	return (int)n;
 }
 
@@ -215,7 +207,7 @@ int pci_scan(struct pci_tree *t, int rootfd)
 			continue;
 		}
 		memcpy(d.name, e->d_name, strnlen(e->d_name, PCI_ADDR_STRLEN - 1) + 1);
-		r = read_ids(t->devfd, &d);
+		r = read_ids(t, &d);
 		if (r < 0) {
 			log_warn("%s: %s, skipped", d.name,
 				 r == -ENOENT ? "vanished during the walk" :
@@ -290,14 +282,12 @@ static bool valid_driver_name(const char *s)
 int pci_read_driver(const struct pci_tree *t, const struct pci_dev *d, char *buf,
 		    size_t size)
 {
-	char path[PCI_ADDR_STRLEN + 16], link[512];
+	char link[512];
 	const char *base;
 	ssize_t n;
 
 	buf[0] = '\0';
-	if (xsnprintf(path, sizeof(path), "%s/driver", d->name) < 0)
-		return -ENAMETOOLONG;
-	n = read_link(t->devfd, path, link, sizeof(link));
+	n = pci_link_read(t, d, "driver", link, sizeof(link));
 	if (n == -ENOENT)
 		return 0;
 	if (n < 0)
@@ -311,7 +301,7 @@ int pci_read_driver(const struct pci_tree *t, const struct pci_dev *d, char *buf
 
 int pci_load(struct pci_tree *t, struct pci_dev *d)
 {
-	char path[PCI_ADDR_STRLEN + 32], buf[512];
+	char buf[512];
 	unsigned long v;
 	ssize_t n;
 	int r;
@@ -323,8 +313,7 @@ int pci_load(struct pci_tree *t, struct pci_dev *d)
 	if (r < 0)
 		log_warn("%s: unreadable driver link (%s)", d->name, strerror(-r));
 
-	xsnprintf(path, sizeof(path), "%s/driver_override", d->name);
-	n = read_attr(t->devfd, path, buf, sizeof(buf));
+	n = pci_attr_read(t, d, "driver_override", buf, sizeof(buf));
 	/* Too long or holding a NUL: the attribute is there, its value is not usable. */
 	d->has_override_attr = n >= 0 || n == -EOVERFLOW || n == -EILSEQ;
 	d->override[0] = '\0';
@@ -338,8 +327,7 @@ int pci_load(struct pci_tree *t, struct pci_dev *d)
 	}
 
 	d->iommu_group = -1;
-	xsnprintf(path, sizeof(path), "%s/iommu_group", d->name);
-	n = read_link(t->devfd, path, buf, sizeof(buf));
+	n = pci_link_read(t, d, "iommu_group", buf, sizeof(buf));
 	if (n >= 0) {
 		const char *g = path_basename(buf);
 
@@ -351,8 +339,7 @@ int pci_load(struct pci_tree *t, struct pci_dev *d)
 
 	d->boot_vga = false;
 	if (pci_base_class(d) == 0x03) {
-		xsnprintf(path, sizeof(path), "%s/boot_vga", d->name);
-		n = read_attr(t->devfd, path, buf, sizeof(buf));
+		n = pci_attr_read(t, d, "boot_vga", buf, sizeof(buf));
 		if (n == 1 && (buf[0] == '0' || buf[0] == '1')) {
 			d->boot_vga = buf[0] == '1';
 		} else if (n != -ENOENT) {
@@ -363,11 +350,10 @@ int pci_load(struct pci_tree *t, struct pci_dev *d)
 		}
 	}
 
-	xsnprintf(path, sizeof(path), "%s/physfn", d->name);
-	d->is_vf = faccessat(t->devfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	d->is_vf = pci_attr_exists(t, d, "physfn");
 
 	/* ../../../devices/pci0000:00/0000:00:1f.3: the parent is the host bridge. */
-	n = read_link(t->devfd, d->name, buf, sizeof(buf));
+	n = pci_link_read(t, d, NULL, buf, sizeof(buf));
 	if (n > 0) {
 		char *last = strrchr(buf, '/');
 
@@ -501,7 +487,7 @@ int pci_stable_path(const struct pci_tree *t, const struct pci_dev *d, char *buf
 	const char *p;
 	size_t used = 0;
 	bool first = true;
-	ssize_t n = read_link(t->devfd, d->name, link, sizeof(link));
+	ssize_t n = pci_link_read(t, d, NULL, link, sizeof(link));
 
 	if (n < 0)
 		return (int)n;

@@ -60,11 +60,11 @@ struct pci_dev *pci_find(const struct pci_tree *t, const struct pci_addr *a);
 int pci_load(struct pci_tree *t, struct pci_dev *d);
 
 /*
- * Read DIR/NAME/ATTR, a "0x"-prefixed hex attribute (vendor, class...), of at
- * most @max.  @name may hold a path below @dirfd.  0 or a negative errno.
+ * Read ATTR of @d, a "0x"-prefixed hex attribute (vendor, class...), of at
+ * most @max.  Only @d's name is used.  0 or a negative errno.
  */
-int pci_read_hex_attr(int dirfd, const char *name, const char *attr, unsigned long max,
-		      unsigned long *v);
+int pci_read_hex_attr(const struct pci_tree *t, const struct pci_dev *d, const char *attr,
+		      unsigned long max, unsigned long *v);
 
 /* Re-read the driver link (after binding). */
 int pci_read_driver(const struct pci_tree *t, const struct pci_dev *d, char *buf,

@@ -151,16 +151,16 @@ static size_t pci_components(const char *link, struct pci_addr *out, size_t max)
  * Is the PCI device at @a a bridge?  Unknown counts as not a bridge, so
  * that it is protected (bridges are never bound anyway).
  */
-static bool is_bridge(int rootfd, const struct pci_addr *a)
+static bool is_bridge(const struct pci_tree *t, const struct pci_addr *a)
 {
-	char addr[PCI_ADDR_STRLEN], dev[64];
+	struct pci_dev d = { .addr = *a };
 	unsigned long cls;
 
-	format_pci_addr(a, addr);
-	if (xsnprintf(dev, sizeof(dev), "sys/bus/pci/devices/%s", addr) < 0 ||
-	    pci_read_hex_attr(rootfd, dev, "class", 0xffffff, &cls) < 0)
+	format_pci_addr(a, d.name);
+	if (pci_read_hex_attr(t, &d, "class", 0xffffff, &cls) < 0)
 		return false;
-	return pci_is_bridge(&(struct pci_dev){ .class = (uint32_t)cls });
+	d.class = (uint32_t)cls;
+	return pci_is_bridge(&d);
 }
 
 /* A block device name as sysfs spells it: no '/', no dots only. */
@@ -199,6 +199,7 @@ static const char *const tag_dirs[][2] = {
 /* The resolution of one host's needs. */
 struct resolver {
 	struct protect *p;
+	const struct pci_tree *t;	/* its devfd: the class of a device on a chain */
 	int rootfd;
 	bool live;
 	unsigned added;		/* devices added since the current need began */
@@ -223,7 +224,7 @@ static bool protect_chain(struct resolver *r, const char *link, const char *what
 	r->added++;
 	format_pci_addr(&chain[n - 1], holder);
 	for (size_t i = 0; i + 1 < n; i++) {
-		if (is_bridge(r->rootfd, &chain[i]))
+		if (is_bridge(r->t, &chain[i]))
 			continue;
 		snprintf(why, sizeof(why), "is upstream of %s, which holds %.*s", holder,
 			 (int)(strstr(what, " (") ? (size_t)(strstr(what, " (") - what) : strlen(what)),
@@ -781,12 +782,11 @@ static void need_swaps(struct resolver *r, const struct protect_sources *src)
 void protect_resolve_host(struct protect *p, struct pci_tree *t, int rootfd, bool live,
 			  const struct protect_sources *src)
 {
-	struct resolver r = { .p = p, .rootfd = rootfd, .live = live };
+	struct resolver r = { .p = p, .t = t, .rootfd = rootfd, .live = live };
 	bool mounted = src->sysroot != NULL;
 	char what[256];
 	unsigned before;
 
-	(void)t;
 	before = r.added;
 	if (src->net_root) {
 		p->net_root = true;
@@ -818,10 +818,9 @@ void protect_resolve_host(struct protect *p, struct pci_tree *t, int rootfd, boo
 int protect_resolve_device(struct protect *p, struct pci_tree *t, int rootfd, bool live,
 			   const char *devpath)
 {
-	struct resolver r = { .p = p, .rootfd = rootfd, .live = live };
+	struct resolver r = { .p = p, .t = t, .rootfd = rootfd, .live = live };
 	char name[64];
 
-	(void)t;
 	if (!valid_dev_path(devpath)) {
 		log_err("%s: not a /dev path", devpath);
 		return -EINVAL;

@@ -84,7 +84,8 @@ bool protect_root_mounted(int rootfd, const char *sysroot);
  * resume=, a network root's interface; through partitions, dm, md, bcache,
  * btrfs members, ZFS vdevs and NVMe multipath down to the PCI controllers,
  * with the devices above them that are not bridges and their IOMMU groups.
- * Needs without a controller are in p->missing.
+ * Needs without a controller are in p->missing.  @t is the walked tree
+ * (pci_scan): a device's class is read through it.
  */
 void protect_resolve_host(struct protect *p, struct pci_tree *t, int rootfd, bool live,
 			  const struct protect_sources *src);

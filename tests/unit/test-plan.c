@@ -383,7 +383,7 @@ TEST(protect_resolves_lvm_and_mounts)
 	struct fx f;
 
 	/* root= through device-mapper slaves down to the NVMe. */
-	if (fx_make(&f, "proxmox-3090", NULL) < 0)
+	if (fx_make(&f, "proxmox-3090", NULL) < 0 || pci_scan(&f.t, f.rootfd) < 0)
 		return (void)(unit_failed = 1);
 	resolve_root(&f, "/dev/mapper/pve-root");
 	CHECK_INT(f.prot.n, 1);

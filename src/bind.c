@@ -48,6 +48,15 @@ static int restore_override(struct pci_tree *t, const struct pci_dev *d)
 			      false);
 }
 
+/* The device's address to sys/bus/pci/drivers_probe; 0 or -errno. */
+static int probe(const struct pci_tree *t, const struct pci_dev *d)
+{
+	char name[PCI_ADDR_STRLEN + 2];
+	int r = xsnprintf(name, sizeof(name), "%s\n", d->name);
+
+	return r < 0 ? r : write_attr(t->rootfd, "sys/bus/pci/drivers_probe", name, true);
+}
+
 /* Step one: override and unbind.  Returns true when a probe is needed. */
 static bool prepare(struct pci_tree *t, struct plan_item *it)
 {
@@ -72,8 +81,9 @@ static bool prepare(struct pci_tree *t, struct plan_item *it)
 		return false;
 	}
 	if (d->driver[0]) {
-		xsnprintf(name, sizeof(name), "%s\n", d->name);
-		r = pci_attr_write(t, d, "driver/unbind", name, true);
+		r = xsnprintf(name, sizeof(name), "%s\n", d->name);
+		if (r >= 0)
+			r = pci_attr_write(t, d, "driver/unbind", name, true);
 		if (r < 0) {
 			/* Leave the device as we found it. */
 			int r2 = restore_override(t, d);
@@ -94,15 +104,15 @@ static bool prepare(struct pci_tree *t, struct plan_item *it)
 static void give_back(struct pci_tree *t, struct plan_item *it)
 {
 	struct pci_dev *d = it->dev;
-	char name[PCI_ADDR_STRLEN + 2];
 	int r = restore_override(t, d);
 
 	if (r < 0) {
 		log_warn("%s: cannot restore driver_override: %s", d->name, strerror(-r));
 		return;
 	}
-	xsnprintf(name, sizeof(name), "%s\n", d->name);
-	write_attr(t->rootfd, "sys/bus/pci/drivers_probe", name, true);
+	r = probe(t, d);
+	if (r < 0)
+		log_warn("%s: writing drivers_probe: %s", d->name, strerror(-r));
 }
 
 void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
@@ -139,13 +149,11 @@ void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 
 	for (size_t k = 0; k < pl->n; k++) {
 		struct plan_item *it = &pl->v[k];
-		char name[PCI_ADDR_STRLEN + 2];
 		int r;
 
 		if (it->result != RES_PLANNED)
 			continue;
-		xsnprintf(name, sizeof(name), "%s\n", it->dev->name);
-		r = write_attr(t->rootfd, "sys/bus/pci/drivers_probe", name, true);
+		r = probe(t, it->dev);
 		/* The driver link below says whether the device ended on vfio-pci. */
 		if (r < 0)
 			log_warn("%s: writing drivers_probe: %s", it->dev->name, strerror(-r));

@@ -41,6 +41,16 @@ struct cap {
 	unsigned files;
 };
 
+/* After xsnprintf: a path too long for its buffer is logged, counted, skipped. */
+static bool fits(struct cap *c, int r, const char *path)
+{
+	if (r >= 0)
+		return true;
+	log_warn("%.128s...: path too long, not captured", path);
+	c->errors++;
+	return false;
+}
+
 /* mkdir -p of a path relative to the capture root. */
 static int mkdirs(struct cap *c, const char *rel)
 {
@@ -200,33 +210,33 @@ static void capture_device(struct cap *c, const char *name)
 	};
 	char rel[PATH_MAX], dir[PATH_MAX], target[PATH_MAX];
 
-	xsnprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s", name);
-	if (!copy_link(c, rel, dir, sizeof(dir)) || mkdirs(c, dir) < 0)
+	if (!fits(c, xsnprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s", name), rel) ||
+	    !copy_link(c, rel, dir, sizeof(dir)) || mkdirs(c, dir) < 0)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(attrs); i++) {
-		xsnprintf(rel, sizeof(rel), "%s/%s", dir, attrs[i]);
-		copy_file(c, rel);
+		if (fits(c, xsnprintf(rel, sizeof(rel), "%s/%s", dir, attrs[i]), rel))
+			copy_file(c, rel);
 	}
-	xsnprintf(rel, sizeof(rel), "%s/driver", dir);
-	if (copy_link(c, rel, target, sizeof(target))) {
+	if (fits(c, xsnprintf(rel, sizeof(rel), "%s/driver", dir), rel) &&
+	    copy_link(c, rel, target, sizeof(target))) {
 		char f[PATH_MAX];
 
 		/* A driver directory a boot-mode run could write unbind to. */
 		mkdirs(c, target);
-		xsnprintf(f, sizeof(f), "%s/unbind", target);
-		put_file(c, f, "", 0);
-		xsnprintf(f, sizeof(f), "%s/bind", target);
-		put_file(c, f, "", 0);
+		if (fits(c, xsnprintf(f, sizeof(f), "%s/unbind", target), f))
+			put_file(c, f, "", 0);
+		if (fits(c, xsnprintf(f, sizeof(f), "%s/bind", target), f))
+			put_file(c, f, "", 0);
 	}
-	xsnprintf(rel, sizeof(rel), "%s/iommu_group", dir);
-	if (copy_link(c, rel, target, sizeof(target))) {
+	if (fits(c, xsnprintf(rel, sizeof(rel), "%s/iommu_group", dir), rel) &&
+	    copy_link(c, rel, target, sizeof(target))) {
 		char f[PATH_MAX + 64];
 
-		xsnprintf(f, sizeof(f), "%s/devices/%s", target, name);
-		copy_link(c, f, target, sizeof(target));
+		if (fits(c, xsnprintf(f, sizeof(f), "%s/devices/%s", target, name), f))
+			copy_link(c, f, target, sizeof(target));
 	}
-	xsnprintf(rel, sizeof(rel), "%s/physfn", dir);
-	copy_link(c, rel, target, sizeof(target));
+	if (fits(c, xsnprintf(rel, sizeof(rel), "%s/physfn", dir), rel))
+		copy_link(c, rel, target, sizeof(target));
 }
 
 static void capture_pci(struct cap *c)
@@ -260,14 +270,14 @@ static void capture_iommu_units(struct cap *c)
 
 		if (e->d_name[0] == '.' || strlen(e->d_name) > 64)
 			continue;
-		xsnprintf(rel, sizeof(rel), "sys/class/iommu/%s", e->d_name);
-		if (!copy_link(c, rel, dir, sizeof(dir)))
+		if (!fits(c, xsnprintf(rel, sizeof(rel), "sys/class/iommu/%s", e->d_name), rel) ||
+		    !copy_link(c, rel, dir, sizeof(dir)))
 			continue;
 		mkdirs(c, dir);
-		xsnprintf(f, sizeof(f), "%s/intel-iommu/cap", dir);
-		copy_file(c, f);
-		xsnprintf(f, sizeof(f), "%s/intel-iommu/ecap", dir);
-		copy_file(c, f);
+		if (fits(c, xsnprintf(f, sizeof(f), "%s/intel-iommu/cap", dir), f))
+			copy_file(c, f);
+		if (fits(c, xsnprintf(f, sizeof(f), "%s/intel-iommu/ecap", dir), f))
+			copy_file(c, f);
 	}
 	if (d)
 		closedir(d);
@@ -288,26 +298,27 @@ static void capture_block(struct cap *c)
 
 		if (e->d_name[0] == '.' || strlen(e->d_name) > 64)
 			continue;
-		xsnprintf(rel, sizeof(rel), "sys/class/block/%s", e->d_name);
-		if (!copy_link(c, rel, dir, sizeof(dir)))
+		if (!fits(c, xsnprintf(rel, sizeof(rel), "sys/class/block/%s", e->d_name), rel) ||
+		    !copy_link(c, rel, dir, sizeof(dir)))
 			continue;
 		mkdirs(c, dir);
-		xsnprintf(f, sizeof(f), "%s/dev", dir);
+		if (!fits(c, xsnprintf(f, sizeof(f), "%s/dev", dir), f))
+			continue;
 		copy_file(c, f);
 		if (read_attr(c->src, f, devno, sizeof(devno)) > 0 && strchr(devno, ':') &&
-		    !strchr(devno, '/')) {
-			xsnprintf(f, sizeof(f), "sys/dev/block/%s", devno);
+		    !strchr(devno, '/') &&
+		    fits(c, xsnprintf(f, sizeof(f), "sys/dev/block/%s", devno), f))
 			copy_link(c, f, rel, sizeof(rel));
-		}
-		xsnprintf(f, sizeof(f), "%s/slaves", dir);
+		if (!fits(c, xsnprintf(f, sizeof(f), "%s/slaves", dir), f))
+			continue;
 		s = open_dir(c, f);
 		while (s && (se = readdir(s))) {
 			char sl[PATH_MAX + 96], t[PATH_MAX];
 
 			if (se->d_name[0] == '.' || strlen(se->d_name) > 64)
 				continue;
-			xsnprintf(sl, sizeof(sl), "%s/slaves/%s", dir, se->d_name);
-			copy_link(c, sl, t, sizeof(t));
+			if (fits(c, xsnprintf(sl, sizeof(sl), "%s/slaves/%s", dir, se->d_name), sl))
+				copy_link(c, sl, t, sizeof(t));
 		}
 		if (s)
 			closedir(s);
@@ -328,8 +339,8 @@ static void capture_dev_links(struct cap *c, const char *dir)
 
 		if (e->d_name[0] == '.' || strlen(e->d_name) > 200)
 			continue;
-		xsnprintf(rel, sizeof(rel), "%s/%s", dir, e->d_name);
-		if (fstatat(c->src, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
+		if (fits(c, xsnprintf(rel, sizeof(rel), "%s/%s", dir, e->d_name), rel) &&
+		    fstatat(c->src, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
 		    copy_link(c, rel, t, sizeof(t)))
 			put_file(c, t, "", 0);	/* the node, as a plain file */
 	}
@@ -375,7 +386,11 @@ static void capture_cpu_vendor(struct cap *c)
 	buf = read_file_at(c->src, "proc/cpuinfo", 16u << 20, &len);
 	if (!buf || !(v = strstr(buf, "vendor_id")))
 		return;
-	xsnprintf(out, sizeof(out), "%.*s\n", (int)strcspn(v, "\n"), v);
+	if (xsnprintf(out, sizeof(out), "%.*s\n", (int)strcspn(v, "\n"), v) < 0) {
+		log_warn("proc/cpuinfo: vendor_id line too long, not captured");
+		c->errors++;
+		return;
+	}
 	put_file(c, "proc/cpuinfo", out, strlen(out));
 }
 
@@ -390,8 +405,8 @@ static void capture_dir_files(struct cap *c, const char *dir, const char *suffix
 
 		if (e->d_name[0] == '.' || n < sl || strcmp(e->d_name + n - sl, suffix) != 0)
 			continue;
-		xsnprintf(rel, sizeof(rel), "%s/%s", dir, e->d_name);
-		copy_file(c, rel);
+		if (fits(c, xsnprintf(rel, sizeof(rel), "%s/%s", dir, e->d_name), rel))
+			copy_file(c, rel);
 	}
 	if (d)
 		closedir(d);
@@ -406,15 +421,16 @@ static void capture_modules(struct cap *c)
 
 	if (kernel_release(c->src, kver, sizeof(kver)) < 0)
 		return;
-	xsnprintf(dir, sizeof(dir), "lib/modules/%s", kver);
+	if (!fits(c, xsnprintf(dir, sizeof(dir), "lib/modules/%s", kver), dir))
+		return;
 	d = open_dir(c, dir);
 	while (d && (e = readdir(d))) {
 		char rel[PATH_MAX];
 
 		if (strncmp(e->d_name, "modules.", 8) != 0)
 			continue;
-		xsnprintf(rel, sizeof(rel), "%s/%s", dir, e->d_name);
-		copy_file(c, rel);
+		if (fits(c, xsnprintf(rel, sizeof(rel), "%s/%s", dir, e->d_name), rel))
+			copy_file(c, rel);
 	}
 	if (d)
 		closedir(d);
@@ -436,12 +452,14 @@ static void capture_names(struct cap *c)
 
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= PCI_ADDR_STRLEN)
 			continue;
-		xsnprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/vendor", e->d_name);
-		if (read_attr(c->src, rel, buf, sizeof(buf)) != 6 ||
+		if (!fits(c, xsnprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/vendor",
+					 e->d_name), rel) ||
+		    read_attr(c->src, rel, buf, sizeof(buf)) != 6 ||
 		    parse_hex(buf + 2, 4, 0xffff, &v) < 0)
 			continue;
-		xsnprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/device", e->d_name);
-		if (read_attr(c->src, rel, buf, sizeof(buf)) != 6 ||
+		if (!fits(c, xsnprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/device",
+					 e->d_name), rel) ||
+		    read_attr(c->src, rel, buf, sizeof(buf)) != 6 ||
 		    parse_hex(buf + 2, 4, 0xffff, &dv) < 0)
 			continue;
 		nw = realloc(w, (n + 1) * sizeof(*w));

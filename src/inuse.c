@@ -170,7 +170,10 @@ static bool block_in_use(int rootfd, bool live, const char *name, const char *mo
 		snprintf(why, size, "%s is an active swap", name);
 		return true;
 	}
-	xsnprintf(path, sizeof(path), "sys/class/block/%s/holders", name);
+	if (xsnprintf(path, sizeof(path), "sys/class/block/%s/holders", name) < 0) {
+		snprintf(why, size, "%s: its holders cannot be read", name);
+		return true;
+	}
 	if (dir_has_entries(rootfd, path, other, sizeof(other))) {
 		snprintf(why, size, "%s is held by %s", name, other);
 		return true;

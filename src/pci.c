@@ -426,7 +426,8 @@ int pci_group_members(const struct pci_tree *t, int group, struct pci_dev ***out
 {
 	char path[64];
 
-	xsnprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/devices", group);
+	if (xsnprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/devices", group) < 0)
+		return -ENAMETOOLONG;
 	return collect_dir(t, t->rootfd, path, NULL, NULL, out, n);
 }
 

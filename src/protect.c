@@ -448,7 +448,8 @@ static void climb_btrfs(struct resolver *r, const char *name, const char *what)
 			      name) < 0 ||
 		    faccessat(r->rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
-		xsnprintf(path, sizeof(path), "sys/fs/btrfs/%s/devices", e->d_name);
+		/* The members' directory: the path that fitted, less "/NAME". */
+		path[strlen(path) - strlen(name) - 1] = '\0';
 		mfd = openat(r->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (mfd < 0 || !(members = fdopendir(mfd))) {
 			if (mfd >= 0)

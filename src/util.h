@@ -18,6 +18,7 @@
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _wur_ __attribute__((warn_unused_result))
 
 static inline void freep(void *p)
 {
@@ -67,7 +68,10 @@ char *read_file_at(int dirfd, const char *path, size_t max, size_t *len);
 /* Last component of a path (the part after the final '/'). */
 const char *path_basename(const char *path);
 
-/* snprintf that reports truncation as -ENAMETOOLONG, for building paths. */
-int xsnprintf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
+/*
+ * snprintf that reports truncation as -ENAMETOOLONG, for building paths.
+ * A truncated path names another file: the result must be checked.
+ */
+int xsnprintf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4) _wur_;
 
 #endif

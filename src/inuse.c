@@ -35,40 +35,24 @@ static bool link_below(const char *link, const char *name)
 	return false;
 }
 
+struct below {
+	const char *name;
+	bool found;
+};
+
+static bool ctrl_below(const char *ctrl_link, void *arg)
+{
+	struct below *b = arg;
+
+	return (b->found = link_below(ctrl_link, b->name));
+}
+
 /* An NVMe multipath disk: is one of its subsystem's controllers below @name? */
 static bool subsystem_below(int rootfd, const char *link, const char *name)
 {
-	const char *s = strstr(link, "/nvme-subsystem/");
-	char subsys[64], dir[128], sub[256], target[1024];
-	struct dirent *e;
-	bool found = false;
-	size_t len;
-	DIR *d;
-	int fd;
+	struct below b = { name, false };
 
-	if (!s)
-		return false;
-	s += strlen("/nvme-subsystem/");
-	len = strcspn(s, "/");
-	if (len == 0 || len >= sizeof(subsys) || memchr(s, '.', len))
-		return false;
-	memcpy(subsys, s, len);
-	subsys[len] = '\0';
-	if (xsnprintf(dir, sizeof(dir), "sys/class/nvme-subsystem/%s", subsys) < 0)
-		return false;
-	fd = openat(rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
-	while (!found && (e = readdir(d)))
-		if (strncmp(e->d_name, "nvme", 4) == 0 && e->d_name[0] != '.' &&
-		    xsnprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) >= 0 &&
-		    read_link(rootfd, sub, target, sizeof(target)) >= 0)
-			found = link_below(target, name);
-	closedir(d);
-	return found;
+	return nvme_subsystem_each(rootfd, link, ctrl_below, &b) > 0 && b.found;
 }
 
 static bool dir_has_entries(int rootfd, const char *path, char *first, size_t size)

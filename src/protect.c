@@ -251,27 +251,25 @@ static bool link_component_after(const char *link, const char *marker, char *buf
 	return valid_block_name(buf);
 }
 
-/*
- * NVMe native multipath: the disk lives in the subsystem, not below a
- * controller.  Every controller of the subsystem is a path to it.
- */
-static bool climb_nvme_subsystem(struct resolver *r, const char *link, const char *what)
+int nvme_subsystem_each(int rootfd, const char *link,
+			bool (*fn)(const char *ctrl_link, void *arg), void *arg)
 {
 	char subsys[64], dir[128], sub[256], target[1024];
 	struct dirent *e;
-	bool any = false;
+	int n = 0;
 	DIR *d;
 	int fd;
 
 	if (!link_component_after(link, "/nvme-subsystem/", subsys, sizeof(subsys)) ||
 	    xsnprintf(dir, sizeof(dir), "sys/class/nvme-subsystem/%s", subsys) < 0)
-		return false;
-	fd = openat(r->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		return -ENOENT;
+	fd = openat(rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || !(d = fdopendir(fd))) {
+		int r = -errno;
+
 		if (fd >= 0)
 			close(fd);
-		log_info("%s: %s has no controller directory", what, subsys);
-		return true;	/* nothing else would find its controllers */
+		return r < 0 ? r : -EIO;
 	}
 	while ((e = readdir(d))) {
 		unsigned long num;
@@ -279,14 +277,46 @@ static bool climb_nvme_subsystem(struct resolver *r, const char *link, const cha
 		if (strncmp(e->d_name, "nvme", 4) != 0 ||
 		    parse_dec(e->d_name + 4, strlen(e->d_name + 4), 65535, &num) < 0 ||
 		    xsnprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) < 0 ||
-		    read_link(r->rootfd, sub, target, sizeof(target)) < 0)
+		    read_link(rootfd, sub, target, sizeof(target)) < 0)
 			continue;
-		any |= protect_chain(r, target, what);
+		n++;
+		if (fn(target, arg))
+			break;
 	}
 	closedir(d);
-	if (!any)
-		log_info("%s: no PCI controller found for %s", what, subsys);
-	return true;
+	return n;
+}
+
+struct climb {
+	struct resolver *r;
+	const char *what;
+	bool any;
+};
+
+static bool climb_controller(const char *ctrl_link, void *arg)
+{
+	struct climb *c = arg;
+
+	c->any |= protect_chain(c->r, ctrl_link, c->what);
+	return false;
+}
+
+/*
+ * NVMe native multipath: the disk lives in the subsystem, not below a
+ * controller.  Every controller of the subsystem is a path to it.
+ */
+static bool climb_nvme_subsystem(struct resolver *r, const char *link, const char *what)
+{
+	struct climb c = { r, what, false };
+	int n = nvme_subsystem_each(r->rootfd, link, climb_controller, &c);
+
+	if (n == -ENOENT)
+		return false;
+	if (n < 0)
+		log_info("%s: its NVMe subsystem has no controller directory", what);
+	else if (!c.any)
+		log_info("%s: no PCI controller found for its NVMe subsystem", what);
+	return true;	/* nothing else would find its controllers */
 }
 
 /* The disk a partition belongs to: the directory above it in its link. */

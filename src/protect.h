@@ -132,6 +132,15 @@ void protect_load_list(struct protect *p, struct pci_tree *t, int rootfd);
  */
 bool protect_in_use(int rootfd, bool live, const struct pci_dev *d, char *why, size_t size);
 
+/*
+ * NVMe native multipath: call @fn with the sysfs link of each controller of
+ * the subsystem that the block device @link lives in, until it returns true.
+ * The number of controllers seen, -ENOENT when @link is not in a subsystem,
+ * or another negative errno when the subsystem cannot be read.
+ */
+int nvme_subsystem_each(int rootfd, const char *link,
+			bool (*fn)(const char *ctrl_link, void *arg), void *arg);
+
 /* A storage (or, with a network root, network) device is below @d, or @d is one. */
 const struct pci_dev *protect_needs_proof(const struct protect *p, struct pci_tree *t,
 					  const struct pci_dev *d);

@@ -67,3 +67,20 @@ device_report() {
 import_section() {
 	sed -n "/^# ---- $1/,/^# ---- /p" <<< "$output"
 }
+
+# Every hostdev line of the last report's "Ready for a VM" section belongs
+# to the IOMMU group its heading names (the fake root's iommu_group links).
+ready_headings_match_groups() {
+	local line group="" addr got bad=""
+	while IFS= read -r line; do
+		if [[ $line =~ \(IOMMU\ group\ ([0-9]+)\)$ ]]; then
+			group=${BASH_REMATCH[1]}
+		elif [[ $line =~ domain=\'0x([0-9a-f]+)\'\ bus=\'0x([0-9a-f]+)\'\ slot=\'0x([0-9a-f]+)\'\ function=\'0x([0-9a-f]+)\' ]]; then
+			addr=$(printf '%04x:%02x:%02x.%x' "0x${BASH_REMATCH[1]}" "0x${BASH_REMATCH[2]}" \
+				"0x${BASH_REMATCH[3]}" "0x${BASH_REMATCH[4]}")
+			got=$(basename "$(readlink "$ROOT/sys/bus/pci/devices/$addr/iommu_group")")
+			[ "$got" = "$group" ] || bad="$bad $addr is in group $got, under the heading of group $group;"
+		fi
+	done < <(section "Ready for a VM")
+	[ -z "$bad" ] || fail "Ready for a VM:$bad"
+}

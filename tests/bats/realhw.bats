@@ -132,6 +132,7 @@ load realhw
 	assert_line --partial "Proxmox: qm set VMID -hostpci0 0000:01:00,pcie=1"
 	assert_line --partial "bus='0x01' slot='0x00' function='0x1'"
 	refute_line --partial "bus='0x05'"
+	ready_headings_match_groups
 }
 
 @test "Legion 16APH8, import: vfio-pci.ids of the dGPU select its two functions only" {
@@ -394,6 +395,19 @@ load realhw
 	refute_output --partial "add intel_iommu=on"
 	run section "Ready for a VM"
 	assert_line "  0000:03:00 (IOMMU group 15)"
+}
+
+@test "N100 booted through proxmox-boot-tool, report: the IOMMU fix names /etc/kernel/cmdline, not GRUB" {
+	make_root pve-n100-no-iommu-opts \
+		"file etc/kernel/proxmox-boot-uuids 4B2A-91C3
+file etc/kernel/cmdline root=ZFS=rpool/ROOT/pve-1 boot=zfs"
+	set_cmdline 'initrd=\EFI\proxmox\6.5.13-5-pve\initrd.img-6.5.13-5-pve root=ZFS=rpool/ROOT/pve-1 boot=zfs'
+	set_config "address 03:00.0 04:00.0"
+	ve_report
+	run section "Problems and fixes"
+	assert_line --partial "/etc/kernel/cmdline"
+	assert_line --partial "proxmox-boot-tool refresh"
+	refute_line --partial "GRUB_CMDLINE_LINUX_DEFAULT"
 }
 
 @test "N100 without IOMMU options, import: the iGPU's ids from modprobe.d" {

@@ -11,13 +11,16 @@ load realhw
 
 # ---- APU-only laptop: Cezanne, the whole APU slot in IOMMU group 5 ----
 
-@test "14ACN6 APU laptop, dry run: the only display is the boot VGA; nothing is bound" {
+@test "14ACN6 APU laptop, dry run: ids 1002:1638 names the graphics and its audio, not the PSP, USB or host audio" {
 	configured apu-cezanne-14acn6 "ids 1002:1638"
 	ve_dry
 	assert_equal "$status" 4
-	assert_line --partial "0000:04:00.0 [1002:1638] class 030000: refused: is the boot VGA device (the host console)"
-	assert_equal "$(would_bind)" ""
-	assert_line "summary (dry run): 0 to bind, 7 refused, 0 rule errors (exit 4)"
+	assert_line --partial "0000:04:00.0 [1002:1638] class 030000: refused: is the boot VGA device"
+	assert_line --partial "0000:04:00.1 [1002:1637] class 040300: refused:"
+	for f in 2 3 4 5 6; do
+		refute_line --partial "0000:04:00.$f "
+	done
+	assert_line "summary (dry run): 0 to bind, 2 refused, 0 rule errors (exit 4)"
 }
 
 @test "14ACN6 APU laptop, boot: address rules take exactly the graphics and its HDMI audio" {
@@ -31,6 +34,12 @@ load realhw
 	assert_line --partial "0000:04:00.0 [1002:1638] class 030000: driver_override set to vfio-pci (was amdgpu; test root, not probed)"
 }
 
+@test "14ACN6 APU laptop, boot: ids 1002:1638 allow-boot-vga writes two overrides, the host keeps PSP, USB, ACP and HD audio" {
+	configured apu-cezanne-14acn6 "ids 1002:1638 allow-boot-vga"
+	ve
+	assert_equal "$(overridden)" "0000:04:00.0 0000:04:00.1"
+}
+
 @test "14ACN6 APU laptop, report: group 5 also holds the PSP, USB and the host's audio" {
 	configured apu-cezanne-14acn6 "address 04:00.0 04:00.1 allow-boot-vga"
 	ve_report
@@ -41,6 +50,16 @@ load realhw
 	assert_line --partial "[blocking] IOMMU group 5 is not usable for a VM: it also holds 0000:04:00.2 (ccp), 0000:04:00.3 (xhci_hcd), 0000:04:00.4 (xhci_hcd), 0000:04:00.5 (snd_rn_pci_acp3x), 0000:04:00.6 (snd_hda_intel)"
 	run section "Ready for a VM"
 	assert_line "  none yet"
+}
+
+@test "14ACN6 APU laptop, report: the 1022 functions stay with the host and make group 5 partial" {
+	configured apu-cezanne-14acn6 "ids 1002:1638 allow-boot-vga"
+	ve_report
+	# Listed as a slot sibling or not at all, never handed over.
+	run device_report 0000:04:00.2
+	refute_line --partial "next boot: vfio-pci"
+	run section "Problems and fixes"
+	assert_line --partial "[blocking] IOMMU group 5 is not usable for a VM: it also holds 0000:04:00.2 (ccp), 0000:04:00.3 (xhci_hcd), 0000:04:00.4 (xhci_hcd), 0000:04:00.5 (snd_rn_pci_acp3x), 0000:04:00.6 (snd_hda_intel)"
 }
 
 @test "14ACN6 APU laptop, import: vfio-pci.ids on the command line becomes an ids rule" {
@@ -73,6 +92,13 @@ load realhw
 	assert_equal "$(overridden)" "0000:c5:00.0 0000:c5:00.1"
 	assert_equal "$(cat "$ROOT/sys/bus/pci/drivers/amdgpu/unbind")" "0000:c5:00.0"
 	assert_writes_only_allowed "$before"
+}
+
+@test "UM890 Pro, boot: ids 1002:1900 allow-boot-vga takes c5:00.0 and c5:00.1 only" {
+	configured apu-hawkpoint-um890 "ids 1002:1900 allow-boot-vga"
+	ve
+	assert_success
+	assert_equal "$(overridden)" "0000:c5:00.0 0000:c5:00.1"
 }
 
 @test "UM890 Pro, report with the modprobe.d recipe: the boot VGA refusal names its fix" {
@@ -123,6 +149,12 @@ load realhw
 	assert_writes_only_allowed "$before"
 }
 
+@test "Legion 16APH8, boot: ids of the Phoenix iGPU take its graphics and audio, not group 4's other functions" {
+	configured apu-phoenix-rtx4060 "ids 1002:15bf allow-boot-vga"
+	ve
+	assert_equal "$(overridden)" "0000:05:00.0 0000:05:00.1"
+}
+
 @test "Legion 16APH8, report: group 2 is ready, with its Proxmox and libvirt lines" {
 	configured apu-phoenix-rtx4060 "ids 10de:28e0"
 	ve_report
@@ -148,12 +180,12 @@ load realhw
 
 # ---- Intel Arc A770: GPU 03:00.0 and audio 04:00.0 below the card's switch ----
 
-@test "Arc A770, dry run: the GPU is taken, never the card's switch ports" {
+@test "Arc A770, dry run: ids 8086:56a0 brings the HDMI audio at 04:00.0 along" {
 	configured arc-a770 "ids 8086:56a0"
 	ve_dry
 	assert_success
-	assert_line --partial "0000:03:00.0 [8086:56a0] class 030000: would bind to vfio-pci (now i915)"
-	for p in 0000:00:01.1 0000:01:00.0 0000:02:01.0 0000:02:04.0 0000:12:00.0; do
+	assert_equal "$(would_bind)" "0000:03:00.0 0000:04:00.0"
+	for p in 0000:01:00.0 0000:02:01.0 0000:02:04.0; do
 		refute_line --partial "$p "
 	done
 }
@@ -168,6 +200,13 @@ load realhw
 	assert_writes_only_allowed "$before"
 }
 
+@test "Arc A770, boot: overrides on the GPU and its audio below the switch" {
+	configured arc-a770 "ids 8086:56a0"
+	ve
+	assert_success
+	assert_equal "$(overridden)" "0000:03:00.0 0000:04:00.0"
+}
+
 @test "Arc A770, report: the 16 GiB BAR and the group below the switch" {
 	real_root arc-a770
 	ve_report
@@ -175,6 +214,16 @@ load realhw
 	assert_line --partial "BAR2 16 GiB prefetchable (large BAR: Resizable BAR is on"
 	assert_line "      stable path: 0000:00:01.1/00.0/01.0/00.0"
 	assert_line "        0000:04:00.0 [8086:4f90] Audio device, snd_hda_intel, to vfio-pci"
+}
+
+@test "Arc A770, report: the audio is shown as part of the card and group 21 is ready" {
+	configured arc-a770 "ids 8086:56a0"
+	ve_report
+	run device_report 0000:03:00.0
+	assert_line "      IOMMU group 21 (ready):"
+	assert_line "        0000:04:00.0 [8086:4f90] Audio device, snd_hda_intel, to vfio-pci"
+	run section "Problems and fixes"
+	refute_line --partial "IOMMU group 21 is not usable"
 }
 
 @test "Arc A770, import: the guide's ids line" {

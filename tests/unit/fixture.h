@@ -27,7 +27,7 @@ struct fx {
 	struct plan pl;
 };
 
-static int fx_make(struct fx *f, const char *spec, const char *extra)
+static inline int fx_make(struct fx *f, const char *spec, const char *extra)
 {
 	const char *gen = getenv("MKFAKESYS");
 	char cmd[1024], specfile[300];
@@ -61,7 +61,7 @@ static int fx_make(struct fx *f, const char *spec, const char *extra)
 }
 
 /* The image's protected list, as the hook writes it at image build. */
-static int fx_write_list(struct fx *f, const char *list)
+static inline int fx_write_list(struct fx *f, const char *list)
 {
 	char path[400];
 	FILE *out;
@@ -78,7 +78,7 @@ static int fx_write_list(struct fx *f, const char *list)
 }
 
 /* Rules from the fake proc/cmdline and @config, then walk and plan. */
-static int fx_plan(struct fx *f, const char *config)
+static inline int fx_plan(struct fx *f, const char *config)
 {
 	struct protect_sources src;
 	size_t len;
@@ -96,7 +96,7 @@ static int fx_plan(struct fx *f, const char *config)
 	return plan_build(&f->pl, &f->t, &f->rs, &f->prot);
 }
 
-static int fx_setup(struct fx *f, const char *spec, const char *extra, const char *config)
+static inline int fx_setup(struct fx *f, const char *spec, const char *extra, const char *config)
 {
 	if (fx_make(f, spec, extra) < 0 || fx_plan(f, config) < 0) {
 		printf("#   fixture %s failed\n", spec);
@@ -105,7 +105,7 @@ static int fx_setup(struct fx *f, const char *spec, const char *extra, const cha
 	return 0;
 }
 
-static void fx_free(struct fx *f)
+static inline void fx_free(struct fx *f)
 {
 	char cmd[400];
 
@@ -121,7 +121,7 @@ static void fx_free(struct fx *f)
 }
 
 /* The plan item of a device, or NULL. */
-static const struct plan_item *fx_item(const struct fx *f, const char *name)
+static inline const struct plan_item *fx_item(const struct fx *f, const char *name)
 {
 	for (size_t i = 0; i < f->pl.n; i++)
 		if (strcmp(f->pl.v[i].dev->name, name) == 0)
@@ -130,7 +130,7 @@ static const struct plan_item *fx_item(const struct fx *f, const char *name)
 }
 
 /* Why an item was refused or failed; "(not in plan)" when absent. */
-__attribute__((noinline)) static const char *fx_reason(const struct fx *f, const char *name)
+__attribute__((noinline, unused)) static const char *fx_reason(const struct fx *f, const char *name)
 {
 	const struct plan_item *it = fx_item(f, name);
 
@@ -138,7 +138,7 @@ __attribute__((noinline)) static const char *fx_reason(const struct fx *f, const
 }
 
 /* Space-separated names of the items that will be bound. */
-static const char *fx_bound(const struct fx *f)
+static inline const char *fx_bound(const struct fx *f)
 {
 	static char buf[1024];
 	size_t n = 0;
@@ -151,7 +151,7 @@ static const char *fx_bound(const struct fx *f)
 	return buf;
 }
 
-static const char *fx_refused(const struct fx *f)
+static inline const char *fx_refused(const struct fx *f)
 {
 	static char buf[1024];
 	size_t n = 0;

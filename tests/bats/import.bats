@@ -208,6 +208,44 @@ flat() { sed 's/^#  *//' <<< "$output" | tr '\n' ' '; }
 	[ "$(grep -c '^# from ' <<< "$output")" -eq 1 ]
 }
 
+@test "every modprobe.d directory libkmod reads: captured, imported and honoured by the dry run" {
+	local d cap
+	for d in etc/modprobe.d run/modprobe.d usr/local/lib/modprobe.d usr/lib/modprobe.d \
+		lib/modprobe.d; do
+		make_root proxmox-3090
+		mkdir -p "$ROOT/$d"
+		printf '%s\n' "options vfio-pci ids=10de:2204" > "$ROOT/$d/gpu.conf"
+		# --import reads it, and names it.
+		ve_import
+		assert_success
+		assert_line "# from /$d/gpu.conf:1: options vfio-pci ids=10de:2204"
+		assert_line "ids 10de:2204"
+		# --capture copies it.
+		cap=$BATS_TEST_TMPDIR/cap-${d//\//-}
+		run "$VFIO_EARLY" --root "$ROOT" --capture "$cap"
+		assert_success
+		cmp "$ROOT/$d/gpu.conf" "$cap/$d/gpu.conf" || fail "--capture did not copy /$d/gpu.conf"
+		# The boot (here its dry run) takes the id as a rule.
+		run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --dry-run
+		assert_line --regexp "^0000:09:00\.0 \[10de:2204\] class 030000: would bind to vfio-pci"
+		assert_line "summary (dry run): 2 to bind, 0 refused, 0 rule errors (exit 0)"
+	done
+}
+
+@test "usr/lib/modprobe.d comes before lib/modprobe.d, as in libkmod" {
+	make_root proxmox-3090
+	mkdir -p "$ROOT/usr/lib/modprobe.d" "$ROOT/lib/modprobe.d"
+	printf '%s\n' "options vfio-pci ids=10de:2204" > "$ROOT/usr/lib/modprobe.d/gpu.conf"
+	printf '%s\n' "options vfio-pci ids=10de:1aef" > "$ROOT/lib/modprobe.d/gpu.conf"
+	ve_import
+	assert_success
+	assert_line "ids 10de:2204"
+	assert_output --partial "# /lib/modprobe.d/gpu.conf is hidden by /usr/lib/modprobe.d/gpu.conf and was"
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --dry-run
+	assert_line --regexp "^0000:09:00\.0 \[10de:2204\] .* \(rule modprobe\.d: options vfio-pci ids 10de:2204\)$"
+	refute_output --partial "10de:1aef)"
+}
+
 @test "other vfio options stay; ids= is cut out of their line; continued lines join" {
 	make_root proxmox-3090
 	mkdir -p "$ROOT/etc/modprobe.d"

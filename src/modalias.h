@@ -5,7 +5,10 @@
 /*
  * Which modules would bind a PCI function, as udev would load them: the
  * function's modalias looked up with libkmod (modprobe.d aliases, then
- * modules.alias, then the built-in aliases), never a list of names.
+ * modules.alias, then the built-in aliases), never a list of names.  A
+ * module directory with the text modules.alias and no modules.alias.bin
+ * (a test root, a hand-made copy) is matched from the text, as libkmod
+ * matches its index (fnmatch).
  */
 #include <stdbool.h>
 #include <stddef.h>

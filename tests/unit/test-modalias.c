@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <libkmod.h>
 
+#include "sysfs.h"
 #include "unit.h"
 /* fixture.h's plan helpers are for other tests. */
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -156,6 +157,41 @@ TEST(no_module_index_matches_nothing)
 	CHECK(!modalias_module_matches(ctx, "nouveau", dev(&f, "0000:09:00.0")));
 	CHECK(modalias_modules(ctx, dev(&f, "0000:09:00.0"), names, sizeof(names)) <= 0);
 	CHECK_STR(names, "");
+out:
+	if (ctx)
+		kmod_unref(ctx);
+	fx_free(&f);
+}
+
+TEST(text_modules_alias_without_an_index)
+{
+	struct kmod_ctx *ctx = NULL;
+	char names[64], path[1024], kver[128];
+	struct fx f;
+	FILE *out;
+
+	CHECK(setup(&f, false) == 0);
+	CHECK(read_attr(f.rootfd, "proc/sys/kernel/osrelease", kver, sizeof(kver)) > 0);
+	snprintf(path, sizeof(path), "mkdir -p %s/root/lib/modules/%s", f.dir, kver);
+	CHECK(system(path) == 0);
+	snprintf(path, sizeof(path), "%s/root/lib/modules/%s/modules.alias", f.dir, kver);
+	out = fopen(path, "w");
+	CHECK(out != NULL);
+	if (!out)
+		goto out;
+	fputs("# Aliases extracted from modules themselves.\n"
+	      "alias pci:v00008086d000056A0sv*sd*bc03sc*i* i915\n"
+	      "alias pci:v00008086d000056A0sv*sd*bc03sc*i* xe\n"
+	      "alias pci:v*d*sv*sd*bc04sc03i00 snd_hda_intel\n", out);
+	fclose(out);
+	ctx = open_root(&f);
+	CHECK(ctx != NULL);
+	if (!ctx || !dev(&f, "0000:03:00.0"))
+		goto out;
+	CHECK_INT(modalias_modules(ctx, dev(&f, "0000:03:00.0"), names, sizeof(names)), 0);
+	CHECK_STR(names, "i915 xe ");
+	CHECK(modalias_module_matches(ctx, "snd-hda-intel", dev(&f, "0000:04:00.0")));
+	CHECK(!modalias_module_matches(ctx, "i915", dev(&f, "0000:00:02.0")));
 out:
 	if (ctx)
 		kmod_unref(ctx);

@@ -47,6 +47,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libkmod.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,6 +55,7 @@
 
 #include "legacy.h"
 #include "log.h"
+#include "modalias.h"
 #include "modes.h"
 #include "modload.h"
 #include "parse.h"
@@ -77,6 +79,7 @@ enum {
 #define WARNINGS_SHOWN 50
 #define DEVS_NAMED 4			/* devices named in one explanation */
 #define WRAP 78
+#define MODS_LEN 256			/* the module names of one device */
 
 /* ---- a growing string ---------------------------------------------------- */
 
@@ -199,6 +202,8 @@ struct imp {
 	bool have_tree;
 	bool *taken;		/* per device of t: the ids select it */
 	bool *direct;		/* per device of t: an id names it */
+	struct kmod_ctx *kmod;	/* the root's modules, for modules.alias */
+	char (*mods)[MODS_LEN];	/* per device of t: the modules that match it */
 
 	struct pci_ids ids[IMPORT_IDS_MAX];
 	size_t nids;
@@ -294,6 +299,9 @@ static void imp_free(struct imp *im)
 	free(im->seen);
 	free(im->taken);
 	free(im->direct);
+	free(im->mods);
+	if (im->kmod)
+		kmod_unref(im->kmod);
 	pci_tree_free(&im->t);
 }
 
@@ -432,8 +440,11 @@ static bool valid_module_name(const char *s, size_t len)
 }
 
 /*
- * Drivers that passthrough recipes keep away from a card's functions, and
- * the devices each would drive on the host.
+ * Drivers that passthrough recipes keep away from a card's functions, for
+ * the wording (what kind of device, whether the host has its own), and the
+ * devices each drives when the root has no module index to tell (or, like
+ * nvidia_drm, the module has no alias of its own).  Which devices any other
+ * module drives comes from modules.alias (modalias.c).
  */
 static const struct card_driver {
 	const char *name;
@@ -465,15 +476,44 @@ static const struct card_driver *card_driver(const char *s, size_t len)
 	return NULL;
 }
 
-static bool drives(const struct card_driver *k, const struct pci_dev *d)
+/* A module that a blacklist, a hard block or a command-line blacklist names. */
+struct blocked {
+	const char *name;
+	size_t len;
+	const struct card_driver *k;	/* the table's entry, or NULL */
+};
+
+/* Would @b's module drive device @i of the tree? */
+static bool drives(const struct imp *im, const struct blocked *b, size_t i)
 {
-	return !pci_is_bridge(d) && (!k->vendor || k->vendor == d->vendor) &&
-	       (d->class & k->mask) == k->cls;
+	const struct pci_dev *d = &im->t.dev[i];
+	const struct card_driver *k = b->k;
+
+	if (pci_is_bridge(d))
+		return false;
+	if (k && (!k->vendor || k->vendor == d->vendor) && (d->class & k->mask) == k->cls)
+		return true;
+	return im->mods && modalias_list_has(im->mods[i], b->name, b->len);
+}
+
+/*
+ * Does a line that blocks this module matter here: the table knows the
+ * module, or modules.alias says it would drive a device the ids select.
+ */
+static bool blocked_of(const struct imp *im, const char *name, size_t len, struct blocked *b)
+{
+	*b = (struct blocked){ .name = name, .len = len, .k = card_driver(name, len) };
+	if (b->k)
+		return true;
+	for (size_t i = 0; im->have_tree && i < im->t.n; i++)
+		if (im->taken[i] && drives(im, b, i))
+			return true;
+	return false;
 }
 
 /* " 0000:00:1f.3 [8086:a348], 0000:..." for the devices the driver serves that
  * the ids take (@taken) or leave to the host (!@taken). Returns how many. */
-static unsigned name_devices(const struct imp *im, const struct card_driver *k, bool taken,
+static unsigned name_devices(const struct imp *im, const struct blocked *k, bool taken,
 			     struct sbuf *b)
 {
 	unsigned n = 0;
@@ -483,7 +523,7 @@ static unsigned name_devices(const struct imp *im, const struct card_driver *k, 
 	for (size_t i = 0; i < im->t.n; i++) {
 		const struct pci_dev *d = &im->t.dev[i];
 
-		if (im->taken[i] != taken || !drives(k, d))
+		if (im->taken[i] != taken || !drives(im, k, i))
 			continue;
 		if (n < DEVS_NAMED)
 			sb_addf(b, "%s%s [%04x:%04x]", n ? ", " : "", d->name, d->vendor, d->device);
@@ -494,34 +534,48 @@ static unsigned name_devices(const struct imp *im, const struct card_driver *k, 
 	return n;
 }
 
+/* A driver the host needs for its own devices too (HD Audio, xHCI). */
+static void explain_host_driver(const struct blocked *b, const char *how, struct sbuf *why,
+				const struct sbuf *card, unsigned ncard, const struct sbuf *host,
+				unsigned nhost)
+{
+	sb_addf(why, "%s %s takes it from every %s, the host's own included", how,
+		b->k->name, b->k->what);
+	if (nhost)
+		sb_addf(why, " (here %s)", host->s);
+	sb_addf(why, "; vfio-early takes only the card's function");
+	if (ncard)
+		sb_addf(why, " (%s)", card->s);
+	sb_addf(why, " and leaves %s to the rest.", b->k->name);
+}
+
 /*
- * Why a blacklist (or hard block, or command-line blacklist) of @k is, or
+ * Why a blacklist (or hard block, or command-line blacklist) of @b is, or
  * is not, needed with vfio-early.  Returns the verdict for this module.
  */
-static enum legacy_verdict explain_block(const struct imp *im, const struct card_driver *k,
-				  const char *how, struct sbuf *why, bool *harms)
+static enum legacy_verdict explain_block(const struct imp *im, const struct blocked *b,
+					 const char *how, struct sbuf *why, bool *harms)
 {
 	struct sbuf card = { 0 }, host = { 0 };
-	unsigned ncard = name_devices(im, k, true, &card);
-	unsigned nhost = name_devices(im, k, false, &host);
+	unsigned ncard = name_devices(im, b, true, &card);
+	unsigned nhost = name_devices(im, b, false, &host);
 	enum legacy_verdict v = LEGACY_DROP;
 
-	*harms = k->host_needs && nhost > 0;
-	if (k->host_needs) {
-		sb_addf(why, "%s %s takes it from every %s, the host's own included", how,
-			k->name, k->what);
-		if (nhost)
-			sb_addf(why, " (here %s)", host.s);
-		sb_addf(why, "; vfio-early takes only the card's function");
-		if (ncard)
-			sb_addf(why, " (%s)", card.s);
-		sb_addf(why, " and leaves %s to the rest.", k->name);
-	} else if (nhost) {
+	*harms = b->k && b->k->host_needs && nhost > 0;
+	if (b->k && b->k->host_needs) {
+		explain_host_driver(b, how, why, &card, ncard, &host, nhost);
+	} else if (nhost && b->k) {
 		v = LEGACY_KEEP;
 		sb_addf(why, "%s %s also keeps it off %s, which the ids do not select: keep it if "
 			"that %s must not use %s (the NVIDIA driver packages install such a "
-			"blacklist of nouveau themselves), otherwise remove it.", how, k->name,
-			host.s, k->what, k->name);
+			"blacklist of nouveau themselves), otherwise remove it.", how, b->k->name,
+			host.s, b->k->what, b->k->name);
+	} else if (nhost) {
+		v = LEGACY_KEEP;
+		sb_addf(why, "%s %.*s also keeps it off %s, which the ids do not select "
+			"(modules.alias): keep it if %s must not use %.*s, otherwise remove it.",
+			how, (int)b->len, b->name, host.s, nhost > 1 ? "those" : "that device",
+			(int)b->len, b->name);
 	} else {
 		sb_addf(why, "vfio-early writes vfio-pci into the card's driver_override before "
 			"udev loads any driver, and no other driver can take a device whose "
@@ -824,12 +878,12 @@ static void mark_harm(struct imp *im, bool harms)
 
 static void mp_blacklist(struct imp *im, const struct stmt *s, bool in_etc)
 {
-	const struct card_driver *k = card_driver(s->w[1], s->wl[1]);
 	struct sbuf why = { 0 };
+	struct blocked k;
 	enum legacy_verdict v;
 	bool harms;
 
-	if (!k)
+	if (!blocked_of(im, s->w[1], s->wl[1], &k))
 		return;
 	if (!in_etc) {
 		sb_addf(&why, "shipped by a package, not part of a passthrough recipe: leave it "
@@ -837,7 +891,7 @@ static void mp_blacklist(struct imp *im, const struct stmt *s, bool in_etc)
 		add_stmt_finding(im, s, LEGACY_KEEP, false, NULL, &why);
 		return;
 	}
-	v = explain_block(im, k, "blacklisting", &why, &harms);
+	v = explain_block(im, &k, "blacklisting", &why, &harms);
 	add_stmt_finding(im, s, v, false, NULL, &why);
 	mark_harm(im, harms);
 }
@@ -866,8 +920,8 @@ static bool mentions_vfio_pci(const struct stmt *s, size_t from)
 
 static void mp_install(struct imp *im, const struct stmt *s, bool in_etc)
 {
-	const struct card_driver *k = card_driver(s->w[1], s->wl[1]);
 	struct sbuf why = { 0 };
+	struct blocked k;
 	enum legacy_verdict v;
 	bool harms;
 
@@ -885,14 +939,14 @@ static void mp_install(struct imp *im, const struct stmt *s, bool in_etc)
 		add_stmt_finding(im, s, LEGACY_DROP, false, NULL, &why);
 		return;
 	}
-	if (!k || !is_false_command(s->w[2], s->wl[2]))
+	if (!is_false_command(s->w[2], s->wl[2]) || !blocked_of(im, s->w[1], s->wl[1], &k))
 		return;
 	if (!in_etc) {
 		sb_add(&why, "shipped by a package, not part of a passthrough recipe: leave it.");
 		add_stmt_finding(im, s, LEGACY_KEEP, false, NULL, &why);
 		return;
 	}
-	v = explain_block(im, k, "this hard block (stronger than a blacklist: modprobe runs "
+	v = explain_block(im, &k, "this hard block (stronger than a blacklist: modprobe runs "
 			  "the command even when another module needs the driver) of", &why,
 			  &harms);
 	add_stmt_finding(im, s, v, false, NULL, &why);
@@ -1371,20 +1425,20 @@ struct modlist {
 static void modlist_elem(const struct imp *im, struct modlist *ml, const char *p, size_t len,
 			 bool blacklist)
 {
-	const struct card_driver *k = blacklist ? card_driver(p, len) : NULL;
+	struct blocked k;
 	bool drop = false;
 
 	if (len == 0)
 		return;
 	if (!blacklist && is_vfio_module(p, len)) {
 		drop = true;
-	} else if (k) {
+	} else if (blacklist && blocked_of(im, p, len, &k)) {
 		struct sbuf one = { 0 };
 		bool hurt = false;
 
 		sb_add_shown(&one, p, len, 64);
 		sb_add(&one, ": ");
-		if (explain_block(im, k, "blacklisting", &one, &hurt) == LEGACY_KEEP)
+		if (explain_block(im, &k, "blacklisting", &one, &hurt) == LEGACY_KEEP)
 			ml->keep_any = true;
 		else
 			drop = true;
@@ -1554,6 +1608,27 @@ static void select_devices(struct imp *im)
 			if (pci_same_slot(&t->dev[j], d) && !pci_is_bridge(&t->dev[j]))
 				im->taken[j] = true;
 	}
+}
+
+/* Each device's modules, from the root's modules.alias (none without one). */
+static void device_modules(struct imp *im)
+{
+	char kver[sizeof(im->kver)];
+
+	if (!im->kver[0])
+		return;
+	im->kmod = kmod_open_root(im->c->root, im->c->rootfd, kver, sizeof(kver));
+	if (!im->kmod)
+		return;
+	im->mods = calloc(im->t.n, sizeof(*im->mods));
+	if (!im->mods) {
+		im->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < im->t.n; i++)
+		if (!pci_is_bridge(&im->t.dev[i]) &&
+		    modalias_modules(im->kmod, &im->t.dev[i], im->mods[i], MODS_LEN) == -ENOSPC)
+			log_debug("%s: more modules than shown", im->t.dev[i].name);
 }
 
 /* The card (function 0 of the slot, else the device itself). */
@@ -1815,6 +1890,8 @@ static int gather(struct imp *im, const struct mode_ctx *c)
 		import_kmod_ids(im);
 	if (!im->oom && im->nids)
 		select_devices(im);
+	if (!im->oom && im->have_tree)
+		device_modules(im);
 	for (size_t i = 0; i < im->ne && !im->oom; i++)
 		decide(im, &im->e[i]);
 	return im->oom ? -ENOMEM : 0;

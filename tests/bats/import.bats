@@ -354,3 +354,59 @@ flat() { sed 's/^#  *//' <<< "$output" | tr '\n' ' '; }
 	run "$VFIO_EARLY" --root "$ROOT" --import --json
 	assert_equal "$status" 1
 }
+
+# An Intel Arc A770 (GPU 8086:56a0 at 03:00.0, its HDMI audio 8086:4f90 at
+# 04:00.0, as lspci -nn lists the card; its switch left out) added to the
+# guide's host, whose boot display is the iGPU 8086:3e92 (i915).  The
+# modules.alias lines are those of Linux 6.8 (i915 and xe both claim the
+# A770); the subsystem 8086:1020 is assumed.
+ARC="pci 0000:00:1c.0 ids=8086:a33c class=060400 group=16 driver=pcieport
+pci 0000:03:00.0 parent=0000:00:1c.0 ids=8086:56a0 sub=8086:1020 class=030000 group=17 driver=i915
+pci 0000:04:00.0 parent=0000:00:1c.0 ids=8086:4f90 sub=8086:1020 class=040300 group=18 driver=snd_hda_intel
+file lib/modules/6.1.0-56-amd64/modules.alias alias pci:v00008086d000056A0sv*sd*bc03sc*i* i915
+file lib/modules/6.1.0-56-amd64/modules.alias alias pci:v00008086d000056A0sv*sd*bc03sc*i* xe
+file lib/modules/6.1.0-56-amd64/modules.alias alias pci:v*d*sv*sd*bc04sc03i00 snd_hda_intel
+file lib/modules/6.1.0-56-amd64/modules.alias alias pci:v00008086d000015BCsv*sd*bc*sc*i* e1000e
+file etc/modprobe.d/vfio.conf options vfio-pci ids=8086:56a0,8086:4f90
+file etc/modprobe.d/arc.conf blacklist xe
+file etc/modprobe.d/arc.conf blacklist i915
+file etc/modprobe.d/arc.conf blacklist e1000e"
+IGPU_ALIAS="file lib/modules/6.1.0-56-amd64/modules.alias alias pci:v00008086d00003E92sv*sd*bc03sc*i* i915"
+
+@test "Intel Arc: blacklist xe and i915 matter by modules.alias; i915 stays while the iGPU uses it" {
+	make_root proxmox-3090 "$ARC
+$IGPU_ALIAS"
+	ve_import
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line "ids 8086:56a0 8086:4f90"
+	drop=$(sed -n '/^# ---- Unnecessary/,/^# ---- /p' <<< "$output")
+	grep -qxF "# /etc/modprobe.d/arc.conf:1: blacklist xe" <<< "$drop"
+	[[ "$(sed 's/^#  *//' <<< "$drop" | tr '\n' ' ')" == *"override names vfio-pci: the card (0000:03:00.0 [8086:56a0]) needs no blacklist."* ]]
+	keep=$(sed -n '/^# ---- Keep/,$p' <<< "$output")
+	grep -qxF "# /etc/modprobe.d/arc.conf:2: blacklist i915" <<< "$keep"
+	[[ "$(sed 's/^#  *//' <<< "$keep" | tr '\n' ' ')" == *"blacklisting i915 also keeps it off 0000:00:02.0 [8086:3e92], which the ids do not select (modules.alias): keep it if that device must not use i915, otherwise remove it."* ]]
+	# e1000e drives no device the ids select: not part of the recipe.
+	refute_output --partial "e1000e"
+	dry_run_imported
+}
+
+@test "Intel Arc: with no other device for i915, blacklist i915 is unnecessary too" {
+	make_root proxmox-3090 "$ARC"
+	set_cmdline "root=/dev/mapper/pve-root intel_iommu=on modprobe.blacklist=xe,floppy"
+	ve_import
+	assert_success
+	drop=$(sed -n '/^# ---- Unnecessary/,/^# ---- /p' <<< "$output")
+	grep -qxF "# /etc/modprobe.d/arc.conf:1: blacklist xe" <<< "$drop"
+	grep -qxF "# /etc/modprobe.d/arc.conf:2: blacklist i915" <<< "$drop"
+	assert_equal "$(grep -c "blacklist i915" <<< "$output")" 1
+	assert_line "#   change to: modprobe.blacklist=floppy"
+}
+
+@test "a root without modules.alias: a module the table does not know is left alone" {
+	make_root proxmox-3090 "$(grep -v modules.alias <<< "$ARC")"
+	ve_import
+	assert_success
+	refute_output --partial "blacklist xe"
+	refute_output --partial "blacklist i915"
+}

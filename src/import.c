@@ -1669,31 +1669,50 @@ static void print_selected(struct imp *im, FILE *out)
 	}
 }
 
-/* Names the ids no device here has; true when an id selects two cards or more. */
-static bool print_missing(const struct imp *im, FILE *out)
+/* Names the ids no device here has. */
+static void print_missing(const struct imp *im, FILE *out)
 {
-	const struct pci_tree *t = &im->t;
-	bool identical = false;
-
 	for (size_t k = 0; k < im->nids; k++) {
 		char id[24];
-		size_t hits = 0;
-		const struct pci_dev *last = NULL;
+		bool hit = false;
 
-		for (size_t i = 0; i < t->n; i++) {
-			if (!im->direct[i] || !id_matches(&im->ids[k], &t->dev[i]))
-				continue;
-			if (!last || !pci_same_slot(last, &t->dev[i]))
-				hits++;
-			last = &t->dev[i];
-		}
+		for (size_t i = 0; i < im->t.n && !hit; i++)
+			hit = im->direct[i] && id_matches(&im->ids[k], &im->t.dev[i]);
 		format_id(&im->ids[k], id, sizeof(id));
-		if (hits == 0)
+		if (!hit)
 			fprintf(out, "#   %s: no such device on this host\n", id);
-		if (hits >= 2)
-			identical = true;
 	}
-	return identical;
+}
+
+/* A passthrough candidate: a display controller, or a function of its card. */
+static bool display_card(const struct imp *im, const struct pci_dev *d)
+{
+	for (size_t i = 0; i < im->t.n; i++)
+		if (pci_same_slot(&im->t.dev[i], d) && pci_base_class(&im->t.dev[i]) == 0x03)
+			return true;
+	return false;
+}
+
+/*
+ * Device @i, a candidate an id names, is one of identical cards: the same
+ * id names a candidate on another card too (an ids rule takes them all).
+ */
+static bool identical_card(const struct imp *im, size_t i)
+{
+	const struct pci_dev *d = &im->t.dev[i];
+
+	if (!im->direct[i] || !display_card(im, d))
+		return false;
+	for (size_t j = 0; j < im->t.n; j++) {
+		const struct pci_dev *o = &im->t.dev[j];
+
+		if (!im->direct[j] || pci_same_slot(o, d) || !display_card(im, o))
+			continue;
+		for (size_t k = 0; k < im->nids; k++)
+			if (id_matches(&im->ids[k], d) && id_matches(&im->ids[k], o))
+				return true;
+	}
+	return false;
 }
 
 /* The address rule and the path rule of the card @f0 is function 0 of. */
@@ -1721,25 +1740,29 @@ static void print_card_rules(const struct imp *im, FILE *out, size_t n,
 	}
 }
 
+/* The address and path rules of each of the identical cards, if any. */
 static void print_identical(const struct imp *im, FILE *out)
 {
 	const struct pci_tree *t = &im->t;
 	size_t ncards = 0;
 
-	fputs("#\n# Two or more identical cards match: an ids rule takes every one of them.\n"
-	      "# To pass only some, replace the ids line with an address or path rule per card\n"
-	      "# (a path survives bus renumbering when cards are added or moved):\n", out);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct pci_dev *d = &t->dev[i];
 		bool first_of_card = true;
 
-		if (!im->direct[i])
+		if (!identical_card(im, i))
 			continue;
 		for (size_t j = 0; j < i; j++)
-			if (im->direct[j] && pci_same_slot(&t->dev[j], d))
+			if (pci_same_slot(&t->dev[j], d) && identical_card(im, j))
 				first_of_card = false;
-		if (first_of_card)
-			print_card_rules(im, out, ++ncards, d, card_of(im, d));
+		if (!first_of_card)
+			continue;
+		if (!ncards)
+			fputs("#\n# Two or more identical cards match: an ids rule takes every one of "
+			      "them.\n# To pass only some, replace the ids line with an address or path "
+			      "rule per card\n# (a path survives bus renumbering when cards are added "
+			      "or moved):\n", out);
+		print_card_rules(im, out, ++ncards, d, card_of(im, d));
 	}
 }
 
@@ -1750,8 +1773,8 @@ static void print_devices(struct imp *im, FILE *out)
 		return;
 	}
 	print_selected(im, out);
-	if (print_missing(im, out))
-		print_identical(im, out);
+	print_missing(im, out);
+	print_identical(im, out);
 }
 
 /* ---- output ----------------------------------------------------------------------- */

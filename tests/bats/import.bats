@@ -410,3 +410,44 @@ $IGPU_ALIAS"
 	refute_output --partial "blacklist xe"
 	refute_output --partial "blacklist i915"
 }
+
+@test "identical cards: only display cards with the same ids, never a NIC or a USB card" {
+	# Beside the two 3090s: an I210 NIC, a Renesas uPD720202 USB card and a
+	# GTX 1080 (with its audio), all in the same ids= line.
+	make_root two-cards "pci 0000:0c:00.0 parent=0000:00:01.1 ids=8086:1533 sub=8086:0001 class=020000 group=22 driver=igb
+pci 0000:0d:00.0 parent=0000:00:01.1 ids=1912:0015 sub=1912:0015 class=0c0330 group=23 driver=xhci_hcd
+pci 0000:0e:00.0 parent=0000:00:01.1 ids=10de:1b80 sub=10de:119e class=030000 group=24 driver=nouveau
+pci 0000:0e:00.1 parent=0000:00:01.1 ids=10de:10f0 sub=10de:119e class=040300 group=24 driver=snd_hda_intel
+file etc/modprobe.d/vfio.conf options vfio-pci ids=10de:2204,10de:1aef,8086:1533,1912:0015,10de:1b80,10de:10f0"
+	ve_import
+	assert_success
+	block=$(sed -n '/^# Two or more identical cards/,/^$/p' <<< "$output")
+	assert_equal "$block" "# Two or more identical cards match: an ids rule takes every one of them.
+# To pass only some, replace the ids line with an address or path rule per card
+# (a path survives bus renumbering when cards are added or moved):
+#   card 1, 0000:0a:00.0 [10de:2204]:
+#     address 0a:00
+#     path 00:03.1/00 expect=10de:2204
+#   card 2, 0000:0b:00.0 [10de:2204]:
+#     address 0b:00
+#     path 00:03.2/00 expect=10de:2204"
+}
+
+@test "one card of each model: no identical-cards block" {
+	make_root two-cards "pci 0000:0e:00.0 parent=0000:00:01.1 ids=10de:1b80 sub=10de:119e class=030000 group=24 driver=nouveau
+pci 0000:0c:00.0 parent=0000:00:01.1 ids=8086:1533 sub=8086:0001 class=020000 group=22 driver=igb
+pci 0000:0d:00.0 parent=0000:00:01.1 ids=8086:1533 sub=8086:0001 class=020000 group=23 driver=igb
+file etc/modprobe.d/vfio.conf options vfio-pci ids=10de:2204:10de:1492,10de:1b80,8086:1533"
+	# Only the first 3090 has this subsystem id: the rule takes one card.
+	echo 0x147d > "$ROOT/sys/bus/pci/devices/0000:0b:00.0/subsystem_device"
+	sed -i 's/sd00001492bc03/sd0000147Dbc03/' "$ROOT/sys/bus/pci/devices/0000:0b:00.0/modalias"
+	ve_import
+	assert_success
+	assert_line --partial "#   0000:0a:00.0 [10de:2204] class 030000"
+	refute_line --partial "#   0000:0b:00.0 [10de:2204]"
+	# Two identical NICs are not cards to pass through.
+	assert_line --partial "#   0000:0c:00.0 [8086:1533] class 020000"
+	assert_line --partial "#   0000:0d:00.0 [8086:1533] class 020000"
+	refute_output --partial "identical cards"
+	refute_output --partial "#   card "
+}

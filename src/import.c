@@ -185,6 +185,8 @@ enum entry_src {
 	SRC_CMDLINE,		/* /proc/cmdline */
 };
 
+enum iommu_vendor { IOMMU_UNKNOWN, IOMMU_INTEL, IOMMU_AMD };
+
 /* One statement as read, before anything is decided about it. */
 struct entry {
 	enum entry_src src;
@@ -224,6 +226,8 @@ struct imp {
 	size_t nseen;
 
 	unsigned warnings;
+	enum iommu_vendor iommu;	/* valid once iommu_known */
+	bool iommu_known;
 	bool oom;
 	char kver[128];
 };
@@ -1524,6 +1528,62 @@ static void cmdline_keep(struct imp *im, const struct cmdline_tok *t, const char
 		    strdup(why));
 }
 
+/* The host's IOMMU: its units in sysfs, else the firmware's table, else the CPU. */
+static enum iommu_vendor iommu_vendor(int rootfd)
+{
+	_cleanup_free_ char *cpu = NULL;
+	int fd = openat(rootfd, "sys/class/iommu", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	enum iommu_vendor v = IOMMU_UNKNOWN;
+	struct dirent *e;
+	size_t len;
+
+	if (fd >= 0 && !dir)
+		close(fd);
+	while (dir && v == IOMMU_UNKNOWN && (e = readdir(dir)))
+		v = strncmp(e->d_name, "dmar", 4) == 0 ? IOMMU_INTEL :
+		    strncmp(e->d_name, "ivhd", 4) == 0 ? IOMMU_AMD : IOMMU_UNKNOWN;
+	if (dir)
+		closedir(dir);
+	if (v != IOMMU_UNKNOWN)
+		return v;
+	if (faccessat(rootfd, "sys/firmware/acpi/tables/DMAR", F_OK, 0) == 0)
+		return IOMMU_INTEL;
+	if (faccessat(rootfd, "sys/firmware/acpi/tables/IVRS", F_OK, 0) == 0)
+		return IOMMU_AMD;
+	cpu = read_file_at(rootfd, "proc/cpuinfo", 1u << 20, &len);
+	if (cpu && (strstr(cpu, "AuthenticAMD") || strstr(cpu, "HygonGenuine")))
+		return IOMMU_AMD;
+	if (cpu && strstr(cpu, "GenuineIntel"))
+		return IOMMU_INTEL;
+	return IOMMU_UNKNOWN;
+}
+
+/*
+ * intel_iommu=on turns VT-d on; amd_iommu=on is not a value the kernel
+ * knows (AMD-Vi is on when the firmware enables it), so it can go, as
+ * --report says.  Neither is part of the recipe on the other vendor's host.
+ */
+static void cmdline_iommu(struct imp *im, const struct cmdline_tok *t)
+{
+	bool intel = name_eq(t->key, t->klen, "intel_iommu");
+
+	if (!intel && !name_eq(t->key, t->klen, "amd_iommu"))
+		return;
+	if (!im->iommu_known) {
+		im->iommu = iommu_vendor(im->c->rootfd);
+		im->iommu_known = true;
+	}
+	if (im->iommu == (intel ? IOMMU_AMD : IOMMU_INTEL))
+		return;
+	if (intel)
+		cmdline_keep(im, t, "turns the IOMMU on; vfio-early binds nothing without one.");
+	else
+		add_finding(im, LEGACY_DROP, false, strdup(CMDLINE_WHERE), cmdline_text(t), NULL,
+			    strdup("does nothing: amd_iommu=on is not a value the kernel knows, "
+				   "and AMD-Vi is on when the firmware enables it."));
+}
+
 static void cmdline_stmt(struct imp *im, const struct cmdline_tok *t)
 {
 	if (name_eq(t->key, t->klen, "vfio_pci.ids"))
@@ -1537,10 +1597,8 @@ static void cmdline_stmt(struct imp *im, const struct cmdline_tok *t)
 			    name_eq(t->key, t->klen, "modprobe.blacklist") ||
 			    name_eq(t->key, t->klen, "module_blacklist")))
 		cmdline_modlist(im, t, true);
-	else if (t->val && (name_eq(t->key, t->klen, "intel_iommu") ||
-			    name_eq(t->key, t->klen, "amd_iommu")) &&
-		 t->vlen == 2 && memcmp(t->val, "on", 2) == 0)
-		cmdline_keep(im, t, "turns the IOMMU on; vfio-early binds nothing without one.");
+	else if (t->val && t->vlen == 2 && memcmp(t->val, "on", 2) == 0)
+		cmdline_iommu(im, t);
 }
 
 /* ---- deciding: what each statement becomes ------------------------------------ */

@@ -451,3 +451,39 @@ file etc/modprobe.d/vfio.conf options vfio-pci ids=10de:2204:10de:1492,10de:1b80
 	refute_output --partial "identical cards"
 	refute_output --partial "#   card "
 }
+
+@test "amd_iommu=on on an AMD host: unnecessary, in --import and in --report alike" {
+	make_root two-cards
+	set_cmdline "root=UUID=0d5a3c1e-8a7b-4b0f-9c1d-2e3f4a5b6c7d amd_iommu=on iommu=pt vfio-pci.ids=10de:2204"
+	ve_import
+	assert_success
+	drop=$(sed -n '/^# ---- Unnecessary/,/^# ---- /p' <<< "$output")
+	grep -qxF "# /proc/cmdline: amd_iommu=on" <<< "$drop"
+	[[ "$(sed 's/^#  *//' <<< "$drop" | tr '\n' ' ')" == *"does nothing: amd_iommu=on is not a value the kernel knows, and AMD-Vi is on when the firmware enables it."* ]]
+	keep=$(sed -n '/^# ---- Keep/,$p' <<< "$output")
+	refute grep -qF "amd_iommu" <<< "$keep"
+	ve --report
+	assert_line "    /proc/cmdline: amd_iommu=on [unnecessary with vfio-early]"
+	refute_output --partial "amd_iommu=on [keep]"
+	assert_output --partial "amd_iommu=on can be removed"
+}
+
+@test "amd_iommu=on on an Intel host: not part of the recipe; intel_iommu=on stays" {
+	make_root proxmox-3090
+	set_cmdline "root=/dev/mapper/pve-root intel_iommu=on amd_iommu=on vfio-pci.ids=10de:2204"
+	ve_import
+	assert_success
+	refute_output --partial "amd_iommu"
+	keep=$(sed -n '/^# ---- Keep/,$p' <<< "$output")
+	grep -qxF "# /proc/cmdline: intel_iommu=on" <<< "$keep"
+	ve --report
+	refute_output --partial "/proc/cmdline: amd_iommu=on ["
+}
+
+@test "intel_iommu=on on an AMD host is not part of the recipe" {
+	make_root two-cards
+	set_cmdline "root=UUID=0d5a3c1e-8a7b-4b0f-9c1d-2e3f4a5b6c7d intel_iommu=on vfio-pci.ids=10de:2204"
+	ve_import
+	assert_success
+	refute_output --partial "intel_iommu"
+}

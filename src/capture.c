@@ -508,9 +508,6 @@ int capture_run(const struct mode_ctx *mc, const char *dest)
 		"etc/vfio-early.conf", "etc/modules", "etc/kernel/cmdline",
 		"lib/vfio-early/protected", "run/vfio-early/state",
 	};
-	static const char *const confdirs[] = {
-		"etc/modprobe.d", "run/modprobe.d", "lib/modprobe.d", "usr/lib/modprobe.d",
-	};
 	struct cap c = { .src = mc->rootfd };
 	DIR *d;
 
@@ -552,8 +549,8 @@ int capture_run(const struct mode_ctx *mc, const char *dest)
 	capture_dev_links(&c, "dev/disk/by-partlabel");
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
 		copy_file(&c, files[i]);
-	for (size_t i = 0; i < ARRAY_SIZE(confdirs); i++)
-		capture_dir_files(&c, confdirs[i], ".conf");
+	for (size_t i = 0; i < ARRAY_SIZE(modprobe_dirs); i++)
+		capture_dir_files(&c, modprobe_dirs[i], ".conf");
 	capture_mountinfo(&c);
 	capture_cpu_vendor(&c);
 	capture_modules(&c);

@@ -6,8 +6,9 @@
  * editing, and which must stay.  Nothing is written anywhere.
  *
  * Read, all under --root DIR:
- *   etc/modprobe.d, run/modprobe.d, usr/local/lib/modprobe.d, lib/modprobe.d,
- *   usr/lib/modprobe.d: every *.conf, as modprobe.d(5) reads them: a file
+ *   etc/modprobe.d, run/modprobe.d, usr/local/lib/modprobe.d,
+ *   usr/lib/modprobe.d, lib/modprobe.d (libkmod's order, modprobe_dirs in
+ *       modload.h): every *.conf, as modprobe.d(5) reads them: a file
  *       hides the same-named files in the directories after it (a link to
  *       /dev/null hides them and says nothing), files are read in the order
  *       of their names, a trailing backslash joins a line with the next, a
@@ -26,6 +27,10 @@
  * that load vfio-pci first or run a driver_override script, and the vfio
  * modules in the module lists.  Every other line is left alone.
  *
+ * Each statement is read once into a list (file, line, text), then each is
+ * decided from that list.  The ids that apply are libkmod's, as boot reads
+ * them (modload_vfio_pci_ids()); the statements give each its FILE:LINE.
+ *
  * Output: a valid vfio-early.conf: a header naming the line every id came
  * from (`# from FILE:LINE: TEXT`), one `ids` rule, the devices those ids
  * select on this host (and, for two identical cards, the address and path
@@ -42,6 +47,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libkmod.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,6 +55,7 @@
 
 #include "legacy.h"
 #include "log.h"
+#include "modalias.h"
 #include "modes.h"
 #include "modload.h"
 #include "parse.h"
@@ -72,6 +79,7 @@ enum {
 #define WARNINGS_SHOWN 50
 #define DEVS_NAMED 4			/* devices named in one explanation */
 #define WRAP 78
+#define MODS_LEN 256			/* the module names of one device */
 
 /* ---- a growing string ---------------------------------------------------- */
 
@@ -168,16 +176,43 @@ static char *sb_take(struct sbuf *b)
 
 /* ---- what was found -------------------------------------------------------- */
 
+/* Who reads a statement, and so what it can mean. */
+enum entry_src {
+	SRC_MODPROBE,		/* modprobe.d */
+	SRC_MODULES,		/* /etc/modules, modules-load.d */
+	SRC_INITRAMFS,		/* initramfs-tools/modules */
+	SRC_DRACUT,		/* dracut.conf.d */
+	SRC_CMDLINE,		/* /proc/cmdline */
+};
+
+enum iommu_vendor { IOMMU_UNKNOWN, IOMMU_INTEL, IOMMU_AMD };
+
+/* One statement as read, before anything is decided about it. */
+struct entry {
+	enum entry_src src;
+	bool in_etc;		/* written by the admin, not shipped by a package */
+	char *where;		/* "FILE:LINE" */
+	char *text;		/* the logical line; SRC_CMDLINE: the key, NUL, the value */
+	size_t len;		/* of the line; SRC_CMDLINE: of the key */
+	const char *val;	/* SRC_CMDLINE: the value in @text, NULL without '=' */
+	size_t vlen;
+};
+
 struct imp {
 	const struct mode_ctx *c;
 	struct pci_tree t;
 	bool have_tree;
 	bool *taken;		/* per device of t: the ids select it */
 	bool *direct;		/* per device of t: an id names it */
+	struct kmod_ctx *kmod;	/* the root's modules, for modules.alias */
+	char (*mods)[MODS_LEN];	/* per device of t: the modules that match it */
 
 	struct pci_ids ids[IMPORT_IDS_MAX];
 	size_t nids;
 	unsigned id_settings;	/* how many ids= values were seen */
+
+	struct entry *e;	/* every statement, in the order read */
+	size_t ne;
 
 	struct legacy_line *f;
 	size_t nf;
@@ -190,8 +225,9 @@ struct imp {
 	} *seen;		/* files already read */
 	size_t nseen;
 
-	unsigned pass;		/* 1: gather ids, report errors; 2: explain */
 	unsigned warnings;
+	enum iommu_vendor iommu;	/* valid once iommu_known */
+	bool iommu_known;
 	bool oom;
 	char kver[128];
 };
@@ -203,8 +239,6 @@ static void _printf_(5, 6) warn_at(struct imp *im, const char *where, const char
 	char why[256];
 	va_list ap;
 
-	if (im->pass != 1)
-		return;
 	im->warnings++;
 	if (im->warnings > WARNINGS_SHOWN)
 		return;
@@ -220,13 +254,6 @@ static void add_finding(struct imp *im, enum legacy_verdict v, bool gave_ids, ch
 {
 	struct legacy_line *f;
 
-	if (im->pass != 2) {
-		free(where);
-		free(text);
-		free(edit);
-		free(why);
-		return;
-	}
 	if (!where || !text || !why || (v == LEGACY_EDIT && !edit))
 		goto oom;
 	f = realloc(im->f, (im->nf + 1) * sizeof(*f));
@@ -248,10 +275,6 @@ static void add_note(struct imp *im, char *note)
 {
 	char **v;
 
-	if (im->pass != 2) {
-		free(note);
-		return;
-	}
 	if (!note) {
 		im->oom = true;
 		return;
@@ -268,6 +291,11 @@ static void add_note(struct imp *im, char *note)
 
 static void imp_free(struct imp *im)
 {
+	for (size_t i = 0; i < im->ne; i++) {
+		free(im->e[i].where);
+		free(im->e[i].text);
+	}
+	free(im->e);
 	legacy_free(im->f, im->nf);
 	for (size_t i = 0; i < im->nnotes; i++)
 		free(im->notes[i]);
@@ -275,12 +303,15 @@ static void imp_free(struct imp *im)
 	free(im->seen);
 	free(im->taken);
 	free(im->direct);
+	free(im->mods);
+	if (im->kmod)
+		kmod_unref(im->kmod);
 	pci_tree_free(&im->t);
 }
 
 /* ---- ids ------------------------------------------------------------------- */
 
-static void add_id(struct imp *im, const struct pci_ids *id, const char *where)
+static void add_id(struct imp *im, const struct pci_ids *id)
 {
 	for (size_t i = 0; i < im->nids; i++) {
 		const struct pci_ids *x = &im->ids[i];
@@ -292,7 +323,7 @@ static void add_id(struct imp *im, const struct pci_ids *id, const char *where)
 			return;
 	}
 	if (im->nids == IMPORT_IDS_MAX) {
-		warn_at(im, where, "ids", 3, "more than %d ids, the rest are not imported",
+		warn_at(im, "vfio-pci", "ids", 3, "more than %d ids, the rest are not imported",
 			IMPORT_IDS_MAX);
 		return;
 	}
@@ -308,10 +339,37 @@ static void format_id(const struct pci_ids *id, char *buf, size_t size)
 		snprintf(buf, size, "%04x:%04x", id->vendor, id->device);
 }
 
+/* One element of vfio-pci's ids= as libkmod gives it to boot. */
+static void kmod_id(void *data, const char *s, size_t len)
+{
+	struct imp *im = data;
+	struct pci_ids id;
+	const char *why;
+
+	/* A bad element was reported where the reader found it (FILE:LINE). */
+	if (parse_kernel_ids(s, len, &id, &why) == 0)
+		add_id(im, &id);
+}
+
 /*
- * A comma-separated ids value: every good entry is imported, every bad one
- * reported.  Returns how many were imported; *@lost counts the entries
- * vfio-pci takes but an ids rule cannot express.
+ * The ids that apply are libkmod's, as boot reads them (modload.c), so
+ * that --import and boot cannot disagree; the statements only tell where
+ * each came from.
+ */
+static void import_kmod_ids(struct imp *im)
+{
+	int r = modload_vfio_pci_ids(im->c->root, im->c->rootfd, kmod_id, im);
+
+	if (r == -ENOMEM)
+		im->oom = true;
+	else if (r < 0)
+		log_debug("vfio-pci's options: %s", strerror(-r));
+}
+
+/*
+ * A comma-separated ids value: every bad entry is reported.  Returns how
+ * many are good; *@lost counts the entries vfio-pci takes but an ids rule
+ * cannot express.
  */
 static unsigned import_ids(struct imp *im, const char *where, const char *val, size_t vlen,
 			   unsigned *lost)
@@ -321,8 +379,7 @@ static unsigned import_ids(struct imp *im, const char *where, const char *val, s
 	const char *p;
 	size_t len;
 
-	if (im->pass == 1)
-		im->id_settings++;
+	im->id_settings++;
 	ids_iter_init(&it, val, vlen);
 	if (it.p == it.end) {
 		warn_at(im, where, "ids=", 4, "empty ids list");
@@ -339,8 +396,6 @@ static unsigned import_ids(struct imp *im, const char *where, const char *val, s
 			if (r == -EOPNOTSUPP)
 				(*lost)++;
 		} else {
-			if (im->pass == 1)
-				add_id(im, &id, where);
 			good++;
 		}
 	}
@@ -389,8 +444,11 @@ static bool valid_module_name(const char *s, size_t len)
 }
 
 /*
- * Drivers that passthrough recipes keep away from a card's functions, and
- * the devices each would drive on the host.
+ * Drivers that passthrough recipes keep away from a card's functions, for
+ * the wording (what kind of device, whether the host has its own), and the
+ * devices each drives when the root has no module index to tell (or, like
+ * nvidia_drm, the module has no alias of its own).  Which devices any other
+ * module drives comes from modules.alias (modalias.c).
  */
 static const struct card_driver {
 	const char *name;
@@ -422,15 +480,44 @@ static const struct card_driver *card_driver(const char *s, size_t len)
 	return NULL;
 }
 
-static bool drives(const struct card_driver *k, const struct pci_dev *d)
+/* A module that a blacklist, a hard block or a command-line blacklist names. */
+struct blocked {
+	const char *name;
+	size_t len;
+	const struct card_driver *k;	/* the table's entry, or NULL */
+};
+
+/* Would @b's module drive device @i of the tree? */
+static bool drives(const struct imp *im, const struct blocked *b, size_t i)
 {
-	return !pci_is_bridge(d) && (!k->vendor || k->vendor == d->vendor) &&
-	       (d->class & k->mask) == k->cls;
+	const struct pci_dev *d = &im->t.dev[i];
+	const struct card_driver *k = b->k;
+
+	if (pci_is_bridge(d))
+		return false;
+	if (k && (!k->vendor || k->vendor == d->vendor) && (d->class & k->mask) == k->cls)
+		return true;
+	return im->mods && modalias_list_has(im->mods[i], b->name, b->len);
+}
+
+/*
+ * Does a line that blocks this module matter here: the table knows the
+ * module, or modules.alias says it would drive a device the ids select.
+ */
+static bool blocked_of(const struct imp *im, const char *name, size_t len, struct blocked *b)
+{
+	*b = (struct blocked){ .name = name, .len = len, .k = card_driver(name, len) };
+	if (b->k)
+		return true;
+	for (size_t i = 0; im->have_tree && i < im->t.n; i++)
+		if (im->taken[i] && drives(im, b, i))
+			return true;
+	return false;
 }
 
 /* " 0000:00:1f.3 [8086:a348], 0000:..." for the devices the driver serves that
  * the ids take (@taken) or leave to the host (!@taken). Returns how many. */
-static unsigned name_devices(const struct imp *im, const struct card_driver *k, bool taken,
+static unsigned name_devices(const struct imp *im, const struct blocked *k, bool taken,
 			     struct sbuf *b)
 {
 	unsigned n = 0;
@@ -440,7 +527,7 @@ static unsigned name_devices(const struct imp *im, const struct card_driver *k, 
 	for (size_t i = 0; i < im->t.n; i++) {
 		const struct pci_dev *d = &im->t.dev[i];
 
-		if (im->taken[i] != taken || !drives(k, d))
+		if (im->taken[i] != taken || !drives(im, k, i))
 			continue;
 		if (n < DEVS_NAMED)
 			sb_addf(b, "%s%s [%04x:%04x]", n ? ", " : "", d->name, d->vendor, d->device);
@@ -451,34 +538,48 @@ static unsigned name_devices(const struct imp *im, const struct card_driver *k, 
 	return n;
 }
 
+/* A driver the host needs for its own devices too (HD Audio, xHCI). */
+static void explain_host_driver(const struct blocked *b, const char *how, struct sbuf *why,
+				const struct sbuf *card, unsigned ncard, const struct sbuf *host,
+				unsigned nhost)
+{
+	sb_addf(why, "%s %s takes it from every %s, the host's own included", how,
+		b->k->name, b->k->what);
+	if (nhost)
+		sb_addf(why, " (here %s)", host->s);
+	sb_addf(why, "; vfio-early takes only the card's function");
+	if (ncard)
+		sb_addf(why, " (%s)", card->s);
+	sb_addf(why, " and leaves %s to the rest.", b->k->name);
+}
+
 /*
- * Why a blacklist (or hard block, or command-line blacklist) of @k is, or
+ * Why a blacklist (or hard block, or command-line blacklist) of @b is, or
  * is not, needed with vfio-early.  Returns the verdict for this module.
  */
-static enum legacy_verdict explain_block(const struct imp *im, const struct card_driver *k,
-				  const char *how, struct sbuf *why, bool *harms)
+static enum legacy_verdict explain_block(const struct imp *im, const struct blocked *b,
+					 const char *how, struct sbuf *why, bool *harms)
 {
 	struct sbuf card = { 0 }, host = { 0 };
-	unsigned ncard = name_devices(im, k, true, &card);
-	unsigned nhost = name_devices(im, k, false, &host);
+	unsigned ncard = name_devices(im, b, true, &card);
+	unsigned nhost = name_devices(im, b, false, &host);
 	enum legacy_verdict v = LEGACY_DROP;
 
-	*harms = k->host_needs && nhost > 0;
-	if (k->host_needs) {
-		sb_addf(why, "%s %s takes it from every %s, the host's own included", how,
-			k->name, k->what);
-		if (nhost)
-			sb_addf(why, " (here %s)", host.s);
-		sb_addf(why, "; vfio-early takes only the card's function");
-		if (ncard)
-			sb_addf(why, " (%s)", card.s);
-		sb_addf(why, " and leaves %s to the rest.", k->name);
-	} else if (nhost) {
+	*harms = b->k && b->k->host_needs && nhost > 0;
+	if (b->k && b->k->host_needs) {
+		explain_host_driver(b, how, why, &card, ncard, &host, nhost);
+	} else if (nhost && b->k) {
 		v = LEGACY_KEEP;
 		sb_addf(why, "%s %s also keeps it off %s, which the ids do not select: keep it if "
 			"that %s must not use %s (the NVIDIA driver packages install such a "
-			"blacklist of nouveau themselves), otherwise remove it.", how, k->name,
-			host.s, k->what, k->name);
+			"blacklist of nouveau themselves), otherwise remove it.", how, b->k->name,
+			host.s, b->k->what, b->k->name);
+	} else if (nhost) {
+		v = LEGACY_KEEP;
+		sb_addf(why, "%s %.*s also keeps it off %s, which the ids do not select "
+			"(modules.alias): keep it if %s must not use %.*s, otherwise remove it.",
+			how, (int)b->len, b->name, host.s, nhost > 1 ? "those" : "that device",
+			(int)b->len, b->name);
 	} else {
 		sb_addf(why, "vfio-early writes vfio-pci into the card's driver_override before "
 			"udev loads any driver, and no other driver can take a device whose "
@@ -539,7 +640,7 @@ static char *read_conf(struct imp *im, int dirfd, const char *name, const char *
 /* One logical line: continuation lines joined, split into words. */
 struct stmt {
 	const char *where;	/* "FILE:LINE" */
-	char *line;		/* joined text */
+	const char *line;	/* joined text */
 	size_t len;
 	size_t n;
 	const char *w[IMPORT_WORDS_MAX];
@@ -775,18 +876,18 @@ static void mp_softdep(struct imp *im, const struct stmt *s)
 /* The finding just added takes a driver from devices the host keeps. */
 static void mark_harm(struct imp *im, bool harms)
 {
-	if (im->pass == 2 && im->nf > 0)
+	if (im->nf > 0)
 		im->f[im->nf - 1].harms_host = harms;
 }
 
 static void mp_blacklist(struct imp *im, const struct stmt *s, bool in_etc)
 {
-	const struct card_driver *k = card_driver(s->w[1], s->wl[1]);
 	struct sbuf why = { 0 };
+	struct blocked k;
 	enum legacy_verdict v;
 	bool harms;
 
-	if (!k)
+	if (!blocked_of(im, s->w[1], s->wl[1], &k))
 		return;
 	if (!in_etc) {
 		sb_addf(&why, "shipped by a package, not part of a passthrough recipe: leave it "
@@ -794,7 +895,7 @@ static void mp_blacklist(struct imp *im, const struct stmt *s, bool in_etc)
 		add_stmt_finding(im, s, LEGACY_KEEP, false, NULL, &why);
 		return;
 	}
-	v = explain_block(im, k, "blacklisting", &why, &harms);
+	v = explain_block(im, &k, "blacklisting", &why, &harms);
 	add_stmt_finding(im, s, v, false, NULL, &why);
 	mark_harm(im, harms);
 }
@@ -823,8 +924,8 @@ static bool mentions_vfio_pci(const struct stmt *s, size_t from)
 
 static void mp_install(struct imp *im, const struct stmt *s, bool in_etc)
 {
-	const struct card_driver *k = card_driver(s->w[1], s->wl[1]);
 	struct sbuf why = { 0 };
+	struct blocked k;
 	enum legacy_verdict v;
 	bool harms;
 
@@ -842,14 +943,14 @@ static void mp_install(struct imp *im, const struct stmt *s, bool in_etc)
 		add_stmt_finding(im, s, LEGACY_DROP, false, NULL, &why);
 		return;
 	}
-	if (!k || !is_false_command(s->w[2], s->wl[2]))
+	if (!is_false_command(s->w[2], s->wl[2]) || !blocked_of(im, s->w[1], s->wl[1], &k))
 		return;
 	if (!in_etc) {
 		sb_add(&why, "shipped by a package, not part of a passthrough recipe: leave it.");
 		add_stmt_finding(im, s, LEGACY_KEEP, false, NULL, &why);
 		return;
 	}
-	v = explain_block(im, k, "this hard block (stronger than a blacklist: modprobe runs "
+	v = explain_block(im, &k, "this hard block (stronger than a blacklist: modprobe runs "
 			  "the command even when another module needs the driver) of", &why,
 			  &harms);
 	add_stmt_finding(im, s, v, false, NULL, &why);
@@ -914,40 +1015,60 @@ static void modprobe_stmt(struct imp *im, struct stmt *s, bool in_etc)
 		mp_alias(im, s);
 }
 
-typedef void (*stmt_fn)(struct imp *im, struct stmt *s, bool in_etc);
+/* ---- reading: every statement once, into im->e ---------------------------- */
 
-static void read_stmts(struct imp *im, const char *shown, const char *buf, size_t len,
-		       bool join, bool in_etc, stmt_fn fn)
+static void add_entry(struct imp *im, struct entry *e)
 {
-	struct line_iter it = { .p = buf, .end = buf + len, .join = join };
+	struct entry *v;
+
+	if (!e->where || !e->text)
+		goto oom;
+	v = realloc(im->e, (im->ne + 1) * sizeof(*v));
+	if (!v)
+		goto oom;
+	im->e = v;
+	im->e[im->ne++] = *e;
+	return;
+oom:
+	im->oom = true;
+	free(e->where);
+	free(e->text);
+}
+
+/* Each logical line of a file (a backslash joins lines in modprobe.d only). */
+static void read_stmts(struct imp *im, const char *shown, const char *buf, size_t len,
+		       enum entry_src src, bool in_etc)
+{
+	struct line_iter it = { .p = buf, .end = buf + len, .join = src == SRC_MODPROBE };
 	struct sbuf line = { 0 };
 	unsigned lineno;
 
-	while (next_stmt(im, &it, &line, &lineno)) {
-		struct stmt *s = malloc(sizeof(*s));
-		char *where = where_of(shown, lineno);
+	while (!im->oom && next_stmt(im, &it, &line, &lineno)) {
+		struct entry e = { .src = src, .in_etc = in_etc, .len = line.len };
 
-		if (!s || !where) {
-			free(s);
-			free(where);
-			im->oom = true;
-			break;
-		}
-		s->where = where;
-		s->line = line.s;
-		s->len = line.len;
-		fn(im, s, in_etc);
-		free(where);
-		free(s);
+		e.where = where_of(shown, lineno);
+		e.text = sb_take(&line);
+		add_entry(im, &e);
 	}
 	free(line.s);
 }
 
 /* ---- directories of *.conf ------------------------------------------------------ */
 
+#define CONF_DIRS_MAX 8
+
 struct conf_file {
 	char *name;
-	int dir;		/* index into the directory list */
+	size_t dir;		/* index into the directory list */
+};
+
+/* The directories of one kind, and the files to read from them. */
+struct conf_dirs {
+	const char *const *dirs;
+	size_t n;
+	int fd[CONF_DIRS_MAX];	/* -1: absent, or the same as an earlier one */
+	struct conf_file *files;
+	size_t nfiles;
 };
 
 static int conf_cmp(const void *a, const void *b)
@@ -962,124 +1083,209 @@ static bool conf_name(const char *name)
 	return name[0] != '.' && l > 5 && strcmp(name + l - 5, ".conf") == 0;
 }
 
-/*
- * Every *.conf of the directories in @dirs, same-named files hidden by the
- * earlier directory, sorted by name, each handed to @fn.
- */
-static void read_conf_dirs(struct imp *im, const char *const *dirs, size_t ndirs, bool join,
-			   stmt_fn fn)
+/* Each directory opened once: /lib is /usr/lib on merged-/usr systems. */
+static void open_dirs(struct imp *im, struct conf_dirs *cd)
 {
-	struct conf_file *files = NULL;
-	size_t nfiles = 0;
-	int fds[8];
-	struct stat dst[8];
+	struct stat st[CONF_DIRS_MAX];
 
-	for (size_t d = 0; d < ndirs && d < ARRAY_SIZE(fds); d++) {
-		DIR *dir;
-		struct dirent *e;
-		unsigned count = 0;
-		int fd;
-
-		fds[d] = openat(im->c->rootfd, dirs[d], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fds[d] < 0)
+	for (size_t d = 0; d < cd->n; d++) {
+		cd->fd[d] = openat(im->c->rootfd, cd->dirs[d], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cd->fd[d] < 0)
 			continue;
-		if (fstat(fds[d], &dst[d]) < 0) {
-			close(fds[d]);
-			fds[d] = -1;
+		if (fstat(cd->fd[d], &st[d]) < 0) {
+			close(cd->fd[d]);
+			cd->fd[d] = -1;
 			continue;
 		}
-		/* /lib is /usr/lib on merged-/usr systems: read it once. */
 		for (size_t x = 0; x < d; x++) {
-			if (fds[x] >= 0 && dst[x].st_dev == dst[d].st_dev &&
-			    dst[x].st_ino == dst[d].st_ino) {
-				close(fds[d]);
-				fds[d] = -1;
+			if (cd->fd[x] >= 0 && st[x].st_dev == st[d].st_dev &&
+			    st[x].st_ino == st[d].st_ino) {
+				close(cd->fd[d]);
+				cd->fd[d] = -1;
 				break;
 			}
 		}
-		if (fds[d] < 0)
-			continue;
-		fd = dup(fds[d]);
-		dir = fd >= 0 ? fdopendir(fd) : NULL;
-		if (!dir) {
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		while ((e = readdir(dir))) {
-			struct conf_file *v;
-			size_t k;
-
-			if (!conf_name(e->d_name))
-				continue;
-			for (k = 0; k < nfiles && strcmp(files[k].name, e->d_name) != 0; k++)
-				;
-			if (k < nfiles) {
-				struct sbuf n = { 0 };
-
-				sb_add(&n, "/");
-				sb_add_shown(&n, dirs[d], strlen(dirs[d]), 256);
-				sb_add(&n, "/");
-				sb_add_shown(&n, e->d_name, strlen(e->d_name), 256);
-				sb_add(&n, " is hidden by /");
-				sb_add(&n, dirs[files[k].dir]);
-				sb_add(&n, "/");
-				sb_add_shown(&n, e->d_name, strlen(e->d_name), 256);
-				sb_add(&n, is_masked(fds[files[k].dir], e->d_name) ?
-				       " (a link to /dev/null) and was not read." :
-				       " and was not read.");
-				add_note(im, sb_take(&n));
-				continue;
-			}
-			if (++count > IMPORT_DIR_FILES) {
-				warn_at(im, dirs[d], "(directory)", 11, "more than %d files, the rest "
-					"are not read", IMPORT_DIR_FILES);
-				break;
-			}
-			v = realloc(files, (nfiles + 1) * sizeof(*v));
-			if (!v || !(v[nfiles].name = strdup(e->d_name))) {
-				files = v ? v : files;
-				im->oom = true;
-				break;
-			}
-			files = v;
-			files[nfiles++].dir = (int)d;
-		}
-		closedir(dir);
 	}
-	if (files)
-		qsort(files, nfiles, sizeof(*files), conf_cmp);
+}
 
-	for (size_t i = 0; i < nfiles && !im->oom; i++) {
-		int fd = fds[files[i].dir];
+/* "/DIR/NAME is hidden by /EARLIER/NAME (a link to /dev/null) and was not read." */
+static void note_hidden(struct imp *im, const struct conf_dirs *cd, size_t d,
+			const struct conf_file *by)
+{
+	struct sbuf n = { 0 };
+	size_t nl = strlen(by->name);
+
+	sb_add(&n, "/");
+	sb_add_shown(&n, cd->dirs[d], strlen(cd->dirs[d]), 256);
+	sb_add(&n, "/");
+	sb_add_shown(&n, by->name, nl, 256);
+	sb_add(&n, " is hidden by /");
+	sb_add(&n, cd->dirs[by->dir]);
+	sb_add(&n, "/");
+	sb_add_shown(&n, by->name, nl, 256);
+	sb_add(&n, is_masked(cd->fd[by->dir], by->name) ?
+	       " (a link to /dev/null) and was not read." : " and was not read.");
+	add_note(im, sb_take(&n));
+}
+
+/* The *.conf of directory @d that no earlier directory hides, into cd->files. */
+static void list_dir(struct imp *im, struct conf_dirs *cd, size_t d)
+{
+	int fd = cd->fd[d] >= 0 ? dup(cd->fd[d]) : -1;
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	unsigned count = 0;
+	struct dirent *e;
+
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(dir))) {
+		struct conf_file *v;
+		size_t k;
+
+		if (!conf_name(e->d_name))
+			continue;
+		for (k = 0; k < cd->nfiles && strcmp(cd->files[k].name, e->d_name) != 0; k++)
+			;
+		if (k < cd->nfiles) {
+			note_hidden(im, cd, d, &cd->files[k]);
+			continue;
+		}
+		if (++count > IMPORT_DIR_FILES) {
+			warn_at(im, cd->dirs[d], "(directory)", 11, "more than %d files, the rest "
+				"are not read", IMPORT_DIR_FILES);
+			break;
+		}
+		v = realloc(cd->files, (cd->nfiles + 1) * sizeof(*v));
+		if (!v || !(v[cd->nfiles].name = strdup(e->d_name))) {
+			cd->files = v ? v : cd->files;
+			im->oom = true;
+			break;
+		}
+		cd->files = v;
+		cd->files[cd->nfiles++].dir = d;
+	}
+	closedir(dir);
+}
+
+/* The listed files in the order of their names, each file once. */
+static void read_listed(struct imp *im, const struct conf_dirs *cd, enum entry_src src)
+{
+	for (size_t i = 0; i < cd->nfiles && !im->oom; i++) {
+		const struct conf_file *f = &cd->files[i];
+		int fd = cd->fd[f->dir];
 		struct sbuf n = { 0 };
 		char *shown, *buf;
 		size_t len;
 
 		sb_add(&n, "/");
-		sb_add(&n, dirs[files[i].dir]);
+		sb_add(&n, cd->dirs[f->dir]);
 		sb_add(&n, "/");
-		sb_add_shown(&n, files[i].name, strlen(files[i].name), 256);
+		sb_add_shown(&n, f->name, strlen(f->name), 256);
 		shown = sb_take(&n);
 		if (!shown) {
 			im->oom = true;
 			break;
 		}
-		if (!is_masked(fd, files[i].name) && !seen_before(im, fd, files[i].name)) {
-			buf = read_conf(im, fd, files[i].name, shown, &len);
+		if (!is_masked(fd, f->name) && !seen_before(im, fd, f->name)) {
+			buf = read_conf(im, fd, f->name, shown, &len);
 			if (buf)
-				read_stmts(im, shown, buf, len, join,
-					   strncmp(dirs[files[i].dir], "etc/", 4) == 0, fn);
+				read_stmts(im, shown, buf, len, src,
+					   strncmp(cd->dirs[f->dir], "etc/", 4) == 0);
 			free(buf);
 		}
 		free(shown);
 	}
-	for (size_t d = 0; d < ndirs && d < ARRAY_SIZE(fds); d++)
-		if (fds[d] >= 0)
-			close(fds[d]);
-	for (size_t i = 0; i < nfiles; i++)
-		free(files[i].name);
-	free(files);
+}
+
+/*
+ * Every *.conf of the directories in @dirs, same-named files hidden by the
+ * earlier directory, in the order of their names.
+ */
+static void read_conf_dirs(struct imp *im, const char *const *dirs, size_t ndirs,
+			   enum entry_src src)
+{
+	struct conf_dirs cd = { .dirs = dirs, .n = ndirs < CONF_DIRS_MAX ? ndirs : CONF_DIRS_MAX };
+
+	open_dirs(im, &cd);
+	for (size_t d = 0; d < cd.n && !im->oom; d++)
+		list_dir(im, &cd, d);
+	if (cd.files)
+		qsort(cd.files, cd.nfiles, sizeof(*cd.files), conf_cmp);
+	read_listed(im, &cd, src);
+	for (size_t d = 0; d < cd.n; d++)
+		if (cd.fd[d] >= 0)
+			close(cd.fd[d]);
+	for (size_t i = 0; i < cd.nfiles; i++)
+		free(cd.files[i].name);
+	free(cd.files);
+}
+
+static void read_one(struct imp *im, const char *rel, enum entry_src src)
+{
+	char shown[256];
+	char *buf;
+	size_t len;
+
+	snprintf(shown, sizeof(shown), "/%s", rel);
+	if (seen_before(im, im->c->rootfd, rel))
+		return;
+	buf = read_conf(im, im->c->rootfd, rel, shown, &len);
+	if (buf)
+		read_stmts(im, shown, buf, len, src, true);
+	free(buf);
+}
+
+static const char CMDLINE_WHERE[] = "/proc/cmdline";
+
+/* Each parameter an entry: the key, a NUL, the value (if any), a NUL. */
+static void read_cmdline(struct imp *im)
+{
+	_cleanup_free_ char *buf = NULL;
+	const char *pos, *end;
+	struct cmdline_tok t;
+	size_t len;
+
+	buf = read_file_at(im->c->rootfd, "proc/cmdline", CMDLINE_MAX, &len);
+	if (!buf) {
+		log_debug("cannot read /proc/cmdline: %s", strerror(errno));
+		return;
+	}
+	pos = buf;
+	end = buf + len;
+	while (!im->oom && cmdline_next(&pos, end, &t)) {
+		struct entry e = { .src = SRC_CMDLINE, .in_etc = true, .len = t.klen };
+
+		e.where = strdup(CMDLINE_WHERE);
+		e.text = malloc(t.klen + t.vlen + 2);
+		if (e.text) {
+			memcpy(e.text, t.key, t.klen);
+			e.text[t.klen] = '\0';
+			if (t.val) {
+				e.val = e.text + t.klen + 1;
+				e.vlen = t.vlen;
+				memcpy(e.text + t.klen + 1, t.val, t.vlen);
+			}
+			e.text[t.klen + 1 + (t.val ? t.vlen : 0)] = '\0';
+		}
+		add_entry(im, &e);
+	}
+}
+
+/* Every statement of the recipe, once, in the order modprobe and the boot read them. */
+static void read_all(struct imp *im)
+{
+	static const char *const load_dirs[] = { "etc/modules-load.d" };
+	static const char *const dracut_dirs[] = { "etc/dracut.conf.d" };
+
+	read_conf_dirs(im, modprobe_dirs, MODPROBE_NDIRS, SRC_MODPROBE);
+	read_one(im, "etc/modules", SRC_MODULES);
+	read_conf_dirs(im, load_dirs, ARRAY_SIZE(load_dirs), SRC_MODULES);
+	read_one(im, "etc/initramfs-tools/modules", SRC_INITRAMFS);
+	read_conf_dirs(im, dracut_dirs, ARRAY_SIZE(dracut_dirs), SRC_DRACUT);
+	read_cmdline(im);
 }
 
 /* ---- module lists: /etc/modules, modules-load.d, initramfs-tools ------------------ */
@@ -1121,104 +1327,81 @@ static void modules_stmt(struct imp *im, struct stmt *s, bool initramfs)
 	add_stmt_finding(im, s, LEGACY_DROP, false, NULL, &why);
 }
 
-static void modules_stmt_late(struct imp *im, struct stmt *s, bool in_etc)
+/*
+ * dracut.conf.d: the key of "add_drivers+=VALUE" or "force_drivers=VALUE"
+ * (@k, @klen) and where the value starts (@v).  False for any other line.
+ */
+static bool dracut_key(const struct stmt *s, const char **k, size_t *klen, const char **v)
 {
-	(void)in_etc;
-	modules_stmt(im, s, false);
-}
+	const char *p = s->line, *end = s->line + s->len;
 
-static void modules_stmt_initramfs(struct imp *im, struct stmt *s, bool in_etc)
-{
-	(void)in_etc;
-	modules_stmt(im, s, true);
-}
-
-static void read_one(struct imp *im, const char *rel, stmt_fn fn)
-{
-	char shown[256];
-	char *buf;
-	size_t len;
-
-	snprintf(shown, sizeof(shown), "/%s", rel);
-	if (seen_before(im, im->c->rootfd, rel))
-		return;
-	buf = read_conf(im, im->c->rootfd, rel, shown, &len);
-	if (buf)
-		read_stmts(im, shown, buf, len, false, true, fn);
-	free(buf);
-}
-
-/* dracut.conf.d: add_drivers+=" vfio vfio_iommu_type1 vfio_pci " */
-static void dracut_stmt(struct imp *im, struct stmt *s, bool in_etc)
-{
-	bool drop[IMPORT_WORDS_MAX] = { false };
-	struct sbuf why = { 0 };
-	const char *p = s->line, *end = s->line + s->len, *k, *v;
-	size_t klen, nvfio = 0, nother = 0;
-	struct stmt words;
-
-	(void)in_etc;
 	while (p < end && is_blank(*p))
 		p++;
-	k = p;
+	*k = p;
 	while (p < end && *p != '=' && *p != '+' && !is_blank(*p))
 		p++;
-	klen = (size_t)(p - k);
-	if (!name_eq(k, klen, "add_drivers") && !name_eq(k, klen, "force_drivers"))
-		return;
+	*klen = (size_t)(p - *k);
+	if (!name_eq(*k, *klen, "add_drivers") && !name_eq(*k, *klen, "force_drivers"))
+		return false;
 	if (p < end && *p == '+')
 		p++;
 	if (p >= end || *p != '=')
+		return false;
+	*v = p + 1;
+	return true;
+}
+
+/* add_drivers+=" vfio vfio_iommu_type1 vfio_pci " */
+static void dracut_stmt(struct imp *im, struct stmt *s)
+{
+	bool drop[IMPORT_WORDS_MAX] = { false };
+	struct sbuf why = { 0 };
+	_cleanup_free_ char *copy = NULL;
+	const char *k, *v;
+	size_t klen, nvfio = 0, nother = 0;
+	struct stmt words = { .where = s->where };
+
+	if (!dracut_key(s, &k, &klen, &v))
 		return;
-	v = ++p;
 	/* The words inside the quotes. */
-	words = (struct stmt){ .where = s->where };
-	{
-		char *copy = strndup(v, (size_t)(end - v));
+	copy = strndup(v, (size_t)(s->line + s->len - v));
+	if (!copy) {
+		im->oom = true;
+		return;
+	}
+	for (char *c = copy; *c; c++)
+		if (*c == '"' || *c == '\'')
+			*c = ' ';
+	words.line = copy;
+	words.len = strlen(copy);
+	split_words(im, &words);
+	for (size_t i = 0; i < words.n; i++) {
+		drop[i] = is_vfio_module(words.w[i], words.wl[i]);
+		if (drop[i])
+			nvfio++;
+		else
+			nother++;
+	}
+	if (!nvfio)
+		return;
+	sb_addf(&why, "puts the vfio modules into the image%s; the vfio-early dracut module adds "
+		"them itself and vfio-early loads vfio-pci after writing driver_override.",
+		name_eq(k, klen, "force_drivers") ? " and loads them before udev" : "");
+	if (nother) {
+		struct sbuf e = { 0 };
+		char *rest = words_without(&words, drop);
 
-		if (!copy) {
-			im->oom = true;
-			return;
-		}
-		for (char *c = copy; *c; c++)
-			if (*c == '"' || *c == '\'')
-				*c = ' ';
-		words.line = copy;
-		words.len = strlen(copy);
-		split_words(im, &words);
-		for (size_t i = 0; i < words.n; i++) {
-			if (is_vfio_module(words.w[i], words.wl[i])) {
-				drop[i] = true;
-				nvfio++;
-			} else {
-				nother++;
-			}
-		}
-		if (nvfio) {
-			sb_addf(&why, "puts the vfio modules into the image%s; the vfio-early dracut "
-				"module adds them itself and vfio-early loads vfio-pci after writing "
-				"driver_override.", name_eq(k, klen, "force_drivers") ?
-				" and loads them before udev" : "");
-			if (nother) {
-				struct sbuf e = { 0 };
-				char *rest = words_without(&words, drop);
-
-				sb_addn(&e, k, klen);
-				sb_addf(&e, "+=\" %s \"", rest ? rest : "");
-				free(rest);
-				sb_add(&why, " The other drivers stay.");
-				add_stmt_finding(im, s, LEGACY_EDIT, false, sb_take(&e), &why);
-			} else {
-				add_stmt_finding(im, s, LEGACY_DROP, false, NULL, &why);
-			}
-		}
-		free(copy);
+		sb_addn(&e, k, klen);
+		sb_addf(&e, "+=\" %s \"", rest ? rest : "");
+		free(rest);
+		sb_add(&why, " The other drivers stay.");
+		add_stmt_finding(im, s, LEGACY_EDIT, false, sb_take(&e), &why);
+	} else {
+		add_stmt_finding(im, s, LEGACY_DROP, false, NULL, &why);
 	}
 }
 
 /* ---- the kernel command line ------------------------------------------------------ */
-
-static const char CMDLINE_WHERE[] = "/proc/cmdline";
 
 static char *cmdline_text(const struct cmdline_tok *t)
 {
@@ -1232,136 +1415,219 @@ static char *cmdline_text(const struct cmdline_tok *t)
 	return sb_take(&b);
 }
 
+/* What a module list on the command line becomes, element by element. */
+struct modlist {
+	struct sbuf why;
+	struct sbuf rest;	/* the elements that stay */
+	unsigned removed;
+	unsigned kept;
+	bool keep_any;		/* a blacklist that must stay */
+	bool harms;
+};
+
+/* One element of the list: dropped, or kept into ml->rest. */
+static void modlist_elem(const struct imp *im, struct modlist *ml, const char *p, size_t len,
+			 bool blacklist)
+{
+	struct blocked k;
+	bool drop = false;
+
+	if (len == 0)
+		return;
+	if (!blacklist && is_vfio_module(p, len)) {
+		drop = true;
+	} else if (blacklist && blocked_of(im, p, len, &k)) {
+		struct sbuf one = { 0 };
+		bool hurt = false;
+
+		sb_add_shown(&one, p, len, 64);
+		sb_add(&one, ": ");
+		if (explain_block(im, &k, "blacklisting", &one, &hurt) == LEGACY_KEEP)
+			ml->keep_any = true;
+		else
+			drop = true;
+		ml->harms |= hurt;
+		if (ml->why.len)
+			sb_add(&ml->why, " ");
+		sb_add(&ml->why, one.s ? one.s : "");
+		free(one.s);
+	}
+	if (drop) {
+		ml->removed++;
+	} else {
+		if (ml->kept++)
+			sb_add(&ml->rest, ",");
+		sb_add_shown(&ml->rest, p, len, TEXT_SHOWN);
+	}
+}
+
 /* A comma list of modules: rd.driver.pre=, modprobe.blacklist= ... */
 static void cmdline_modlist(struct imp *im, const struct cmdline_tok *t, bool blacklist)
 {
-	struct sbuf why = { 0 }, rest = { 0 };
-	const char *p = t->val, *end = t->val + t->vlen;
-	unsigned removed = 0, kept = 0;
-	bool keep_any = false, harms = false;
+	struct modlist ml = { 0 };
+	const char *p = t->val, *end = t->val + t->vlen, *c;
+	enum legacy_verdict v = LEGACY_EDIT;
+	char *edit = NULL;
 
-	for (;;) {
-		const char *c = memchr(p, ',', (size_t)(end - p));
-		size_t len = c ? (size_t)(c - p) : (size_t)(end - p);
-		const struct card_driver *k = blacklist ? card_driver(p, len) : NULL;
-		bool drop = false, hurt = false;
-
-		if (len == 0) {
-			/* nothing */
-		} else if (!blacklist && is_vfio_module(p, len)) {
-			drop = true;
-		} else if (k) {
-			struct sbuf one = { 0 };
-
-			sb_add_shown(&one, p, len, 64);
-			sb_add(&one, ": ");
-			if (explain_block(im, k, "blacklisting", &one, &hurt) == LEGACY_KEEP)
-				keep_any = true;
-			else
-				drop = true;
-			harms |= hurt;
-			if (why.len)
-				sb_add(&why, " ");
-			sb_add(&why, one.s ? one.s : "");
-			free(one.s);
-		}
-		if (len) {
-			if (drop) {
-				removed++;
-			} else {
-				if (kept++)
-					sb_add(&rest, ",");
-				sb_add_shown(&rest, p, len, TEXT_SHOWN);
-			}
-		}
+	for (;; p = c + 1) {
+		c = memchr(p, ',', (size_t)(end - p));
+		modlist_elem(im, &ml, p, c ? (size_t)(c - p) : (size_t)(end - p), blacklist);
 		if (!c)
 			break;
-		p = c + 1;
 	}
-	if (!removed && !keep_any) {
-		free(why.s);
-		free(rest.s);
+	if (!ml.removed && !ml.keep_any) {
+		free(ml.why.s);
+		free(ml.rest.s);
 		return;
 	}
 	if (!blacklist)
-		sb_add(&why, "makes dracut load the vfio modules before udev so that vfio-pci's "
+		sb_add(&ml.why, "makes dracut load the vfio modules before udev so that vfio-pci's "
 		       "ids claim the card; vfio-early loads vfio-pci itself, after writing "
 		       "driver_override.");
-	if (!removed) {
-		free(rest.s);
-		add_finding(im, LEGACY_KEEP, false, strdup(CMDLINE_WHERE), cmdline_text(t), NULL,
-			    sb_take(&why));
-	} else if (!kept) {
-		free(rest.s);
-		add_finding(im, LEGACY_DROP, false, strdup(CMDLINE_WHERE), cmdline_text(t), NULL,
-			    sb_take(&why));
+	if (!ml.removed) {
+		v = LEGACY_KEEP;
+	} else if (!ml.kept) {
+		v = LEGACY_DROP;
 	} else {
 		struct sbuf e = { 0 };
 
 		sb_add_shown(&e, t->key, t->klen, TEXT_SHOWN);
-		sb_addf(&e, "=%s", rest.s ? rest.s : "");
-		free(rest.s);
-		add_finding(im, LEGACY_EDIT, false, strdup(CMDLINE_WHERE), cmdline_text(t),
-			    sb_take(&e), sb_take(&why));
+		sb_addf(&e, "=%s", ml.rest.s ? ml.rest.s : "");
+		edit = sb_take(&e);
 	}
-	mark_harm(im, harms);
+	free(ml.rest.s);
+	add_finding(im, v, false, strdup(CMDLINE_WHERE), cmdline_text(t), edit,
+		    sb_take(&ml.why));
+	mark_harm(im, ml.harms);
 }
 
-static void read_cmdline(struct imp *im)
+static void cmdline_ids(struct imp *im, const struct cmdline_tok *t)
 {
-	_cleanup_free_ char *buf = NULL;
-	const char *pos, *end;
-	struct cmdline_tok t;
+	struct sbuf why = { 0 };
+	unsigned lost = 0;
+	unsigned n = t->val ? import_ids(im, CMDLINE_WHERE, t->val, t->vlen, &lost) : 0;
+
+	if (!t->val)
+		warn_at(im, CMDLINE_WHERE, t->key, t->klen, "no value");
+	if (lost)
+		sb_add(&why, "holds ids that vfio-pci takes but an ids rule cannot "
+		       "express (see the warnings): write address or path rules for "
+		       "those devices, then remove it.");
+	else
+		sb_add(&why, "vfio-early reads it as an ids rule too, so it would "
+		       "only repeat the rule above; and vfio-pci itself takes every "
+		       "device with these ids when it loads, which defeats address "
+		       "and path rules.");
+	add_finding(im, lost ? LEGACY_KEEP : LEGACY_DROP, n > 0, strdup(CMDLINE_WHERE),
+		    cmdline_text(t), NULL, sb_take(&why));
+}
+
+static void cmdline_keep(struct imp *im, const struct cmdline_tok *t, const char *why)
+{
+	add_finding(im, LEGACY_KEEP, false, strdup(CMDLINE_WHERE), cmdline_text(t), NULL,
+		    strdup(why));
+}
+
+/* The host's IOMMU: its units in sysfs, else the firmware's table, else the CPU. */
+static enum iommu_vendor iommu_vendor(int rootfd)
+{
+	_cleanup_free_ char *cpu = NULL;
+	int fd = openat(rootfd, "sys/class/iommu", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	enum iommu_vendor v = IOMMU_UNKNOWN;
+	struct dirent *e;
 	size_t len;
 
-	buf = read_file_at(im->c->rootfd, "proc/cmdline", CMDLINE_MAX, &len);
-	if (!buf) {
-		log_debug("cannot read /proc/cmdline: %s", strerror(errno));
-		return;
-	}
-	pos = buf;
-	end = buf + len;
-	while (cmdline_next(&pos, end, &t)) {
-		struct sbuf why = { 0 };
-
-		if (name_eq(t.key, t.klen, "vfio_pci.ids")) {
-			unsigned lost = 0;
-			unsigned n = t.val ? import_ids(im, CMDLINE_WHERE, t.val, t.vlen, &lost) : 0;
-
-			if (!t.val)
-				warn_at(im, CMDLINE_WHERE, t.key, t.klen, "no value");
-			if (lost)
-				sb_add(&why, "holds ids that vfio-pci takes but an ids rule cannot "
-				       "express (see the warnings): write address or path rules for "
-				       "those devices, then remove it.");
-			else
-				sb_add(&why, "vfio-early reads it as an ids rule too, so it would "
-				       "only repeat the rule above; and vfio-pci itself takes every "
-				       "device with these ids when it loads, which defeats address "
-				       "and path rules.");
-			add_finding(im, lost ? LEGACY_KEEP : LEGACY_DROP, n > 0, strdup(CMDLINE_WHERE),
-				    cmdline_text(&t), NULL, sb_take(&why));
-		} else if (t.klen > 9 && name_eq(t.key, 9, "vfio_pci.")) {
-			sb_add(&why, "an option of vfio-pci: libkmod applies it when vfio-early "
-			       "loads vfio-pci.");
-			add_finding(im, LEGACY_KEEP, false, strdup(CMDLINE_WHERE), cmdline_text(&t), NULL,
-				    sb_take(&why));
-		} else if (t.val && name_eq(t.key, t.klen, "rd.driver.pre")) {
-			cmdline_modlist(im, &t, false);
-		} else if (t.val && (name_eq(t.key, t.klen, "rd.driver.blacklist") ||
-				     name_eq(t.key, t.klen, "modprobe.blacklist") ||
-				     name_eq(t.key, t.klen, "module_blacklist"))) {
-			cmdline_modlist(im, &t, true);
-		} else if (t.val && (name_eq(t.key, t.klen, "intel_iommu") ||
-				     name_eq(t.key, t.klen, "amd_iommu")) &&
-			   t.vlen == 2 && memcmp(t.val, "on", 2) == 0) {
-			sb_add(&why, "turns the IOMMU on; vfio-early binds nothing without one.");
-			add_finding(im, LEGACY_KEEP, false, strdup(CMDLINE_WHERE), cmdline_text(&t), NULL,
-				    sb_take(&why));
-		}
-	}
+	if (fd >= 0 && !dir)
+		close(fd);
+	while (dir && v == IOMMU_UNKNOWN && (e = readdir(dir)))
+		v = strncmp(e->d_name, "dmar", 4) == 0 ? IOMMU_INTEL :
+		    strncmp(e->d_name, "ivhd", 4) == 0 ? IOMMU_AMD : IOMMU_UNKNOWN;
+	if (dir)
+		closedir(dir);
+	if (v != IOMMU_UNKNOWN)
+		return v;
+	if (faccessat(rootfd, "sys/firmware/acpi/tables/DMAR", F_OK, 0) == 0)
+		return IOMMU_INTEL;
+	if (faccessat(rootfd, "sys/firmware/acpi/tables/IVRS", F_OK, 0) == 0)
+		return IOMMU_AMD;
+	cpu = read_file_at(rootfd, "proc/cpuinfo", 1u << 20, &len);
+	if (cpu && (strstr(cpu, "AuthenticAMD") || strstr(cpu, "HygonGenuine")))
+		return IOMMU_AMD;
+	if (cpu && strstr(cpu, "GenuineIntel"))
+		return IOMMU_INTEL;
+	return IOMMU_UNKNOWN;
 }
 
+/*
+ * intel_iommu=on turns VT-d on; amd_iommu=on is not a value the kernel
+ * knows (AMD-Vi is on when the firmware enables it), so it can go, as
+ * --report says.  Neither is part of the recipe on the other vendor's host.
+ */
+static void cmdline_iommu(struct imp *im, const struct cmdline_tok *t)
+{
+	bool intel = name_eq(t->key, t->klen, "intel_iommu");
+
+	if (!intel && !name_eq(t->key, t->klen, "amd_iommu"))
+		return;
+	if (!im->iommu_known) {
+		im->iommu = iommu_vendor(im->c->rootfd);
+		im->iommu_known = true;
+	}
+	if (im->iommu == (intel ? IOMMU_AMD : IOMMU_INTEL))
+		return;
+	if (intel)
+		cmdline_keep(im, t, "turns the IOMMU on; vfio-early binds nothing without one.");
+	else
+		add_finding(im, LEGACY_DROP, false, strdup(CMDLINE_WHERE), cmdline_text(t), NULL,
+			    strdup("does nothing: amd_iommu=on is not a value the kernel knows, "
+				   "and AMD-Vi is on when the firmware enables it."));
+}
+
+static void cmdline_stmt(struct imp *im, const struct cmdline_tok *t)
+{
+	if (name_eq(t->key, t->klen, "vfio_pci.ids"))
+		cmdline_ids(im, t);
+	else if (t->klen > 9 && name_eq(t->key, 9, "vfio_pci."))
+		cmdline_keep(im, t, "an option of vfio-pci: libkmod applies it when vfio-early "
+			     "loads vfio-pci.");
+	else if (t->val && name_eq(t->key, t->klen, "rd.driver.pre"))
+		cmdline_modlist(im, t, false);
+	else if (t->val && (name_eq(t->key, t->klen, "rd.driver.blacklist") ||
+			    name_eq(t->key, t->klen, "modprobe.blacklist") ||
+			    name_eq(t->key, t->klen, "module_blacklist")))
+		cmdline_modlist(im, t, true);
+	else if (t->val && t->vlen == 2 && memcmp(t->val, "on", 2) == 0)
+		cmdline_iommu(im, t);
+}
+
+/* ---- deciding: what each statement becomes ------------------------------------ */
+
+static void decide(struct imp *im, const struct entry *e)
+{
+	struct stmt *s;
+
+	if (e->src == SRC_CMDLINE) {
+		struct cmdline_tok t = { .key = e->text, .klen = e->len, .val = e->val,
+					 .vlen = e->vlen };
+
+		cmdline_stmt(im, &t);
+		return;
+	}
+	s = malloc(sizeof(*s));
+	if (!s) {
+		im->oom = true;
+		return;
+	}
+	*s = (struct stmt){ .where = e->where, .line = e->text, .len = e->len };
+	if (e->src == SRC_MODPROBE)
+		modprobe_stmt(im, s, e->in_etc);
+	else if (e->src == SRC_DRACUT)
+		dracut_stmt(im, s);
+	else
+		modules_stmt(im, s, e->src == SRC_INITRAMFS);
+	free(s);
+}
 /* ---- the devices the ids select here ---------------------------------------------- */
 
 static void select_devices(struct imp *im)
@@ -1402,6 +1668,27 @@ static void select_devices(struct imp *im)
 	}
 }
 
+/* Each device's modules, from the root's modules.alias (none without one). */
+static void device_modules(struct imp *im)
+{
+	char kver[sizeof(im->kver)];
+
+	if (!im->kver[0])
+		return;
+	im->kmod = kmod_open_root(im->c->root, im->c->rootfd, kver, sizeof(kver));
+	if (!im->kmod)
+		return;
+	im->mods = calloc(im->t.n, sizeof(*im->mods));
+	if (!im->mods) {
+		im->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < im->t.n; i++)
+		if (!pci_is_bridge(&im->t.dev[i]) &&
+		    modalias_modules(im->kmod, &im->t.dev[i], im->mods[i], MODS_LEN) == -ENOSPC)
+			log_debug("%s: more modules than shown", im->t.dev[i].name);
+}
+
 /* The card (function 0 of the slot, else the device itself). */
 static const struct pci_dev *card_of(const struct imp *im, const struct pci_dev *d)
 {
@@ -1414,16 +1701,11 @@ static const struct pci_dev *card_of(const struct imp *im, const struct pci_dev 
 	return f0 ? f0 : d;
 }
 
-static void print_devices(struct imp *im, FILE *out)
+/* Each device the ids select, with its driver and group. */
+static void print_selected(struct imp *im, FILE *out)
 {
 	struct pci_tree *t = &im->t;
-	size_t ncards = 0;
-	bool identical = false;
 
-	if (!im->have_tree) {
-		fputs("# (no /sys/bus/pci/devices here to check the ids against)\n", out);
-		return;
-	}
 	fputs("# On this host these ids select (each card with all of its functions):\n", out);
 	for (size_t i = 0; i < t->n; i++) {
 		struct pci_dev *d = &t->dev[i];
@@ -1443,63 +1725,114 @@ static void print_devices(struct imp *im, FILE *out)
 			fputs("#     the boot display: vfio-early refuses it unless the rule says\n"
 			      "#     allow-boot-vga\n", out);
 	}
+}
+
+/* Names the ids no device here has. */
+static void print_missing(const struct imp *im, FILE *out)
+{
 	for (size_t k = 0; k < im->nids; k++) {
 		char id[24];
-		size_t hits = 0;
-		const struct pci_dev *last = NULL;
+		bool hit = false;
 
-		for (size_t i = 0; i < t->n; i++) {
-			if (!im->direct[i] || !id_matches(&im->ids[k], &t->dev[i]))
-				continue;
-			if (!last || !pci_same_slot(last, &t->dev[i]))
-				hits++;
-			last = &t->dev[i];
-		}
+		for (size_t i = 0; i < im->t.n && !hit; i++)
+			hit = im->direct[i] && id_matches(&im->ids[k], &im->t.dev[i]);
 		format_id(&im->ids[k], id, sizeof(id));
-		if (hits == 0)
+		if (!hit)
 			fprintf(out, "#   %s: no such device on this host\n", id);
-		if (hits >= 2)
-			identical = true;
 	}
-	if (!identical)
-		return;
+}
 
-	fputs("#\n# Two or more identical cards match: an ids rule takes every one of them.\n"
-	      "# To pass only some, replace the ids line with an address or path rule per card\n"
-	      "# (a path survives bus renumbering when cards are added or moved):\n", out);
+/* A passthrough candidate: a display controller, or a function of its card. */
+static bool display_card(const struct imp *im, const struct pci_dev *d)
+{
+	for (size_t i = 0; i < im->t.n; i++)
+		if (pci_same_slot(&im->t.dev[i], d) && pci_base_class(&im->t.dev[i]) == 0x03)
+			return true;
+	return false;
+}
+
+/*
+ * Device @i, a candidate an id names, is one of identical cards: the same
+ * id names a candidate on another card too (an ids rule takes them all).
+ */
+static bool identical_card(const struct imp *im, size_t i)
+{
+	const struct pci_dev *d = &im->t.dev[i];
+
+	if (!im->direct[i] || !display_card(im, d))
+		return false;
+	for (size_t j = 0; j < im->t.n; j++) {
+		const struct pci_dev *o = &im->t.dev[j];
+
+		if (!im->direct[j] || pci_same_slot(o, d) || !display_card(im, o))
+			continue;
+		for (size_t k = 0; k < im->nids; k++)
+			if (id_matches(&im->ids[k], d) && id_matches(&im->ids[k], o))
+				return true;
+	}
+	return false;
+}
+
+/* The address rule and the path rule of the card @f0 is function 0 of. */
+static void print_card_rules(const struct imp *im, FILE *out, size_t n,
+			     const struct pci_dev *d, const struct pci_dev *f0)
+{
+	char addr[PCI_ADDR_STRLEN], path[256];
+
+	if (d->addr.domain)
+		snprintf(addr, sizeof(addr), "%04x:%02x:%02x", d->addr.domain, d->addr.bus,
+			 d->addr.slot);
+	else
+		snprintf(addr, sizeof(addr), "%02x:%02x", d->addr.bus, d->addr.slot);
+	fprintf(out, "#   card %zu, %s [%04x:%04x]:\n#     address %s\n", n, f0->name,
+		f0->vendor, f0->device, addr);
+	if (pci_stable_path(&im->t, f0, path, sizeof(path)) == 0 && strchr(path, '/')) {
+		char *slash = strrchr(path, '/'), *dot = strrchr(slash, '.');
+		const char *shown = path;
+
+		if (dot)
+			*dot = '\0';	/* the whole slot: every function of the card */
+		if (strncmp(shown, "0000:", 5) == 0)
+			shown += 5;
+		fprintf(out, "#     path %s expect=%04x:%04x\n", shown, f0->vendor, f0->device);
+	}
+}
+
+/* The address and path rules of each of the identical cards, if any. */
+static void print_identical(const struct imp *im, FILE *out)
+{
+	const struct pci_tree *t = &im->t;
+	size_t ncards = 0;
+
 	for (size_t i = 0; i < t->n; i++) {
-		const struct pci_dev *d = &t->dev[i], *f0;
-		char addr[PCI_ADDR_STRLEN], path[256];
+		const struct pci_dev *d = &t->dev[i];
 		bool first_of_card = true;
 
-		if (!im->direct[i])
+		if (!identical_card(im, i))
 			continue;
 		for (size_t j = 0; j < i; j++)
-			if (im->direct[j] && pci_same_slot(&t->dev[j], d))
+			if (pci_same_slot(&t->dev[j], d) && identical_card(im, j))
 				first_of_card = false;
 		if (!first_of_card)
 			continue;
-		ncards++;
-		f0 = card_of(im, d);
-		if (d->addr.domain)
-			snprintf(addr, sizeof(addr), "%04x:%02x:%02x", d->addr.domain, d->addr.bus,
-				 d->addr.slot);
-		else
-			snprintf(addr, sizeof(addr), "%02x:%02x", d->addr.bus, d->addr.slot);
-		fprintf(out, "#   card %zu, %s [%04x:%04x]:\n#     address %s\n", ncards, f0->name,
-			f0->vendor, f0->device, addr);
-		if (pci_stable_path(t, f0, path, sizeof(path)) == 0 && strchr(path, '/')) {
-			char *slash = strrchr(path, '/'), *dot = strrchr(slash, '.');
-			const char *shown = path;
-
-			if (dot)
-				*dot = '\0';	/* the whole slot: every function of the card */
-			if (strncmp(shown, "0000:", 5) == 0)
-				shown += 5;
-			fprintf(out, "#     path %s expect=%04x:%04x\n", shown, f0->vendor,
-				f0->device);
-		}
+		if (!ncards)
+			fputs("#\n# Two or more identical cards match: an ids rule takes every one of "
+			      "them.\n# To pass only some, replace the ids line with an address or path "
+			      "rule per card\n# (a path survives bus renumbering when cards are added "
+			      "or moved):\n", out);
+		print_card_rules(im, out, ++ncards, d, card_of(im, d));
 	}
+}
+
+static void print_devices(struct imp *im, FILE *out)
+{
+	if (!im->have_tree) {
+		fputs("# (no /sys/bus/pci/devices here to check the ids against)\n", out);
+		return;
+	}
+	print_selected(im, out);
+	print_missing(im, out);
+	print_identical(im, out);
 }
 
 /* ---- output ----------------------------------------------------------------------- */
@@ -1623,41 +1956,25 @@ static void print_config(struct imp *im, FILE *out, const char *config_shown,
 	}
 }
 
-static void read_all(struct imp *im)
-{
-	static const char *const modprobe_dirs[] = {
-		"etc/modprobe.d", "run/modprobe.d", "usr/local/lib/modprobe.d",
-		"lib/modprobe.d", "usr/lib/modprobe.d",
-	};
-	static const char *const load_dirs[] = { "etc/modules-load.d" };
-	static const char *const dracut_dirs[] = { "etc/dracut.conf.d" };
-
-	im->nseen = 0;
-	read_conf_dirs(im, modprobe_dirs, ARRAY_SIZE(modprobe_dirs), true, modprobe_stmt);
-	read_one(im, "etc/modules", modules_stmt_late);
-	read_conf_dirs(im, load_dirs, ARRAY_SIZE(load_dirs), false, modules_stmt_late);
-	read_one(im, "etc/initramfs-tools/modules", modules_stmt_initramfs);
-	read_conf_dirs(im, dracut_dirs, ARRAY_SIZE(dracut_dirs), false, dracut_stmt);
-	read_cmdline(im);
-}
-
-/* Both passes: the ids, the devices they select, every line explained. */
+/*
+ * Every statement read once; the ids from libkmod; the devices they select
+ * here; then what each statement becomes.
+ */
 static int gather(struct imp *im, const struct mode_ctx *c)
 {
 	im->c = c;
 	im->t.devfd = -1;
 	if (kernel_release(c->rootfd, im->kver, sizeof(im->kver)) < 0)
 		im->kver[0] = '\0';
-
-	/* Pass 1 gathers the ids (and reports what it cannot parse), then the
-	 * devices they select are known, and pass 2 explains every line. */
-	im->pass = 1;
 	read_all(im);
+	if (!im->oom)
+		import_kmod_ids(im);
 	if (!im->oom && im->nids)
 		select_devices(im);
-	im->pass = 2;
-	if (!im->oom)
-		read_all(im);
+	if (!im->oom && im->have_tree)
+		device_modules(im);
+	for (size_t i = 0; i < im->ne && !im->oom; i++)
+		decide(im, &im->e[i]);
 	return im->oom ? -ENOMEM : 0;
 }
 

@@ -100,9 +100,10 @@ struct kmod_ctx *kmod_open(const char *dirname, const char *const *config)
 	return ctx;
 }
 
-/* Where libkmod reads modprobe.d, in its order of precedence. */
-static const char *const modprobe_dirs[] = { "etc/modprobe.d", "run/modprobe.d",
-					     "usr/local/lib/modprobe.d", "lib/modprobe.d" };
+const char *const modprobe_dirs[MODPROBE_NDIRS] = {
+	"etc/modprobe.d", "run/modprobe.d", "usr/local/lib/modprobe.d", "usr/lib/modprobe.d",
+	"lib/modprobe.d",
+};
 
 struct kmod_ctx *kmod_open_root(const char *root, int rootfd, char *kver, size_t size)
 {
@@ -430,24 +431,10 @@ int modload_vfio(const char *root, int rootfd, bool insert)
 	return r < 0 ? r : 0;
 }
 
-void modload_legacy_ids(const char *root, int rootfd, struct ruleset *rs)
+/* Each element of every ids= word of the options string @opts. */
+static void each_ids(const char *opts, ids_fn fn, void *data)
 {
-	static const char where[] = "modprobe.d: options vfio-pci ids";
-	struct kmod_module *mod = NULL;
-	struct kmod_ctx *ctx;
-	_cleanup_free_ char *opts = NULL;
-	const char *p;
-	char kver[256];
-
-	ctx = kmod_open_root(root, rootfd, kver, sizeof(kver));
-	if (!ctx)
-		return;
-	if (kmod_module_new_from_name(ctx, VFIO_PCI, &mod) < 0 || !mod) {
-		kmod_unref(ctx);
-		return;
-	}
-	opts = vfio_pci_options(mod, strcmp(root, "/") == 0, rootfd);
-	for (p = opts; p && (p = strstr(p, "ids=")); ) {
+	for (const char *p = opts; p && (p = strstr(p, "ids=")); ) {
 		const char *v = p + 4, *e, *id;
 		struct ids_iter it;
 		bool quoted = false;
@@ -462,26 +449,62 @@ void modload_legacy_ids(const char *root, int rootfd, struct ruleset *rs)
 			if (*e == '"')
 				quoted = !quoted;
 		ids_iter_init(&it, v, (size_t)(e - v));
-		while (ids_iter_next(&it, &id, &len)) {
-			struct rule r = { .kind = RULE_IDS, .file = where, .legacy = true };
-			const char *why;
-			bool known = false;
-
-			if (parse_kernel_ids(id, len, &r.u.ids, &why) < 0) {
-				rule_error(rs, where, 0, id, len, why);
-				continue;
-			}
-			/* libkmod merges vfio_pci.ids= from the command line too. */
-			for (size_t i = 0; i < rs->n; i++)
-				if (rs->v[i].kind == RULE_IDS && !rs->v[i].exclude &&
-				    pci_ids_equal(&rs->v[i].u.ids, &r.u.ids))
-					known = true;
-			snprintf(r.token, sizeof(r.token), "%.*s", (int)len, id);
-			if (!known)
-				ruleset_add(rs, &r);
-		}
+		while (ids_iter_next(&it, &id, &len))
+			fn(data, id, len);
 		p = e;
 	}
+}
+
+int modload_vfio_pci_ids(const char *root, int rootfd, ids_fn fn, void *data)
+{
+	struct kmod_module *mod = NULL;
+	struct kmod_ctx *ctx;
+	_cleanup_free_ char *opts = NULL;
+	char kver[256];
+
+	if (strcmp(root, "/") != 0) {
+		opts = root_options(rootfd, VFIO_PCI);
+		if (!opts)
+			return -ENOMEM;
+		each_ids(opts, fn, data);
+		return 0;
+	}
+	ctx = kmod_open_root(root, rootfd, kver, sizeof(kver));
+	if (!ctx)
+		return -EINVAL;
+	if (kmod_module_new_from_name(ctx, VFIO_PCI, &mod) < 0 || !mod) {
+		kmod_unref(ctx);
+		return -ENOENT;
+	}
+	opts = vfio_pci_options(mod, true, rootfd);
+	if (opts)
+		each_ids(opts, fn, data);
 	kmod_module_unref(mod);
 	kmod_unref(ctx);
+	return opts ? 0 : -ENOMEM;
+}
+
+static void legacy_rule(void *data, const char *id, size_t len)
+{
+	static const char where[] = "modprobe.d: options vfio-pci ids";
+	struct rule r = { .kind = RULE_IDS, .file = where, .legacy = true };
+	struct ruleset *rs = data;
+	const char *why;
+
+	if (parse_kernel_ids(id, len, &r.u.ids, &why) < 0) {
+		rule_error(rs, where, 0, id, len, why);
+		return;
+	}
+	/* libkmod merges vfio_pci.ids= from the command line too. */
+	for (size_t i = 0; i < rs->n; i++)
+		if (rs->v[i].kind == RULE_IDS && !rs->v[i].exclude &&
+		    pci_ids_equal(&rs->v[i].u.ids, &r.u.ids))
+			return;
+	snprintf(r.token, sizeof(r.token), "%.*s", (int)len, id);
+	ruleset_add(rs, &r);
+}
+
+void modload_legacy_ids(const char *root, int rootfd, struct ruleset *rs)
+{
+	modload_vfio_pci_ids(root, rootfd, legacy_rule, rs);
 }

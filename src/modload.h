@@ -11,6 +11,14 @@
 /* The running kernel's release: DIR/proc/sys/kernel/osrelease, else uname. */
 int kernel_release(int rootfd, char *buf, size_t size);
 
+/*
+ * modprobe.d(5)'s directories under the root, in libkmod's order of
+ * precedence: a file hides the same-named files of the directories after
+ * it.  modload, --capture and --import all read these.
+ */
+#define MODPROBE_NDIRS 5
+extern const char *const modprobe_dirs[MODPROBE_NDIRS];
+
 struct kmod_ctx;
 
 /* kmod_new() with our logging, and without libkmod's own output. */
@@ -39,5 +47,14 @@ int modload_vfio(const char *root, int rootfd, bool insert);
  */
 struct ruleset;
 void modload_legacy_ids(const char *root, int rootfd, struct ruleset *rs);
+
+/*
+ * Each element of vfio-pci's ids= as boot gets it: libkmod's options on the
+ * running system; under a test root, the root's modprobe.d and command
+ * line (as libkmod would read them there).  The elements are not checked:
+ * give them to parse_kernel_ids().  0, or a negative errno.
+ */
+typedef void (*ids_fn)(void *data, const char *id, size_t len);
+int modload_vfio_pci_ids(const char *root, int rootfd, ids_fn fn, void *data);
 
 #endif

@@ -208,6 +208,44 @@ flat() { sed 's/^#  *//' <<< "$output" | tr '\n' ' '; }
 	[ "$(grep -c '^# from ' <<< "$output")" -eq 1 ]
 }
 
+@test "every modprobe.d directory libkmod reads: captured, imported and honoured by the dry run" {
+	local d cap
+	for d in etc/modprobe.d run/modprobe.d usr/local/lib/modprobe.d usr/lib/modprobe.d \
+		lib/modprobe.d; do
+		make_root proxmox-3090
+		mkdir -p "$ROOT/$d"
+		printf '%s\n' "options vfio-pci ids=10de:2204" > "$ROOT/$d/gpu.conf"
+		# --import reads it, and names it.
+		ve_import
+		assert_success
+		assert_line "# from /$d/gpu.conf:1: options vfio-pci ids=10de:2204"
+		assert_line "ids 10de:2204"
+		# --capture copies it.
+		cap=$BATS_TEST_TMPDIR/cap-${d//\//-}
+		run "$VFIO_EARLY" --root "$ROOT" --capture "$cap"
+		assert_success
+		cmp "$ROOT/$d/gpu.conf" "$cap/$d/gpu.conf" || fail "--capture did not copy /$d/gpu.conf"
+		# The boot (here its dry run) takes the id as a rule.
+		run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --dry-run
+		assert_line --regexp "^0000:09:00\.0 \[10de:2204\] class 030000: would bind to vfio-pci"
+		assert_line "summary (dry run): 2 to bind, 0 refused, 0 rule errors (exit 0)"
+	done
+}
+
+@test "usr/lib/modprobe.d comes before lib/modprobe.d, as in libkmod" {
+	make_root proxmox-3090
+	mkdir -p "$ROOT/usr/lib/modprobe.d" "$ROOT/lib/modprobe.d"
+	printf '%s\n' "options vfio-pci ids=10de:2204" > "$ROOT/usr/lib/modprobe.d/gpu.conf"
+	printf '%s\n' "options vfio-pci ids=10de:1aef" > "$ROOT/lib/modprobe.d/gpu.conf"
+	ve_import
+	assert_success
+	assert_line "ids 10de:2204"
+	assert_output --partial "# /lib/modprobe.d/gpu.conf is hidden by /usr/lib/modprobe.d/gpu.conf and was"
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --dry-run
+	assert_line --regexp "^0000:09:00\.0 \[10de:2204\] .* \(rule modprobe\.d: options vfio-pci ids 10de:2204\)$"
+	refute_output --partial "10de:1aef)"
+}
+
 @test "other vfio options stay; ids= is cut out of their line; continued lines join" {
 	make_root proxmox-3090
 	mkdir -p "$ROOT/etc/modprobe.d"
@@ -315,4 +353,137 @@ flat() { sed 's/^#  *//' <<< "$output" | tr '\n' ' '; }
 	assert_equal "$status" 1
 	run "$VFIO_EARLY" --root "$ROOT" --import --json
 	assert_equal "$status" 1
+}
+
+# An Intel Arc A770 (GPU 8086:56a0 at 03:00.0, its HDMI audio 8086:4f90 at
+# 04:00.0, as lspci -nn lists the card; its switch left out) added to the
+# guide's host, whose boot display is the iGPU 8086:3e92 (i915).  The
+# modules.alias lines are those of Linux 6.8 (i915 and xe both claim the
+# A770); the subsystem 8086:1020 is assumed.
+ARC="pci 0000:00:1c.0 ids=8086:a33c class=060400 group=16 driver=pcieport
+pci 0000:03:00.0 parent=0000:00:1c.0 ids=8086:56a0 sub=8086:1020 class=030000 group=17 driver=i915
+pci 0000:04:00.0 parent=0000:00:1c.0 ids=8086:4f90 sub=8086:1020 class=040300 group=18 driver=snd_hda_intel
+file lib/modules/6.1.0-56-amd64/modules.alias alias pci:v00008086d000056A0sv*sd*bc03sc*i* i915
+file lib/modules/6.1.0-56-amd64/modules.alias alias pci:v00008086d000056A0sv*sd*bc03sc*i* xe
+file lib/modules/6.1.0-56-amd64/modules.alias alias pci:v*d*sv*sd*bc04sc03i00 snd_hda_intel
+file lib/modules/6.1.0-56-amd64/modules.alias alias pci:v00008086d000015BCsv*sd*bc*sc*i* e1000e
+file etc/modprobe.d/vfio.conf options vfio-pci ids=8086:56a0,8086:4f90
+file etc/modprobe.d/arc.conf blacklist xe
+file etc/modprobe.d/arc.conf blacklist i915
+file etc/modprobe.d/arc.conf blacklist e1000e"
+IGPU_ALIAS="file lib/modules/6.1.0-56-amd64/modules.alias alias pci:v00008086d00003E92sv*sd*bc03sc*i* i915"
+
+@test "Intel Arc: blacklist xe and i915 matter by modules.alias; i915 stays while the iGPU uses it" {
+	make_root proxmox-3090 "$ARC
+$IGPU_ALIAS"
+	ve_import
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line "ids 8086:56a0 8086:4f90"
+	drop=$(sed -n '/^# ---- Unnecessary/,/^# ---- /p' <<< "$output")
+	grep -qxF "# /etc/modprobe.d/arc.conf:1: blacklist xe" <<< "$drop"
+	[[ "$(sed 's/^#  *//' <<< "$drop" | tr '\n' ' ')" == *"override names vfio-pci: the card (0000:03:00.0 [8086:56a0]) needs no blacklist."* ]]
+	keep=$(sed -n '/^# ---- Keep/,$p' <<< "$output")
+	grep -qxF "# /etc/modprobe.d/arc.conf:2: blacklist i915" <<< "$keep"
+	[[ "$(sed 's/^#  *//' <<< "$keep" | tr '\n' ' ')" == *"blacklisting i915 also keeps it off 0000:00:02.0 [8086:3e92], which the ids do not select (modules.alias): keep it if that device must not use i915, otherwise remove it."* ]]
+	# e1000e drives no device the ids select: not part of the recipe.
+	refute_output --partial "e1000e"
+	dry_run_imported
+}
+
+@test "Intel Arc: with no other device for i915, blacklist i915 is unnecessary too" {
+	make_root proxmox-3090 "$ARC"
+	set_cmdline "root=/dev/mapper/pve-root intel_iommu=on modprobe.blacklist=xe,floppy"
+	ve_import
+	assert_success
+	drop=$(sed -n '/^# ---- Unnecessary/,/^# ---- /p' <<< "$output")
+	grep -qxF "# /etc/modprobe.d/arc.conf:1: blacklist xe" <<< "$drop"
+	grep -qxF "# /etc/modprobe.d/arc.conf:2: blacklist i915" <<< "$drop"
+	assert_equal "$(grep -c "blacklist i915" <<< "$output")" 1
+	assert_line "#   change to: modprobe.blacklist=floppy"
+}
+
+@test "a root without modules.alias: a module the table does not know is left alone" {
+	make_root proxmox-3090 "$(grep -v modules.alias <<< "$ARC")"
+	ve_import
+	assert_success
+	refute_output --partial "blacklist xe"
+	refute_output --partial "blacklist i915"
+}
+
+@test "identical cards: only display cards with the same ids, never a NIC or a USB card" {
+	# Beside the two 3090s: an I210 NIC, a Renesas uPD720202 USB card and a
+	# GTX 1080 (with its audio), all in the same ids= line.
+	make_root two-cards "pci 0000:0c:00.0 parent=0000:00:01.1 ids=8086:1533 sub=8086:0001 class=020000 group=22 driver=igb
+pci 0000:0d:00.0 parent=0000:00:01.1 ids=1912:0015 sub=1912:0015 class=0c0330 group=23 driver=xhci_hcd
+pci 0000:0e:00.0 parent=0000:00:01.1 ids=10de:1b80 sub=10de:119e class=030000 group=24 driver=nouveau
+pci 0000:0e:00.1 parent=0000:00:01.1 ids=10de:10f0 sub=10de:119e class=040300 group=24 driver=snd_hda_intel
+file etc/modprobe.d/vfio.conf options vfio-pci ids=10de:2204,10de:1aef,8086:1533,1912:0015,10de:1b80,10de:10f0"
+	ve_import
+	assert_success
+	block=$(sed -n '/^# Two or more identical cards/,/^$/p' <<< "$output")
+	assert_equal "$block" "# Two or more identical cards match: an ids rule takes every one of them.
+# To pass only some, replace the ids line with an address or path rule per card
+# (a path survives bus renumbering when cards are added or moved):
+#   card 1, 0000:0a:00.0 [10de:2204]:
+#     address 0a:00
+#     path 00:03.1/00 expect=10de:2204
+#   card 2, 0000:0b:00.0 [10de:2204]:
+#     address 0b:00
+#     path 00:03.2/00 expect=10de:2204"
+}
+
+@test "one card of each model: no identical-cards block" {
+	make_root two-cards "pci 0000:0e:00.0 parent=0000:00:01.1 ids=10de:1b80 sub=10de:119e class=030000 group=24 driver=nouveau
+pci 0000:0c:00.0 parent=0000:00:01.1 ids=8086:1533 sub=8086:0001 class=020000 group=22 driver=igb
+pci 0000:0d:00.0 parent=0000:00:01.1 ids=8086:1533 sub=8086:0001 class=020000 group=23 driver=igb
+file etc/modprobe.d/vfio.conf options vfio-pci ids=10de:2204:10de:1492,10de:1b80,8086:1533"
+	# Only the first 3090 has this subsystem id: the rule takes one card.
+	echo 0x147d > "$ROOT/sys/bus/pci/devices/0000:0b:00.0/subsystem_device"
+	sed -i 's/sd00001492bc03/sd0000147Dbc03/' "$ROOT/sys/bus/pci/devices/0000:0b:00.0/modalias"
+	ve_import
+	assert_success
+	assert_line --partial "#   0000:0a:00.0 [10de:2204] class 030000"
+	refute_line --partial "#   0000:0b:00.0 [10de:2204]"
+	# Two identical NICs are not cards to pass through.
+	assert_line --partial "#   0000:0c:00.0 [8086:1533] class 020000"
+	assert_line --partial "#   0000:0d:00.0 [8086:1533] class 020000"
+	refute_output --partial "identical cards"
+	refute_output --partial "#   card "
+}
+
+@test "amd_iommu=on on an AMD host: unnecessary, in --import and in --report alike" {
+	make_root two-cards
+	set_cmdline "root=UUID=0d5a3c1e-8a7b-4b0f-9c1d-2e3f4a5b6c7d amd_iommu=on iommu=pt vfio-pci.ids=10de:2204"
+	ve_import
+	assert_success
+	drop=$(sed -n '/^# ---- Unnecessary/,/^# ---- /p' <<< "$output")
+	grep -qxF "# /proc/cmdline: amd_iommu=on" <<< "$drop"
+	[[ "$(sed 's/^#  *//' <<< "$drop" | tr '\n' ' ')" == *"does nothing: amd_iommu=on is not a value the kernel knows, and AMD-Vi is on when the firmware enables it."* ]]
+	keep=$(sed -n '/^# ---- Keep/,$p' <<< "$output")
+	refute grep -qF "amd_iommu" <<< "$keep"
+	ve --report
+	assert_line "    /proc/cmdline: amd_iommu=on [unnecessary with vfio-early]"
+	refute_output --partial "amd_iommu=on [keep]"
+	assert_output --partial "amd_iommu=on can be removed"
+}
+
+@test "amd_iommu=on on an Intel host: not part of the recipe; intel_iommu=on stays" {
+	make_root proxmox-3090
+	set_cmdline "root=/dev/mapper/pve-root intel_iommu=on amd_iommu=on vfio-pci.ids=10de:2204"
+	ve_import
+	assert_success
+	refute_output --partial "amd_iommu"
+	keep=$(sed -n '/^# ---- Keep/,$p' <<< "$output")
+	grep -qxF "# /proc/cmdline: intel_iommu=on" <<< "$keep"
+	ve --report
+	refute_output --partial "/proc/cmdline: amd_iommu=on ["
+}
+
+@test "intel_iommu=on on an AMD host is not part of the recipe" {
+	make_root two-cards
+	set_cmdline "root=UUID=0d5a3c1e-8a7b-4b0f-9c1d-2e3f4a5b6c7d intel_iommu=on vfio-pci.ids=10de:2204"
+	ve_import
+	assert_success
+	refute_output --partial "intel_iommu"
 }

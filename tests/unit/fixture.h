@@ -164,4 +164,72 @@ static inline const char *fx_refused(const struct fx *f)
 	return buf;
 }
 
+/*
+ * A module for the fake root's kernel, as depmod sees one: an ELF object
+ * whose .modinfo holds "name=NAME" and one "alias=PATTERN" per @aliases
+ * (NULL-terminated), at lib/modules/KVER/kernel/NAME.ko.  Then fx_depmod()
+ * builds the indexes libkmod reads (modules.alias.bin...).
+ */
+#include <elf.h>
+#include <sys/stat.h>
+
+#include "sysfs.h"
+
+__attribute__((unused)) static int fx_module(struct fx *f, const char *name,
+					     const char *const *aliases)
+{
+	static const char shstr[] = "\0.modinfo\0.shstrtab", pad[8] = { 0 };
+	char info[2048], path[512], cmd[600], kver[128];
+	size_t n = (size_t)snprintf(info, sizeof(info), "name=%s", name) + 1;
+	Elf64_Ehdr eh = { .e_type = ET_REL, .e_machine = EM_X86_64, .e_version = EV_CURRENT,
+			  .e_ehsize = sizeof(Elf64_Ehdr), .e_shentsize = sizeof(Elf64_Shdr),
+			  .e_shnum = 3, .e_shstrndx = 2 };
+	Elf64_Shdr sh[3] = { { 0 } };
+	FILE *out;
+
+	for (; *aliases && n < sizeof(info) - 256; aliases++)
+		n += (size_t)snprintf(info + n, sizeof(info) - n, "alias=%s", *aliases) + 1;
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	sh[1] = (Elf64_Shdr){ .sh_name = 1, .sh_type = SHT_PROGBITS, .sh_flags = SHF_ALLOC,
+			      .sh_offset = sizeof(eh), .sh_size = n, .sh_addralign = 1 };
+	sh[2] = (Elf64_Shdr){ .sh_name = 10, .sh_type = SHT_STRTAB,
+			      .sh_offset = sizeof(eh) + n, .sh_size = sizeof(shstr),
+			      .sh_addralign = 1 };
+	eh.e_shoff = (sizeof(eh) + n + sizeof(shstr) + 7) & ~(Elf64_Off)7;
+	if (read_attr(f->rootfd, "proc/sys/kernel/osrelease", kver, sizeof(kver)) <= 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/root/lib/modules/%s/kernel", f->dir, kver);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s", path);
+	if (system(cmd) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/root/lib/modules/%s/kernel/%s.ko", f->dir, kver, name);
+	out = fopen(path, "w");
+	if (!out)
+		return -1;
+	fwrite(&eh, sizeof(eh), 1, out);
+	fwrite(info, 1, n, out);
+	fwrite(shstr, 1, sizeof(shstr), out);
+	fwrite(pad, 1, eh.e_shoff - (sizeof(eh) + n + sizeof(shstr)), out);
+	fwrite(sh, sizeof(sh[0]), 3, out);
+	return fclose(out) == 0 ? 0 : -1;
+}
+
+/* depmod over the fake root's modules; -1 (say why) when it cannot run. */
+__attribute__((unused)) static int fx_depmod(struct fx *f)
+{
+	char cmd[600], kver[128];
+
+	if (read_attr(f->rootfd, "proc/sys/kernel/osrelease", kver, sizeof(kver)) <= 0)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "depmod -b %s/root %s 2>/dev/null", f->dir, kver);
+	if (system(cmd) != 0) {
+		printf("#   depmod failed (is kmod installed?)\n");
+		return -1;
+	}
+	return 0;
+}
+
 #endif

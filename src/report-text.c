@@ -50,6 +50,9 @@ static const char *next_boot(const struct rdev *x, char *buf, size_t size)
 	rule_origin(x->plan->rule, origin, sizeof(origin));
 	if (plan_refused(x->plan))
 		snprintf(buf, size, "refused: %s (rule %s)", x->plan->reason, origin);
+	else if (x->d->is_vf)
+		snprintf(buf, size, "not at boot (rule %s): a VF exists only once its PF's "
+			 "driver creates it, after vfio-early's early pass", origin);
 	else
 		snprintf(buf, size, "vfio-pci (rule %s%s%s)", origin,
 			 x->plan->via == VIA_SLOT ? ", another function of the card" :

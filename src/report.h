@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bootloader.h"
 #include "legacy.h"
 #include "modes.h"
 #include "pci.h"
@@ -82,6 +83,8 @@ struct rgroup {
 	size_t n;
 	bool selected;
 	enum group_verdict verdict;
+	/* The PF of a selected VF in this group: binding it would remove the VF. */
+	const struct pci_dev *vf_parent;
 };
 
 struct initrd {
@@ -127,7 +130,8 @@ struct report {
 	bool scanned;
 	bool config_present;
 	const char *config_file;	/* the config file's name, for fixes */
-	bool kernel_cmdline_file;	/* /etc/kernel/cmdline (Proxmox) exists */
+	enum bootloader boot;		/* how this host sets its command line */
+	bool amd_cpu;			/* AuthenticAMD in /proc/cpuinfo */
 	const char *iommu_hint;		/* how to turn the IOMMU on here */
 
 	char (*msgs)[320];	/* said while reading the rules and the devices */

@@ -4,6 +4,13 @@
 
 load helper
 
+# The files of a Debian GRUB host: its command line is GRUB_CMDLINE_LINUX_DEFAULT.
+fake_grub() {
+	mkdir -p "$ROOT/etc/default" "$ROOT/usr/sbin"
+	printf 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n' > "$ROOT/etc/default/grub"
+	printf '#!/bin/sh\n' > "$ROOT/usr/sbin/update-grub"
+}
+
 # The guide's host, after a good boot: the 3090 and its audio on vfio-pci.
 healthy_root() {
 	make_root proxmox-3090 "
@@ -45,6 +52,7 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	make_root proxmox-3090 "iommu off"
 	fake_builtin_modules
 	fake_pciids
+	fake_grub
 	set_cmdline "BOOT_IMAGE=/boot/vmlinuz root=/dev/mapper/pve-root ro quiet"
 	set_config "ids 10de:2204"
 	ve --report

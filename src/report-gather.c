@@ -542,6 +542,7 @@ void report_gather(struct report *r, const struct mode_ctx *c)
 	gather_iommu(r);
 	gather_devices(r);
 	gather_groups(r);
+	report_gather_cards(r);
 	gather_state(r);
 	gather_modules(r);
 	gather_initrd(r);

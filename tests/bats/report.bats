@@ -19,6 +19,8 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	fake_builtin_modules
 	fake_pciids
 	set_config "# the guide's RTX 3090 and its HDMI audio" "ids 10de:2204 10de:1aef"
+	# The Proxmox node's name, for the resource mapping.
+	echo pve > "$ROOT/etc/hostname"
 	# The boot ran: the state file is what a boot writes.
 	"$VFIO_EARLY" --root "$ROOT"
 }
@@ -46,6 +48,14 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	assert_equal "$(jq -r '.groups[] | select(.id==14) | .verdict' <<< "$output")" "ready"
 	assert_equal "$(jq -r '.boot_chain.modules["vfio-pci"]' <<< "$output")" "built in"
 	assert_equal "$(jq -r '.problems | length' <<< "$output")" "0"
+	# The snippets the text prints, for tools.
+	assert_equal "$(jq -r '.ready_for_vm | length' <<< "$output")" "1"
+	assert_equal "$(jq -r '.ready_for_vm[0].functions | join(" ")' <<< "$output")" "0000:09:00.0 0000:09:00.1"
+	assert_equal "$(jq -r '.ready_for_vm[0].entries[0].hostpci' <<< "$output")" "hostpci0: 0000:09:00,pcie=1"
+	assert_equal "$(jq -r '.ready_for_vm[0].entries[0].mapping.create' <<< "$output")" \
+		"pvesh create /cluster/mapping/pci --id gpu-0000-09-00 --map node=pve,path=0000:09:00,id=10de:2204,subsystem-id=10de:1492,iommugroup=14"
+	assert_equal "$(jq -r '.ready_for_vm[0].entries[0].mapping.hostpci' <<< "$output")" "hostpci0: mapping=gpu-0000-09-00,pcie=1"
+	assert_equal "$(jq -r '.ready_for_vm[0].entries[0].hostdev | length' <<< "$output")" "2"
 }
 
 @test "IOMMU off: blocked, and the fix names the kernel option (golden)" {

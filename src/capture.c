@@ -506,6 +506,9 @@ int capture_run(const struct mode_ctx *mc, const char *dest)
 	static const char *const files[] = {
 		"proc/cmdline", "proc/sys/kernel/osrelease", "proc/iomem",
 		"etc/vfio-early.conf", "etc/modules", "etc/kernel/cmdline",
+		/* what --report names: the Proxmox node, the boot loader */
+		"etc/hostname", "etc/default/grub", "etc/kernel/proxmox-boot-uuids",
+		"etc/kernelstub/configuration",
 		"lib/vfio-early/protected", "run/vfio-early/state",
 	};
 	struct cap c = { .src = mc->rootfd };

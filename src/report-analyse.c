@@ -33,9 +33,29 @@ static void add_problem(struct problems *out, enum severity sev, const char *fix
 /* Where this host keeps its kernel command line, and what applies it. */
 static const char *cmdline_where(const struct report *r)
 {
-	if (r->kernel_cmdline_file)
-		return "/etc/kernel/cmdline, then run proxmox-boot-tool refresh";
-	return "GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then run update-grub";
+	return bootloader_how(r->boot);
+}
+
+/*
+ * How to turn the IOMMU on.  The plan's hint names a command-line option;
+ * once that option is there, only the firmware (or the kernel's log) can
+ * say why the IOMMU is still off.
+ */
+static void iommu_fix(const struct report *r, char *fix, size_t size)
+{
+	bool asked = report_cmdline_has(r, "intel_iommu", "on") ||
+		     report_cmdline_has(r, "amd_iommu", "on") ||
+		     report_cmdline_has(r, "amd_iommu", "force_isolation");
+
+	if (asked && strstr(r->iommu_hint, "_iommu=on"))
+		snprintf(fix, size, "the command line asks for it already: enable %s in the "
+			 "firmware setup, and see dmesg | grep -i -e DMAR -e AMD-Vi -e IOMMU "
+			 "for why the kernel left it off", r->amd_cpu ? "the IOMMU (AMD-Vi)" :
+			 "VT-d");
+	else if (strstr(r->iommu_hint, "command line"))
+		snprintf(fix, size, "%s (%s); reboot", r->iommu_hint, cmdline_where(r));
+	else
+		snprintf(fix, size, "%s; reboot", r->iommu_hint);
 }
 
 static const char *rebuild_cmd(const struct report *r)
@@ -44,6 +64,32 @@ static const char *rebuild_cmd(const struct report *r)
 		return r->initrd.rebuild;
 	return r->initrd.tool && strstr(r->initrd.tool, "lsinitrd") ? "dracut -f" :
 	       "update-initramfs -u";
+}
+
+/*
+ * A rule that names the root filesystem's own controller: moving a card
+ * cannot help.  An ids, class or path rule is too wide: narrow it; an
+ * address rule names the wrong device.
+ */
+static void root_fix(const struct report *r, const struct plan_item *it, char *fix,
+		     size_t size)
+{
+	char origin[80];
+
+	rule_origin(it->rule, origin, sizeof(origin));
+	if (it->via == VIA_GROUP)
+		snprintf(fix, size, "whole-group at %s takes the controller of the root "
+			 "filesystem: remove whole-group; this group cannot go to a VM while "
+			 "it holds the root disk (move the card to a slot with its own IOMMU "
+			 "group)", origin);
+	else if (it->rule->kind == RULE_ADDR)
+		snprintf(fix, size, "the rule at %s names the controller of the root filesystem: "
+			 "correct the address", origin);
+	else
+		snprintf(fix, size, "the rule at %s also matches the controller of the root "
+			 "filesystem: narrow it (name the device you mean with an address or "
+			 "path rule instead), or add \"exclude address %s\" to %s", origin,
+			 it->dev->name, r->config_file);
 }
 
 static void refusal_fix(const struct report *r, const struct plan_item *it, char *fix,
@@ -57,15 +103,23 @@ static void refusal_fix(const struct report *r, const struct plan_item *it, char
 			 cmdline_where(r));
 		break;
 	case REF_ROOT:
+		root_fix(r, it, fix, size);
+		break;
 	case REF_ROOT_GROUP:
 		snprintf(fix, size, "the host needs this; move the card to a slot with its own "
 			 "IOMMU group (CPU-attached slots usually are), or the root disk to "
 			 "another controller");
 		break;
 	case REF_NO_IOMMU:
+		iommu_fix(r, fix, size);
+		break;
 	case REF_NO_GROUP:
-		snprintf(fix, size, "%s (edit %s); reboot", r->iommu_hint,
-			 cmdline_where(r));
+		if (r->iommu_active)
+			snprintf(fix, size, "the IOMMU is on but gives this device no group: its "
+				 "firmware table (DMAR or IVRS) does not cover this slot; update "
+				 "the firmware or use another slot (dmesg | grep -i iommu)");
+		else
+			iommu_fix(r, fix, size);
 		break;
 	case REF_STORAGE:
 	case REF_NETWORK:
@@ -256,8 +310,7 @@ static void check_iommu(const struct report *r, struct problems *out)
 	char fix[400];
 
 	if (!r->iommu_active) {
-		snprintf(fix, sizeof(fix), "%s (edit %s); reboot", r->iommu_hint,
-			 cmdline_where(r));
+		iommu_fix(r, fix, sizeof(fix));
 		add_problem(out, SEV_BLOCKING, fix, "no IOMMU is active: nothing can be passed "
 			    "through%s", r->iommu_flags[0] ? " (the command line asks for it: "
 			    "check the firmware setting)" : "");
@@ -265,10 +318,11 @@ static void check_iommu(const struct report *r, struct problems *out)
 	if (report_cmdline_has(r, "intel_iommu", "1") || report_cmdline_has(r, "intel_iommu", "yes"))
 		add_problem(out, SEV_WARNING, "write intel_iommu=on",
 			    "the kernel does not understand intel_iommu=1 or =yes");
-	if (report_cmdline_has(r, "amd_iommu", "on"))
-		add_problem(out, SEV_NOTE, "nothing to do: AMD-Vi is on when the firmware "
-			    "enables it; amd_iommu=on can be removed",
-			    "amd_iommu=on is not a value the kernel knows");
+	/* Harmless, and kept by the recipe's review: a note on AMD hosts only. */
+	if (r->amd_cpu && report_cmdline_has(r, "amd_iommu", "on"))
+		add_problem(out, SEV_NOTE, "nothing to do: AMD-Vi is on whenever the firmware "
+			    "enables it, with or without it",
+			    "amd_iommu=on is harmless: the kernel ignores the value on");
 	check_spelling(r, out);
 	if (r->acs_override)
 		add_problem(out, SEV_WARNING, "remove pcie_acs_override= once the card sits in a "
@@ -300,7 +354,44 @@ static void check_refusals(const struct report *r, struct problems *out)
 	}
 }
 
-/* Groups half on vfio-pci: what else they hold, and the line that selects it. */
+/*
+ * A VF in one group with its PF: the PF's driver creates the VF, so
+ * binding the PF (or the whole group) removes the very device.
+ */
+static void vf_group_problem(const struct rgroup *g, struct problems *out)
+{
+	add_problem(out, SEV_BLOCKING, "a VF cannot leave this group alone: put the card in "
+		    "a slot whose upstream port has ACS (each function its own group), or pass "
+		    "the whole card (the PF) instead of a VF",
+		    "IOMMU group %d is not usable for a VM: it holds the VF's own PF %s (%s), "
+		    "whose driver creates the VF", g->id, g->vf_parent->name,
+		    g->vf_parent->driver[0] ? g->vf_parent->driver : "no driver");
+}
+
+/* The fix for a partial group: the line that selects the rest, or whole-group. */
+static void partial_fix(const struct report *r, const struct rule *sel, const char *addrs,
+			char *fix, size_t size)
+{
+	char whole[160] = "";
+
+	/* whole-group is an option of config rules only. */
+	if (sel && !sel->key && sel->line)
+		snprintf(whole, sizeof(whole), " (or add whole-group to the rule at %s:%u)",
+			 sel->file, sel->line);
+	if (snprintf(fix, size, "if the host can spare them, add the line \"address %s\" to "
+		     "%s%s; otherwise move the card to a slot with its own IOMMU group", addrs,
+		     r->config_file, whole) >= (int)size)
+		/* Too long to paste: the members are named in the problem itself. */
+		snprintf(fix, size, "if the host can spare them, select those too (address "
+			 "rules, or whole-group); otherwise move the card to a slot with its "
+			 "own IOMMU group");
+}
+
+/*
+ * Groups half on vfio-pci: what else they hold, and the line that selects
+ * it.  Selected members the policy refuses are problems of their own, not
+ * "what else": a group where nothing goes to vfio-pci is not half on it.
+ */
 static void check_groups(const struct report *r, struct problems *out)
 {
 	char fix[400];
@@ -308,7 +399,7 @@ static void check_groups(const struct report *r, struct problems *out)
 	for (size_t i = 0; i < r->ngrp; i++) {
 		const struct rgroup *g = &r->grp[i];
 		const struct rule *sel = NULL;
-		char others[300] = "", addrs[200] = "", whole[160] = "";
+		char others[300] = "", addrs[200] = "";
 
 		if (g->verdict != GROUP_PARTIAL)
 			continue;
@@ -316,7 +407,7 @@ static void check_groups(const struct report *r, struct problems *out)
 			const struct pci_dev *m = g->mem[j];
 			char one[96];
 
-			if (pci_is_bridge(m))
+			if (pci_is_bridge(m) || (m->plan >= 0 && !report_will_bind(m, &r->pl)))
 				continue;
 			if (report_will_bind(m, &r->pl)) {
 				if (!sel)
@@ -328,23 +419,29 @@ static void check_groups(const struct report *r, struct problems *out)
 			report_append(others, sizeof(others), ", ", one, strlen(one));
 			report_append(addrs, sizeof(addrs), " ", m->name, strlen(m->name));
 		}
-		if (!others[0])
+		if (!others[0] || !sel)
 			continue;
-		/* whole-group is an option of config rules only. */
-		if (sel && !sel->key && sel->line)
-			snprintf(whole, sizeof(whole), " (or add whole-group to the rule at %s:%u)",
-				 sel->file, sel->line);
-		if (snprintf(fix, sizeof(fix), "if the host can spare them, add the line "
-			     "\"address %s\" to %s%s; otherwise move the card to a slot with "
-			     "its own IOMMU group", addrs, r->config_file,
-			     whole) >= (int)sizeof(fix))
-			/* Too long to paste: the members are named in the problem itself. */
-			snprintf(fix, sizeof(fix), "if the host can spare them, select those "
-				 "too (address rules, or whole-group); otherwise move the card to "
-				 "a slot with its own IOMMU group");
+		if (g->vf_parent) {
+			vf_group_problem(g, out);
+			continue;
+		}
+		partial_fix(r, sel, addrs, fix, sizeof(fix));
 		add_problem(out, SEV_BLOCKING, fix,
 			    "IOMMU group %d is not usable for a VM: it also holds %s", g->id, others);
 	}
+}
+
+/* A selected VF: the next boot cannot bind what does not exist yet. */
+static void vf_problem(const struct rdev *x, struct problems *out)
+{
+	char fix[400];
+
+	snprintf(fix, sizeof(fix), "once the PF's driver has created it (sriov_numvfs), run "
+		 "driverctl set-override %s vfio-pci (or write vfio-pci to its driver_override "
+		 "and rebind it)", x->d->name);
+	add_problem(out, SEV_WARNING, fix, "%s is a VF on %s now: the next boot does not hand "
+		    "it to vfio-pci, since it does not exist yet when vfio-early runs",
+		    x->d->name, x->d->driver[0] ? x->d->driver : "no driver");
 }
 
 /* Devices that will be bound: their framebuffer, this boot's result, their driver now. */
@@ -364,6 +461,8 @@ static void check_devices(const struct report *r, struct problems *out)
 			add_problem(out, SEV_BLOCKING, "see dmesg | grep -i vfio for the kernel's "
 				    "reason", "%s failed to bind at this boot: %s", x->d->name,
 				    x->now->reason);
+		else if (x->d->is_vf && strcmp(x->d->driver, "vfio-pci") != 0)
+			vf_problem(x, out);
 		else if (strcmp(x->d->driver, "vfio-pci") != 0)
 			add_problem(out, SEV_WARNING, r->st.present ? "reboot" : NULL,
 				    "%s is on %s now; the next boot hands it to vfio-pci",

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <libkmod.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -283,6 +284,23 @@ static void gather_devices(struct report *r)
 			r->dev[k].names = names[k];
 }
 
+/* The PF of @vf when it sits in @g: the group's vf_parent. */
+static const struct pci_dev *pf_in_group(const struct report *r, const struct rgroup *g,
+					 const struct pci_dev *vf)
+{
+	char path[PCI_ADDR_STRLEN + 8], target[PATH_MAX];
+	struct pci_addr a;
+
+	snprintf(path, sizeof(path), "%s/physfn", vf->name);
+	if (read_link(r->t.devfd, path, target, sizeof(target)) < 0 ||
+	    parse_sysfs_name(path_basename(target), &a) < 0)
+		return NULL;
+	for (size_t j = 0; j < g->n; j++)
+		if (pci_find(&r->t, &a) == g->mem[j])
+			return g->mem[j];
+	return NULL;
+}
+
 static void gather_groups(struct report *r)
 {
 	for (size_t k = 0; k < r->ndev; k++) {
@@ -314,6 +332,8 @@ static void gather_groups(struct report *r)
 				continue;
 			if (m->plan >= 0)
 				g->selected = true;
+			if (m->is_vf && report_will_bind(m, &r->pl) && !g->vf_parent)
+				g->vf_parent = pf_in_group(r, g, m);
 			if (!report_will_bind(m, &r->pl))
 				all_bind = false;
 			if (protect_find(&r->prot, &m->addr))
@@ -470,6 +490,22 @@ static void gather_initrd(struct report *r)
 	in->has_protected = strstr(list, "vfio-early/protected") != NULL;
 }
 
+static bool cpu_is_amd(int rootfd)
+{
+	char buf[4096];
+	ssize_t n = -1;
+	int fd = openat(rootfd, "proc/cpuinfo", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strstr(buf, "AuthenticAMD") || strstr(buf, "HygonGenuine");
+}
+
 void report_gather(struct report *r, const struct mode_ctx *c)
 {
 	r->c = c;
@@ -485,7 +521,8 @@ void report_gather(struct report *r, const struct mode_ctx *c)
 	r->config_present = c->config ? access(c->config, F_OK) == 0 :
 			    faccessat(c->rootfd, CONFIG_FILE, F_OK, 0) == 0;
 	r->config_file = config_name(c->config);
-	r->kernel_cmdline_file = faccessat(c->rootfd, "etc/kernel/cmdline", F_OK, 0) == 0;
+	r->boot = bootloader_detect(c->rootfd);
+	r->amd_cpu = cpu_is_amd(c->rootfd);
 	r->iommu_hint = iommu_hint(c->rootfd);
 
 	rules_load(c->root, c->rootfd, c->config, false, &r->rs);
@@ -505,6 +542,7 @@ void report_gather(struct report *r, const struct mode_ctx *c)
 	gather_iommu(r);
 	gather_devices(r);
 	gather_groups(r);
+	report_gather_cards(r);
 	gather_state(r);
 	gather_modules(r);
 	gather_initrd(r);

@@ -299,6 +299,68 @@ static void json_problems(struct json *j, const struct problems *p)
 	json_end_array(j);
 }
 
+/* One hostpci entry: the lines report-text.c prints, as strings. */
+static void json_vm_entry(struct json *j, const struct report *r, const struct vm_entry *e,
+			  unsigned n)
+{
+	char path[PCI_ADDR_STRLEN], id[48], buf[400];
+
+	report_vm_path(e, path, sizeof(path));
+	report_vm_mapping_id(e, id, sizeof(id));
+	json_begin_object(j);
+	json_kint(j, "iommu_group", e->group);
+	json_kstr(j, "path", path);
+	json_kbool(j, "all_functions", !e->addr.has_func);
+	snprintf(buf, sizeof(buf), "hostpci%u: %s,pcie=1", n, path);
+	json_kstr(j, "hostpci", buf);
+	snprintf(buf, sizeof(buf), "qm set VMID -hostpci%u %s,pcie=1", n, path);
+	json_kstr(j, "qm_set", buf);
+	json_key(j, "mapping");
+	json_begin_object(j);
+	json_kstr(j, "id", id);
+	json_kstr_or_null(j, "node", r->node[0] ? r->node : NULL);
+	report_vm_pvesh(r, e, buf, sizeof(buf));
+	json_kstr(j, "create", buf);
+	snprintf(buf, sizeof(buf), "hostpci%u: mapping=%s,pcie=1", n, id);
+	json_kstr(j, "hostpci", buf);
+	json_end_object(j);
+	json_key(j, "hostdev");
+	json_begin_array(j);
+	for (size_t i = 0; i < e->nfn; i++) {
+		report_vm_hostdev(e->fn[i], buf, sizeof(buf));
+		json_str(j, buf);
+	}
+	json_end_array(j);
+	json_end_object(j);
+}
+
+/* The cards ready for a VM, each with its functions and its entries. */
+static void json_vm(struct json *j, const struct report *r)
+{
+	unsigned n = 0;
+
+	json_key(j, "ready_for_vm");
+	json_begin_array(j);
+	for (size_t c = 0; c < r->ncards; c++) {
+		const struct vm_card *vc = &r->cards[c];
+
+		json_begin_object(j);
+		json_key(j, "functions");
+		json_begin_array(j);
+		for (size_t i = 0; i < vc->ne; i++)
+			for (size_t k = 0; k < vc->e[i].nfn; k++)
+				json_str(j, vc->e[i].fn[k]->name);
+		json_end_array(j);
+		json_key(j, "entries");
+		json_begin_array(j);
+		for (size_t i = 0; i < vc->ne; i++)
+			json_vm_entry(j, r, &vc->e[i], n++);
+		json_end_array(j);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
 void report_print_json(FILE *f, const struct report *r, const struct problems *p)
 {
 	struct json j;
@@ -318,6 +380,7 @@ void report_print_json(FILE *f, const struct report *r, const struct problems *p
 	json_protected(&j, r);
 	json_this_boot(&j, r);
 	json_boot_chain(&j, r);
+	json_vm(&j, r);
 	json_problems(&j, p);
 	json_kstr(&j, "status", status == REPORT_OK ? "ready" :
 		  status == REPORT_WARNINGS ? "warnings" : "blocked");

@@ -50,6 +50,9 @@ static const char *next_boot(const struct rdev *x, char *buf, size_t size)
 	rule_origin(x->plan->rule, origin, sizeof(origin));
 	if (plan_refused(x->plan))
 		snprintf(buf, size, "refused: %s (rule %s)", x->plan->reason, origin);
+	else if (x->d->is_vf)
+		snprintf(buf, size, "not at boot (rule %s): a VF exists only once its PF's "
+			 "driver creates it, after vfio-early's early pass", origin);
 	else
 		snprintf(buf, size, "vfio-pci (rule %s%s%s)", origin,
 			 x->plan->via == VIA_SLOT ? ", another function of the card" :
@@ -68,36 +71,49 @@ static void print_member(FILE *f, const struct report *r, const struct pci_dev *
 		report_will_bind(m, &r->pl) ? ", to vfio-pci" : "");
 }
 
+/* One hostpci entry: qm set, the resource mapping, the hostdev lines. */
+static void print_vm_entry(FILE *f, const struct report *r, const struct vm_entry *e,
+			   unsigned n)
+{
+	char path[PCI_ADDR_STRLEN], id[48], buf[400];
+
+	report_vm_path(e, path, sizeof(path));
+	report_vm_mapping_id(e, id, sizeof(id));
+	fprintf(f, "    Proxmox: qm set VMID -hostpci%u %s,pcie=1%s\n", n, path,
+		pci_base_class(e->fn[0]) == 0x03 ? "   (add ,x-vga=1 for the VM's primary display)" : "");
+	report_vm_pvesh(r, e, buf, sizeof(buf));
+	fprintf(f, "    Proxmox mapping: %s\n", buf);
+	fprintf(f, "      then in the VM's config: hostpci%u: mapping=%s,pcie=1\n", n, id);
+	fprintf(f, "    libvirt:\n");
+	for (size_t i = 0; i < e->nfn; i++) {
+		report_vm_hostdev(e->fn[i], buf, sizeof(buf));
+		fprintf(f, "      %s\n", buf);
+	}
+}
+
+/*
+ * The cards ready for a VM.  A heading names one IOMMU group and the
+ * entries in it; a card over several groups has one heading per group.
+ */
 static void print_vm_lines(FILE *f, const struct report *r)
 {
 	unsigned n = 0;
 
-	for (size_t k = 0; k < r->ndev; k++) {
-		const struct rdev *x = &r->dev[k];
-		const struct rgroup *g = report_find_group(r, x->d->iommu_group);
-		char slot[PCI_ADDR_STRLEN];
-		struct pci_addr a = x->d->addr;
+	for (size_t c = 0; c < r->ncards; c++) {
+		const struct vm_card *vc = &r->cards[c];
 
-		if (!g || g->verdict != GROUP_READY || !report_will_bind(x->d, &r->pl))
-			continue;
-		/* One entry per card: print at its first function. */
-		if (k > 0 && pci_same_slot(r->dev[k - 1].d, x->d) && report_will_bind(r->dev[k - 1].d, &r->pl))
-			continue;
-		a.has_func = false;
-		format_pci_addr(&a, slot);
-		fprintf(f, "  %s (IOMMU group %d)\n", slot, g->id);
-		fprintf(f, "    Proxmox: qm set VMID -hostpci%u %s,pcie=1%s\n", n++, slot,
-			pci_base_class(x->d) == 0x03 ? "   (add ,x-vga=1 for the VM's primary display)" : "");
-		fprintf(f, "    libvirt:\n");
-		for (size_t j = k; j < r->ndev && pci_same_slot(r->dev[j].d, x->d); j++) {
-			const struct pci_addr *fa = &r->dev[j].d->addr;
+		for (size_t i = 0; i < vc->ne; i++) {
+			char heading[200] = "", path[PCI_ADDR_STRLEN];
+			size_t j;
 
-			if (!report_will_bind(r->dev[j].d, &r->pl))
-				continue;
-			fprintf(f, "      <hostdev mode='subsystem' type='pci' managed='yes'><source>"
-				"<address domain='0x%04x' bus='0x%02x' slot='0x%02x' "
-				"function='0x%x'/></source></hostdev>\n", fa->domain, fa->bus,
-				fa->slot, fa->func);
+			for (j = i; j < vc->ne && vc->e[j].group == vc->e[i].group; j++) {
+				report_vm_path(&vc->e[j], path, sizeof(path));
+				report_append(heading, sizeof(heading), " ", path, strlen(path));
+			}
+			fprintf(f, "  %s (IOMMU group %d)\n", heading, vc->e[i].group);
+			for (; i < j; i++)
+				print_vm_entry(f, r, &vc->e[i], n++);
+			i--;
 		}
 	}
 	if (n == 0)

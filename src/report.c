@@ -78,6 +78,7 @@ static void report_free(struct report *r)
 		free(r->grp[i].mem);
 	free(r->grp);
 	free(r->dev);
+	free(r->cards);
 	state_read_free(&r->st);
 	state_read_free(&r->late);
 	free(r->msgs);

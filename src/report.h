@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bootloader.h"
+#include "card.h"
 #include "legacy.h"
 #include "modes.h"
 #include "pci.h"
@@ -82,6 +84,8 @@ struct rgroup {
 	size_t n;
 	bool selected;
 	enum group_verdict verdict;
+	/* The PF of a selected VF in this group: binding it would remove the VF. */
+	const struct pci_dev *vf_parent;
 };
 
 struct initrd {
@@ -100,6 +104,20 @@ struct initrd {
 struct module_state {
 	const char *name;
 	char state[64];		/* "module", "built in", "missing" */
+};
+
+/* One hostpci entry: a whole slot (addr without a function) or one function. */
+struct vm_entry {
+	struct pci_addr addr;
+	const struct pci_dev *fn[8];	/* its functions; fn[0] gives the mapping's ids */
+	size_t nfn;
+	int group;
+};
+
+/* A card (card.h) whose functions all go to vfio-pci, in ready groups. */
+struct vm_card {
+	struct vm_entry e[CARD_MAX];
+	size_t ne;
 };
 
 /*
@@ -127,7 +145,8 @@ struct report {
 	bool scanned;
 	bool config_present;
 	const char *config_file;	/* the config file's name, for fixes */
-	bool kernel_cmdline_file;	/* /etc/kernel/cmdline (Proxmox) exists */
+	enum bootloader boot;		/* how this host sets its command line */
+	bool amd_cpu;			/* AuthenticAMD in /proc/cpuinfo */
 	const char *iommu_hint;		/* how to turn the IOMMU on here */
 
 	char (*msgs)[320];	/* said while reading the rules and the devices */
@@ -144,6 +163,10 @@ struct report {
 	struct boot_state late;		/* the late pass of this boot */
 	struct module_state mods[3];
 	struct initrd initrd;
+
+	struct vm_card *cards;		/* ready for a VM, in the order of dev[] */
+	size_t ncards;
+	char node[64];			/* etc/hostname's first label: the Proxmox node */
 
 	struct legacy_line *legacy;
 	size_t nlegacy;
@@ -165,6 +188,13 @@ void report_gather(struct report *r, const struct mode_ctx *c);
  */
 void report_analyse(const struct report *r, struct problems *out);
 void problems_free(struct problems *p);
+
+/* report-vm.c: the cards ready for a VM, and the lines that give them to one. */
+void report_gather_cards(struct report *r);
+void report_vm_path(const struct vm_entry *e, char *buf, size_t size);
+void report_vm_mapping_id(const struct vm_entry *e, char *buf, size_t size);
+void report_vm_pvesh(const struct report *r, const struct vm_entry *e, char *buf, size_t size);
+void report_vm_hostdev(const struct pci_dev *d, char *buf, size_t size);
 
 /* report-text.c, report-json.c */
 void report_print_text(FILE *f, const struct report *r, const struct problems *p);

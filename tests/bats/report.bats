@@ -4,6 +4,13 @@
 
 load helper
 
+# The files of a Debian GRUB host: its command line is GRUB_CMDLINE_LINUX_DEFAULT.
+fake_grub() {
+	mkdir -p "$ROOT/etc/default" "$ROOT/usr/sbin"
+	printf 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"\n' > "$ROOT/etc/default/grub"
+	printf '#!/bin/sh\n' > "$ROOT/usr/sbin/update-grub"
+}
+
 # The guide's host, after a good boot: the 3090 and its audio on vfio-pci.
 healthy_root() {
 	make_root proxmox-3090 "
@@ -12,6 +19,8 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	fake_builtin_modules
 	fake_pciids
 	set_config "# the guide's RTX 3090 and its HDMI audio" "ids 10de:2204 10de:1aef"
+	# The Proxmox node's name, for the resource mapping.
+	echo pve > "$ROOT/etc/hostname"
 	# The boot ran: the state file is what a boot writes.
 	"$VFIO_EARLY" --root "$ROOT"
 }
@@ -39,12 +48,21 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	assert_equal "$(jq -r '.groups[] | select(.id==14) | .verdict' <<< "$output")" "ready"
 	assert_equal "$(jq -r '.boot_chain.modules["vfio-pci"]' <<< "$output")" "built in"
 	assert_equal "$(jq -r '.problems | length' <<< "$output")" "0"
+	# The snippets the text prints, for tools.
+	assert_equal "$(jq -r '.ready_for_vm | length' <<< "$output")" "1"
+	assert_equal "$(jq -r '.ready_for_vm[0].functions | join(" ")' <<< "$output")" "0000:09:00.0 0000:09:00.1"
+	assert_equal "$(jq -r '.ready_for_vm[0].entries[0].hostpci' <<< "$output")" "hostpci0: 0000:09:00,pcie=1"
+	assert_equal "$(jq -r '.ready_for_vm[0].entries[0].mapping.create' <<< "$output")" \
+		"pvesh create /cluster/mapping/pci --id gpu-0000-09-00 --map node=pve,path=0000:09:00,id=10de:2204,subsystem-id=10de:1492,iommugroup=14"
+	assert_equal "$(jq -r '.ready_for_vm[0].entries[0].mapping.hostpci' <<< "$output")" "hostpci0: mapping=gpu-0000-09-00,pcie=1"
+	assert_equal "$(jq -r '.ready_for_vm[0].entries[0].hostdev | length' <<< "$output")" "2"
 }
 
 @test "IOMMU off: blocked, and the fix names the kernel option (golden)" {
 	make_root proxmox-3090 "iommu off"
 	fake_builtin_modules
 	fake_pciids
+	fake_grub
 	set_cmdline "BOOT_IMAGE=/boot/vmlinuz root=/dev/mapper/pve-root ro quiet"
 	set_config "ids 10de:2204"
 	ve --report

@@ -60,6 +60,7 @@ static void facts_init(struct facts *f)
 	f->r.config_present = true;
 	f->r.config_file = "/etc/vfio-early.conf";
 	f->r.iommu_hint = "add intel_iommu=on to the kernel command line";
+	f->r.boot = BOOT_GRUB;
 	snprintf(f->r.kver, sizeof(f->r.kver), "6.1.0-56-amd64");
 	f->r.st.present = true;
 	for (size_t i = 0; i < ARRAY_SIZE(f->r.mods); i++) {
@@ -128,6 +129,16 @@ static unsigned count(const struct facts *f, const char *what)
 	return n;
 }
 
+/* How many fixes say @fix: advice that cannot help must not be printed. */
+static unsigned count_fix(const struct facts *f, const char *fix)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < f->p.n; i++)
+		n += strstr(f->p.v[i].fix, fix) != NULL;
+	return n;
+}
+
 static int status(const struct facts *f)
 {
 	unsigned warn, block;
@@ -185,13 +196,22 @@ TEST(no_iommu_names_the_hint_and_where_the_command_line_lives)
 		      "add intel_iommu=on to the kernel command line (edit "
 		      "GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, then run update-grub); "
 		      "reboot");
-	f.r.kernel_cmdline_file = true;
+	f.r.boot = BOOT_PROXMOX_EFI;
+	analyse(&f);
+	CHECK_PROBLEM(&f, "no IOMMU is active: nothing can be passed through", SEV_BLOCKING,
+		      "add intel_iommu=on to the kernel command line (edit /etc/kernel/cmdline, "
+		      "then run proxmox-boot-tool refresh); reboot");
+	/* Already there: adding it again cannot help; the firmware can. */
 	snprintf(f.r.iommu_flags, sizeof(f.r.iommu_flags), "intel_iommu=on");
+	f.r.cmdline = (char[]){ "root=/dev/sda1 intel_iommu=on" };
+	f.r.cmdline_len = strlen(f.r.cmdline);
 	analyse(&f);
 	CHECK_PROBLEM(&f, "no IOMMU is active: nothing can be passed through (the command line "
 		      "asks for it: check the firmware setting)", SEV_BLOCKING,
-		      "add intel_iommu=on to the kernel command line (edit /etc/kernel/cmdline, "
-		      "then run proxmox-boot-tool refresh); reboot");
+		      "the command line asks for it already: enable VT-d in the firmware setup, "
+		      "and see dmesg | grep -i -e DMAR -e AMD-Vi -e IOMMU for why the kernel "
+		      "left it off");
+	CHECK_INT(count_fix(&f, "add intel_iommu=on"), 0);
 	problems_free(&f.p);
 }
 
@@ -373,7 +393,7 @@ TEST(command_line_facts_without_a_command_line)
 	f.r.cmdline_len = strlen(f.r.cmdline);
 	analyse(&f);
 	CHECK_PROBLEM(&f, "the kernel command line has intel_iomu, which the kernel ignores: a "
-		      "misspelt intel_iommu?", SEV_WARNING, "spell it intel_iommu (GRUB_CMDLINE_"
+		      "misspelt intel_iommu?", SEV_WARNING, "spell it intel_iommu (edit GRUB_CMDLINE_"
 		      "LINUX_DEFAULT in /etc/default/grub, then run update-grub)");
 	CHECK_PROBLEM(&f, "the kernel does not understand intel_iommu=1 or =yes", SEV_WARNING,
 		      "write intel_iommu=on");

@@ -69,7 +69,7 @@ const char *bootloader_how(enum bootloader b)
 		return "run kernelstub -a \"the option\"";
 	case BOOT_UNKNOWN:
 	default:
-		return "edit your boot loader's kernel command line (no /etc/default/grub, "
-		       "/etc/kernel/cmdline or kernelstub here to name it)";
+		return "edit your boot loader's kernel command line: none of /etc/default/grub, "
+		       "/etc/kernel/cmdline or kernelstub is here to name it";
 	}
 }

@@ -318,11 +318,11 @@ static void check_iommu(const struct report *r, struct problems *out)
 	if (report_cmdline_has(r, "intel_iommu", "1") || report_cmdline_has(r, "intel_iommu", "yes"))
 		add_problem(out, SEV_WARNING, "write intel_iommu=on",
 			    "the kernel does not understand intel_iommu=1 or =yes");
-	/* Harmless, and kept by the recipe's review: a note on AMD hosts only. */
+	/* As --import says: unnecessary, a note on AMD hosts only. */
 	if (r->amd_cpu && report_cmdline_has(r, "amd_iommu", "on"))
-		add_problem(out, SEV_NOTE, "nothing to do: AMD-Vi is on whenever the firmware "
-			    "enables it, with or without it",
-			    "amd_iommu=on is harmless: the kernel ignores the value on");
+		add_problem(out, SEV_NOTE, "remove it when you next edit the command line: AMD-Vi "
+			    "is on whenever the firmware enables it",
+			    "amd_iommu=on can be removed: the kernel knows no value on for it");
 	check_spelling(r, out);
 	if (r->acs_override)
 		add_problem(out, SEV_WARNING, "remove pcie_acs_override= once the card sits in a "

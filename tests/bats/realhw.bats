@@ -349,7 +349,7 @@ load realhw
 	configured cx4lx-vfs-c246 "ids 15b3:1016 allow-network"
 	ve_report
 	assert_equal "$status" 3
-	assert_line --partial "[blocking] IOMMU group 1 is not usable for a VM: it also holds 0000:01:00.0 (mlx5_core), 0000:01:00.1 (mlx5_core)"
+	assert_line --partial "[blocking] IOMMU group 1 is not usable for a VM: it holds the VF's own PF 0000:01:00.0 (mlx5_core), whose driver creates the VF"
 	run section "Ready for a VM"
 	assert_line "  none yet"
 }
@@ -423,6 +423,12 @@ load realhw
 
 @test "N100 without IOMMU options, report: not active, the GRUB fix named" {
 	configured pve-n100-no-iommu-opts "address 03:00.0 04:00.0"
+	ve_report
+	assert_output --partial "none of /etc/default/grub, /etc/kernel/cmdline or kernelstub is here"
+	refute_output --partial "update-grub"
+	# A GRUB host: the fix names GRUB's file and command.
+	mkdir -p "$ROOT/etc/default"
+	echo 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"' > "$ROOT/etc/default/grub"
 	ve_report
 	run section IOMMU
 	assert_line "  not active: no IOMMU groups in /sys/kernel/iommu_groups"

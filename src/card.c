@@ -15,44 +15,23 @@
 #include "util.h"
 
 /* Bridges from the root port down to @d's parent, the last one nearest. */
-#define DEPTH_MAX 16
-
 struct chain {
-	struct pci_dev *up[DEPTH_MAX];
+	struct pci_dev *up[PCI_CHAIN_MAX];
 	size_t n;
 };
 
-/*
- * @d's link in sys/bus/pci/devices is ../../../devices/pci0000:00/0000:00:01.0/
- * 0000:01:00.0/0000:02:01.0/0000:03:00.0: one component per bridge above it.
- */
 static int ancestors(const struct pci_tree *t, const struct pci_dev *d, struct chain *ch)
 {
-	char link[512];
-	ssize_t n = pci_link_read(t, d, NULL, link, sizeof(link));
-	char *p, *s;
+	struct pci_addr v[PCI_CHAIN_MAX];
+	int n = pci_chain(t, d, v, PCI_CHAIN_MAX);
 
 	ch->n = 0;
 	if (n < 0)
-		return (int)n;
-	p = strstr(link, "/pci");
-	if (!p)
-		return -EINVAL;
-	p = strchr(p + 1, '/');
-	while (p) {
-		struct pci_addr a;
-		struct pci_dev *up;
+		return n;
+	for (int i = 0; i < n - 1; i++) {
+		struct pci_dev *up = pci_find(t, &v[i]);
 
-		s = p + 1;
-		p = strchr(s, '/');
-		if (!p)
-			break;		/* the last component is @d itself */
-		*p = '\0';
-		if (parse_sysfs_name(s, &a) < 0)
-			return -EINVAL;
-		*p = '/';
-		up = pci_find(t, &a);
-		if (!up || ch->n == DEPTH_MAX)
+		if (!up)
 			return -EINVAL;
 		ch->up[ch->n++] = up;
 	}
@@ -150,11 +129,7 @@ int pci_card(struct pci_tree *t, struct pci_dev *d, struct pci_card *c)
 		return 0;
 	}
 	c->n = 0;
-	first = last = (size_t)(d - t->dev);
-	while (first > 0 && pci_same_slot(&t->dev[first - 1], d))
-		first--;
-	while (last + 1 < t->n && pci_same_slot(&t->dev[last + 1], d))
-		last++;
+	pci_slot_range(t, d, &first, &last);
 	for (size_t i = first; i <= last; i++)
 		if (&t->dev[i] == d || kin(t, &t->dev[i], d))
 			card_add(c, &t->dev[i]);

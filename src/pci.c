@@ -481,17 +481,15 @@ int pci_resolve_path(const struct pci_tree *t, const struct path_spec *p,
 	return 0;
 }
 
-int pci_stable_path(const struct pci_tree *t, const struct pci_dev *d, char *buf,
-		    size_t size)
+int pci_chain(const struct pci_tree *t, const struct pci_dev *d, struct pci_addr *v, size_t max)
 {
 	char link[512];
 	const char *p;
-	size_t used = 0;
-	bool first = true;
-	ssize_t n = pci_link_read(t, d, NULL, link, sizeof(link));
+	size_t n = 0;
+	ssize_t len = pci_link_read(t, d, NULL, link, sizeof(link));
 
-	if (n < 0)
-		return (int)n;
+	if (len < 0)
+		return (int)len;
 	p = strstr(link, "/pci");
 	if (!p)
 		return -EINVAL;
@@ -499,25 +497,50 @@ int pci_stable_path(const struct pci_tree *t, const struct pci_dev *d, char *buf
 	while (p) {
 		const char *s = p + 1, *e = strchr(s, '/');
 		char comp[PCI_ADDR_STRLEN];
-		size_t len = e ? (size_t)(e - s) : strlen(s);
-		struct pci_addr a;
+		size_t clen = e ? (size_t)(e - s) : strlen(s);
+
+		if (clen >= sizeof(comp) || n == max)
+			return -EINVAL;
+		memcpy(comp, s, clen);
+		comp[clen] = '\0';
+		if (parse_sysfs_name(comp, &v[n]) < 0)
+			return -EINVAL;
+		n++;
+		p = e;
+	}
+	return n ? (int)n : -EINVAL;
+}
+
+int pci_stable_path(const struct pci_tree *t, const struct pci_dev *d, char *buf,
+		    size_t size)
+{
+	struct pci_addr v[PCI_CHAIN_MAX];
+	int n = pci_chain(t, d, v, PCI_CHAIN_MAX);
+	size_t used = 0;
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
 		int k;
 
-		if (len >= sizeof(comp))
-			return -EINVAL;
-		memcpy(comp, s, len);
-		comp[len] = '\0';
-		if (parse_sysfs_name(comp, &a) < 0)
-			return -EINVAL;
-		if (first)
-			k = snprintf(buf + used, size - used, "%s", comp);
+		if (i == 0)
+			k = snprintf(buf, size, "%04x:%02x:%02x.%u", v[0].domain, v[0].bus,
+				     v[0].slot, v[0].func);
 		else
-			k = snprintf(buf + used, size - used, "/%02x.%u", a.slot, a.func);
+			k = snprintf(buf + used, size - used, "/%02x.%u", v[i].slot, v[i].func);
 		if (k < 0 || (size_t)k >= size - used)
 			return -ENAMETOOLONG;
 		used += (size_t)k;
-		first = false;
-		p = e;
 	}
-	return first ? -EINVAL : 0;
+	return 0;
+}
+
+void pci_slot_range(const struct pci_tree *t, const struct pci_dev *d, size_t *first,
+		    size_t *last)
+{
+	*first = *last = (size_t)(d - t->dev);
+	while (*first > 0 && pci_same_slot(&t->dev[*first - 1], d))
+		(*first)--;
+	while (*last + 1 < t->n && pci_same_slot(&t->dev[*last + 1], d))
+		(*last)++;
 }

@@ -81,6 +81,16 @@ int pci_group_members(const struct pci_tree *t, int group, struct pci_dev ***out
 int pci_resolve_path(const struct pci_tree *t, const struct path_spec *p,
 		     struct pci_dev ***out, size_t *n);
 
+/* Deeper than any real PCI hierarchy: root port, switches, the device. */
+#define PCI_CHAIN_MAX 16
+
+/*
+ * The addresses from @d's root-bus device down to @d itself, read from its
+ * sysfs link (../../../devices/pci0000:00/0000:00:01.0/0000:01:00.0):
+ * the count, or a negative errno.
+ */
+int pci_chain(const struct pci_tree *t, const struct pci_dev *d, struct pci_addr *v, size_t max);
+
 /* The stable path of @d (root-bus device, then slot.function hops). */
 int pci_stable_path(const struct pci_tree *t, const struct pci_dev *d, char *buf,
 		    size_t size);
@@ -91,6 +101,10 @@ static inline bool pci_same_slot(const struct pci_dev *a, const struct pci_dev *
 	return a->addr.domain == b->addr.domain && a->addr.bus == b->addr.bus &&
 	       a->addr.slot == b->addr.slot;
 }
+
+/* The indexes of the first and last function of @d's slot in t->dev. */
+void pci_slot_range(const struct pci_tree *t, const struct pci_dev *d, size_t *first,
+		    size_t *last);
 
 static inline unsigned pci_base_class(const struct pci_dev *d)
 {

@@ -266,11 +266,7 @@ static int widen_slots(struct plan *pl, struct pci_tree *t, const struct match *
 				return -ENOMEM;
 		if (!explicit)
 			continue;
-		first = last = (size_t)(d - t->dev);
-		while (first > 0 && pci_same_slot(&t->dev[first - 1], d))
-			first--;
-		while (last + 1 < t->n && pci_same_slot(&t->dev[last + 1], d))
-			last++;
+		pci_slot_range(t, d, &first, &last);
 		for (size_t i = first; i <= last; i++)
 			if (add_function(pl, t, m, k, &t->dev[i]) < 0)
 				return -ENOMEM;

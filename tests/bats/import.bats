@@ -532,3 +532,19 @@ pci 0000:09:00.0 parent=0000:07:04.0 ids=8086:4f90 sub=1025:3888 class=040300 gr
 	refute_line --partial "0000:03:00"
 	refute_line --partial "0000:04:00"
 }
+
+# ---- the boot side of the same root: modload.c ----
+
+@test "--dry-run under --root with a built-in vfio stack: built in, no missing module file" {
+	make_root proxmox-3090
+	fake_builtin_modules
+	set_config "ids 10de:2204"
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --dry-run
+	assert_success
+	assert_equal "$stderr" "vfio-early: protected set resolved from the mounted system: 1 devices
+vfio-early: vfio-pci: built in, nothing to load"
+	assert_line "summary (dry run): 2 to bind, 0 refused, 0 rule errors (exit 0)"
+	# --report says the same.
+	ve --report
+	assert_line --partial "modules for 6.1.0-56-amd64: vfio-pci (built in), vfio (built in)"
+}

@@ -548,3 +548,16 @@ vfio-early: vfio-pci: built in, nothing to load"
 	ve --report
 	assert_line --partial "modules for 6.1.0-56-amd64: vfio-pci (built in), vfio (built in)"
 }
+
+@test "the ids are those the boot takes: a '# ids=' after an options line counts, as libkmod reads it" {
+	# libkmod hands vfio-pci the whole rest of the line ("#" is no comment
+	# there), so the boot takes both ids; --import says the same.
+	make_root proxmox-3090
+	mkdir -p "$ROOT/etc/modprobe.d"
+	printf '%s\n' "options vfio-pci ids=10de:2204 # ids=10de:1aef" > "$ROOT/etc/modprobe.d/vfio.conf"
+	ve_import
+	assert_success
+	assert_line "ids 10de:2204 10de:1aef"
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --dry-run
+	assert_line --regexp "^0000:09:00\.1 .* \(rule modprobe\.d: options vfio-pci ids 10de:1aef\)$"
+}

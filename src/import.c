@@ -49,11 +49,13 @@
 #include <fcntl.h>
 #include <libkmod.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "legacy.h"
+#include "card.h"
 #include "log.h"
 #include "modalias.h"
 #include "modes.h"
@@ -80,6 +82,7 @@ enum {
 #define DEVS_NAMED 4			/* devices named in one explanation */
 #define WRAP 78
 #define MODS_LEN 256			/* the module names of one device */
+#define NO_CARD SIZE_MAX		/* card0[] of a device no id takes */
 
 /* ---- a growing string ---------------------------------------------------- */
 
@@ -204,6 +207,7 @@ struct imp {
 	bool have_tree;
 	bool *taken;		/* per device of t: the ids select it */
 	bool *direct;		/* per device of t: an id names it */
+	size_t *card0;		/* per device of t: its card's first function, taken or not */
 	struct kmod_ctx *kmod;	/* the root's modules, for modules.alias */
 	char (*mods)[MODS_LEN];	/* per device of t: the modules that match it */
 
@@ -303,6 +307,7 @@ static void imp_free(struct imp *im)
 	free(im->seen);
 	free(im->taken);
 	free(im->direct);
+	free(im->card0);
 	free(im->mods);
 	if (im->kmod)
 		kmod_unref(im->kmod);
@@ -1640,31 +1645,36 @@ static void select_devices(struct imp *im)
 	}
 	im->taken = calloc(t->n, sizeof(*im->taken));
 	im->direct = calloc(t->n, sizeof(*im->direct));
-	if (!im->taken || !im->direct) {
+	im->card0 = calloc(t->n, sizeof(*im->card0));
+	if (!im->taken || !im->direct || !im->card0) {
 		im->oom = true;
 		return;
 	}
 	im->have_tree = true;
 	for (size_t i = 0; i < t->n; i++) {
+		im->card0[i] = NO_CARD;
 		if (pci_is_bridge(&t->dev[i]))
 			continue;
 		for (size_t k = 0; k < im->nids; k++)
 			if (id_matches(&im->ids[k], &t->dev[i]))
 				im->direct[i] = im->taken[i] = true;
 	}
-	/* An ids rule brings the other functions of the card along (not for chipset
-	 * devices on the root bus, nor for virtual functions). */
+	/* An ids rule brings the other functions of the card along (card.h). */
 	for (size_t i = 0; i < t->n; i++) {
-		struct pci_dev *d = &t->dev[i];
+		struct pci_card c;
+		size_t first;
 
 		if (!im->direct[i])
 			continue;
-		pci_load(t, d);
-		if (d->on_root_bus || d->is_vf)
-			continue;
-		for (size_t j = 0; j < t->n; j++)
-			if (pci_same_slot(&t->dev[j], d) && !pci_is_bridge(&t->dev[j]))
-				im->taken[j] = true;
+		pci_card(t, &t->dev[i], &c);
+		first = (size_t)(c.fn[0] - t->dev);
+		for (size_t j = 0; j < c.n; j++) {
+			size_t f = (size_t)(c.fn[j] - t->dev);
+
+			im->taken[f] = true;
+			if (im->card0[f] == NO_CARD)
+				im->card0[f] = first;
+		}
 	}
 }
 
@@ -1689,16 +1699,10 @@ static void device_modules(struct imp *im)
 			log_debug("%s: more modules than shown", im->t.dev[i].name);
 }
 
-/* The card (function 0 of the slot, else the device itself). */
-static const struct pci_dev *card_of(const struct imp *im, const struct pci_dev *d)
+/* The first function of the card of device @i, which the ids take. */
+static const struct pci_dev *card_of(const struct imp *im, size_t i)
 {
-	struct pci_addr a = d->addr;
-	const struct pci_dev *f0;
-
-	a.func = 0;
-	a.has_func = true;
-	f0 = pci_find(&im->t, &a);
-	return f0 ? f0 : d;
+	return &im->t.dev[im->card0[i] == NO_CARD ? i : im->card0[i]];
 }
 
 /* Each device the ids select, with its driver and group. */
@@ -1719,7 +1723,7 @@ static void print_selected(struct imp *im, FILE *out)
 		if (d->iommu_group >= 0)
 			fprintf(out, ", IOMMU group %d", d->iommu_group);
 		if (!im->direct[i])
-			fprintf(out, " (function of %s)", card_of(im, d)->name);
+			fprintf(out, " (function of %s)", card_of(im, i)->name);
 		fputc('\n', out);
 		if (d->boot_vga)
 			fputs("#     the boot display: vfio-early refuses it unless the rule says\n"
@@ -1743,10 +1747,10 @@ static void print_missing(const struct imp *im, FILE *out)
 }
 
 /* A passthrough candidate: a display controller, or a function of its card. */
-static bool display_card(const struct imp *im, const struct pci_dev *d)
+static bool display_card(const struct imp *im, size_t i)
 {
-	for (size_t i = 0; i < im->t.n; i++)
-		if (pci_same_slot(&im->t.dev[i], d) && pci_base_class(&im->t.dev[i]) == 0x03)
+	for (size_t j = 0; j < im->t.n; j++)
+		if (im->card0[j] == im->card0[i] && pci_base_class(&im->t.dev[j]) == 0x03)
 			return true;
 	return false;
 }
@@ -1759,12 +1763,12 @@ static bool identical_card(const struct imp *im, size_t i)
 {
 	const struct pci_dev *d = &im->t.dev[i];
 
-	if (!im->direct[i] || !display_card(im, d))
+	if (!im->direct[i] || !display_card(im, i))
 		return false;
 	for (size_t j = 0; j < im->t.n; j++) {
 		const struct pci_dev *o = &im->t.dev[j];
 
-		if (!im->direct[j] || pci_same_slot(o, d) || !display_card(im, o))
+		if (!im->direct[j] || im->card0[j] == im->card0[i] || !display_card(im, j))
 			continue;
 		for (size_t k = 0; k < im->nids; k++)
 			if (id_matches(&im->ids[k], d) && id_matches(&im->ids[k], o))
@@ -1773,29 +1777,56 @@ static bool identical_card(const struct imp *im, size_t i)
 	return false;
 }
 
-/* The address rule and the path rule of the card @f0 is function 0 of. */
-static void print_card_rules(const struct imp *im, FILE *out, size_t n,
-			     const struct pci_dev *d, const struct pci_dev *f0)
+/* Is device @i the first of its card's functions in its slot? */
+static bool first_in_slot(const struct imp *im, size_t i)
 {
-	char addr[PCI_ADDR_STRLEN], path[256];
+	for (size_t j = 0; j < i; j++)
+		if (im->card0[j] == im->card0[i] && pci_same_slot(&im->t.dev[j], &im->t.dev[i]))
+			return false;
+	return true;
+}
 
-	if (d->addr.domain)
-		snprintf(addr, sizeof(addr), "%04x:%02x:%02x", d->addr.domain, d->addr.bus,
-			 d->addr.slot);
-	else
-		snprintf(addr, sizeof(addr), "%02x:%02x", d->addr.bus, d->addr.slot);
-	fprintf(out, "#   card %zu, %s [%04x:%04x]:\n#     address %s\n", n, f0->name,
-		f0->vendor, f0->device, addr);
-	if (pci_stable_path(&im->t, f0, path, sizeof(path)) == 0 && strchr(path, '/')) {
-		char *slash = strrchr(path, '/'), *dot = strrchr(slash, '.');
-		const char *shown = path;
+/* "#     path ROOT/HOPS/SS expect=VVVV:DDDD" for the slot of @d. */
+static void print_slot_path(const struct imp *im, FILE *out, const struct pci_dev *d)
+{
+	char path[256];
+	char *slash, *dot;
+	const char *shown = path;
 
-		if (dot)
-			*dot = '\0';	/* the whole slot: every function of the card */
-		if (strncmp(shown, "0000:", 5) == 0)
-			shown += 5;
-		fprintf(out, "#     path %s expect=%04x:%04x\n", shown, f0->vendor, f0->device);
+	if (pci_stable_path(&im->t, d, path, sizeof(path)) < 0 || !(slash = strrchr(path, '/')))
+		return;
+	dot = strrchr(slash, '.');
+	if (dot)
+		*dot = '\0';	/* the whole slot */
+	if (strncmp(shown, "0000:", 5) == 0)
+		shown += 5;
+	fprintf(out, "#     path %s expect=%04x:%04x\n", shown, d->vendor, d->device);
+}
+
+/*
+ * The address rule (each slot of the card) and the path rules (one per
+ * slot) of the card whose first function is device @f.
+ */
+static void print_card_rules(const struct imp *im, FILE *out, size_t n, size_t f)
+{
+	const struct pci_dev *f0 = &im->t.dev[f];
+
+	fprintf(out, "#   card %zu, %s [%04x:%04x]:\n#     address", n, f0->name, f0->vendor,
+		f0->device);
+	for (size_t i = 0; i < im->t.n; i++) {
+		const struct pci_dev *d = &im->t.dev[i];
+
+		if (im->card0[i] != f || !first_in_slot(im, i))
+			continue;
+		if (d->addr.domain)
+			fprintf(out, " %04x:%02x:%02x", d->addr.domain, d->addr.bus, d->addr.slot);
+		else
+			fprintf(out, " %02x:%02x", d->addr.bus, d->addr.slot);
 	}
+	fputc('\n', out);
+	for (size_t i = 0; i < im->t.n; i++)
+		if (im->card0[i] == f && first_in_slot(im, i))
+			print_slot_path(im, out, &im->t.dev[i]);
 }
 
 /* The address and path rules of each of the identical cards, if any. */
@@ -1805,13 +1836,12 @@ static void print_identical(const struct imp *im, FILE *out)
 	size_t ncards = 0;
 
 	for (size_t i = 0; i < t->n; i++) {
-		const struct pci_dev *d = &t->dev[i];
 		bool first_of_card = true;
 
 		if (!identical_card(im, i))
 			continue;
 		for (size_t j = 0; j < i; j++)
-			if (pci_same_slot(&t->dev[j], d) && identical_card(im, j))
+			if (im->card0[j] == im->card0[i] && identical_card(im, j))
 				first_of_card = false;
 		if (!first_of_card)
 			continue;
@@ -1820,7 +1850,7 @@ static void print_identical(const struct imp *im, FILE *out)
 			      "them.\n# To pass only some, replace the ids line with an address or path "
 			      "rule per card\n# (a path survives bus renumbering when cards are added "
 			      "or moved):\n", out);
-		print_card_rules(im, out, ++ncards, d, card_of(im, d));
+		print_card_rules(im, out, ++ncards, im->card0[i]);
 	}
 }
 

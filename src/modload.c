@@ -412,11 +412,19 @@ int modload_vfio(const char *root, int rootfd, bool insert)
 	g_seen[0] = '\0';
 	kmod_list_foreach(l, list) {
 		struct kmod_module *mod = kmod_module_get_module(l);
-		int state = live ? kmod_module_get_initstate(mod) : -ENOENT;
+		int state = kmod_module_get_initstate(mod);
 		int err;
 
+		/*
+		 * "Built in" is the root's own answer (its modules.builtin); any
+		 * other state libkmod reads from the host's /sys/module.
+		 */
+		if (!live && state != KMOD_MODULE_BUILTIN)
+			state = -ENOENT;
 		found++;
-		if (state == KMOD_MODULE_BUILTIN || state == KMOD_MODULE_LIVE) {
+		if (state == KMOD_MODULE_BUILTIN && !insert) {
+			log_info(VFIO_PCI ": built in, nothing to load");
+		} else if (state == KMOD_MODULE_BUILTIN || state == KMOD_MODULE_LIVE) {
 			log_debug("%s is %s", kmod_module_get_name(mod),
 				  state == KMOD_MODULE_BUILTIN ? "built in" : "loaded");
 		} else if ((err = load_vfio_pci(mod, insert, live, kver, rootfd)) < 0) {

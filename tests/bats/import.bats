@@ -487,3 +487,77 @@ file etc/modprobe.d/vfio.conf options vfio-pci ids=10de:2204:10de:1492,10de:1b80
 	assert_success
 	refute_output --partial "intel_iommu"
 }
+
+# A second Arc A770 behind its own switch, like the first one of arc-a770.spec.
+ARC2="pci 0000:00:01.2 ids=1022:14db sub=1043:8877 class=060400 group=4 driver=pcieport
+pci 0000:06:00.0 parent=0000:00:01.2 ids=8086:4fa0 class=060400 group=25 driver=pcieport rev=01
+pci 0000:07:01.0 parent=0000:06:00.0 ids=8086:4fa4 class=060400 group=26 driver=pcieport
+pci 0000:07:04.0 parent=0000:06:00.0 ids=8086:4fa4 class=060400 group=26 driver=pcieport
+pci 0000:08:00.0 parent=0000:07:01.0 ids=8086:56a0 sub=1025:3888 class=030000 group=26 driver=i915 rev=08
+pci 0000:09:00.0 parent=0000:07:04.0 ids=8086:4f90 sub=1025:3888 class=040300 group=26 driver=snd_hda_intel"
+
+@test "Arc A770: the HDMI audio on the other bus is a function of the card" {
+	make_root arc-a770
+	printf '%s\n' "options vfio-pci ids=8086:56a0" > "$ROOT/etc/modprobe.d/vfio.conf"
+	ve_import
+	assert_success
+	assert_line "#   0000:03:00.0 [8086:56a0] class 030000, driver i915, IOMMU group 21"
+	assert_line "#   0000:04:00.0 [8086:4f90] class 040300, driver snd_hda_intel, IOMMU group 21 (function of 0000:03:00.0)"
+	refute_output --partial "identical cards"
+}
+
+@test "two Arc A770s: each card's rules name both of its slots, GPU and audio" {
+	make_root arc-a770 "$ARC2"
+	ve_import
+	assert_success
+	block=$(sed -n '/^# Two or more identical cards/,/^$/p' <<< "$output")
+	assert_equal "$block" "# Two or more identical cards match: an ids rule takes every one of them.
+# To pass only some, replace the ids line with an address or path rule per card
+# (a path survives bus renumbering when cards are added or moved):
+#   card 1, 0000:03:00.0 [8086:56a0]:
+#     address 03:00 04:00
+#     path 00:01.1/00.0/01.0/00 expect=8086:56a0
+#     path 00:01.1/00.0/04.0/00 expect=8086:4f90
+#   card 2, 0000:08:00.0 [8086:56a0]:
+#     address 08:00 09:00
+#     path 00:01.2/00.0/01.0/00 expect=8086:56a0
+#     path 00:01.2/00.0/04.0/00 expect=8086:4f90"
+	# The second card's rules, used as the config (the old ids= line gone),
+	# take its GPU and its audio and nothing of the first card.
+	rm "$ROOT/etc/modprobe.d/vfio.conf"
+	sed -n '/^#   card 2/,$s/^#     \(address .*\|path .*\)/\1/p' <<< "$block" > "$BATS_TEST_TMPDIR/two.conf"
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --config "$BATS_TEST_TMPDIR/two.conf" --dry-run
+	assert_line --regexp "^0000:08:00\.0 .*would bind to vfio-pci"
+	assert_line --regexp "^0000:09:00\.0 .*would bind to vfio-pci"
+	refute_line --partial "0000:03:00"
+	refute_line --partial "0000:04:00"
+}
+
+# ---- the boot side of the same root: modload.c ----
+
+@test "--dry-run under --root with a built-in vfio stack: built in, no missing module file" {
+	make_root proxmox-3090
+	fake_builtin_modules
+	set_config "ids 10de:2204"
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --dry-run
+	assert_success
+	assert_equal "$stderr" "vfio-early: protected set resolved from the mounted system: 1 devices
+vfio-early: vfio-pci: built in, nothing to load"
+	assert_line "summary (dry run): 2 to bind, 0 refused, 0 rule errors (exit 0)"
+	# --report says the same.
+	ve --report
+	assert_line --partial "modules for 6.1.0-56-amd64: vfio-pci (built in), vfio (built in)"
+}
+
+@test "the ids are those the boot takes: a '# ids=' after an options line counts, as libkmod reads it" {
+	# libkmod hands vfio-pci the whole rest of the line ("#" is no comment
+	# there), so the boot takes both ids; --import says the same.
+	make_root proxmox-3090
+	mkdir -p "$ROOT/etc/modprobe.d"
+	printf '%s\n' "options vfio-pci ids=10de:2204 # ids=10de:1aef" > "$ROOT/etc/modprobe.d/vfio.conf"
+	ve_import
+	assert_success
+	assert_line "ids 10de:2204 10de:1aef"
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --dry-run
+	assert_line --regexp "^0000:09:00\.1 .* \(rule modprobe\.d: options vfio-pci ids 10de:1aef\)$"
+}

@@ -5,6 +5,7 @@
  * their IOMMU groups, what this boot did, the boot chain.  Reads only.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
 #include <limits.h>
@@ -352,6 +353,103 @@ static void gather_groups(struct report *r)
 	}
 }
 
+/* Members a group cannot be viable with: bound, and not to vfio-pci. */
+static void not_on_vfio(const struct rgroup *g, char *buf, size_t size)
+{
+	for (size_t j = 0; j < g->n; j++) {
+		const struct pci_dev *m = g->mem[j];
+		char one[96];
+
+		if (pci_is_bridge(m) || !m->driver[0] || strcmp(m->driver, "vfio-pci") == 0)
+			continue;
+		snprintf(one, sizeof(one), "%s is on %s", m->name, m->driver);
+		report_append(buf, size, ", ", one, strlen(one));
+	}
+}
+
+/* The vfio cdev of each member (/dev/vfio/devices/vfioX), where the kernel has it. */
+static void check_cdevs(const struct report *r, int vfiofd, struct rgroup *g)
+{
+	for (size_t j = 0; j < g->n; j++) {
+		char path[PCI_ADDR_STRLEN + 16], one[96];
+		struct dirent *e;
+		DIR *dir;
+		int fd, err;
+
+		snprintf(path, sizeof(path), "%s/vfio-dev", g->mem[j]->name);
+		fd = openat(r->t.devfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		dir = fd >= 0 ? fdopendir(fd) : NULL;
+		if (fd >= 0 && !dir)
+			close(fd);
+		while (dir && (e = readdir(dir))) {
+			if (strncmp(e->d_name, "vfio", 4) != 0)
+				continue;
+			err = vfio_cdev_check(vfiofd, e->d_name);
+			snprintf(one, sizeof(one), "; %s /dev/vfio/devices/%.16s %s", g->mem[j]->name,
+				 e->d_name, err ? strerror(-err) : "opens");
+			report_append(g->vfio_why, sizeof(g->vfio_why), "", one, strlen(one));
+		}
+		if (dir)
+			closedir(dir);
+	}
+}
+
+static void check_group_node(const struct report *r, int vfiofd, struct rgroup *g)
+{
+	int err;
+
+	g->vfio = vfio_group_check(vfiofd, g->id, &err);
+	switch (g->vfio) {
+	case VFIO_VIABLE:
+		snprintf(g->vfio_why, sizeof(g->vfio_why), "viable (checked)");
+		check_cdevs(r, vfiofd, g);
+		break;
+	case VFIO_NOT_VIABLE:
+		snprintf(g->vfio_why, sizeof(g->vfio_why), "not viable: ");
+		not_on_vfio(g, g->vfio_why, sizeof(g->vfio_why));
+		break;
+	case VFIO_BUSY:
+		snprintf(g->vfio_why, sizeof(g->vfio_why), "busy: a VM (or another program) holds "
+			 "/dev/vfio/%d", g->id);
+		break;
+	case VFIO_NO_NODE:
+		snprintf(g->vfio_why, sizeof(g->vfio_why), "no /dev/vfio/%d: no member is on "
+			 "vfio-pci yet", g->id);
+		break;
+	default:
+		snprintf(g->vfio_why, sizeof(g->vfio_why), "not checked: /dev/vfio/%d: %s%s", g->id,
+			 strerror(err), err == EACCES ? " (run as root)" : "");
+		break;
+	}
+}
+
+/*
+ * Ready groups, proven: on a live host each is opened as a VM would open
+ * it.  A test root has no device nodes, so there it is not checked.
+ */
+static void gather_vfio(struct report *r)
+{
+	int vfiofd = -1;
+
+	if (r->c->live)
+		vfiofd = openat(r->c->rootfd, "dev/vfio", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; i < r->ngrp; i++) {
+		struct rgroup *g = &r->grp[i];
+
+		if (g->verdict != GROUP_READY)
+			continue;
+		if (!r->c->live)
+			snprintf(g->vfio_why, sizeof(g->vfio_why), "not checked (no device nodes "
+				 "under --root)");
+		else if (vfiofd < 0)
+			snprintf(g->vfio_why, sizeof(g->vfio_why), "no /dev/vfio: vfio is not loaded");
+		else
+			check_group_node(r, vfiofd, g);
+	}
+	if (vfiofd >= 0)
+		close(vfiofd);
+}
+
 static void gather_state(struct report *r)
 {
 	struct boot_state *st = &r->st;
@@ -543,6 +641,7 @@ void report_gather(struct report *r, const struct mode_ctx *c)
 	gather_devices(r);
 	gather_groups(r);
 	report_gather_cards(r);
+	gather_vfio(r);
 	gather_state(r);
 	gather_modules(r);
 	gather_initrd(r);

@@ -129,6 +129,13 @@ static void json_groups(struct json *j, const struct report *r)
 		json_begin_object(j);
 		json_kint(j, "id", g->id);
 		json_kstr(j, "verdict", report_verdict_names[g->verdict]);
+		if (g->verdict == GROUP_READY) {
+			json_key(j, "vfio");
+			json_begin_object(j);
+			json_kstr(j, "state", report_vfio_names[g->vfio]);
+			json_kstr(j, "detail", g->vfio_why);
+			json_end_object(j);
+		}
 		json_key(j, "members");
 		json_begin_array(j);
 		for (size_t m = 0; m < g->n; m++)

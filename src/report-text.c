@@ -91,6 +91,14 @@ static void print_vm_entry(FILE *f, const struct report *r, const struct vm_entr
 	}
 }
 
+static void print_vfio_check(FILE *f, const struct report *r, int group)
+{
+	const struct rgroup *g = report_find_group(r, group);
+
+	if (g && g->vfio_why[0])
+		fprintf(f, "    /dev/vfio/%d: %s\n", group, g->vfio_why);
+}
+
 /*
  * The cards ready for a VM.  A heading names one IOMMU group and the
  * entries in it; a card over several groups has one heading per group.
@@ -111,6 +119,7 @@ static void print_vm_lines(FILE *f, const struct report *r)
 				report_append(heading, sizeof(heading), " ", path, strlen(path));
 			}
 			fprintf(f, "  %s (IOMMU group %d)\n", heading, vc->e[i].group);
+			print_vfio_check(f, r, vc->e[i].group);
 			for (; i < j; i++)
 				print_vm_entry(f, r, &vc->e[i], n++);
 			i--;

@@ -19,6 +19,10 @@
 
 const char *const report_severity_names[] = { "note", "warning", "blocking" };
 
+const char *const report_vfio_names[] = {
+	"not checked", "viable", "not viable", "busy", "no node", "failed",
+};
+
 const char *const report_verdict_names[] = {
 	"ready", "partial", "viable", "shared", "blocked",
 };

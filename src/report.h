@@ -22,6 +22,7 @@
 #include "rules.h"
 #include "state.h"
 #include "util.h"
+#include "vfio-status.h"
 
 enum { REPORT_OK = 0, REPORT_USAGE = 1, REPORT_WARNINGS = 2, REPORT_BLOCKING = 3 };
 
@@ -84,6 +85,9 @@ struct rgroup {
 	size_t n;
 	bool selected;
 	enum group_verdict verdict;
+	/* Ready groups only: what /dev/vfio/N said on a live host. */
+	enum vfio_check vfio;
+	char vfio_why[240];
 	/* The PF of a selected VF in this group: binding it would remove the VF. */
 	const struct pci_dev *vf_parent;
 };
@@ -175,6 +179,7 @@ struct report {
 
 extern const char *const report_severity_names[];
 extern const char *const report_verdict_names[];
+extern const char *const report_vfio_names[];
 
 /* Rules that match nothing are named one by one up to this many. */
 #define REPORT_UNMATCHED_SHOWN 20

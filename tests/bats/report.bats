@@ -56,6 +56,8 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 		"pvesh create /cluster/mapping/pci --id gpu-0000-09-00 --map node=pve,path=0000:09:00,id=10de:2204,subsystem-id=10de:1492,iommugroup=14"
 	assert_equal "$(jq -r '.ready_for_vm[0].entries[0].mapping.hostpci' <<< "$output")" "hostpci0: mapping=gpu-0000-09-00,pcie=1"
 	assert_equal "$(jq -r '.ready_for_vm[0].entries[0].hostdev | length' <<< "$output")" "2"
+	# A test root has no /dev/vfio: the group is not checked, and says so.
+	assert_equal "$(jq -r '.groups[] | select(.id==14) | .vfio.state' <<< "$output")" "not checked"
 }
 
 @test "IOMMU off: blocked, and the fix names the kernel option (golden)" {

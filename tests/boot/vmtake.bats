@@ -75,12 +75,18 @@ setup()
 @test "vmtake: vfio-early --report in the booted root: card 1's group ready, kept in the cache" {
 	local group
 	[ -s "$VFE_OUT/report.txt" ] || fail "no report from the guest's root: $(grep '^REPORT' "$VFE_OUT/vmtake.result")"
+	[ -s "$VFE_OUT/report.json" ] || fail "no JSON report from the guest's root"
 	run vfe_report_exit vmtake text
 	assert_output 0
 	run vfe_report_device vmtake "$VFE_CARD1_VGA"
 	assert_line --regexp '^      IOMMU group [0-9]+ \(ready\):$'
 	group=$(vfe_report_device vmtake "$VFE_CARD1_VGA" | sed -n 's/^      IOMMU group \([0-9]*\) (ready):$/\1/p')
 	run vfe_report_section vmtake "Ready for a VM"
-	assert_line --regexp "^  0000:01:00 \(IOMMU group $group\)$"
+	assert_line --regexp "^  0000:01:00(\.[01])? \(IOMMU group $group\)$"
 	refute_line --partial '0000:02:00'
+	# the JSON: that group holds both functions of card 1, on vfio-pci
+	run jq -r --argjson g "$group" '.groups[] | select(.id == $g)
+		| "\(.verdict) \([.members[] | "\(.address)=\(.driver)"] | join(" "))"' "$VFE_OUT/report.json"
+	assert_success
+	assert_output "ready $VFE_CARD1_VGA=vfio-pci $VFE_CARD1_HDA=vfio-pci"
 }

@@ -256,27 +256,13 @@ vfe_rootfs_modules()
 	depmod -b "$dir" "$kver"
 }
 
-# vfe_rootfs: the guest's ext4 root (busybox, /sbin/init reporting the
-# drivers after switch_root, /usr/sbin/vfio-early for its --report with
-# the libraries a dynamic one needs, and the kernel's vfio modules), cached.
-# The four newest root filesystems are kept: other users of this library
-# may run meanwhile.
-vfe_rootfs()
+# vfe_rootfs_tree DIR BIN [LIB...]: fill DIR with the guest root's files
+# (see vfe_rootfs): BIN ("" = none) as /usr/sbin/vfio-early, with LIBs.
+vfe_rootfs_tree()
 {
-	local key out dir applet bin lib libs=()
-	bin=$(vfe_rootfs_binary)
-	[ -z "$bin" ] || vfe_is_static "$bin" || mapfile -t libs < <(vfe_libs "$bin")
-	key=$( (echo "rootfs 2 $VFE_ROOT_UUID $VFE_KVER"
-		sha256sum "$VFE_GUEST/init" "$VFE_GUEST/report.sh" "$VFE_GUEST/safety.sh" "$(command -v busybox)" \
-			${bin:+"$bin"} "${libs[@]}" | cut -d' ' -f1) | sha256sum | head -c 16)
-	out=$VFE_CACHE/rootfs-$key.ext4
-	if [ -s "$out" ]; then
-		touch "$out"
-		echo "$out"
-		return 0
-	fi
-	mkdir -p "$VFE_CACHE"
-	dir=$(mktemp -d)
+	local dir=$1 bin=$2 applet lib libs
+	shift 2
+	libs=("$@")
 	mkdir -p "$dir"/{bin,sbin,etc,proc,sys,dev,run,tmp,root,usr/sbin,lib/vfio-early-test}
 	cp "$(command -v busybox)" "$dir/bin/busybox"
 	for applet in sh mount umount cat dd dmesg grep sed sleep poweroff ls mkdir echo sync timeout rm; do
@@ -292,11 +278,35 @@ vfe_rootfs()
 			install -D -m 0755 "$(readlink -f "$lib")" "$dir$lib"
 		done
 	fi
-	if ! vfe_rootfs_modules "$dir" "$VFE_KVER" >&2; then
+	vfe_rootfs_modules "$dir" "$VFE_KVER" >&2 || return 1
+	printf 'NAME="vfio-early test root"\nID=vfe-test\nVERSION_ID=1\n' >"$dir/etc/os-release"
+}
+
+# vfe_rootfs: the guest's ext4 root (busybox, /sbin/init reporting the
+# drivers after switch_root, /usr/sbin/vfio-early for its --report with
+# the libraries a dynamic one needs, and the kernel's vfio modules), cached.
+# The four newest root filesystems are kept: other users of this library
+# may run meanwhile.
+vfe_rootfs()
+{
+	local key out dir bin libs=()
+	bin=$(vfe_rootfs_binary)
+	[ -z "$bin" ] || vfe_is_static "$bin" || mapfile -t libs < <(vfe_libs "$bin")
+	key=$( (echo "rootfs 2 $VFE_ROOT_UUID $VFE_KVER"
+		sha256sum "$VFE_GUEST/init" "$VFE_GUEST/report.sh" "$VFE_GUEST/safety.sh" "$(command -v busybox)" \
+			${bin:+"$bin"} "${libs[@]}" | cut -d' ' -f1) | sha256sum | head -c 16)
+	out=$VFE_CACHE/rootfs-$key.ext4
+	if [ -s "$out" ]; then
+		touch "$out"
+		echo "$out"
+		return 0
+	fi
+	mkdir -p "$VFE_CACHE"
+	dir=$(mktemp -d)
+	if ! vfe_rootfs_tree "$dir" "$bin" "${libs[@]}"; then
 		rm -rf "$dir"
 		return 1
 	fi
-	printf 'NAME="vfio-early test root"\nID=vfe-test\nVERSION_ID=1\n' >"$dir/etc/os-release"
 	rm -f "$out.tmp"
 	truncate -s 48M "$out.tmp"
 	if ! mke2fs -q -F -t ext4 -U "$VFE_ROOT_UUID" -L vfe-root -d "$dir" "$out.tmp" >&2; then

@@ -1,0 +1,225 @@
+# "A VM takes the card" (tests/boot/vmtake.bats, issue 12): one boot of the
+# emulated two-GPU host (lib/boot.bash) with initramfs-tools.bats' s1 image
+# (no config, vfio_early.devices=01:00 on the command line), on a larger
+# root filesystem that also carries pciutils' lspci and a QEMU.  The root's
+# first program, guest/vmtake.sh, runs `lspci -nnk` and a nested
+# qemu-system-x86_64 (TCG) that takes both functions of card 1 as vfio-pci
+# devices and answers `info pci`, then hands over to the test root's
+# /sbin/init (driver reports, `vfio-early --report`).  Uses lib/boot.bash
+# for everything else; bats-assert for the checks.
+#
+# Outputs in VFE_OUT (CACHE/last/vmtake): vmtake.* as vfe_boot writes them,
+# lspci.txt, inner-monitor.txt (the nested QEMU's monitor, as it came),
+# info-pci.txt (its answer to `info pci`), report.txt and
+# report.json (the guest's `vfio-early --report`), timing.
+
+# shellcheck source=boot.bash
+source "$BATS_TEST_DIRNAME/lib/boot.bash"
+bats_load_library bats-support
+bats_load_library bats-assert
+
+VFE_OUT=${VFIO_EARLY_BOOT_OUT:-$VFE_CACHE/last}/vmtake
+# shellcheck disable=SC2034 # read by boot.bash (vfe_record_image)
+VFE_KIND=itools
+# BOOT-TESTS.md: the outer guest needs 1.5 GiB for a nested QEMU
+VFE_VMTAKE_MEM=1536
+VFE_VMTAKE_SIZE=400M
+VFE_VMTAKE_QEMU_MODULE=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so
+VFE_VMTAKE_PCI_IDS=/usr/share/misc/pci.ids
+# the nested QEMU's own time limit in the guest is 120 s (guest/vmtake.sh)
+VFE_VMTAKE_TIMEOUT=$((VFE_TIMEOUT + 120))
+
+# vfe_vmtake_copy DIR FILE...: each FILE at its own path below DIR, with
+# the shared objects it loads.
+vfe_vmtake_copy()
+{
+	local dir=$1 f lib
+	shift
+	for f in "$@"; do
+		install -D -m 0755 "$(readlink -f "$f")" "$dir$f" || return 1
+		while read -r lib; do
+			[ -e "$dir$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$dir$lib" || return 1
+		done < <(vfe_libs "$f")
+	done
+}
+
+# vfe_vmtake_inputs: what the root filesystem is made of besides
+# vfe_rootfs_tree's files (its cache key).
+vfe_vmtake_inputs()
+{
+	local qemu lspci
+	qemu=$(command -v qemu-system-x86_64)
+	lspci=$(command -v lspci)
+	echo "vmtake-root 1 $VFE_VMTAKE_SIZE ${VFE_ROOTFS##*/}"
+	declare -f vfe_rootfs_tree vfe_vmtake_copy vfe_vmtake_rootfs
+	# shellcheck disable=SC2046 # paths without blanks, one a line
+	sha256sum "$VFE_GUEST/vmtake.sh" "$qemu" "$lspci" "$VFE_VMTAKE_PCI_IDS" \
+		$(vfe_libs "$qemu") $(vfe_libs "$lspci") 2>/dev/null | cut -d' ' -f1
+	find /usr/share/qemu /usr/share/seabios /usr/lib/x86_64-linux-gnu/qemu \
+		-printf '%p %y %s %T@\n' 2>/dev/null | LC_ALL=C sort
+}
+
+# vfe_vmtake_rootfs: the ext4 root of the boot (VFE_VMTAKE_SIZE, UUID
+# VFE_ROOT_UUID): vfe_rootfs_tree's files (the binary VFE_ROOTFS carries)
+# plus guest/vmtake.sh, lspci with /usr/share/misc/pci.ids, and
+# qemu-system-x86_64 with its TCG module, /usr/share/qemu and
+# /usr/share/seabios, each binary with its libraries.  Cached; one is kept.
+vfe_vmtake_rootfs()
+{
+	local key out dir bin libs=()
+	bin=$(vfe_rootfs_binary)
+	[ -z "$bin" ] || vfe_is_static "$bin" || mapfile -t libs < <(vfe_libs "$bin")
+	key=$(vfe_vmtake_inputs | sha256sum | head -c 16)
+	out=$VFE_CACHE/vmtake-root-$key.ext4
+	if [ -s "$out" ]; then
+		echo "$out"
+		return 0
+	fi
+	rm -f "$VFE_CACHE"/vmtake-root-*.ext4
+	dir=$(mktemp -d)
+	{
+		vfe_rootfs_tree "$dir" "$bin" "${libs[@]}" &&
+			install -m 0755 "$VFE_GUEST/vmtake.sh" "$dir/lib/vfio-early-test/vmtake.sh" &&
+			vfe_vmtake_copy "$dir" "$(command -v lspci)" "$(command -v qemu-system-x86_64)" &&
+			install -D -m 0644 "$VFE_VMTAKE_PCI_IDS" "$dir$VFE_VMTAKE_PCI_IDS" &&
+			mkdir -p "$dir/usr/share" && cp -a /usr/share/qemu /usr/share/seabios "$dir/usr/share/"
+	} >&2 || { rm -rf "$dir"; return 1; }
+	# QEMU's TCG accelerator module (without it "could not load module
+	# for type 'tcg-accel-ops'"), when this QEMU is built modular
+	if [ -e "$VFE_VMTAKE_QEMU_MODULE" ] && ! vfe_vmtake_copy "$dir" "$VFE_VMTAKE_QEMU_MODULE" >&2; then
+		rm -rf "$dir"
+		return 1
+	fi
+	truncate -s "$VFE_VMTAKE_SIZE" "$out.tmp"
+	if ! mke2fs -q -F -t ext4 -U "$VFE_ROOT_UUID" -L vfe-root -d "$dir" "$out.tmp" >&2; then
+		rm -rf "$dir" "$out.tmp"
+		return 1
+	fi
+	rm -rf "$dir"
+	mv -f "$out.tmp" "$out"
+	echo "$out"
+}
+
+# vfe_qemu_args_vmtake IOMMU: vfe_qemu_args' host with the root of
+# vfe_vmtake_rootfs (VFE_VMTAKE_ROOTFS) and VFE_VMTAKE_MEM of memory
+# (booted as IOMMU@vmtake).
+vfe_qemu_args_vmtake()
+{
+	local VFE_ROOTFS=$VFE_VMTAKE_ROOTFS i
+	vfe_qemu_args "$1" || return 1
+	for i in "${!VFE_QEMU_ARGS[@]}"; do
+		[ "${VFE_QEMU_ARGS[i]}" != -m ] || VFE_QEMU_ARGS[i + 1]=$VFE_VMTAKE_MEM
+	done
+}
+
+# vfe_vmtake_setup: stage, the s1 image of initramfs-tools.bats (same
+# inputs: the cached one when that suite built it), the root filesystem,
+# one boot; outputs in VFE_OUT.
+vfe_vmtake_setup()
+{
+	local missing stage prot img t0 t1 t2
+	# bats 1.8 cannot skip from setup_file: vfe_vmtake_skip (setup) does
+	export VFE_SKIP_REASON=""
+	missing=$(vfe_missing_tools "${VFE_BOOT_TOOLS[@]}" mkinitramfs)
+	[ -r /usr/share/seabios/bios-256k.bin ] || missing="$missing seabios"
+	if [ -n "${missing# }" ]; then
+		VFE_SKIP_REASON="not installed: ${missing# }"
+		return 0
+	fi
+	if ! vfe_kver >/dev/null; then
+		VFE_SKIP_REASON="no kernel image with modules in /boot (linux-image-amd64)"
+		return 0
+	fi
+	# lspci (pciutils, in tests/deps): the guest's check needs it
+	command -v lspci >/dev/null || { vfe_log "lspci (pciutils) is not installed"; return 1; }
+
+	t0=$(date +%s)
+	mkdir -p "$VFE_OUT"
+	rm -f "$VFE_OUT"/*
+	stage=$BATS_FILE_TMPDIR/stage
+	vfe_stage "$stage" || return 1
+	# the guest root's binary for --report (read by vfe_rootfs_binary):
+	# the staged static build, else the staged dynamic one
+	VFE_ROOTFS_BIN=$stage/usr/sbin/vfio-early
+	[ ! -x "$stage/usr/lib/vfio-early/vfio-early-static" ] ||
+		VFE_ROOTFS_BIN=$stage/usr/lib/vfio-early/vfio-early-static
+	export VFE_ROOTFS_BIN
+	vfe_prepare || return 1
+	prot=$(vfe_guest_protected) || return 1
+	img=$(vfe_image itools noconf "$stage" "" "$prot" test "$VFE_KVER") || return 1
+	VFE_VMTAKE_ROOTFS=$(vfe_vmtake_rootfs) || return 1
+	export VFE_VMTAKE_ROOTFS
+	t1=$(date +%s)
+
+	VFE_TIMEOUT=$VFE_VMTAKE_TIMEOUT vfe_boot vmtake "$img" 1@vmtake vfio_early.devices=01:00 \
+		init=/lib/vfio-early-test/vmtake.sh "vfe_test.vmtake=$VFE_CARD1_VGA,$VFE_CARD1_HDA"
+	t2=$(date +%s)
+	echo "$img" >"$VFE_OUT/vmtake.image"
+	vfe_vmtake_block LSPCI >"$VFE_OUT/lspci.txt"
+	vfe_vmtake_block INNER >"$VFE_OUT/inner-monitor.txt"
+	# the answer to `info pci`, without the monitor's echo of the input
+	grep '^  ' "$VFE_OUT/inner-monitor.txt" >"$VFE_OUT/info-pci.txt"
+	vfe_report vmtake text >"$VFE_OUT/report.txt"
+	vfe_report vmtake json >"$VFE_OUT/report.json"
+	{
+		echo "kind=vmtake accel=$VFE_ACCEL kernel=$VFE_KVER root=${VFE_VMTAKE_ROOTFS##*/}"
+		echo "image and root: $((t1 - t0)) s"
+		echo "boot vmtake: $(cat "$VFE_OUT/vmtake.seconds") s, qemu status $(cat "$VFE_OUT/vmtake.status")"
+		sed -n 's/^VMTAKE \([a-z-]*\) uptime=/guest \1: uptime /p' "$VFE_OUT/vmtake.result"
+		echo "total: $((t2 - t0)) s"
+	} >"$VFE_OUT/timing"
+	sed 's/^/# vmtake: /' "$VFE_OUT/timing" >&3
+}
+
+vfe_vmtake_skip()
+{
+	[ -z "${VFE_SKIP_REASON:-}" ] || skip "$VFE_SKIP_REASON"
+}
+
+# --- parsers ------------------------------------------------------------------
+
+# vfe_vmtake_block NAME: the lines between NAME-BEGIN and NAME-END on the
+# guest's ttyS2 (vmtake.report).  The end marker may follow the last line
+# of output that does not end in a newline (the monitor's prompt).
+vfe_vmtake_block()
+{
+	awk -v b="$1-BEGIN" -v e="$1-END exit=" '
+		$0 == b { on = 1; next }
+		on && (i = index($0, e)) {
+			if (i > 1) print substr($0, 1, i - 1)
+			exit
+		}
+		on' "$VFE_OUT/vmtake.report" 2>/dev/null
+}
+
+# vfe_vmtake_exit NAME: the exit status on NAME-END ("" = it never ended).
+vfe_vmtake_exit()
+{
+	sed -n "s/.*$1-END exit=\([0-9]*\)\$/\1/p" "$VFE_OUT/vmtake.report" 2>/dev/null
+}
+
+# vfe_vmtake_lspci ADDR: lspci's block about ADDR (bus:slot.function, as
+# lspci prints it without -D): its first line and the indented ones below.
+vfe_vmtake_lspci()
+{
+	vfe_vmtake_block LSPCI | awk -v a="$1" '
+		/^[^\t ]/ { on = (index($0, a " ") == 1) }
+		on'
+}
+
+# vfe_vmtake_inner_function SLOT FUNCTION: the nested QEMU's `info pci`
+# entry for bus 0, device SLOT, function FUNCTION (heading and the lines
+# below it, up to the next device).
+vfe_vmtake_inner_function()
+{
+	vfe_vmtake_block INNER | awk -v s="$1" -v f="$2" '
+		/^ *Bus +[0-9]+, device +[0-9]+, function +[0-9]+:/ {
+			split($0, w, /[ ,:]+/)
+			on = 0
+			for (i = 1; i in w; i++)
+				if (w[i] == "Bus" && w[i + 1] == 0 && w[i + 2] == "device" &&
+				    w[i + 3] == s && w[i + 4] == "function" && w[i + 5] == f)
+					on = 1
+		}
+		on'
+}

@@ -113,6 +113,42 @@ load realhw
 	assert_line "    /etc/modprobe.d/vfio.conf:3: softdep amdgpu pre: vfio-pci [unnecessary with vfio-early]"
 }
 
+@test "UM890 Pro, report: the snippets pass the graphics and its audio, not the PSP or USB" {
+	configured apu-hawkpoint-um890 "ids 1002:1900 allow-boot-vga"
+	ve_report
+	run section "Ready for a VM"
+	assert_line --partial "function='0x0'"
+	assert_line --partial "function='0x1'"
+	for f in 2 3 4 5 6; do
+		refute_line --partial "bus='0xc5' slot='0x00' function='0x$f'"
+	done
+	# A whole-slot hostpci line would hand the PSP and USB to the VM too.
+	refute_line --partial "-hostpci0 0000:c5:00,"
+}
+
+@test "UM890 Pro, report: each 'Ready for a VM' heading covers its own group's hostdev lines" {
+	configured apu-hawkpoint-um890 "address c5:00.0 c5:00.1 allow-boot-vga"
+	ve_report
+	ready_headings_match_groups
+}
+
+@test "UM890 Pro, report: a group whose only selected device is refused does not 'also hold' it" {
+	real_root apu-hawkpoint-um890
+	ve_report
+	run section "Problems and fixes"
+	refute_line --partial "IOMMU group 19 is not usable for a VM: it also holds 0000:c5:00.0"
+	refute_line --partial 'add the line "address 0000:c5:00.0"'
+}
+
+@test "UM890 Pro, report: amd_iommu=on is not both kept and removable" {
+	real_root apu-hawkpoint-um890
+	ve_report
+	if grep -qF "amd_iommu=on [keep]" <<< "$REPORT" &&
+		grep -qF "amd_iommu=on can be removed" <<< "$REPORT"; then
+		fail "amd_iommu=on is marked [keep] and 'can be removed' in one report"
+	fi
+}
+
 @test "UM890 Pro, import: the owner's vfio.conf becomes one ids rule, every line explained" {
 	real_root apu-hawkpoint-um890
 	before=$(snapshot)
@@ -165,6 +201,23 @@ load realhw
 	assert_line --partial "bus='0x01' slot='0x00' function='0x1'"
 	refute_line --partial "bus='0x05'"
 	ready_headings_match_groups
+}
+
+@test "Legion 16APH8, report --json: the hostpci and hostdev snippets of the ready card" {
+	configured apu-phoenix-rtx4060 "ids 10de:28e0"
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --report --json
+	assert_output --partial "hostpci"
+	assert_output --partial "<hostdev mode='subsystem' type='pci' managed='yes'>"
+}
+
+@test "Legion 16APH8, report: the Proxmox resource mapping of the ready card" {
+	configured apu-phoenix-rtx4060 "ids 10de:28e0"
+	ve_report
+	run section "Ready for a VM"
+	assert_line --partial "pvesh create /cluster/mapping/pci"
+	assert_line --partial "id=10de:28e0"
+	assert_line --partial "iommugroup=2"
+	assert_line --partial "mapping="
 }
 
 @test "Legion 16APH8, import: vfio-pci.ids of the dGPU select its two functions only" {
@@ -232,6 +285,22 @@ load realhw
 	assert_success
 	assert_line "ids 8086:56a0 8086:4f90"
 	assert_line --partial "#   0000:04:00.0 [8086:4f90] class 040300, driver snd_hda_intel, IOMMU group 21"
+}
+
+@test "Arc A770, import: blacklist i915 and blacklist xe are explained, they match the card" {
+	real_root arc-a770
+	ve_import
+	assert_success
+	assert_output --partial "/etc/modprobe.d/blacklist-arc.conf:1: blacklist i915"
+	assert_output --partial "/etc/modprobe.d/blacklist-arc.conf:2: blacklist xe"
+}
+
+@test "Arc A770, report: the Boot chain lists the i915 and xe blacklists" {
+	real_root arc-a770
+	ve_report
+	run section "Boot chain"
+	assert_line --partial "/etc/modprobe.d/blacklist-arc.conf:1: blacklist i915"
+	assert_line --partial "/etc/modprobe.d/blacklist-arc.conf:2: blacklist xe"
 }
 
 # ---- Optimus laptop: a 3D controller (class 0302) and the Intel iGPU ----
@@ -317,6 +386,19 @@ load realhw
 	assert_line "#     path 40:03.1/00 expect=10de:1b06"
 }
 
+@test "Threadripper, import: the identical-cards block lists the two GTX 1080 Ti, not the NIC or the USB controller" {
+	real_root threadripper-x399
+	mkdir -p "$ROOT/etc/modprobe.d"
+	echo "options vfio-pci ids=10de:1b06,10de:10ef,1d6a:d107,1022:145c" > "$ROOT/etc/modprobe.d/vfio.conf"
+	ve_import
+	assert_success
+	block=$(sed -n '/^# Two or more identical cards match/,/^$/p' <<< "$output")
+	grep -qF "#   card 1, 0000:09:00.0 [10de:1b06]:" <<< "$block" || fail "card 1 is not 09:00.0: $block"
+	grep -qF "#   card 2, 0000:42:00.0 [10de:1b06]:" <<< "$block" || fail "card 2 is not 42:00.0: $block"
+	! grep -qF "card 3" <<< "$block" || fail "a third 'identical' card: $block"
+	! grep -qF "0000:06:00.0" <<< "$block" || fail "the NIC is listed as an identical card"
+}
+
 # ---- ConnectX-4 Lx with VFs, all in one group with the PFs (no ACS) ----
 
 @test "ConnectX-4 Lx, dry run: ids of the VF take the four VFs, never a PF" {
@@ -350,6 +432,7 @@ load realhw
 	ve_report
 	assert_equal "$status" 3
 	assert_line --partial "[blocking] IOMMU group 1 is not usable for a VM: it holds the VF's own PF 0000:01:00.0 (mlx5_core), whose driver creates the VF"
+	assert_line --partial "fix: a VF cannot leave this group alone: put the card in a slot whose upstream port has ACS"
 	run section "Ready for a VM"
 	assert_line "  none yet"
 }
@@ -362,6 +445,21 @@ load realhw
 	assert_line "ids 15b3:1016"
 	assert_line --partial "#   0000:01:00.2 [15b3:1016] class 020000, driver mlx5_core, IOMMU group 1"
 	refute_line --partial "#   0000:01:00.0 "
+}
+
+@test "ConnectX-4 Lx, report: no 'next boot: vfio-pci' promised for a VF" {
+	configured cx4lx-vfs-c246 "ids 15b3:1016 allow-network"
+	ve_report
+	run device_report 0000:01:00.2
+	refute_line "      next boot: vfio-pci (rule /etc/vfio-early.conf:1 15b3:1016)"
+}
+
+@test "ConnectX-4 Lx, report: the fix for the VFs' group never says to bind the PFs" {
+	configured cx4lx-vfs-c246 "ids 15b3:1016 allow-network"
+	ve_report
+	run section "Problems and fixes"
+	refute_line --partial 'add the line "address 0000:01:00.0 0000:01:00.1"'
+	refute_line --partial "whole-group"
 }
 
 # ---- PC Engines apu2: every NIC and the miniPCIe slot in IOMMU group 1 ----
@@ -473,6 +571,15 @@ file etc/kernel/cmdline root=ZFS=rpool/ROOT/pve-1 boot=zfs"
 	assert_success
 	assert_line "ids 8086:46d1"
 	assert_line "#     the boot display: vfio-early refuses it unless the rule says"
+}
+
+@test "N100 without IOMMU options, import: blacklist i915 is named; it matches the selected iGPU" {
+	real_root pve-n100-no-iommu-opts
+	mkdir -p "$ROOT/etc/modprobe.d"
+	printf '%s\n' "options vfio-pci ids=8086:46d1" "blacklist i915" > "$ROOT/etc/modprobe.d/vfio.conf"
+	ve_import
+	assert_success
+	assert_output --partial "/etc/modprobe.d/vfio.conf:2: blacklist i915"
 }
 
 # ---- Turing GTX 1660 as the boot display: four functions, iGPU class 0380 ----

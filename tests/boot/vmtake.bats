@@ -72,7 +72,7 @@ setup()
 	assert_line --regexp '^ +Audio controller: PCI device 8086:293e$'
 }
 
-@test "vmtake: vfio-early --report in the booted root: card 1's group ready, kept in the cache" {
+@test "vmtake: vfio-early --report in the booted root: card 1's group ready and viable (checked), kept in the cache" {
 	local group
 	[ -s "$VFE_OUT/report.txt" ] || fail "no report from the guest's root: $(grep '^REPORT' "$VFE_OUT/vmtake.result")"
 	[ -s "$VFE_OUT/report.json" ] || fail "no JSON report from the guest's root"
@@ -84,6 +84,12 @@ setup()
 	run vfe_report_section vmtake "Ready for a VM"
 	assert_line --regexp "^  0000:01:00(\.[01])? \(IOMMU group $group\)$"
 	refute_line --partial '0000:02:00'
+	# proven, not inferred: the guest's report opened /dev/vfio/N and read
+	# VFIO_GROUP_GET_STATUS (after the nested QEMU had closed it)
+	assert_line --regexp "^    /dev/vfio/$group: viable \(checked\)(;|$)"
+	run jq -r --argjson g "$group" '.groups[] | select(.id == $g) | "\(.vfio.state): \(.vfio.detail)"' \
+		"$VFE_OUT/report.json"
+	assert_output --regexp '^viable: viable \(checked\)(;|$)'
 	# the JSON: that group holds both functions of card 1, on vfio-pci
 	run jq -r --argjson g "$group" '.groups[] | select(.id == $g)
 		| "\(.verdict) \([.members[] | "\(.address)=\(.driver)"] | join(" "))"' "$VFE_OUT/report.json"

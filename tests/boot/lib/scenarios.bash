@@ -483,8 +483,12 @@ vfe_check_report()
 	refute_line --regexp 'this boot: bound|\(ready\)'
 
 	run vfe_report_section "$n" "Ready for a VM"
-	assert_line --regexp "^  0000:01:00 \(IOMMU group $group\)$"
-	assert_line --regexp '^    Proxmox: qm set VMID -hostpci0 0000:01:00,pcie=1'
+	# QEMU's card 1 is bochs VGA (1234) and ICH9 audio (8086) in one slot: two vendors,
+	# so two cards of one function each (vfio-early.conf(5), THE CARD), in one group.
+	assert_line --regexp "^  0000:01:00\.0 \(IOMMU group $group\)$"
+	assert_line --regexp "^  0000:01:00\.1 \(IOMMU group $group\)$"
+	assert_line --regexp '^    Proxmox: qm set VMID -hostpci0 0000:01:00\.0,pcie=1'
+	assert_line --regexp '^    Proxmox: qm set VMID -hostpci1 0000:01:00\.1,pcie=1'
 	assert_line --partial "<address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>"
 	assert_line --partial "<address domain='0x0000' bus='0x01' slot='0x00' function='0x1'/>"
 	refute_line --partial '0000:02:00'

@@ -342,3 +342,28 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	ve --report
 	assert_line "  initramfs $ROOT/boot/initramfs-linux-lts.img: vfio-early yes, config yes, vfio-pci yes, protected list yes"
 }
+
+# The Arc A770 of import.bats (GPU 8086:56a0, audio 8086:4f90, Linux 6.8's
+# modules.alias, where i915 and xe both claim the GPU) on the guide's host,
+# whose boot display (8086:3e92) uses i915 too.
+@test "Boot chain: blacklist xe and i915 judged by modules.alias, as --import does" {
+	make_root proxmox-3090 "pci 0000:00:1c.0 ids=8086:a33c class=060400 group=16 driver=pcieport
+pci 0000:03:00.0 parent=0000:00:1c.0 ids=8086:56a0 sub=8086:1020 class=030000 group=17 driver=i915
+pci 0000:04:00.0 parent=0000:00:1c.0 ids=8086:4f90 sub=8086:1020 class=040300 group=18 driver=snd_hda_intel
+file lib/modules/6.1.0-56-amd64/modules.alias alias pci:v00008086d000056A0sv*sd*bc03sc*i* i915
+file lib/modules/6.1.0-56-amd64/modules.alias alias pci:v00008086d000056A0sv*sd*bc03sc*i* xe
+file lib/modules/6.1.0-56-amd64/modules.alias alias pci:v*d*sv*sd*bc04sc03i00 snd_hda_intel
+file lib/modules/6.1.0-56-amd64/modules.alias alias pci:v00008086d000015BCsv*sd*bc*sc*i* e1000e
+file lib/modules/6.1.0-56-amd64/modules.alias alias pci:v00008086d00003E92sv*sd*bc03sc*i* i915
+file etc/modprobe.d/vfio.conf options vfio-pci ids=8086:56a0,8086:4f90
+file etc/modprobe.d/arc.conf blacklist xe
+file etc/modprobe.d/arc.conf blacklist i915
+file etc/modprobe.d/arc.conf blacklist e1000e"
+	# No fake_builtin_modules: its depmod index would hide the text modules.alias.
+	set_config "ids 8086:56a0 8086:4f90"
+	ve --report
+	assert_line "    /etc/modprobe.d/arc.conf:1: blacklist xe [unnecessary with vfio-early]"
+	assert_line "    /etc/modprobe.d/arc.conf:2: blacklist i915 [keep]"
+	# e1000e drives nothing the rules select: not part of the recipe.
+	refute_output --partial "blacklist e1000e"
+}

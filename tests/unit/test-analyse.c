@@ -400,3 +400,69 @@ TEST(command_line_facts_without_a_command_line)
 	CHECK_INT(f.p.n, 2);
 	problems_free(&f.p);
 }
+
+TEST(an_ids_rule_on_the_root_controller_is_narrowed_not_moved)
+{
+	struct facts f;
+	struct rule *rr;
+
+	facts_init(&f);
+	rr = add_rule(&f, "10de:2204", 2);
+	refuse(plan(&f, 0, rr, VIA_RULE), REF_ROOT, "holds the root filesystem");
+	analyse(&f);
+	CHECK_PROBLEM(&f, "0000:01:00.0 is selected but will be refused: holds the root "
+		      "filesystem", SEV_BLOCKING,
+		      "the rule at /etc/vfio-early.conf:1 also matches the controller of the root "
+		      "filesystem: narrow it (name the device you mean with an address or path "
+		      "rule instead), or add \"exclude address 0000:01:00.0\" to "
+		      "/etc/vfio-early.conf");
+	CHECK_INT(count_fix(&f, "move the card"), 0);
+	problems_free(&f.p);
+}
+
+TEST(a_refused_device_alone_is_not_what_else_its_group_holds)
+{
+	struct facts f;
+	struct rule *rr;
+
+	facts_init(&f);
+	rr = add_rule(&f, "10de:2204 functions=one", 2);
+	refuse(plan(&f, 0, rr, VIA_RULE), REF_BOOT_VGA, "is the boot VGA device");
+	f.grp[0].selected = true;
+	f.grp[0].verdict = GROUP_PARTIAL;
+	analyse(&f);
+	CHECK_INT(count(&f, "is selected but will be refused: is the boot VGA"), 1);
+	/* Nothing of group 10 goes to vfio-pci: no "also holds", least of all itself. */
+	CHECK_INT(count(&f, "is not usable for a VM"), 0);
+	problems_free(&f.p);
+}
+
+TEST(no_group_with_the_iommu_on_is_not_a_command_line_fix)
+{
+	struct facts f;
+	struct rule *rr;
+
+	facts_init(&f);
+	rr = add_rule(&f, "10de:2204", 2);
+	refuse(plan(&f, 0, rr, VIA_RULE), REF_NO_GROUP, "has no IOMMU group");
+	analyse(&f);
+	CHECK_INT(count(&f, "0000:01:00.0 is selected but will be refused: has no IOMMU group"), 1);
+	CHECK_INT(count_fix(&f, "intel_iommu=on"), 0);
+	CHECK_INT(count_fix(&f, "does not cover this slot"), 1);
+	problems_free(&f.p);
+}
+
+TEST(amd_iommu_on_is_a_note_on_amd_hosts_only)
+{
+	struct facts f;
+
+	facts_init(&f);
+	f.r.cmdline = (char[]){ "root=/dev/sda1 amd_iommu=on iommu=pt" };
+	f.r.cmdline_len = strlen(f.r.cmdline);
+	analyse(&f);
+	CHECK_INT(count(&f, "amd_iommu"), 0);
+	f.r.amd_cpu = true;
+	analyse(&f);
+	CHECK_INT(count(&f, "amd_iommu=on can be removed"), 1);
+	problems_free(&f.p);
+}

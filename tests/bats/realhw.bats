@@ -73,6 +73,16 @@ load realhw
 	assert_line "#     the boot display: vfio-early refuses it unless the rule says"
 }
 
+@test "14ACN6 APU laptop, import: the ids select the graphics and its HDMI audio only" {
+	real_root apu-cezanne-14acn6
+	set_cmdline "$(cat "$ROOT/proc/cmdline") vfio-pci.ids=1002:1638,1002:1637"
+	ve_import
+	assert_success
+	for f in 2 3 4 5 6; do
+		refute_line --partial "#   0000:04:00.$f "
+	done
+}
+
 # ---- APU-only Proxmox mini PC: Hawk Point, one IOMMU group per function ----
 
 @test "UM890 Pro, dry run with the owner's modprobe.d: the 780M is the boot VGA and is refused" {
@@ -164,6 +174,17 @@ load realhw
 	assert_equal "$(snapshot)" "$before"
 }
 
+@test "UM890 Pro, import: the owner's ids select the graphics and its audio only" {
+	real_root apu-hawkpoint-um890
+	ve_import
+	assert_success
+	assert_line --partial "#   0000:c5:00.0 [1002:1900]"
+	assert_line --partial "#   0000:c5:00.1 [1002:1640]"
+	for f in 2 3 4 5 6; do
+		refute_line --partial "#   0000:c5:00.$f "
+	done
+}
+
 # ---- Phoenix APU + RTX 4060 laptop: the dGPU alone in its group ----
 
 @test "Legion 16APH8, dry run: ids 10de:28e0 takes the RTX 4060 and its audio, nothing of the APU" {
@@ -229,6 +250,19 @@ load realhw
 	assert_line --partial "#   0000:01:00.0 [10de:28e0] class 030000, driver nouveau, IOMMU group 2"
 	assert_line --partial "#   0000:01:00.1 [10de:22be] class 040300, driver snd_hda_intel, IOMMU group 2"
 	refute_line --partial "#   0000:05:00"
+}
+
+@test "Legion 16APH8 with a built-in vfio stack: the dry run reports no missing module" {
+	configured apu-phoenix-rtx4060 "ids 10de:28e0"
+	fake_builtin_modules
+	ve_dry
+	assert_success
+	if grep -qF "module file missing" <<< "$stderr"; then
+		fail "dry run says the module is missing, the report says built in: $stderr"
+	fi
+	ve_report
+	run section "Boot chain"
+	assert_line --partial "vfio-pci (built in)"
 }
 
 # ---- Intel Arc A770: GPU 03:00.0 and audio 04:00.0 below the card's switch ----

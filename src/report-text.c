@@ -79,8 +79,9 @@ static void print_vm_entry(FILE *f, const struct report *r, const struct vm_entr
 
 	report_vm_path(e, path, sizeof(path));
 	report_vm_mapping_id(e, id, sizeof(id));
+	/* x-vga is for a VGA controller (0300); a 3D controller (0302) has no outputs. */
 	fprintf(f, "    Proxmox: qm set VMID -hostpci%u %s,pcie=1%s\n", n, path,
-		pci_base_class(e->fn[0]) == 0x03 ? "   (add ,x-vga=1 for the VM's primary display)" : "");
+		e->fn[0]->class >> 8 == 0x0300 ? "   (add ,x-vga=1 for the VM's primary display)" : "");
 	report_vm_pvesh(r, e, buf, sizeof(buf));
 	fprintf(f, "    Proxmox mapping: %s\n", buf);
 	fprintf(f, "      then in the VM's config: hostpci%u: mapping=%s,pcie=1\n", n, id);

@@ -696,3 +696,11 @@ file etc/kernel/cmdline root=ZFS=rpool/ROOT/pve-1 boot=zfs"
 	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --config "$CONF" --dry-run
 	assert_line "summary (dry run): 4 to bind, 0 refused, 0 rule errors (exit 0)"
 }
+
+@test "GTX 765M Optimus, report: no x-vga hint for a 3D controller without outputs" {
+	configured optimus-gtx765m "ids 10de:11e1"
+	ve_report
+	run section "Ready for a VM"
+	assert_line --partial "Proxmox: qm set VMID -hostpci0 0000:01:00,pcie=1"
+	refute_line --partial "x-vga=1"
+}

@@ -11,8 +11,6 @@
 
 #include "sysfs.h"
 #include "unit.h"
-/* fixture.h's plan helpers are for other tests. */
-#pragma GCC diagnostic ignored "-Wunused-function"
 #include "fixture.h"
 #include "modalias.h"
 #include "modload.h"

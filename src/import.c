@@ -1932,6 +1932,40 @@ static void print_section(const struct imp *im, FILE *out, enum legacy_verdict v
 	}
 }
 
+/*
+ * One ids rule, for ids [@from, @to).  vfio-pci's ids= took a storage or
+ * network controller without asking; an ids rule takes one only with
+ * allow-storage or allow-network, so the rule says it, and why.
+ */
+static void print_ids_rule(const struct imp *im, FILE *out, size_t from, size_t to)
+{
+	bool storage = false, network = false;
+
+	for (size_t i = 0; i < im->t.n; i++) {
+		const struct pci_dev *d = &im->t.dev[i];
+		bool hit = false;
+
+		for (size_t k = from; k < to && !hit; k++)
+			hit = im->direct[i] && id_matches(&im->ids[k], d);
+		if (!hit)
+			continue;
+		storage |= pci_base_class(d) == 0x01;
+		network |= pci_base_class(d) == 0x02;
+		if (pci_base_class(d) == 0x01 || pci_base_class(d) == 0x02)
+			fprintf(out, "# %s [%04x:%04x] is a %s controller: the old recipe passed it, "
+				"so the rule allows it\n", d->name, d->vendor, d->device,
+				pci_base_class(d) == 0x01 ? "storage" : "network");
+	}
+	fputs("ids", out);
+	for (size_t k = from; k < to; k++) {
+		char id[24];
+
+		format_id(&im->ids[k], id, sizeof(id));
+		fprintf(out, " %s", id);
+	}
+	fprintf(out, "%s%s\n", storage ? " allow-storage" : "", network ? " allow-network" : "");
+}
+
 static void print_config(struct imp *im, FILE *out, const char *config_shown,
 			 bool config_exists)
 {
@@ -1950,16 +1984,9 @@ static void print_config(struct imp *im, FILE *out, const char *config_shown,
 		      "# nothing to import.  Write the rules yourself (see vfio-early.conf(5) and\n"
 		      "# vfio-early --report).\n", out);
 	} else {
-		for (size_t i = 0; i < im->nids; i += IDS_PER_RULE) {
-			fputs("ids", out);
-			for (size_t k = i; k < im->nids && k < i + IDS_PER_RULE; k++) {
-				char id[24];
-
-				format_id(&im->ids[k], id, sizeof(id));
-				fprintf(out, " %s", id);
-			}
-			fputc('\n', out);
-		}
+		for (size_t i = 0; i < im->nids; i += IDS_PER_RULE)
+			print_ids_rule(im, out, i, i + IDS_PER_RULE < im->nids ? i + IDS_PER_RULE :
+									     im->nids);
 		if (im->id_settings > 1)
 			fputs("# vfio-pci ids were set in more than one place; vfio-pci itself keeps\n"
 			      "# only the last value it is given, this rule takes them all.\n", out);

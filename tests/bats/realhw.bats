@@ -476,7 +476,7 @@ load realhw
 	set_cmdline "$(cat "$ROOT/proc/cmdline") vfio-pci.ids=15b3:1016"
 	ve_import
 	assert_success
-	assert_line "ids 15b3:1016"
+	assert_line "ids 15b3:1016 allow-network"
 	assert_line --partial "#   0000:01:00.2 [15b3:1016] class 020000, driver mlx5_core, IOMMU group 1"
 	refute_line --partial "#   0000:01:00.0 "
 }
@@ -530,7 +530,7 @@ load realhw
 	set_cmdline "$(cat "$ROOT/proc/cmdline") vfio-pci.ids=168c:003c"
 	ve_import
 	assert_success
-	assert_line "ids 168c:003c"
+	assert_line "ids 168c:003c allow-network"
 	assert_line --partial "#   0000:04:00.0 [168c:003c] class 028000, driver ath10k_pci, IOMMU group 1"
 }
 
@@ -703,4 +703,16 @@ file etc/kernel/cmdline root=ZFS=rpool/ROOT/pve-1 boot=zfs"
 	run section "Ready for a VM"
 	assert_line --partial "Proxmox: qm set VMID -hostpci0 0000:01:00,pcie=1"
 	refute_line --partial "x-vga=1"
+}
+
+@test "apu2, import: the printed config binds the Wi-Fi card once the old recipe is gone" {
+	real_root apu2-one-group
+	set_cmdline "$(cat "$ROOT/proc/cmdline") vfio-pci.ids=168c:003c"
+	ve_import
+	assert_success
+	assert_line "# 0000:04:00.0 [168c:003c] is a network controller: the old recipe passed it, so the rule allows it"
+	assert_line "ids 168c:003c allow-network"
+	drop_cmdline_ids
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --config "$CONF" --dry-run
+	assert_line --partial "0000:04:00.0 [168c:003c] class 028000: would bind to vfio-pci"
 }

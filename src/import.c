@@ -54,8 +54,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "legacy.h"
+#include "bootloader.h"
 #include "card.h"
+#include "legacy.h"
 #include "log.h"
 #include "modalias.h"
 #include "modes.h"
@@ -2006,9 +2007,12 @@ static void print_config(struct imp *im, FILE *out, const char *config_shown,
 	for (size_t i = 0; i < im->nf; i++) {
 		if (im->f[i].v == LEGACY_KEEP || strcmp(im->f[i].where, CMDLINE_WHERE) != 0)
 			continue;
-		fputs("\n# The kernel command line is set in GRUB_CMDLINE_LINUX_DEFAULT in\n"
-		      "# /etc/default/grub (then update-grub), or in /etc/kernel/cmdline on\n"
-		      "# systemd-boot and Proxmox ZFS hosts (then proxmox-boot-tool refresh).\n", out);
+		char how[512];
+
+		snprintf(how, sizeof(how), "To change the kernel command line on this host: %s.",
+			 bootloader_how(bootloader_detect(im->c->rootfd)));
+		fputs("\n", out);
+		print_wrapped(out, "# ", how);
 		break;
 	}
 }

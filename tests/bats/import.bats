@@ -92,6 +92,9 @@ flat() { sed 's/^#  *//' <<< "$output" | tr '\n' ' '; }
 	make_root proxmox-3090
 	set_cmdline "BOOT_IMAGE=/vmlinuz root=/dev/mapper/pve-root ro quiet intel_iommu=on iommu=pt" \
 		"vfio-pci.ids=10de:2204,10de:1aef rd.driver.pre=vfio-pci vfio_pci.disable_vga=1"
+	# The guide's host boots through GRUB: the advice names GRUB's file.
+	mkdir -p "$ROOT/etc/default"
+	echo 'GRUB_CMDLINE_LINUX_DEFAULT="quiet intel_iommu=on iommu=pt"' > "$ROOT/etc/default/grub"
 	ve_import
 	assert_success
 	assert_equal "$stderr" ""
@@ -104,8 +107,22 @@ flat() { sed 's/^#  *//' <<< "$output" | tr '\n' ' '; }
 	grep -qxF "# /proc/cmdline: vfio_pci.disable_vga=1" <<< "$keep"
 	grep -qxF "# /proc/cmdline: intel_iommu=on" <<< "$keep"
 	assert_output --partial "GRUB_CMDLINE_LINUX_DEFAULT"
+	refute_output --partial "proxmox-boot-tool"
 	dry_run_imported
 	assert_line "summary (dry run): 2 to bind, 0 refused, 0 rule errors (exit 0)"
+}
+
+@test "command line advice names the host's boot loader: proxmox-boot-tool, not GRUB" {
+	make_root proxmox-3090
+	set_cmdline "root=ZFS=rpool/ROOT/pve-1 boot=zfs intel_iommu=on vfio-pci.ids=10de:2204"
+	mkdir -p "$ROOT/etc/kernel"
+	echo 'root=ZFS=rpool/ROOT/pve-1 boot=zfs intel_iommu=on' > "$ROOT/etc/kernel/cmdline"
+	echo '4A1B-2C3D' > "$ROOT/etc/kernel/proxmox-boot-uuids"
+	ve_import
+	assert_success
+	assert_line "# To change the kernel command line on this host: edit /etc/kernel/cmdline,"
+	assert_line "# then run proxmox-boot-tool refresh."
+	refute_output --partial "GRUB_CMDLINE_LINUX"
 }
 
 @test "command line: a blacklist list is edited, not dropped, when it holds other modules" {

@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/vfio.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -14,9 +14,29 @@
 
 #include "vfio-status.h"
 
+/*
+ * The one vfio call this needs, as the kernel's UAPI defines it
+ * (include/uapi/linux/vfio.h).  The static build's musl has no kernel
+ * headers; where they are at hand, the build checks these against them.
+ */
+struct group_status {
+	uint32_t argsz;
+	uint32_t flags;
+};
+#define GROUP_GET_STATUS _IO(';', 100 + 3)
+#define GROUP_FLAGS_VIABLE (1u << 0)
+
+#if __has_include(<linux/vfio.h>)
+#include <linux/vfio.h>
+_Static_assert(GROUP_GET_STATUS == VFIO_GROUP_GET_STATUS, "VFIO_GROUP_GET_STATUS");
+_Static_assert(GROUP_FLAGS_VIABLE == VFIO_GROUP_FLAGS_VIABLE, "VFIO_GROUP_FLAGS_VIABLE");
+_Static_assert(sizeof(struct group_status) == sizeof(struct vfio_group_status),
+	       "struct vfio_group_status");
+#endif
+
 enum vfio_check vfio_group_check(int vfiofd, int group, int *err)
 {
-	struct vfio_group_status st = { .argsz = sizeof(st) };
+	struct group_status st = { .argsz = sizeof(st) };
 	char name[16];
 	int fd, r;
 
@@ -29,13 +49,13 @@ enum vfio_check vfio_group_check(int vfiofd, int group, int *err)
 		*err = errno;
 		return errno == EBUSY ? VFIO_BUSY : errno == ENOENT ? VFIO_NO_NODE : VFIO_FAILED;
 	}
-	r = ioctl(fd, VFIO_GROUP_GET_STATUS, &st);
+	r = ioctl(fd, GROUP_GET_STATUS, &st);
 	if (r < 0)
 		*err = errno;
 	close(fd);
 	if (r < 0)
 		return VFIO_FAILED;
-	return st.flags & VFIO_GROUP_FLAGS_VIABLE ? VFIO_VIABLE : VFIO_NOT_VIABLE;
+	return st.flags & GROUP_FLAGS_VIABLE ? VFIO_VIABLE : VFIO_NOT_VIABLE;
 }
 
 int vfio_cdev_check(int vfiofd, const char *name)

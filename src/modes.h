@@ -3,10 +3,19 @@
 #define VFIO_EARLY_MODES_H
 
 /*
- * The modes besides boot mode, one file each.  Each returns the process
- * exit status documented in vfio-early(8).
+ * The modes, one file each.  Each returns the process exit status
+ * documented in vfio-early(8).
  */
 #include <stdbool.h>
+#include <stddef.h>
+
+/* Boot mode's exit status bits, ORed like fsck(8); see vfio-early(8). */
+enum {
+	EXIT_USAGE = 1,
+	EXIT_RULES = 2,
+	EXIT_REFUSED = 4,
+	EXIT_FAILED = 8,
+};
 
 struct mode_ctx {
 	int rootfd;
@@ -15,6 +24,25 @@ struct mode_ctx {
 	const char *config;	/* --config, or NULL for DIR/etc/vfio-early.conf */
 	bool verbose;
 };
+
+struct boot_options {
+	const char *late_root;	/* --late NEWROOT, or NULL */
+	bool dry_run;		/* --dry-run */
+};
+
+/* Boot mode, --dry-run and the late pass: what the shim runs (boot.c). */
+int boot_run(const struct mode_ctx *c, const struct boot_options *o);
+
+struct list_protected_options {
+	char **zfs_vdevs;	/* --zfs-vdevs=POOL=DEV,... */
+	size_t nzfs;
+	bool zfs_given;
+	char **devices;		/* DEVICE... on the command line */
+	size_t ndevices;
+};
+
+/* --list-protected: what this host needs to boot, as the early pass reads it (boot.c). */
+int list_protected_run(const struct mode_ctx *c, const struct list_protected_options *o);
 
 /* --report [--json]: read-only diagnostics (report.c). */
 int report_run(const struct mode_ctx *c, bool json);

@@ -62,9 +62,9 @@ MAN5=$TOP/man/vfio-early.conf.5
 
 @test "exit statuses in the page match the code" {
 	page=$(mandoc -T ascii "$MAN8" | col -b)
-	grep -q 'EXIT_RULES = 2' "$TOP/src/main.c"
-	grep -q 'EXIT_REFUSED = 4' "$TOP/src/main.c"
-	grep -q 'EXIT_FAILED = 8' "$TOP/src/main.c"
+	grep -q 'EXIT_RULES = 2' "$TOP/src/modes.h"
+	grep -q 'EXIT_REFUSED = 4' "$TOP/src/modes.h"
+	grep -q 'EXIT_FAILED = 8' "$TOP/src/modes.h"
 	grep -q 'REPORT_WARNINGS = 2, REPORT_BLOCKING = 3' "$TOP/src/report.h"
 	grep -q "invalid rules were skipped" <<< "$page"
 	grep -q "refused by the safety policy" <<< "$page"

@@ -514,13 +514,17 @@ static void check_modules(const struct report *r, struct problems *out)
 			    missing);
 }
 
-/* The installed initramfs: does the next boot carry vfio-early and this config? */
+/*
+ * The installed initramfs: does the next boot carry vfio-early and this
+ * config, and vfio-pci's module unless the kernel has it built in?
+ */
 static void check_initrd(const struct report *r, struct problems *out)
 {
 	bool rules = r->rs.n > 0;
+	bool module = r->initrd.has_module || report_module_built_in(r, "vfio-pci");
 	char fix[400];
 
-	if (rules && r->initrd.checked && (!r->initrd.has_binary || !r->initrd.has_module)) {
+	if (rules && r->initrd.checked && (!r->initrd.has_binary || !module)) {
 		snprintf(fix, sizeof(fix), "run %s", rebuild_cmd(r));
 		add_problem(out, SEV_BLOCKING, fix, "the initramfs %s lacks %s: the next boot will "
 			    "not bind anything early", r->initrd.path, !r->initrd.has_binary ?

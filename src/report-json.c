@@ -253,6 +253,8 @@ static void json_initrd(struct json *j, const struct report *r)
 		json_kbool(j, "has_vfio_early", r->initrd.has_binary);
 		json_kbool(j, "has_config", r->initrd.has_config);
 		json_kbool(j, "has_vfio_pci", r->initrd.has_module);
+		/* A built-in vfio-pci needs no module in the image. */
+		json_kbool(j, "vfio_pci_built_in", report_module_built_in(r, "vfio-pci"));
 		json_kbool(j, "has_protected_list", r->initrd.has_protected);
 	}
 	json_kbool(j, "config_newer", r->initrd.config_newer);

@@ -290,7 +290,8 @@ static void print_boot_chain(FILE *f, const struct report *r)
 	else
 		fprintf(f, "  initramfs %s: vfio-early %s, config %s, vfio-pci %s, protected list "
 			"%s\n", r->initrd.path, r->initrd.has_binary ? "yes" : "NO",
-			r->initrd.has_config ? "yes" : "no", r->initrd.has_module ? "yes" : "NO",
+			r->initrd.has_config ? "yes" : "no", r->initrd.has_module ? "yes" :
+			report_module_built_in(r, "vfio-pci") ? "built in" : "NO",
 			r->initrd.has_protected ? "yes" : "no");
 
 	fprintf(f, "  passthrough recipe (modprobe.d, kernel command line): ");

@@ -208,6 +208,8 @@ void report_print_json(FILE *f, const struct report *r, const struct problems *p
 /* report.c: helpers the parts share. */
 const struct rgroup *report_find_group(const struct report *r, int id);
 bool report_will_bind(const struct pci_dev *d, const struct plan *pl);
+/* Is module @name ("vfio-pci") part of the running kernel, so no image needs its file? */
+bool report_module_built_in(const struct report *r, const char *name);
 bool report_cmdline_has(const struct report *r, const char *key, const char *val);
 void report_append(char *buf, size_t size, const char *sep, const char *s, size_t len);
 /* REPORT_OK, REPORT_WARNINGS or REPORT_BLOCKING, and the counts. */

@@ -89,6 +89,8 @@ static void report_free(struct report *r)
 	for (size_t i = 0; i < r->ngrp; i++)
 		free(r->grp[i].mem);
 	free(r->grp);
+	for (size_t k = 0; k < r->ndev; k++)
+		free(r->dev[k].sel);
 	free(r->dev);
 	free(r->cards);
 	state_read_free(&r->st);

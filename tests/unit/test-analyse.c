@@ -503,3 +503,25 @@ TEST(a_built_in_vfio_pci_needs_no_module_in_the_initramfs)
 	CHECK_INT(count(&f, "the initramfs /boot/initrd.img-6.1 lacks the vfio-pci module"), 0);
 	problems_free(&f.p);
 }
+
+TEST(the_line_that_completes_a_group_allows_a_boot_display_in_it)
+{
+	struct facts f;
+	struct rule *rr;
+
+	facts_init(&f);
+	/* The audio of group 10 is selected; its VGA, the boot display, is not. */
+	f.dev[0].boot_vga = true;
+	rr = add_rule(&f, "10de:1aef functions=one", 2);
+	plan(&f, 1, rr, VIA_RULE);
+	f.grp[0].selected = true;
+	f.grp[0].verdict = GROUP_PARTIAL;
+	analyse(&f);
+	CHECK_PROBLEM(&f, "IOMMU group 10 is not usable for a VM: it also holds 0000:01:00.0 "
+		      "(nouveau)", SEV_BLOCKING,
+		      "if the host can spare them, add the line \"address 0000:01:00.0 "
+		      "allow-boot-vga\" to /etc/vfio-early.conf (or add whole-group to the rule "
+		      "at /etc/vfio-early.conf:1); otherwise move the card to a slot with its "
+		      "own IOMMU group");
+	problems_free(&f.p);
+}

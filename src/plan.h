@@ -45,7 +45,7 @@ enum refusal {
 	REF_NET_UNVERIFIED,	/* a NIC, not named with allow-network, and no verified list */
 };
 
-#define PLAN_REASON_LEN 200
+#define PLAN_REASON_LEN 320
 
 struct plan_item {
 	struct pci_dev *dev;

@@ -968,9 +968,11 @@ void protect_for_run(struct protect *p, struct pci_tree *t, int rootfd, bool liv
 			log_info("protected list verified: %zu devices (machine %s)", listed,
 				 p->machine[0] ? p->machine : "unknown");
 		else
-			log_warn("protected list unverified: %s; no storage controller%s is taken "
-				 "before the root is mounted: %s", p->unverified,
-				 p->net_root ? " nor network controller" : "", rebuild_hint);
+			log_warn("protected list unverified: %s; no controller that can carry a "
+				 "disk%s is taken before the root is mounted, and a network "
+				 "controller only by a rule that names it with allow-network: %s",
+				 p->unverified, p->net_root ? " nor any network controller" : "",
+				 rebuild_hint);
 		return;
 	}
 	src.sysroot = sysroot;

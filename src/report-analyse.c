@@ -137,6 +137,15 @@ static void refusal_fix(const struct report *r, const struct plan_item *it, char
 	case REF_NO_OVERRIDE:
 		snprintf(fix, size, "use a kernel newer than 3.16");
 		break;
+	case REF_MGMT:
+		snprintf(fix, size, "to hand it over anyway (the host is then reached another "
+			 "way), name it by address or path with allow-network");
+		break;
+	case REF_NET_UNVERIFIED:
+		snprintf(fix, size, "run %s on this machine, so that the image records the "
+			 "management network; or name the NIC by address or path with "
+			 "allow-network", rebuild_cmd(r));
+		break;
 	case REF_UNVERIFIED:
 		snprintf(fix, size, "run %s on this machine, so that the image's protected list "
 			 "matches it; until then the late pass decides once the root is mounted",
@@ -487,8 +496,9 @@ static void check_this_boot(const struct report *r, struct problems *out)
 		snprintf(fix, sizeof(fix), "run %s on this machine, so that the image records "
 			 "what this host needs, and reboot", rebuild_cmd(r));
 		add_problem(out, SEV_WARNING, fix, "this boot's protected list was unverified (%s): "
-			    "no storage controller%s was handed over before the root filesystem was "
-			    "mounted", r->st.proof_reason, r->prot.net_root ? " nor NIC" : "");
+			    "no controller that can carry a disk%s was handed over before the root "
+			    "filesystem was mounted", r->st.proof_reason,
+			    r->prot.net_root ? " nor any NIC" : "");
 	}
 	for (size_t i = 0; i < r->late.ndev; i++)
 		if (strcmp(r->late.dev[i].result, "refused") == 0)

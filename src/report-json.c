@@ -191,6 +191,8 @@ static void json_protected_dev(struct json *j, const struct protected_dev *d)
 	snprintf(buf, sizeof(buf), "%06x", d->class);
 	json_kstr(j, "class", buf);
 	json_kstr(j, "why", d->why);
+	/* boot: never handed over; management: only to a rule that names it with allow-network */
+	json_kstr(j, "need", d->mgmt ? "management" : "boot");
 	json_end_object(j);
 }
 

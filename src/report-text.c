@@ -170,7 +170,7 @@ static void print_device(FILE *f, const struct report *r, size_t k)
 {
 	const struct rdev *x = &r->dev[k];
 	const struct rgroup *g = report_find_group(r, x->d->iommu_group);
-	char name[400], size[32], nb[400];
+	char name[400], size[32], nb[PLAN_REASON_LEN + 160];
 
 	fprintf(f, "  %s %s\n", x->d->name, dev_name(x, name, sizeof(name)));
 	fprintf(f, "      subsystem %04x:%04x, driver %s, override %s, boot VGA %s, NUMA "
@@ -242,7 +242,8 @@ static void print_config(FILE *f, const struct report *r)
 /* What the host needs to boot, and whether the list of it was verified. */
 static void print_protected(FILE *f, const struct report *r)
 {
-	fprintf(f, "\nProtected (what the host needs to boot; never handed over)\n");
+	fprintf(f, "\nProtected (what the host needs to boot, never handed over; what carries its "
+		"management network, handed over only to a rule that names it with allow-network)\n");
 	if (r->prot.verified)
 		fprintf(f, "  %s: %zu device%s\n", r->prot.live_fs ? "resolved from the mounted system" :
 			"the protected list, verified", r->prot.n, r->prot.n == 1 ? "" : "s");

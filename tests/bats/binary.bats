@@ -525,7 +525,7 @@ host_cmdline_run() {
 	assert_equal "$status" 6
 	run kmsg
 	assert_line --partial "<3>vfio-early: /lib/vfio-early/protected: Is a directory: no storage controller, nor anything in its IOMMU group, will be touched"
-	assert_line --partial "protected list unverified: /lib/vfio-early/protected: Is a directory; no storage controller is taken before the root is mounted"
+	assert_line --partial "protected list unverified: /lib/vfio-early/protected: Is a directory; no controller that can carry a disk is taken before the root is mounted"
 	assert_line --partial "0000:02:00.0 [10de:1f82] class 030000: refused: goes with 0000:03:00.0 (a storage controller) and the protected list is unverified"
 	# a card whose group holds no storage is still bound
 	assert_equal "$(override 0000:01:00.0)" "vfio-pci"

@@ -132,6 +132,7 @@ int list_protected_run(const struct mode_ctx *c, const struct list_protected_opt
 			ret = EXIT_USAGE;
 	protect_add_groups(&prot, &t);
 	protect_complete(&prot, &t);
+	protect_find_carriers(&prot, &t, rootfd);
 	protect_write_list(stdout, &prot);
 	for (size_t i = 0; i < prot.nmissing; i++)
 		log_warn("incomplete: %s", prot.missing[i]);

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hostnet.h"
 #include "log.h"
 #include "modes.h"
 #include "modload.h"
@@ -327,6 +328,45 @@ static void capture_block(struct cap *c)
 		closedir(d);
 }
 
+/*
+ * The network interfaces: which PCI device each is, what it is stacked
+ * on (bridge ports, bond members, VLANs) and whether it is up, for the
+ * management network the report and the protected set name.
+ */
+static void capture_net(struct cap *c)
+{
+	DIR *d = open_dir(c, "sys/class/net");
+	struct dirent *e;
+
+	mkdirs(c, "sys/class/net");
+	while (d && (e = readdir(d))) {
+		char rel[PATH_MAX], dir[PATH_MAX], f[PATH_MAX + 96], t[PATH_MAX];
+		DIR *s;
+		struct dirent *se;
+
+		if (e->d_name[0] == '.' || !hostnet_valid_ifname(e->d_name) ||
+		    !fits(c, xsnprintf(rel, sizeof(rel), "sys/class/net/%s", e->d_name), rel) ||
+		    !copy_link(c, rel, dir, sizeof(dir)))
+			continue;
+		mkdirs(c, dir);
+		if (fits(c, xsnprintf(f, sizeof(f), "%s/operstate", dir), f))
+			copy_file(c, f);
+		s = open_dir(c, dir);
+		while (s && (se = readdir(s))) {
+			if (strcmp(se->d_name, "device") != 0 &&
+			    (strncmp(se->d_name, "lower_", 6) != 0 ||
+			     !hostnet_valid_ifname(se->d_name + 6)))
+				continue;
+			if (fits(c, xsnprintf(f, sizeof(f), "%s/%s", dir, se->d_name), f))
+				copy_link(c, f, t, sizeof(t));
+		}
+		if (s)
+			closedir(s);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* Symlinks of a /dev directory (by-uuid, mapper), as udev made them. */
 static void capture_dev_links(struct cap *c, const char *dir)
 {
@@ -510,6 +550,9 @@ int capture_run(const struct mode_ctx *mc, const char *dest)
 		"etc/hostname", "etc/default/grub", "etc/kernel/proxmox-boot-uuids",
 		"etc/kernelstub/configuration",
 		"lib/vfio-early/protected", "run/vfio-early/state",
+		/* the management network: routes, addresses, the host's name */
+		"proc/net/route", "proc/net/ipv6_route", "proc/net/fib_trie",
+		"proc/sys/kernel/hostname", "etc/hosts",
 	};
 	struct cap c = { .src = mc->rootfd };
 	DIR *d;
@@ -543,6 +586,7 @@ int capture_run(const struct mode_ctx *mc, const char *dest)
 	capture_pci(&c);
 	capture_iommu_units(&c);
 	capture_block(&c);
+	capture_net(&c);
 	mkdirs(&c, "dev");
 	put_file(&c, "dev/kmsg", "", 0);
 	capture_dev_links(&c, "dev/mapper");

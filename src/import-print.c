@@ -98,8 +98,8 @@ static void print_selected(struct imp *im, FILE *out)
 			fprintf(out, " (function of %s)", card_of(im, i)->name);
 		fputc('\n', out);
 		if (d->boot_vga)
-			fputs("#     the boot display: vfio-early refuses it unless the rule says\n"
-			      "#     allow-boot-vga\n", out);
+			fputs("#     the boot display: the rule says allow-boot-vga, so the host\n"
+			      "#     loses its console\n", out);
 	}
 }
 
@@ -159,7 +159,7 @@ static bool first_in_slot(const struct imp *im, size_t i)
 }
 
 /* "#     path ROOT/HOPS/SS expect=VVVV:DDDD" for the slot of @d. */
-static void print_slot_path(const struct imp *im, FILE *out, const struct pci_dev *d)
+static void print_slot_path(const struct imp *im, FILE *out, const struct pci_dev *d, bool boot)
 {
 	char path[256];
 	char *slash, *dot;
@@ -172,33 +172,60 @@ static void print_slot_path(const struct imp *im, FILE *out, const struct pci_de
 		*dot = '\0';	/* the whole slot */
 	if (strncmp(shown, "0000:", 5) == 0)
 		shown += 5;
-	fprintf(out, "#     path %s expect=%04x:%04x\n", shown, d->vendor, d->device);
+	fprintf(out, "#     path %s expect=%04x:%04x%s\n", shown, d->vendor, d->device,
+		boot ? " allow-boot-vga" : "");
+}
+
+/* Does the card whose first function is device @f own every slot it is in? */
+static bool owns_slots(const struct imp *im, size_t f)
+{
+	for (size_t i = 0; i < im->t.n; i++) {
+		size_t first, last;
+
+		if (im->card0[i] != f)
+			continue;
+		pci_slot_range(&im->t, &im->t.dev[i], &first, &last);
+		for (size_t j = first; j <= last; j++)
+			if (im->card0[j] != f)
+				return false;
+	}
+	return true;
+}
+
+/* " 0a:00" (a slot, @func false) or " 0a:00.1", the domain only when not 0000. */
+static void print_addr(FILE *out, const struct pci_dev *d, bool func)
+{
+	if (d->addr.domain)
+		fprintf(out, " %04x:", d->addr.domain);
+	else
+		fputc(' ', out);
+	fprintf(out, "%02x:%02x", d->addr.bus, d->addr.slot);
+	if (func)
+		fprintf(out, ".%x", d->addr.func);
 }
 
 /*
- * The address rule (each slot of the card) and the path rules (one per
- * slot) of the card whose first function is device @f.
+ * The rules of the card whose first function is device @f: an address rule
+ * of its slots and a path rule per slot when the card owns its slots whole
+ * (an address or path of a slot takes every function in it), else an
+ * address rule of its functions.  allow-boot-vga when it is the boot display.
  */
 static void print_card_rules(const struct imp *im, FILE *out, size_t n, size_t f)
 {
 	const struct pci_dev *f0 = &im->t.dev[f];
+	bool whole = owns_slots(im, f), boot = false;
 
+	for (size_t i = 0; i < im->t.n; i++)
+		boot |= im->card0[i] == f && im->t.dev[i].boot_vga;
 	fprintf(out, "#   card %zu, %s [%04x:%04x]:\n#     address", n, f0->name, f0->vendor,
 		f0->device);
-	for (size_t i = 0; i < im->t.n; i++) {
-		const struct pci_dev *d = &im->t.dev[i];
-
-		if (im->card0[i] != f || !first_in_slot(im, i))
-			continue;
-		if (d->addr.domain)
-			fprintf(out, " %04x:%02x:%02x", d->addr.domain, d->addr.bus, d->addr.slot);
-		else
-			fprintf(out, " %02x:%02x", d->addr.bus, d->addr.slot);
-	}
-	fputc('\n', out);
 	for (size_t i = 0; i < im->t.n; i++)
+		if (im->card0[i] == f && (!whole || first_in_slot(im, i)))
+			print_addr(out, &im->t.dev[i], !whole);
+	fprintf(out, "%s\n", boot ? " allow-boot-vga" : "");
+	for (size_t i = 0; whole && i < im->t.n; i++)
 		if (im->card0[i] == f && first_in_slot(im, i))
-			print_slot_path(im, out, &im->t.dev[i]);
+			print_slot_path(im, out, &im->t.dev[i], boot);
 }
 
 /* The address and path rules of each of the identical cards, if any. */
@@ -304,19 +331,41 @@ static void print_section(const struct imp *im, FILE *out, enum legacy_verdict v
 	}
 }
 
+/* Is device @i the boot display, in the card of a device ids [@from, @to) name? */
+static bool boot_display_of(const struct imp *im, size_t i, size_t from, size_t to)
+{
+	if (!im->taken || !im->taken[i] || !im->t.dev[i].boot_vga)
+		return false;
+	for (size_t j = 0; j < im->t.n; j++) {
+		if (!im->direct[j] || im->card0[j] != im->card0[i])
+			continue;
+		for (size_t k = from; k < to; k++)
+			if (imp_id_matches(&im->ids[k], &im->t.dev[j]))
+				return true;
+	}
+	return false;
+}
+
 /*
  * One ids rule, for ids [@from, @to).  vfio-pci's ids= took a storage or
- * network controller without asking; an ids rule takes one only with
- * allow-storage or allow-network, so the rule says it, and why.
+ * network controller, or the boot display, without asking; an ids rule
+ * takes one only with allow-storage, allow-network or allow-boot-vga, so
+ * the rule says it, and why.
  */
 static void print_ids_rule(const struct imp *im, FILE *out, size_t from, size_t to)
 {
-	bool storage = false, network = false;
+	bool storage = false, network = false, boot = false;
 
 	for (size_t i = 0; i < im->t.n; i++) {
 		const struct pci_dev *d = &im->t.dev[i];
 		bool hit = false;
 
+		if (boot_display_of(im, i, from, to)) {
+			boot = true;
+			fprintf(out, "# %s [%04x:%04x] is the boot display: the old recipe passed it, "
+				"so the rule allows it (the host loses its console)\n", d->name,
+				d->vendor, d->device);
+		}
 		for (size_t k = from; k < to && !hit; k++)
 			hit = im->direct[i] && imp_id_matches(&im->ids[k], d);
 		if (!hit)
@@ -335,7 +384,8 @@ static void print_ids_rule(const struct imp *im, FILE *out, size_t from, size_t 
 		imp_format_id(&im->ids[k], id, sizeof(id));
 		fprintf(out, " %s", id);
 	}
-	fprintf(out, "%s%s\n", storage ? " allow-storage" : "", network ? " allow-network" : "");
+	fprintf(out, "%s%s%s\n", storage ? " allow-storage" : "", network ? " allow-network" : "",
+		boot ? " allow-boot-vga" : "");
 }
 
 void imp_print_config(struct imp *im, FILE *out, const char *config_shown,

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Is a controller in use, and does a device need the protected list's
- * proof before it may go?
+ * proof before it may go?  Which devices held a block device at image
+ * build?
  *
  * A block device below a controller is in use when a filesystem on it is
  * mounted, it is an active swap, another block device holds it (dm, md,
@@ -208,38 +209,164 @@ bool protect_in_use(int rootfd, bool live, const struct pci_dev *d, char *why, s
 	return busy;
 }
 
-static bool needs_proof_class(const struct protect *p, const struct pci_dev *d)
+/* Did @d hold a block device when the image was built? */
+static bool is_carrier(const struct protect *p, const struct pci_dev *d)
 {
-	unsigned base = pci_base_class(d);
+	for (size_t i = 0; i < p->ncarriers; i++)
+		if (pci_addr_cmp(&p->carriers[i].addr, &d->addr) == 0)
+			return true;
+	return false;
+}
 
-	return base == 0x01 || (p->net_root && base == 0x02);
+/* What makes @d wait for proof, by what is known without reading sysfs; or NULL. */
+static const char *proof_kind_class(const struct protect *p, const struct pci_dev *d)
+{
+	unsigned sub = d->class >> 8;
+
+	if (pci_base_class(d) == 0x01)
+		return "a storage controller";
+	if (sub == 0x0c03 && (d->class & 0xff) != 0xfe)	/* not a USB device (gadget) */
+		return "a USB host controller, which can carry a disk the boot needs";
+	if (sub == 0x0805)
+		return "an SD/MMC host controller, which can carry a disk the boot needs";
+	if (sub == 0x0c00)
+		return "a FireWire controller, which can carry a disk the boot needs";
+	if (sub == 0x0c04)
+		return "a Fibre Channel controller, which can carry a disk the boot needs";
+	if (pci_is_bridge(d))
+		return NULL;
+	if (is_carrier(p, d))
+		return "a device that held a block device when the image was built";
+	if (p->net_root && pci_base_class(d) == 0x02)
+		return "a network controller";
+	return NULL;
+}
+
+/* The same, and what sysfs says: behind a Thunderbolt or USB4 tunnel. */
+static const char *proof_kind(const struct protect *p, struct pci_tree *t,
+			      const struct pci_dev *d)
+{
+	const char *kind = proof_kind_class(p, d);
+	char removable[16];
+
+	if (kind || pci_is_bridge(d))
+		return kind;
+	/* The kernel marks what sits behind an external-facing port. */
+	if (pci_attr_read(t, d, "removable", removable, sizeof(removable)) > 0 &&
+	    strcmp(removable, "removable") == 0)
+		return "behind an external (Thunderbolt or USB4) port, where a disk the boot "
+		       "needs can be";
+	return NULL;
+}
+
+/*
+ * Does @d host PCI devices of its own (a VMD's domain, pciDDDD:BB, in its
+ * directory)?  Only then can a storage controller sit below it.
+ */
+static bool hosts_devices(struct pci_tree *t, const struct pci_dev *d)
+{
+	struct dirent *e;
+	bool found = false;
+	DIR *dir;
+	int fd = openat(t->devfd, d->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	while (!found && (e = readdir(dir))) {
+		struct pci_addr a;
+
+		found = (strncmp(e->d_name, "pci", 3) == 0 && strchr(e->d_name, ':')) ||
+			parse_sysfs_name(e->d_name, &a) == 0;
+	}
+	closedir(dir);
+	return found;
 }
 
 const struct pci_dev *protect_needs_proof(const struct protect *p, struct pci_tree *t,
-					  const struct pci_dev *d)
+					  const struct pci_dev *d, const char **kind)
 {
 	const struct pci_dev *found = NULL;
 	struct pci_dev **mem;
 	size_t n;
 
-	if (needs_proof_class(p, d))
+	if ((*kind = proof_kind(p, t, d)))
 		return d;
 	/* A device above a storage controller (a VMD in front of the disks). */
-	for (size_t i = 0; i < t->n && !found; i++) {
+	for (size_t i = 0, above = hosts_devices(t, d); above && i < t->n && !found; i++) {
 		const struct pci_dev *o = &t->dev[i];
 		char link[1024];
 
-		if (o != d && needs_proof_class(p, o) &&
-		    pci_link_read(t, o, NULL, link, sizeof(link)) >= 0 &&
-		    link_below(link, d->name))
+		if (o != d && (*kind = proof_kind_class(p, o)) &&
+		    pci_link_read(t, o, NULL, link, sizeof(link)) >= 0 && link_below(link, d->name))
 			found = o;
 	}
 	if (found || d->iommu_group < 0 ||
 	    pci_group_members(t, d->iommu_group, &mem, &n) < 0)
 		return found;
 	for (size_t i = 0; i < n && !found; i++)
-		if (mem[i] != d && needs_proof_class(p, mem[i]))
+		if (mem[i] != d && (*kind = proof_kind(p, t, mem[i])))
 			found = mem[i];
 	free(mem);
 	return found;
+}
+
+static int carrier_add(struct protect *p, struct pci_tree *t, const struct pci_dev *d,
+		       const char *block)
+{
+	struct protected_dev *v, *e;
+
+	v = realloc(p->carriers, (p->ncarriers + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	p->carriers = v;
+	e = &v[p->ncarriers++];
+	memset(e, 0, sizeof(*e));
+	e->addr = d->addr;
+	e->vendor = d->vendor;
+	e->device = d->device;
+	e->subvendor = d->subvendor;
+	e->subdevice = d->subdevice;
+	e->class = d->class;
+	e->has_ids = true;
+	snprintf(e->why, sizeof(e->why), "held %.60s", block);
+	if (pci_stable_path(t, d, e->path, sizeof(e->path)) < 0)
+		e->path[0] = '\0';
+	return 0;
+}
+
+void protect_find_carriers(struct protect *p, struct pci_tree *t, int rootfd)
+{
+	struct dirent *e;
+	DIR *dir;
+	int fd = openat(rootfd, "sys/class/block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((e = readdir(dir))) {
+		char path[160], link[1024];
+
+		if (e->d_name[0] == '.' ||
+		    xsnprintf(path, sizeof(path), "sys/class/block/%s", e->d_name) < 0 ||
+		    read_link(rootfd, path, link, sizeof(link)) < 0)
+			continue;
+		for (size_t i = 0; i < t->n; i++) {
+			struct pci_dev *d = &t->dev[i];
+
+			pci_load(t, d);
+			if (pci_is_bridge(d) || protect_find(p, &d->addr) || is_carrier(p, d) ||
+			    !link_below(link, d->name))
+				continue;
+			if (carrier_add(p, t, d, e->d_name) < 0) {
+				log_warn("out of memory while listing block-device controllers");
+				break;
+			}
+		}
+	}
+	closedir(dir);
 }

@@ -64,7 +64,8 @@ const char *plan_refusal_name(enum refusal r)
 		[REF_NO_GROUP] = "no-group", [REF_BOOT_VGA] = "boot-vga",
 		[REF_STORAGE] = "storage", [REF_NETWORK] = "network",
 		[REF_NO_OVERRIDE] = "no-override", [REF_UNVERIFIED] = "unverified",
-		[REF_IN_USE] = "in-use",
+		[REF_IN_USE] = "in-use", [REF_MGMT] = "management-network",
+		[REF_NET_UNVERIFIED] = "network-unverified",
 	};
 	return names[r];
 }
@@ -361,6 +362,63 @@ static const struct protected_dev *protected_group(struct pci_tree *t,
 	return NULL;
 }
 
+/* A rule that names the device (address, path) and says allow-network. */
+static bool named_with_network(const struct plan_item *it)
+{
+	return it->via == VIA_RULE && (it->rule->kind == RULE_ADDR || it->rule->kind == RULE_PATH) &&
+	       (it->rule->opts & OPT_NETWORK);
+}
+
+/*
+ * What the host needs, and what carries its management network: refused,
+ * the latter unless a rule names it with allow-network.  True when refused.
+ */
+static bool check_protected(struct plan *pl, struct plan_item *it, struct pci_tree *t,
+			    const struct protect *prot)
+{
+	static const char hand_over[] = "; name it by address or path with allow-network "
+					"to hand it over";
+	const struct pci_dev *d = it->dev;
+	const struct protected_dev *pd;
+	char addr[PCI_ADDR_STRLEN];
+
+	if ((pd = protect_find(prot, &d->addr)) && !(pd->mgmt && named_with_network(it))) {
+		if (pd->mgmt)
+			refuse(pl, it, REF_MGMT, "%s%s", pd->why, hand_over);
+		else
+			refuse(pl, it, REF_ROOT, "%s", pd->why);
+		return true;
+	}
+	if (!t->iommu) {
+		pl->no_iommu = true;
+		refuse(pl, it, REF_NO_IOMMU, "no IOMMU is active");
+		return true;
+	}
+	if (d->iommu_group < 0) {
+		refuse(pl, it, REF_NO_GROUP, "has no IOMMU group");
+		return true;
+	}
+	if ((pd = protected_group(t, prot, d->iommu_group)) &&
+	    !(pd->mgmt && named_with_network(it))) {
+		format_pci_addr(&pd->addr, addr);
+		refuse(pl, it, pd->mgmt ? REF_MGMT : REF_ROOT_GROUP, "shares IOMMU group %d with "
+		       "%s, which %s%s", d->iommu_group, addr, pd->why, pd->mgmt ? hand_over : "");
+		return true;
+	}
+	/*
+	 * Without a verified list nothing says which NIC the host is reached
+	 * through (the network is not up before the root is mounted either).
+	 */
+	if (!prot->verified && !prot->net_root && pci_base_class(d) == 0x02 &&
+	    !named_with_network(it)) {
+		refuse(pl, it, REF_NET_UNVERIFIED, "is a network controller and the protected list "
+		       "is unverified, so it may carry the host's management network%s, or %s",
+		       hand_over, "rebuild the initramfs on this machine");
+		return true;
+	}
+	return false;
+}
+
 static void check_safety(struct plan *pl, struct pci_tree *t, struct ruleset *rs,
 			 const struct protect *prot)
 {
@@ -368,13 +426,12 @@ static void check_safety(struct plan *pl, struct pci_tree *t, struct ruleset *rs
 		struct plan_item *it = &pl->v[k];
 		struct pci_dev *d = it->dev;
 		const struct rule *r = it->rule;
-		const struct protected_dev *pd;
 		const struct pci_dev *other;
+		const char *kind;
 		unsigned base = pci_base_class(d);
 		char why[PLAN_REASON_LEN - 16];
 		bool named = it->via == VIA_RULE &&
 			     (r->kind == RULE_ADDR || r->kind == RULE_PATH);
-		char addr[PCI_ADDR_STRLEN];
 
 		pci_load(t, d);
 		memcpy(it->was, d->driver, sizeof(it->was));
@@ -400,25 +457,8 @@ static void check_safety(struct plan *pl, struct pci_tree *t, struct ruleset *rs
 				       r->expect_device);
 			continue;
 		}
-		if ((pd = protect_find(prot, &d->addr))) {
-			refuse(pl, it, REF_ROOT, "%s", pd->why);
+		if (check_protected(pl, it, t, prot))
 			continue;
-		}
-		if (!t->iommu) {
-			pl->no_iommu = true;
-			refuse(pl, it, REF_NO_IOMMU, "no IOMMU is active");
-			continue;
-		}
-		if (d->iommu_group < 0) {
-			refuse(pl, it, REF_NO_GROUP, "has no IOMMU group");
-			continue;
-		}
-		if ((pd = protected_group(t, prot, d->iommu_group))) {
-			format_pci_addr(&pd->addr, addr);
-			refuse(pl, it, REF_ROOT_GROUP, "shares IOMMU group %d with %s, which %s", d->iommu_group,
-			       addr, pd->why);
-			continue;
-		}
 		if (d->boot_vga && !rs->allow_boot_vga && !(r->opts & OPT_BOOT_VGA)) {
 			refuse(pl, it, REF_BOOT_VGA, "is the boot VGA device (the host console); allow it with "
 			       "allow-boot-vga in the rule or vfio_early.allow_boot_vga=1");
@@ -439,16 +479,15 @@ static void check_safety(struct plan *pl, struct pci_tree *t, struct ruleset *rs
 			continue;
 		}
 		/* Last: the late pass takes up what was refused for this alone. */
-		if (!prot->verified && (other = protect_needs_proof(prot, t, d))) {
+		if (!prot->verified && (other = protect_needs_proof(prot, t, d, &kind))) {
 			if (other == d)
-				refuse(pl, it, REF_UNVERIFIED, "is a %s controller and the protected "
-				       "list is unverified; the late pass decides once the root is "
-				       "mounted", base == 0x01 ? "storage" : "network");
+				refuse(pl, it, REF_UNVERIFIED, "is %s%s and the protected list is "
+				       "unverified; the late pass decides once the root is mounted",
+				       kind, strchr(kind, ',') ? "," : "");
 			else
-				refuse(pl, it, REF_UNVERIFIED, "goes with %s (a %s controller) and "
-				       "the protected list is unverified; the late pass decides once "
-				       "the root is mounted", other->name,
-				       pci_base_class(other) == 0x01 ? "storage" : "network");
+				refuse(pl, it, REF_UNVERIFIED, "goes with %s (%s) and the protected "
+				       "list is unverified; the late pass decides once the root is "
+				       "mounted", other->name, kind);
 			continue;
 		}
 		if (prot->live_fs && protect_in_use(t->rootfd, prot->live, d, why, sizeof(why))) {

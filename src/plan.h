@@ -39,8 +39,10 @@ enum refusal {
 	REF_STORAGE,
 	REF_NETWORK,
 	REF_NO_OVERRIDE,	/* kernel without driver_override */
-	REF_UNVERIFIED,		/* storage (or a network root's NIC) without a verified list */
+	REF_UNVERIFIED,		/* can carry a disk (or a network root) and no verified list */
 	REF_IN_USE,		/* a mounted filesystem, swap or held device is below it */
+	REF_MGMT,		/* carries the management network, not named with allow-network */
+	REF_NET_UNVERIFIED,	/* a NIC, not named with allow-network, and no verified list */
 };
 
 #define PLAN_REASON_LEN 200

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "hostnet.h"
 #include "log.h"
 #include "mounts.h"
 #include "pci.h"
@@ -38,6 +39,7 @@
 void protect_free(struct protect *p)
 {
 	free(p->v);
+	free(p->carriers);
 	for (size_t i = 0; i < p->nmissing; i++)
 		free(p->missing[i]);
 	free(p->missing);
@@ -52,13 +54,19 @@ const struct protected_dev *protect_find(const struct protect *p, const struct p
 	return NULL;
 }
 
-/* A device that holds several things says so: "holds /; holds /home". */
-int protect_add(struct protect *p, const struct pci_addr *a, const char *why)
+/*
+ * A device that holds several things says so: "holds /; holds /home".  A
+ * device that the boot needs stays needed when it also carries the
+ * management network.
+ */
+int protect_add_need(struct protect *p, const struct pci_addr *a, const char *why, bool mgmt)
 {
 	struct protected_dev *d = (struct protected_dev *)protect_find(p, a);
 
 	if (d) {
 		size_t used = strlen(d->why), head = strcspn(why, "(");
+
+		d->mgmt = d->mgmt && mgmt;
 
 		/* "holds the root filesystem (root=...)" once, whichever way it was found. */
 		if (strncmp(d->why, why, head) != 0 && !strstr(d->why, why) &&
@@ -82,8 +90,14 @@ int protect_add(struct protect *p, const struct pci_addr *a, const char *why)
 	memset(d, 0, sizeof(*d));
 	d->addr = *a;
 	d->addr.has_func = true;
+	d->mgmt = mgmt;
 	snprintf(d->why, sizeof(d->why), "%s", why);
 	return 0;
+}
+
+int protect_add(struct protect *p, const struct pci_addr *a, const char *why)
+{
+	return protect_add_need(p, a, why, false);
 }
 
 void protect_set_unverified(struct protect *p, const char *fmt, ...)
@@ -202,6 +216,7 @@ struct resolver {
 	const struct pci_tree *t;	/* its devfd: the class of a device on a chain */
 	int rootfd;
 	bool live;
+	bool mgmt;		/* the current need is the management network */
 	unsigned added;		/* devices added since the current need began */
 };
 
@@ -214,22 +229,26 @@ static bool protect_chain(struct resolver *r, const char *link, const char *what
 {
 	struct pci_addr chain[16];
 	char why[PROTECT_WHY_LEN], holder[PCI_ADDR_STRLEN];
+	const char *verb = r->mgmt ? "carries" : "holds";
+	/* What sits between the controller and the disk, for the list to say. */
+	const char *over = r->mgmt ? "" : strstr(link, "/mmc_host/") ? ", on an SD/MMC card" :
+			   strstr(link, "/usb") ? ", over USB" : "";
 	size_t n = pci_components(link, chain, sizeof(chain) / sizeof(chain[0]));
 
 	if (n == 0)
 		return false;
-	snprintf(why, sizeof(why), "holds %s", what);
-	if (protect_add(r->p, &chain[n - 1], why) < 0)
+	snprintf(why, sizeof(why), "%s %s%s", verb, what, over);
+	if (protect_add_need(r->p, &chain[n - 1], why, r->mgmt) < 0)
 		log_warn("too many protected devices");
 	r->added++;
 	format_pci_addr(&chain[n - 1], holder);
 	for (size_t i = 0; i + 1 < n; i++) {
 		if (is_bridge(r->t, &chain[i]))
 			continue;
-		snprintf(why, sizeof(why), "is upstream of %s, which holds %.*s", holder,
+		snprintf(why, sizeof(why), "is upstream of %s, which %s %.*s", holder, verb,
 			 (int)(strstr(what, " (") ? (size_t)(strstr(what, " (") - what) : strlen(what)),
 			 what);
-		if (protect_add(r->p, &chain[i], why) < 0)
+		if (protect_add_need(r->p, &chain[i], why, r->mgmt) < 0)
 			log_warn("too many protected devices");
 	}
 	return true;
@@ -521,43 +540,41 @@ static bool is_virtual_fs(const char *fstype)
 	return false;
 }
 
-/* An interface name as the kernel allows it. */
-static bool valid_ifname(const char *s)
+/* A network interface down to its PCI devices, through bonds, bridges, VLANs. */
+static void climb_net(struct resolver *r, const char *ifname, const char *what)
 {
-	size_t n = strlen(s);
+	char ports[HOSTNET_PORTS_MAX][HOSTNET_IFNAME_LEN], path[64], link[1024];
+	size_t n = hostnet_ports(r->rootfd, ifname, ports, HOSTNET_PORTS_MAX);
 
-	if (n == 0 || n >= 16 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-		return false;
-	for (; *s; s++)
-		if (*s == '/' || *s == ':' || *s <= ' ' || *s == 0x7f)
-			return false;
-	return true;
+	for (size_t i = 0; i < n; i++)
+		if (xsnprintf(path, sizeof(path), "sys/class/net/%s", ports[i]) >= 0 &&
+		    read_link(r->rootfd, path, link, sizeof(link)) >= 0)
+			protect_chain(r, link, what);
 }
 
-/* A network interface down to its PCI device, through bonds, bridges, VLANs. */
-static void climb_net(struct resolver *r, const char *ifname, const char *what, unsigned depth)
+/*
+ * The interfaces that carry the host's management traffic, down to their
+ * PCI devices: kept unless a rule names them with allow-network.
+ */
+static void need_management(struct resolver *r)
 {
-	char path[64], link[1024];
-	struct dirent *e;
-	DIR *d;
-	int fd;
+	struct hostnet_if mg[HOSTNET_MGMT_MAX];
+	size_t n = hostnet_management(r->rootfd, mg, HOSTNET_MGMT_MAX);
 
-	if (depth > STACK_DEPTH_MAX || !valid_ifname(ifname) ||
-	    xsnprintf(path, sizeof(path), "sys/class/net/%s", ifname) < 0 ||
-	    read_link(r->rootfd, path, link, sizeof(link)) < 0)
-		return;
-	if (protect_chain(r, link, what))
-		return;
-	fd = openat(r->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return;
+	r->mgmt = true;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < mg[i].nports; j++) {
+			char desc[160], what[200], path[64], link[1024];
+
+			hostnet_describe(&mg[i], mg[i].ports[j], desc, sizeof(desc));
+			snprintf(what, sizeof(what), "the host's management network (%s)", desc);
+			if (xsnprintf(path, sizeof(path), "sys/class/net/%s", mg[i].ports[j]) >= 0 &&
+			    read_link(r->rootfd, path, link, sizeof(link)) >= 0 &&
+			    protect_chain(r, link, what))
+				log_info("%s carries %s", mg[i].ports[j], what);
+		}
 	}
-	while ((e = readdir(d)))
-		if (strncmp(e->d_name, "lower_", 6) == 0)
-			climb_net(r, e->d_name + 6, what, depth + 1);
-	closedir(d);
+	r->mgmt = false;
 }
 
 /* Interfaces with a default route (proc/net/route), else those that are up. */
@@ -570,7 +587,7 @@ static void need_network(struct resolver *r, const struct protect_sources *src,
 	unsigned before = r->added;
 
 	if (src->net_dev) {
-		climb_net(r, src->net_dev, what, 0);
+		climb_net(r, src->net_dev, what);
 		if (r->added > before)
 			return;
 	}
@@ -580,7 +597,7 @@ static void need_network(struct resolver *r, const struct protect_sources *src,
 		char ifname[32], dest[16];
 
 		if (sscanf(line, "%31s %15s", ifname, dest) == 2 && strcmp(dest, "00000000") == 0)
-			climb_net(r, ifname, what, 0);
+			climb_net(r, ifname, what);
 	}
 	if (r->added > before)
 		return;
@@ -598,13 +615,13 @@ static void need_network(struct resolver *r, const struct protect_sources *src,
 			char path[96], state[16];
 
 			if (e->d_name[0] == '.' || strcmp(e->d_name, "lo") == 0 ||
-			    !valid_ifname(e->d_name) ||
+			    !hostnet_valid_ifname(e->d_name) ||
 			    xsnprintf(path, sizeof(path), "sys/class/net/%s/operstate",
 				      e->d_name) < 0 ||
 			    read_attr(r->rootfd, path, state, sizeof(state)) < 0 ||
 			    strcmp(state, "up") != 0)
 				continue;
-			climb_net(r, e->d_name, what, 0);
+			climb_net(r, e->d_name, what);
 		}
 		closedir(d);
 	}
@@ -844,6 +861,7 @@ void protect_resolve_host(struct protect *p, struct pci_tree *t, int rootfd, boo
 	need_fstab(&r, src);
 	need_crypttab(&r, src);
 	need_swaps(&r, src);
+	need_management(&r);
 }
 
 int protect_resolve_device(struct protect *p, struct pci_tree *t, int rootfd, bool live,
@@ -877,14 +895,16 @@ void protect_add_groups(struct protect *p, struct pci_tree *t)
 		if (!d || (pci_load(t, d), d->iommu_group < 0) ||
 		    pci_group_members(t, d->iommu_group, &mem, &nmem) < 0)
 			continue;
+		bool mgmt = p->v[i].mgmt;
+
 		for (size_t j = 0; j < nmem; j++) {
 			char why[PROTECT_WHY_LEN];
 
 			if (pci_is_bridge(mem[j]) || protect_find(p, &mem[j]->addr))
 				continue;
-			snprintf(why, sizeof(why), "in IOMMU group %d with %s", d->iommu_group,
-				 d->name);
-			protect_add(p, &mem[j]->addr, why);
+			snprintf(why, sizeof(why), "in IOMMU group %d with %s%s", d->iommu_group,
+				 d->name, mgmt ? ", which carries the host's management network" : "");
+			protect_add_need(p, &mem[j]->addr, why, mgmt);
 		}
 		free(mem);
 	}

@@ -14,7 +14,7 @@ struct pci_dev;
 
 /* The image build writes this list; the early pass verifies it at boot. */
 #define PROTECTED_FILE "lib/vfio-early/protected"
-#define PROTECTED_FORMAT 2
+#define PROTECTED_FORMAT 3
 #define PROTECT_WHY_LEN 192
 #define MACHINE_ID_LEN 40
 
@@ -29,6 +29,11 @@ struct protected_dev {
 	uint16_t subdevice;
 	uint32_t class;
 	bool has_ids;
+	/*
+	 * It carries the host's management network and nothing the boot
+	 * needs: kept unless a rule names it (address, path) with allow-network.
+	 */
+	bool mgmt;
 };
 
 /*
@@ -49,6 +54,13 @@ struct protect {
 	char **missing;		/* needs whose controller was not found */
 	size_t nmissing;
 	char machine[MACHINE_ID_LEN];	/* this machine, "" when unknown */
+	/*
+	 * Devices that held a block device when the image was built, needed
+	 * or not: an unverified run does not take them before the root is
+	 * mounted, whatever their class.
+	 */
+	struct protected_dev *carriers;
+	size_t ncarriers;
 };
 
 /* Where the needs of a host are read from. */
@@ -65,6 +77,8 @@ struct protect_sources {
 
 void protect_free(struct protect *p);
 int protect_add(struct protect *p, const struct pci_addr *a, const char *why);
+/* The same, for a device that carries the management network when @mgmt. */
+int protect_add_need(struct protect *p, const struct pci_addr *a, const char *why, bool mgmt);
 const struct protected_dev *protect_find(const struct protect *p, const struct pci_addr *a);
 void protect_set_unverified(struct protect *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -141,8 +155,22 @@ bool protect_in_use(int rootfd, bool live, const struct pci_dev *d, char *why, s
 int nvme_subsystem_each(int rootfd, const char *link,
 			bool (*fn)(const char *ctrl_link, void *arg), void *arg);
 
-/* A storage (or, with a network root, network) device is below @d, or @d is one. */
+/*
+ * The devices that an unverified run leaves to the late pass: those that
+ * can carry a disk the boot needs (mass storage, USB, SD/MMC, FireWire and
+ * Thunderbolt controllers, anything behind an external-facing port, and
+ * whatever held a block device when the image was built) and, with a
+ * network root, network controllers.  Returns @d when it is one, else a
+ * member of its IOMMU group or a device below it that is, else NULL; @kind
+ * says what the returned device is ("a USB host controller").
+ */
 const struct pci_dev *protect_needs_proof(const struct protect *p, struct pci_tree *t,
-					  const struct pci_dev *d);
+					  const struct pci_dev *d, const char **kind);
+
+/*
+ * Devices that held a block device, other than those already protected,
+ * into p->carriers (--list-protected).
+ */
+void protect_find_carriers(struct protect *p, struct pci_tree *t, int rootfd);
 
 #endif

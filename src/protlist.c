@@ -3,16 +3,22 @@
  * The protected list: written at image build by --list-protected, read and
  * verified by the early pass.
  *
- *   vfio-early-protected 2
+ *   vfio-early-protected 3
  *   machine 4c4c4544-0051-3510-8057-b4c04f4e3732
  *   status complete
  *   device addr=0000:01:00.0 path=0000:00:1d.0/00.0 ids=144d:a808 sub=144d:a801 class=010802 why=holds the root filesystem (mounted /)
- *   end devices=1
+ *   device addr=0000:02:00.0 path=0000:00:1c.0/00.0 ids=8086:125c sub=8086:0000 class=020000 need=management why=carries the host's management network (vmbr0 192.0.2.10, default route, port enp2s0)
+ *   carrier addr=0000:00:14.0 path=0000:00:14.0 ids=8086:a36d sub=1028:085a class=0c0330 why=held sdb
+ *   end devices=2 carriers=1
  *
  * "status incomplete" and "missing WHAT" lines say what the image build
- * could not trace to a controller.  why= runs to the end of its line.
- * The end line counts the device lines, so a truncated file is told from
- * a short one.  Anything amiss makes the boot's run unverified.
+ * could not trace to a controller.  need=management marks what carries
+ * the management network and nothing the boot needs.  A carrier held a
+ * block device the host does not need: a run whose list is unverified
+ * still waits for the root before taking it.  why= runs to the end of its
+ * line.  The end line counts the device and carrier lines, so a truncated
+ * file is told from a short one.  Anything amiss makes the boot's run
+ * unverified.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -55,9 +61,19 @@ void machine_id(int rootfd, char buf[MACHINE_ID_LEN])
 	memcpy(buf, id, 37);
 }
 
+static void write_entry(FILE *f, const char *kind, const struct protected_dev *d)
+{
+	char a[PCI_ADDR_STRLEN];
+
+	format_pci_addr(&d->addr, a);
+	fprintf(f, "%s addr=%s path=%s ids=%04x:%04x sub=%04x:%04x class=%06x %swhy=%s\n", kind,
+		a, d->path[0] ? d->path : "-", d->vendor, d->device, d->subvendor, d->subdevice,
+		d->class, d->mgmt ? "need=management " : "", d->why);
+}
+
 void protect_write_list(FILE *f, const struct protect *p)
 {
-	unsigned n = 0;
+	unsigned n = 0, nc = 0;
 
 	fprintf(f, "# vfio-early: the PCI devices this host needs to boot, recorded at image "
 		"build by vfio-early --list-protected\n");
@@ -65,20 +81,18 @@ void protect_write_list(FILE *f, const struct protect *p)
 	fprintf(f, "machine %s\n", p->machine[0] ? p->machine : "none");
 	fprintf(f, "status %s\n", p->nmissing == 0 && p->n > 0 ? "complete" : "incomplete");
 	for (size_t i = 0; i < p->n; i++) {
-		const struct protected_dev *d = &p->v[i];
-		char a[PCI_ADDR_STRLEN];
-
-		if (!d->has_ids)
+		if (!p->v[i].has_ids)
 			continue;
-		format_pci_addr(&d->addr, a);
-		fprintf(f, "device addr=%s path=%s ids=%04x:%04x sub=%04x:%04x class=%06x why=%s\n",
-			a, d->path[0] ? d->path : "-", d->vendor, d->device, d->subvendor,
-			d->subdevice, d->class, d->why);
+		write_entry(f, "device", &p->v[i]);
 		n++;
+	}
+	for (size_t i = 0; i < p->ncarriers; i++) {
+		write_entry(f, "carrier", &p->carriers[i]);
+		nc++;
 	}
 	for (size_t i = 0; i < p->nmissing; i++)
 		fprintf(f, "missing %s\n", p->missing[i]);
-	fprintf(f, "end devices=%u\n", n);
+	fprintf(f, "end devices=%u carriers=%u\n", n, nc);
 }
 
 /* The value of KEY= in a device line (up to the next space); NULL if absent. */
@@ -136,6 +150,7 @@ struct list_state {
 	struct pci_tree *t;
 	unsigned version;
 	unsigned devices;
+	unsigned carriers;
 	bool complete;
 	bool ended;
 	bool machine_seen;
@@ -149,65 +164,142 @@ static void bad_line(struct list_state *s, unsigned line, const char *tok, size_
 	protect_set_unverified(s->p, "/" PROTECTED_FILE ":%u is malformed (%s)", line, why);
 }
 
-static void device_line(struct list_state *s, unsigned line, const char *l)
+/*
+ * A device or carrier line: the entry as recorded, and the device that
+ * answers to its path and ids now (NULL, with @why, when none does).
+ * False when the line is malformed (said already).
+ */
+static bool parse_entry(struct list_state *s, unsigned line, const char *l,
+			struct protected_dev *e, struct pci_dev **now, char *why, size_t size)
 {
-	const char *addr, *path, *ids, *sub, *cls, *holds, *why = "malformed";
-	size_t al, pl, il, sl, cl, hl;
-	char abuf[PCI_ADDR_STRLEN], hbuf[PROTECT_WHY_LEN];
-	uint16_t v, d, sv, sd;
+	const char *addr, *path, *ids, *sub, *cls, *need, *holds, *err = "malformed";
+	size_t al, pl, il, sl, cl, nl, hl;
+	char abuf[PCI_ADDR_STRLEN];
 	unsigned long c;
-	struct pci_addr a;
 	struct pci_dev *dev;
 
-	s->devices++;
 	addr = field(l, "addr=", &al);
 	path = field(l, "path=", &pl);
 	ids = field(l, "ids=", &il);
 	sub = field(l, "sub=", &sl);
 	cls = field(l, "class=", &cl);
+	need = field(l, "need=", &nl);
 	holds = field(l, "why=", &hl);
+	memset(e, 0, sizeof(*e));
+	*now = NULL;
 	if (!addr || !path || !ids || !sub || !cls || !holds || al >= sizeof(abuf)) {
-		bad_line(s, line, l, strlen(l), "a device needs addr=, path=, ids=, sub=, "
+		bad_line(s, line, l, strlen(l), "an entry needs addr=, path=, ids=, sub=, "
 			 "class= and why=");
-		return;
+		return false;
 	}
 	memcpy(abuf, addr, al);
 	abuf[al] = '\0';
-	if (parse_sysfs_name(abuf, &a) < 0) {
+	if (parse_sysfs_name(abuf, &e->addr) < 0) {
 		bad_line(s, line, addr, al, "not a PCI address");
-		return;
+		return false;
 	}
-	if (parse_vendor_device(ids, il, &v, &d, &why) < 0) {
-		bad_line(s, line, ids, il, why);
-		return;
+	if (parse_vendor_device(ids, il, &e->vendor, &e->device, &err) < 0) {
+		bad_line(s, line, ids, il, err);
+		return false;
 	}
-	if (parse_vendor_device(sub, sl, &sv, &sd, &why) < 0) {
-		bad_line(s, line, sub, sl, why);
-		return;
+	if (parse_vendor_device(sub, sl, &e->subvendor, &e->subdevice, &err) < 0) {
+		bad_line(s, line, sub, sl, err);
+		return false;
 	}
 	if (cl != 6 || parse_hex(cls, cl, 0xffffff, &c) < 0) {
 		bad_line(s, line, cls, cl, "the class is six hex digits");
-		return;
+		return false;
 	}
-	snprintf(hbuf, sizeof(hbuf), "%.*s", (int)hl, holds);
-	dev = entry_device(s->t, path, pl, &a, &why);
+	e->class = (uint32_t)c;
+	if (need && !(nl == 10 && strncmp(need, "management", 10) == 0)) {
+		bad_line(s, line, need, nl, "need= is management or absent");
+		return false;
+	}
+	e->mgmt = need != NULL;
+	e->has_ids = true;
+	snprintf(e->why, sizeof(e->why), "%.*s", (int)hl, holds);
+	snprintf(e->path, sizeof(e->path), "%.*s", (int)pl, path);
+	dev = entry_device(s->t, path, pl, &e->addr, &err);
 	if (!dev) {
-		protect_set_unverified(s->p, "%s (%.*s) %s is not there any more", abuf,
-				       (int)pl, path, hbuf);
-		return;
+		snprintf(why, size, "%s (%.*s) %s is not there any more", abuf, (int)pl, path,
+			 e->why);
+		return true;
 	}
-	if (dev->vendor != v || dev->device != d || dev->subvendor != sv ||
-	    dev->subdevice != sd || dev->class != c) {
-		protect_set_unverified(s->p, "%.*s holds %04x:%04x class %06x now, the list "
-				       "recorded %04x:%04x class %06lx (%s)", (int)pl, path,
-				       dev->vendor, dev->device, dev->class, v, d, c, hbuf);
-		return;
+	if (dev->vendor != e->vendor || dev->device != e->device ||
+	    dev->subvendor != e->subvendor || dev->subdevice != e->subdevice ||
+	    dev->class != e->class) {
+		snprintf(why, size, "%.*s holds %04x:%04x class %06x now, the list recorded "
+			 "%04x:%04x class %06x (%s)", (int)pl, path, dev->vendor, dev->device,
+			 dev->class, e->vendor, e->device, e->class, e->why);
+		return true;
 	}
-	if (pci_addr_cmp(&dev->addr, &a) != 0)
-		log_info("%s moved to %s since the image was built (%.*s), still protected",
+	if (pci_addr_cmp(&dev->addr, &e->addr) != 0)
+		log_info("%s moved to %s since the image was built (%.*s), still recorded",
 			 abuf, dev->name, (int)pl, path);
-	if (protect_add(s->p, &dev->addr, hbuf) < 0)
+	*now = dev;
+	return true;
+}
+
+static void device_line(struct list_state *s, unsigned line, const char *l)
+{
+	struct protected_dev e;
+	struct pci_dev *dev;
+	char why[PROTECT_WHY_LEN + 128];
+
+	s->devices++;
+	if (!parse_entry(s, line, l, &e, &dev, why, sizeof(why)))
+		return;
+	if (!dev) {
+		protect_set_unverified(s->p, "%s", why);
+		return;
+	}
+	if (protect_add_need(s->p, &dev->addr, e.why, e.mgmt) < 0)
 		protect_set_unverified(s->p, "too many protected devices");
+}
+
+/* A carrier that is gone or changed is no proof of anything: it is dropped. */
+static void carrier_line(struct list_state *s, unsigned line, const char *l)
+{
+	struct protected_dev e, *v;
+	struct pci_dev *dev;
+	char why[PROTECT_WHY_LEN + 128];
+
+	s->carriers++;
+	if (!parse_entry(s, line, l, &e, &dev, why, sizeof(why)))
+		return;
+	if (!dev) {
+		log_debug("carrier %s", why);
+		return;
+	}
+	v = realloc(s->p->carriers, (s->p->ncarriers + 1) * sizeof(*v));
+	if (!v) {
+		protect_set_unverified(s->p, "out of memory");
+		return;
+	}
+	e.addr = dev->addr;
+	v[s->p->ncarriers++] = e;
+	s->p->carriers = v;
+}
+
+/* "end devices=N carriers=M": both counts must match the lines read. */
+static void end_line(struct list_state *s, unsigned line, const char *l)
+{
+	const char *dv, *cv;
+	size_t dl, cl;
+	unsigned long nd, nc;
+
+	dv = field(l, "devices=", &dl);
+	cv = field(l, "carriers=", &cl);
+	if (!dv || !cv || parse_dec(dv, dl, 1u << 20, &nd) < 0 ||
+	    parse_dec(cv, cl, 1u << 20, &nc) < 0) {
+		bad_line(s, line, l, strlen(l), "expected end devices=N carriers=M");
+		return;
+	}
+	s->ended = true;
+	if (nd != s->devices || nc != s->carriers)
+		protect_set_unverified(s->p, "/" PROTECTED_FILE " lists %u devices and %u "
+				       "carriers, its end line says %lu and %lu", s->devices,
+				       s->carriers, nd, nc);
 }
 
 static void list_line(struct list_state *s, unsigned line, char *l)
@@ -248,15 +340,13 @@ static void list_line(struct list_state *s, unsigned line, char *l)
 			bad_line(s, line, l + 7, len - 7, "expected complete or incomplete");
 	} else if (strncmp(l, "device ", 7) == 0) {
 		device_line(s, line, l + 7);
+	} else if (strncmp(l, "carrier ", 8) == 0) {
+		carrier_line(s, line, l + 8);
 	} else if (strncmp(l, "missing ", 8) == 0) {
 		protect_set_unverified(s->p, "the image build found no controller for %.160s",
 				       l + 8);
-	} else if (strncmp(l, "end devices=", 12) == 0 &&
-		   parse_dec(l + 12, len - 12, 1u << 20, &n) == 0) {
-		s->ended = true;
-		if (n != s->devices)
-			protect_set_unverified(s->p, "/" PROTECTED_FILE " lists %u devices, its "
-					       "end line says %lu", s->devices, n);
+	} else if (strncmp(l, "end ", 4) == 0) {
+		end_line(s, line, l);
 	} else {
 		bad_line(s, line, l, len, "unknown line");
 	}

@@ -370,7 +370,7 @@ static void vf_group_problem(const struct rgroup *g, struct problems *out)
 
 /* The fix for a partial group: the line that selects the rest, or whole-group. */
 static void partial_fix(const struct report *r, const struct rule *sel, const char *addrs,
-			char *fix, size_t size)
+			bool boot_vga, char *fix, size_t size)
 {
 	char whole[160] = "";
 
@@ -378,9 +378,11 @@ static void partial_fix(const struct report *r, const struct rule *sel, const ch
 	if (sel && !sel->key && sel->line)
 		snprintf(whole, sizeof(whole), " (or add whole-group to the rule at %s:%u)",
 			 sel->file, sel->line);
-	if (snprintf(fix, size, "if the host can spare them, add the line \"address %s\" to "
+	/* Each address names one function: the line takes those and nothing else. */
+	if (!addrs[0] ||
+	    snprintf(fix, size, "if the host can spare them, add the line \"address %s%s\" to "
 		     "%s%s; otherwise move the card to a slot with its own IOMMU group", addrs,
-		     r->config_file, whole) >= (int)size)
+		     boot_vga ? " allow-boot-vga" : "", r->config_file, whole) >= (int)size)
 		/* Too long to paste: the members are named in the problem itself. */
 		snprintf(fix, size, "if the host can spare them, select those too (address "
 			 "rules, or whole-group); otherwise move the card to a slot with its "
@@ -400,6 +402,7 @@ static void check_groups(const struct report *r, struct problems *out)
 		const struct rgroup *g = &r->grp[i];
 		const struct rule *sel = NULL;
 		char others[300] = "", addrs[200] = "";
+		bool boot_vga = false, cut = false;
 
 		if (g->verdict != GROUP_PARTIAL)
 			continue;
@@ -417,7 +420,12 @@ static void check_groups(const struct report *r, struct problems *out)
 			snprintf(one, sizeof(one), "%s (%s)", m->name,
 				 m->driver[0] ? m->driver : "no driver");
 			report_append(others, sizeof(others), ", ", one, strlen(one));
-			report_append(addrs, sizeof(addrs), " ", m->name, strlen(m->name));
+			/* A list cut short would leave members out: none rather than that. */
+			if (cut || strlen(addrs) + 1 + strlen(m->name) >= sizeof(addrs))
+				cut = true;
+			else
+				report_append(addrs, sizeof(addrs), " ", m->name, strlen(m->name));
+			boot_vga |= m->boot_vga;
 		}
 		if (!others[0] || !sel)
 			continue;
@@ -425,7 +433,7 @@ static void check_groups(const struct report *r, struct problems *out)
 			vf_group_problem(g, out);
 			continue;
 		}
-		partial_fix(r, sel, addrs, fix, sizeof(fix));
+		partial_fix(r, sel, cut ? "" : addrs, boot_vga, fix, sizeof(fix));
 		add_problem(out, SEV_BLOCKING, fix,
 			    "IOMMU group %d is not usable for a VM: it also holds %s", g->id, others);
 	}
@@ -514,13 +522,17 @@ static void check_modules(const struct report *r, struct problems *out)
 			    missing);
 }
 
-/* The installed initramfs: does the next boot carry vfio-early and this config? */
+/*
+ * The installed initramfs: does the next boot carry vfio-early and this
+ * config, and vfio-pci's module unless the kernel has it built in?
+ */
 static void check_initrd(const struct report *r, struct problems *out)
 {
 	bool rules = r->rs.n > 0;
+	bool module = r->initrd.has_module || report_module_built_in(r, "vfio-pci");
 	char fix[400];
 
-	if (rules && r->initrd.checked && (!r->initrd.has_binary || !r->initrd.has_module)) {
+	if (rules && r->initrd.checked && (!r->initrd.has_binary || !module)) {
 		snprintf(fix, sizeof(fix), "run %s", rebuild_cmd(r));
 		add_problem(out, SEV_BLOCKING, fix, "the initramfs %s lacks %s: the next boot will "
 			    "not bind anything early", r->initrd.path, !r->initrd.has_binary ?

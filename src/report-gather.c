@@ -644,6 +644,7 @@ void report_gather(struct report *r, const struct mode_ctx *c)
 	gather_devices(r);
 	gather_groups(r);
 	report_gather_cards(r);
+	report_gather_selects(r);
 	gather_vfio(r);
 	gather_state(r);
 	gather_modules(r);

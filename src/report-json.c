@@ -78,6 +78,13 @@ static void json_device(struct json *j, const struct rdev *x)
 	else
 		json_knull(j, "iommu_group");
 	json_device_boots(j, x);
+	/* As "to select it": each rule alone selects exactly this card. */
+	json_key(j, "select_rules");
+	json_begin_array(j);
+	for (size_t i = 0; x->sel && i < x->sel->n; i++)
+		json_str(j, x->sel->rule[i]);
+	json_end_array(j);
+	json_kstr_or_null(j, "select_refused", x->sel_refused[0] ? x->sel_refused : NULL);
 	json_end_object(j);
 }
 
@@ -253,6 +260,8 @@ static void json_initrd(struct json *j, const struct report *r)
 		json_kbool(j, "has_vfio_early", r->initrd.has_binary);
 		json_kbool(j, "has_config", r->initrd.has_config);
 		json_kbool(j, "has_vfio_pci", r->initrd.has_module);
+		/* A built-in vfio-pci needs no module in the image. */
+		json_kbool(j, "vfio_pci_built_in", report_module_built_in(r, "vfio-pci"));
 		json_kbool(j, "has_protected_list", r->initrd.has_protected);
 	}
 	json_kbool(j, "config_newer", r->initrd.config_newer);

@@ -147,6 +147,24 @@ static void print_iommu(FILE *f, const struct report *r)
 		"ON (pcie_acs_override: groups are not isolated by hardware)" : "off");
 }
 
+/*
+ * For a display card nothing selects: the rules that select exactly it
+ * (each one alone, as the whole config), or why none can.
+ */
+static void print_select(FILE *f, const struct report *r, const struct rdev *x)
+{
+	if (x->sel_refused[0]) {
+		fprintf(f, "      no rule to paste: %s\n", x->sel_refused);
+		return;
+	}
+	if (!x->sel || !x->sel->n)
+		return;
+	fprintf(f, "      to select it:");
+	for (size_t i = 0; i < x->sel->n; i++)
+		fprintf(f, "%s \"%s\"", i ? " or" : "", x->sel->rule[i]);
+	fprintf(f, " in %s\n", r->config_file);
+}
+
 /* One device of "GPUs and their functions": what it is, its group, what happens next. */
 static void print_device(FILE *f, const struct report *r, size_t k)
 {
@@ -189,19 +207,7 @@ static void print_device(FILE *f, const struct report *r, size_t k)
 	if (x->now)
 		fprintf(f, "      this boot: %s%s%s\n", x->now->result,
 			x->now->reason[0] ? ": " : "", x->now->reason);
-	if (!x->plan && pci_base_class(x->d) == 0x03 && !x->d->on_root_bus) {
-		struct pci_addr a = x->d->addr;
-		char slot[PCI_ADDR_STRLEN];
-		char *sl = strrchr(x->path, '/');
-
-		a.has_func = false;
-		format_pci_addr(&a, slot);
-		fprintf(f, "      to select it: \"address %s\"", slot);
-		if (sl)
-			fprintf(f, " or \"path %.*s expect=%04x:%04x\"",
-				(int)(sl - x->path + 3), x->path, x->d->vendor, x->d->device);
-		fprintf(f, " in /etc/vfio-early.conf\n");
-	}
+	print_select(f, r, x);
 }
 
 /* The display devices and their slot siblings. */
@@ -290,7 +296,8 @@ static void print_boot_chain(FILE *f, const struct report *r)
 	else
 		fprintf(f, "  initramfs %s: vfio-early %s, config %s, vfio-pci %s, protected list "
 			"%s\n", r->initrd.path, r->initrd.has_binary ? "yes" : "NO",
-			r->initrd.has_config ? "yes" : "no", r->initrd.has_module ? "yes" : "NO",
+			r->initrd.has_config ? "yes" : "no", r->initrd.has_module ? "yes" :
+			report_module_built_in(r, "vfio-pci") ? "built in" : "NO",
 			r->initrd.has_protected ? "yes" : "no");
 
 	fprintf(f, "  passthrough recipe (modprobe.d, kernel command line): ");

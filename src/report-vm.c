@@ -120,6 +120,68 @@ void report_gather_cards(struct report *r)
 	}
 }
 
+/* The protected device in @f's IOMMU group, or NULL. */
+static const struct protected_dev *protected_in_group(const struct report *r,
+						      const struct pci_dev *f)
+{
+	for (size_t k = 0; k < r->prot.n; k++) {
+		const struct pci_dev *p = pci_find(&r->t, &r->prot.v[k].addr);
+
+		if (p && p->iommu_group == f->iommu_group)
+			return &r->prot.v[k];
+	}
+	return NULL;
+}
+
+/*
+ * Why no rule can hand over card @c, worded as the plan words it: the
+ * checks of plan.c that hold whatever the rule says (the host's needs, an
+ * IOMMU, a group, driver_override), in its order; "" when none does.
+ */
+static void card_refused(const struct report *r, const struct pci_card *c, char *buf,
+			 size_t size)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->n && !buf[0]; i++) {
+		const struct pci_dev *f = c->fn[i];
+		const struct protected_dev *pd = protect_find(&r->prot, &f->addr);
+		char a[PCI_ADDR_STRLEN];
+
+		if (pd) {
+			snprintf(buf, size, "%s %s", f->name, pd->why);
+		} else if (!r->t.iommu) {
+			snprintf(buf, size, "no IOMMU is active");
+		} else if (f->iommu_group < 0) {
+			snprintf(buf, size, "%s has no IOMMU group", f->name);
+		} else if ((pd = protected_in_group(r, f))) {
+			format_pci_addr(&pd->addr, a);
+			snprintf(buf, size, "%s shares IOMMU group %d with %s, which %s", f->name,
+				 f->iommu_group, a, pd->why);
+		} else if (!f->has_override_attr) {
+			snprintf(buf, size, "%s has no driver_override attribute (kernel older "
+				 "than 3.16?)", f->name);
+		}
+	}
+}
+
+void report_gather_selects(struct report *r)
+{
+	for (size_t k = 0; k < r->ndev; k++) {
+		struct rdev *x = &r->dev[k];
+		struct pci_dev *d = x->d;
+
+		if (x->plan || pci_base_class(d) != 0x03 || d->on_root_bus || d->is_vf)
+			continue;
+		x->sel = malloc(sizeof(*x->sel));
+		if (!x->sel)
+			return;
+		suggest_card_rules(&r->t, d, x->sel);
+		card_refused(r, &x->sel->card, x->sel_refused, sizeof(x->sel_refused));
+		if (x->sel_refused[0])
+			x->sel->n = 0;
+	}
+}
+
 void report_vm_path(const struct vm_entry *e, char *buf, size_t size)
 {
 	char a[PCI_ADDR_STRLEN];

@@ -59,6 +59,14 @@ const struct rgroup *report_find_group(const struct report *r, int id)
 	return NULL;
 }
 
+bool report_module_built_in(const struct report *r, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(r->mods); i++)
+		if (r->mods[i].name && strcmp(r->mods[i].name, name) == 0)
+			return strcmp(r->mods[i].state, "built in") == 0;
+	return false;
+}
+
 bool report_will_bind(const struct pci_dev *d, const struct plan *pl)
 {
 	return d->plan >= 0 && !plan_refused(&pl->v[d->plan]);
@@ -81,6 +89,8 @@ static void report_free(struct report *r)
 	for (size_t i = 0; i < r->ngrp; i++)
 		free(r->grp[i].mem);
 	free(r->grp);
+	for (size_t k = 0; k < r->ndev; k++)
+		free(r->dev[k].sel);
 	free(r->dev);
 	free(r->cards);
 	state_read_free(&r->st);

@@ -19,6 +19,7 @@
 #include "pciids.h"
 #include "plan.h"
 #include "protect.h"
+#include "report-suggest.h"
 #include "rules.h"
 #include "state.h"
 #include "util.h"
@@ -62,6 +63,9 @@ struct rdev {
 	char path[PATH_STRLEN + 8];
 	const struct plan_item *plan;
 	const struct state_dev *now;
+	/* A display card nothing selects: the rules to paste, or why none can (else NULL). */
+	struct suggestion *sel;
+	char sel_refused[PLAN_REASON_LEN + PROTECT_WHY_LEN];
 };
 
 enum group_verdict {
@@ -196,6 +200,7 @@ void problems_free(struct problems *p);
 
 /* report-vm.c: the cards ready for a VM, and the lines that give them to one. */
 void report_gather_cards(struct report *r);
+void report_gather_selects(struct report *r);
 void report_vm_path(const struct vm_entry *e, char *buf, size_t size);
 void report_vm_mapping_id(const struct vm_entry *e, char *buf, size_t size);
 void report_vm_pvesh(const struct report *r, const struct vm_entry *e, char *buf, size_t size);
@@ -208,6 +213,8 @@ void report_print_json(FILE *f, const struct report *r, const struct problems *p
 /* report.c: helpers the parts share. */
 const struct rgroup *report_find_group(const struct report *r, int id);
 bool report_will_bind(const struct pci_dev *d, const struct plan *pl);
+/* Is module @name ("vfio-pci") part of the running kernel, so no image needs its file? */
+bool report_module_built_in(const struct report *r, const char *name);
 bool report_cmdline_has(const struct report *r, const char *key, const char *val);
 void report_append(char *buf, size_t size, const char *sep, const char *s, size_t len);
 /* REPORT_OK, REPORT_WARNINGS or REPORT_BLOCKING, and the counts. */

@@ -78,7 +78,7 @@ load helper
 	assert_success
 	assert_line "device addr=10000:e1:00.0 path=- ids=144d:a80a sub=144d:a801 class=010802 why=holds the root filesystem (root=UUID=5c0a8f1e-3b2d-4c6e-9f10-7a8b9c0d1e2f)"
 	assert_line "device addr=0000:00:0e.0 path=0000:00:0e.0 ids=8086:467f sub=1043:8694 class=010400 why=is upstream of 10000:e1:00.0, which holds the root filesystem"
-	assert_line "end devices=2"
+	assert_line "end devices=2 carriers=0"
 	set_config "address 00:0e.0" "address 10000:e1:00.0" "class 01 allow-storage"
 	before=$(snapshot)
 	ve
@@ -315,11 +315,11 @@ firmware-iommu off"
 	make_root proxmox-3090
 	run "$VFIO_EARLY" --root "$ROOT" --list-protected
 	assert_success
-	assert_line --index 1 "vfio-early-protected 2"
+	assert_line --index 1 "vfio-early-protected 3"
 	assert_line --index 2 "machine none"
 	assert_line --index 3 "status complete"
 	assert_line --index 4 "device addr=0000:01:00.0 path=0000:00:1d.0/00.0 ids=144d:a808 sub=144d:a801 class=010802 why=holds the root filesystem (root=/dev/mapper/pve-root)"
-	assert_line --index 5 "end devices=1"
+	assert_line --index 5 "end devices=1 carriers=0"
 	make_root shared-group
 	run "$VFIO_EARLY" --root "$ROOT" --list-protected
 	assert_success

@@ -141,14 +141,15 @@ flat() { sed 's/^#  *//' <<< "$output" | tr '\n' ' '; }
 	guide_files
 	ve_import
 	assert_success
-	assert_line "ids 10de:2204 10de:1aef"
+	assert_line "ids 10de:2204 10de:1aef allow-boot-vga"
 	assert_output --partial "Two or more identical cards match: an ids rule takes every one of them."
-	assert_line "#     address 0a:00"
-	assert_line "#     path 00:03.1/00 expect=10de:2204"
+	assert_line "#     address 0a:00 allow-boot-vga"
+	assert_line "#     path 00:03.1/00 expect=10de:2204 allow-boot-vga"
 	assert_line "#     address 0b:00"
 	assert_line "#     path 00:03.2/00 expect=10de:2204"
-	# The first card is the boot display.
-	assert_line --partial "#     the boot display: vfio-early refuses it unless the rule says"
+	# The first card is the boot display: its rules allow it, as the old recipe did.
+	assert_line "# 0000:0a:00.0 [10de:2204] is the boot display: the old recipe passed it, so the rule allows it (the host loses its console)"
+	assert_line "#     the boot display: the rule says allow-boot-vga, so the host"
 	# The suggested path rule, used as the config, takes only the second card
 	# once the old ids= line is gone, as the output advises (vfio-early reads
 	# it as an ids rule, which takes both cards).
@@ -292,7 +293,7 @@ flat() { sed 's/^#  *//' <<< "$output" | tr '\n' ' '; }
 	printf '%s\n' "blacklist nouveau" "blacklist amdgpu" > "$ROOT/etc/modprobe.d/gpu.conf"
 	ve_import
 	assert_success
-	assert_line "ids 10de:2204:10de:1492"
+	assert_line "ids 10de:2204:10de:1492 allow-boot-vga"
 	keep=$(sed -n '/^# ---- Keep/,$p' <<< "$output")
 	grep -qxF "# /etc/modprobe.d/gpu.conf:2: blacklist amdgpu" <<< "$keep"
 	assert_output --partial "also keeps it off 0000:0c:00.0 [1002:73bf]"
@@ -443,8 +444,8 @@ file etc/modprobe.d/vfio.conf options vfio-pci ids=10de:2204,10de:1aef,8086:1533
 # To pass only some, replace the ids line with an address or path rule per card
 # (a path survives bus renumbering when cards are added or moved):
 #   card 1, 0000:0a:00.0 [10de:2204]:
-#     address 0a:00
-#     path 00:03.1/00 expect=10de:2204
+#     address 0a:00 allow-boot-vga
+#     path 00:03.1/00 expect=10de:2204 allow-boot-vga
 #   card 2, 0000:0b:00.0 [10de:2204]:
 #     address 0b:00
 #     path 00:03.2/00 expect=10de:2204"

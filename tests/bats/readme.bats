@@ -71,3 +71,21 @@ README=$TOP/README.md
 		grep -qi "^## $(tr '-' ' ' <<< "$a")\$" "$README" || fail "no section for #$a"
 	done
 }
+
+@test "the README's APU suggestion is the report's, and each of its rules takes the two functions" {
+	make_root apu-phoenix-rtx4060
+	line=$(grep -E '^ {4}to select it: ' "$README" | sed 's/^ *//')
+	[ -n "$line" ]
+	run "$VFIO_EARLY" --root "$ROOT" --report
+	assert_line "      $line"
+	rules=$(grep -o '"[^"]*"' <<< "$line" | tr -d '"')
+	[ "$(wc -l <<< "$rules")" -eq 2 ]
+	while IFS= read -r rule; do
+		printf '%s\n' "$rule" > "$ROOT/etc/vfio-early.conf"
+		run "$VFIO_EARLY" --root "$ROOT" --dry-run
+		assert_line --partial ", 0 refused, 0 rule errors"
+		assert_equal "$(grep -c ': would bind to vfio-pci' <<< "$output")" 2
+		assert_line --partial "0000:05:00.0 [1002:15bf] class 030000: would bind to vfio-pci"
+		assert_line --partial "0000:05:00.1 [1002:1640] class 040300: would bind to vfio-pci"
+	done <<< "$rules"
+}

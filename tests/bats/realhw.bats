@@ -67,10 +67,10 @@ load realhw
 	set_cmdline "$(cat "$ROOT/proc/cmdline") vfio-pci.ids=1002:1638,1002:1637"
 	ve_import
 	assert_success
-	assert_line "ids 1002:1638 1002:1637"
+	assert_line "ids 1002:1638 1002:1637 allow-boot-vga"
 	assert_line "# from /proc/cmdline: vfio-pci.ids=1002:1638,1002:1637"
 	assert_line --partial "#   0000:04:00.0 [1002:1638] class 030000, driver amdgpu, IOMMU group 5"
-	assert_line "#     the boot display: vfio-early refuses it unless the rule says"
+	assert_line "#     the boot display: the rule says allow-boot-vga, so the host"
 }
 
 @test "14ACN6 APU laptop, import: the ids select the graphics and its HDMI audio only" {
@@ -165,7 +165,7 @@ load realhw
 	ve_import
 	assert_success
 	assert_equal "$stderr" ""
-	assert_line "ids 1002:1900 1002:1640"
+	assert_line "ids 1002:1900 1002:1640 allow-boot-vga"
 	drop=$(import_section Unnecessary)
 	for l in "1: options vfio-pci ids=1002:1900,1002:1640" "2: softdep radeon pre: vfio-pci" \
 		"3: softdep amdgpu pre: vfio-pci" "4: softdep snd_hda_intel pre: vfio-pci"; do
@@ -414,9 +414,9 @@ load realhw
 	echo "options vfio-pci ids=10de:1b06,10de:10ef" > "$ROOT/etc/modprobe.d/vfio.conf"
 	ve_import
 	assert_success
-	assert_line "ids 10de:1b06 10de:10ef"
+	assert_line "ids 10de:1b06 10de:10ef allow-boot-vga"
 	assert_line "# Two or more identical cards match: an ids rule takes every one of them."
-	assert_line "#     path 00:03.1/00 expect=10de:1b06"
+	assert_line "#     path 00:03.1/00 expect=10de:1b06 allow-boot-vga"
 	assert_line "#     path 40:03.1/00 expect=10de:1b06"
 }
 
@@ -603,8 +603,8 @@ file etc/kernel/cmdline root=ZFS=rpool/ROOT/pve-1 boot=zfs"
 	echo "options vfio-pci ids=8086:46d1" > "$ROOT/etc/modprobe.d/vfio.conf"
 	ve_import
 	assert_success
-	assert_line "ids 8086:46d1"
-	assert_line "#     the boot display: vfio-early refuses it unless the rule says"
+	assert_line "ids 8086:46d1 allow-boot-vga"
+	assert_line "#     the boot display: the rule says allow-boot-vga, so the host"
 }
 
 @test "N100 without IOMMU options, import: blacklist i915 is named; it matches the selected iGPU" {
@@ -651,7 +651,7 @@ file etc/kernel/cmdline root=ZFS=rpool/ROOT/pve-1 boot=zfs"
 	real_root turing-1660-skylake
 	ve_import
 	assert_success
-	assert_line "ids 10de:2184"
+	assert_line "ids 10de:2184 allow-boot-vga"
 	assert_line --partial "#   0000:01:00.2 [10de:1aec] class 0c0330, driver xhci_hcd, IOMMU group 2 (function of 0000:01:00.0)"
 	assert_line --partial "#   0000:01:00.3 [10de:1aed] class 0c8000, driver nvidia-gpu, IOMMU group 2 (function of 0000:01:00.0)"
 }

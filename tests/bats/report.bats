@@ -194,7 +194,7 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	(cd "$BATS_TEST_TMPDIR/img" && find . | cpio -o -H newc --quiet | zstd -q > "$ROOT/boot/initrd.img-$kver")
 	touch -d '2 days ago' "$ROOT/boot/initrd.img-$kver"
 	ve --report
-	assert_line "  initramfs $ROOT/boot/initrd.img-$kver: vfio-early NO, config no, vfio-pci NO, protected list no"
+	assert_line "  initramfs $ROOT/boot/initrd.img-$kver: vfio-early NO, config no, vfio-pci built in, protected list no"
 	assert_line --partial "[blocking] the initramfs $ROOT/boot/initrd.img-$kver lacks vfio-early"
 	assert_line --partial "fix: run update-initramfs -u"
 	assert_line --partial "[warning] /etc/vfio-early.conf changed after the initramfs"
@@ -319,7 +319,7 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	(cd "$BATS_TEST_TMPDIR/img" && find . | cpio -o -H newc --quiet | zstd -q > "$ROOT/boot/initramfs-linux-lts.img")
 	touch -d '2 days ago' "$ROOT/boot/initramfs-linux-lts.img"
 	ve --report
-	assert_line "  initramfs $ROOT/boot/initramfs-linux-lts.img: vfio-early NO, config no, vfio-pci NO, protected list no"
+	assert_line "  initramfs $ROOT/boot/initramfs-linux-lts.img: vfio-early NO, config no, vfio-pci built in, protected list no"
 	assert_line --partial "[blocking] the initramfs $ROOT/boot/initramfs-linux-lts.img lacks vfio-early"
 	assert_line --partial "[warning] /etc/vfio-early.conf changed after the initramfs $ROOT/boot/initramfs-linux-lts.img was built"
 	assert_line "      fix: run mkinitcpio -P"
@@ -341,6 +341,30 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	(cd "$BATS_TEST_TMPDIR/img" && find . | cpio -o -H newc --quiet > "$ROOT/boot/initramfs-linux-lts.img")
 	ve --report
 	assert_line "  initramfs $ROOT/boot/initramfs-linux-lts.img: vfio-early yes, config yes, vfio-pci yes, protected list yes"
+}
+
+@test "a built-in vfio-pci needs no module in the initramfs: no blocking, and the report says built in" {
+	command -v jq > /dev/null || skip "jq not installed"
+	make_root two-cards
+	fake_builtin_modules
+	set_config "address 0b:00"
+	kver=$(cat "$ROOT/proc/sys/kernel/osrelease")
+	# an image with vfio-early, its config and the protected list, and no vfio-pci.ko
+	mkdir -p "$ROOT/boot" "$BATS_TEST_TMPDIR/img/usr/sbin" "$BATS_TEST_TMPDIR/img/etc" \
+		"$BATS_TEST_TMPDIR/img/lib/vfio-early"
+	touch "$BATS_TEST_TMPDIR/img/usr/sbin/vfio-early" "$BATS_TEST_TMPDIR/img/etc/vfio-early.conf" \
+		"$BATS_TEST_TMPDIR/img/lib/vfio-early/protected"
+	(cd "$BATS_TEST_TMPDIR/img" && find . | cpio -o -H newc --quiet > "$ROOT/boot/initrd.img-$kver")
+	ve --report
+	assert_line "  modules for $kver: vfio-pci (built in), vfio (built in), vfio_iommu_type1 (built in)"
+	assert_line "  initramfs $ROOT/boot/initrd.img-$kver: vfio-early yes, config yes, vfio-pci built in, protected list yes"
+	refute_line --partial "lacks"
+	refute_line --partial "fix: run update-initramfs -u"
+	ve --report --json
+	assert_equal "$(jq -r '.boot_chain.modules["vfio-pci"]' <<< "$output")" "built in"
+	assert_equal "$(jq -r .boot_chain.initramfs.has_vfio_pci <<< "$output")" false
+	assert_equal "$(jq -r .boot_chain.initramfs.vfio_pci_built_in <<< "$output")" true
+	assert_equal "$(jq '[.problems[] | select(.what | contains("lacks"))] | length' <<< "$output")" 0
 }
 
 # The Arc A770 of import.bats (GPU 8086:56a0, audio 8086:4f90, Linux 6.8's

@@ -167,13 +167,13 @@ put_attr() {
 }
 
 # A list whose entry names the 3090 (the guide's card) as protected.
-list_head='vfio-early-protected 2\nmachine none\nstatus complete\n'
+list_head='vfio-early-protected 3\nmachine none\nstatus complete\n'
 list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10de:1492 class=030000 why=listed by the image build\n'
 
 @test "protected list of garbage: each bad line named, exit 2, the rest applies" {
 	mkdir -p "$ROOT/lib/vfio-early"
 	: > "$ROOT/proc/self/mountinfo"	# early boot: the list decides
-	printf "$list_head$list_3090"'\x01\x02garbage\ndevice addr=09:00 path=- ids=10de:2204 sub=10de:1492 class=030000 why=x\nend devices=2\n' > "$ROOT/lib/vfio-early/protected"
+	printf "$list_head$list_3090"'\x01\x02garbage\ndevice addr=09:00 path=- ids=10de:2204 sub=10de:1492 class=030000 why=x\nend devices=2 carriers=0\n' > "$ROOT/lib/vfio-early/protected"
 	before=$(snapshot)
 	vet
 	assert_equal "$status" 6
@@ -190,8 +190,8 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 	mkdir -p "$ROOT/sys/class/dmi/id"
 	echo 4c4c4544-0051-3510-8057-b4c04f4e3732 > "$ROOT/sys/class/dmi/id/product_uuid"
 	for list in '0000:09:00.0 # old\n' '# nothing\n' "$list_head$list_3090" \
-		"vfio-early-protected 2\nmachine 11111111-2222-3333-4444-555555555555\nstatus complete\n${list_3090}end devices=1\n" \
-		"vfio-early-protected 2\nmachine none\nstatus incomplete\n${list_3090}missing /home: no PCI controller found\nend devices=1\n"; do
+		"vfio-early-protected 3\nmachine 11111111-2222-3333-4444-555555555555\nstatus complete\n${list_3090}end devices=1 carriers=0\n" \
+		"vfio-early-protected 3\nmachine none\nstatus incomplete\n${list_3090}missing /home: no PCI controller found\nend devices=1 carriers=0\n"; do
 		printf "$list" > "$ROOT/lib/vfio-early/protected"
 		: > "$ROOT/dev/kmsg"
 		vet
@@ -199,7 +199,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 	done
 	run kmsg
 	assert_line --partial "unverified: the image build found no controller for /home: no PCI controller found"
-	printf "vfio-early-protected 2\nmachine 4C4C4544-0051-3510-8057-B4C04F4E3732\nstatus complete\n${list_3090}end devices=1\n" > "$ROOT/lib/vfio-early/protected"
+	printf "vfio-early-protected 3\nmachine 4C4C4544-0051-3510-8057-B4C04F4E3732\nstatus complete\n${list_3090}end devices=1 carriers=0\n" > "$ROOT/lib/vfio-early/protected"
 	: > "$ROOT/dev/kmsg"
 	vet
 	assert_kmsg_partial "protected list verified: 1 devices (machine 4c4c4544-0051-3510-8057-b4c04f4e3732)"
@@ -208,7 +208,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 @test "protected list: exactly 64 KiB is read, one byte more is refused as too large" {
 	mkdir -p "$ROOT/lib/vfio-early"
 	: > "$ROOT/proc/self/mountinfo"
-	{ printf "$list_head$list_3090"'end devices=1\n'; head -c $((65536 - 185)) /dev/zero | tr '\0' '#'; } > "$ROOT/lib/vfio-early/protected"
+	{ printf "$list_head$list_3090"'end devices=1 carriers=0\n'; head -c $((65536 - 196)) /dev/zero | tr '\0' '#'; } > "$ROOT/lib/vfio-early/protected"
 	[ "$(stat -c %s "$ROOT/lib/vfio-early/protected")" -eq 65536 ]
 	before=$(snapshot)
 	vet

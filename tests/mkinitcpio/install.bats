@@ -18,9 +18,9 @@ setup() {
 	# A binary that answers --list-protected like the real one.
 	cat > "$FAKE/vfio-early" <<-'EOF'
 	#!/bin/sh
-	[ "$1" = --list-protected ] && printf '%s\n' "vfio-early-protected 2" "machine none" \
+	[ "$1" = --list-protected ] && printf '%s\n' "vfio-early-protected 3" "machine none" \
 		"status complete" "device addr=0000:01:00.0 path=0000:00:1d.0/00.0 ids=144d:a808 sub=144d:a801 class=010802 why=holds the root filesystem (mounted /)" \
-		"end devices=1"
+		"end devices=1 carriers=0"
 	exit 0
 	EOF
 	chmod +x "$FAKE/vfio-early"
@@ -81,9 +81,9 @@ run_build() {
 	refute_line --partial "warning"
 	refute_line --partial "error"
 	run cat "$BATS_TEST_TMPDIR/protected"
-	assert_line "vfio-early-protected 2"
+	assert_line "vfio-early-protected 3"
 	assert_line "device addr=0000:01:00.0 path=0000:00:1d.0/00.0 ids=144d:a808 sub=144d:a801 class=010802 why=holds the root filesystem (mounted /)"
-	assert_line "end devices=1"
+	assert_line "end devices=1 carriers=0"
 	# The temporary file is gone.
 	assert_equal "$(ls -A "$TMPDIR")" ""
 }
@@ -132,7 +132,7 @@ run_build() {
 	rm "$FAKE/lib/vfio-early-protected"
 	run_build
 	run cat "$BATS_TEST_TMPDIR/protected"
-	assert_line "end devices=1"
+	assert_line "end devices=1 carriers=0"
 }
 
 @test "build: VFIO_EARLY_PROTECTED copies a ready list" {

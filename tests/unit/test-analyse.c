@@ -466,3 +466,62 @@ TEST(amd_iommu_on_is_a_note_on_amd_hosts_only)
 	CHECK_INT(count(&f, "amd_iommu=on can be removed"), 1);
 	problems_free(&f.p);
 }
+
+/* An image that carries vfio-early and the config, but no vfio-pci.ko. */
+static void image_without_vfio_pci(struct facts *f)
+{
+	f->r.initrd = (struct initrd){ .exists = true, .checked = true, .has_binary = true,
+				       .has_config = true, .tool = "/usr/bin/lsinitramfs" };
+	snprintf(f->r.initrd.path, sizeof(f->r.initrd.path), "/boot/initrd.img-6.1");
+}
+
+TEST(a_built_in_vfio_pci_needs_no_module_in_the_initramfs)
+{
+	struct facts f;
+
+	facts_init(&f);
+	add_rule(&f, "10de:2204", 2);
+	image_without_vfio_pci(&f);
+	analyse(&f);
+	CHECK(report_module_built_in(&f.r, "vfio-pci"));
+	CHECK_INT(count(&f, "the initramfs"), 0);
+	CHECK_INT(f.p.n, 0);
+
+	/* The same image for a kernel whose vfio-pci is a module: blocking. */
+	snprintf(f.r.mods[0].state, sizeof(f.r.mods[0].state), "module");
+	analyse(&f);
+	CHECK(!report_module_built_in(&f.r, "vfio-pci"));
+	CHECK_PROBLEM(&f, "the initramfs /boot/initrd.img-6.1 lacks the vfio-pci module",
+		      SEV_BLOCKING, "run update-initramfs -u");
+
+	/* Built in, but the image lacks vfio-early itself: still blocking, for that. */
+	snprintf(f.r.mods[0].state, sizeof(f.r.mods[0].state), "built in");
+	f.r.initrd.has_binary = false;
+	analyse(&f);
+	CHECK_PROBLEM(&f, "the initramfs /boot/initrd.img-6.1 lacks vfio-early", SEV_BLOCKING,
+		      "run update-initramfs -u");
+	CHECK_INT(count(&f, "the initramfs /boot/initrd.img-6.1 lacks the vfio-pci module"), 0);
+	problems_free(&f.p);
+}
+
+TEST(the_line_that_completes_a_group_allows_a_boot_display_in_it)
+{
+	struct facts f;
+	struct rule *rr;
+
+	facts_init(&f);
+	/* The audio of group 10 is selected; its VGA, the boot display, is not. */
+	f.dev[0].boot_vga = true;
+	rr = add_rule(&f, "10de:1aef functions=one", 2);
+	plan(&f, 1, rr, VIA_RULE);
+	f.grp[0].selected = true;
+	f.grp[0].verdict = GROUP_PARTIAL;
+	analyse(&f);
+	CHECK_PROBLEM(&f, "IOMMU group 10 is not usable for a VM: it also holds 0000:01:00.0 "
+		      "(nouveau)", SEV_BLOCKING,
+		      "if the host can spare them, add the line \"address 0000:01:00.0 "
+		      "allow-boot-vga\" to /etc/vfio-early.conf (or add whole-group to the rule "
+		      "at /etc/vfio-early.conf:1); otherwise move the card to a slot with its "
+		      "own IOMMU group");
+	problems_free(&f.p);
+}

@@ -180,7 +180,7 @@ static int fx_list(struct fx *f, const char *list)
 	return 0;
 }
 
-#define LIST_HEAD "# written by the image build\nvfio-early-protected 2\nmachine none\n"
+#define LIST_HEAD "# written by the image build\nvfio-early-protected 3\nmachine none\n"
 #define LIST_0B01 "device addr=0000:0b:00.1 path=0000:00:03.2/00.1 ids=10de:1aef " \
 		  "sub=10de:1492 class=040300 why=test\n"
 
@@ -191,7 +191,7 @@ TEST(protected_list_from_the_image_build)
 	/* Early boot: root= not resolvable, but the image build listed it. */
 	if (fx_make(&f, "two-cards", "cmdline root=UUID=not-visible-yet") < 0)
 		return (void)(unit_failed = 1);
-	CHECK(fx_list(&f, LIST_HEAD "status complete\n" LIST_0B01 "end devices=1\n") == 0);
+	CHECK(fx_list(&f, LIST_HEAD "status complete\n" LIST_0B01 "end devices=1 carriers=0\n") == 0);
 	CHECK(fx_plan(&f, "address 0b:00\n") == 0);
 	CHECK(f.prot.verified);
 	CHECK_STR(fx_refused(&f), "0000:0b:00.0 0000:0b:00.1");
@@ -204,7 +204,7 @@ TEST(protected_list_from_the_image_build)
 		return (void)(unit_failed = 1);
 	CHECK(fx_list(&f, LIST_HEAD "status complete\n" LIST_0B01
 		      "device addr=0b:00.7x path=- ids=1:2 sub=1:2 class=0 why=x\n"
-		      "end devices=2\n") == 0);
+		      "end devices=2 carriers=0\n") == 0);
 	CHECK(fx_plan(&f, "address 0b:00\n") == 0);
 	CHECK(!f.prot.verified);
 	CHECK_LOG("/lib/vfio-early/protected:6: 0b:00.7x: not a PCI address");

@@ -138,7 +138,7 @@ TEST(mount_opt_has_whole_options_only)
 
 /* The list recorded on h97-nvme.spec: the root NVMe at 01:00.0. */
 #define H97_UUID "4c4c4544-0048-3910-8051-b4c04f383732"
-#define H97_HEAD "vfio-early-protected 2\nmachine " H97_UUID "\nstatus complete\n"
+#define H97_HEAD "vfio-early-protected 3\nmachine " H97_UUID "\nstatus complete\n"
 #define H97_ROOT "device addr=0000:01:00.0 path=0000:00:1c.0/00.0 ids=144d:a808 sub=144d:a801 " \
 		 "class=010802 why=holds the root filesystem (mounted /)\n"
 
@@ -164,7 +164,7 @@ TEST(list_verified_on_its_machine)
 {
 	struct fx f;
 
-	if (load(&f, "h97-nvme", NULL, H97_HEAD H97_ROOT "end devices=1\n") < 0)
+	if (load(&f, "h97-nvme", NULL, H97_HEAD H97_ROOT "end devices=1 carriers=0\n") < 0)
 		return (void)(unit_failed = 1);
 	CHECK(f.prot.verified);
 	CHECK_STR(f.prot.machine, H97_UUID);
@@ -179,7 +179,7 @@ TEST(list_renumbered_entry_followed)
 	struct fx f;
 
 	/* A GPU added: the root NVMe is at 02:00.0 now, behind the same root port. */
-	if (load(&f, "h97-nvme-gpu", NULL, H97_HEAD H97_ROOT "end devices=1\n") < 0)
+	if (load(&f, "h97-nvme-gpu", NULL, H97_HEAD H97_ROOT "end devices=1 carriers=0\n") < 0)
 		return (void)(unit_failed = 1);
 	CHECK(f.prot.verified);
 	CHECK(protected_at(&f, "0000:02:00.0"));
@@ -194,7 +194,7 @@ TEST(list_ids_mismatch_unverified)
 
 	if (load(&f, "h97-nvme", NULL, H97_HEAD
 		 "device addr=0000:01:00.0 path=0000:00:1c.0/00.0 ids=1987:5018 sub=1987:5018 "
-		 "class=010802 why=holds /\nend devices=1\n") < 0)
+		 "class=010802 why=holds /\nend devices=1 carriers=0\n") < 0)
 		return (void)(unit_failed = 1);
 	CHECK(!f.prot.verified);
 	CHECK(strstr(f.prot.unverified, "holds 144d:a808 class 010802 now, the list recorded "
@@ -209,7 +209,7 @@ TEST(list_entry_gone_unverified)
 
 	if (load(&f, "h97-nvme", NULL, H97_HEAD
 		 "device addr=0000:05:00.0 path=0000:00:1c.6/00.0 ids=144d:a808 sub=144d:a801 "
-		 "class=010802 why=holds /\nend devices=1\n") < 0)
+		 "class=010802 why=holds /\nend devices=1 carriers=0\n") < 0)
 		return (void)(unit_failed = 1);
 	CHECK(!f.prot.verified);
 	CHECK(strstr(f.prot.unverified, "is not there any more") != NULL);
@@ -227,10 +227,10 @@ TEST(list_truncated_unverified)
 	fx_free(&f);
 
 	/* An end line that counts more devices than there are. */
-	if (load(&f, "h97-nvme", NULL, H97_HEAD H97_ROOT "end devices=2\n") < 0)
+	if (load(&f, "h97-nvme", NULL, H97_HEAD H97_ROOT "end devices=2 carriers=0\n") < 0)
 		return (void)(unit_failed = 1);
 	CHECK(!f.prot.verified);
-	CHECK(strstr(f.prot.unverified, "lists 1 devices, its end line says 2") != NULL);
+	CHECK(strstr(f.prot.unverified, "lists 1 devices and 0 carriers, its end line says 2 and 0") != NULL);
 	fx_free(&f);
 }
 
@@ -239,15 +239,15 @@ TEST(list_foreign_machine_unverified)
 	struct fx f;
 
 	if (load(&f, "h97-nvme", "dmi 2f9e8d7c-6b5a-4938-8271-605f4e3d2c1b",
-		 H97_HEAD H97_ROOT "end devices=1\n") < 0)
+		 H97_HEAD H97_ROOT "end devices=1 carriers=0\n") < 0)
 		return (void)(unit_failed = 1);
 	CHECK(!f.prot.verified);
 	CHECK(strstr(f.prot.unverified, "recorded on another machine") != NULL);
 	fx_free(&f);
 
 	/* Upper case in the list, lower case in sysfs: the same machine. */
-	if (load(&f, "h97-nvme", NULL, "vfio-early-protected 2\nmachine 4C4C4544-0048-3910-"
-		 "8051-B4C04F383732\nstatus complete\n" H97_ROOT "end devices=1\n") < 0)
+	if (load(&f, "h97-nvme", NULL, "vfio-early-protected 3\nmachine 4C4C4544-0048-3910-"
+		 "8051-B4C04F383732\nstatus complete\n" H97_ROOT "end devices=1 carriers=0\n") < 0)
 		return (void)(unit_failed = 1);
 	CHECK(f.prot.verified);
 	fx_free(&f);
@@ -258,15 +258,18 @@ TEST(list_incomplete_comment_only_old_format_unverified)
 	static const struct {
 		const char *list, *why;
 	} cases[] = {
-		{ "vfio-early-protected 2\nmachine " H97_UUID "\nstatus incomplete\n" H97_ROOT
-		  "missing /home (zfs on tank/home): ZFS pool tank: no vdev list\nend devices=1\n",
+		{ "vfio-early-protected 3\nmachine " H97_UUID "\nstatus incomplete\n" H97_ROOT
+		  "missing /home (zfs on tank/home): ZFS pool tank: no vdev list\nend devices=1 carriers=0\n",
 		  "no controller for /home" },
 		{ "# nothing here\n\n# at all\n", "comments only" },
 		{ "0000:01:00.0\n", "old format" },
-		{ "vfio-early-protected 3\nmachine none\n", "has format 3" },
-		{ "vfio-early-protected 2\nstatus complete\n" H97_ROOT "end devices=1\n",
+		{ "vfio-early-protected 4\nmachine none\n", "has format 4" },
+		/* The list of a vfio-early before carriers and need=management. */
+		{ "vfio-early-protected 2\nmachine " H97_UUID "\nstatus complete\n" H97_ROOT
+		  "end devices=1\n", "has format 2, this vfio-early reads 3" },
+		{ "vfio-early-protected 3\nstatus complete\n" H97_ROOT "end devices=1 carriers=0\n",
 		  "names no machine" },
-		{ "vfio-early-protected 2\nmachine none\nstatus complete\nend devices=0\n",
+		{ "vfio-early-protected 3\nmachine none\nstatus complete\nend devices=0 carriers=0\n",
 		  "lists no device" },
 	};
 

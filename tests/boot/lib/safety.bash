@@ -343,11 +343,11 @@ vfe_assert_list_recorded()
 	local list=$VFE_OUT/list-$1 uuid=${2:-$VFE_MACHINE_UUID}
 	# comment lines may come first
 	run bash -c "grep -v '^#' '$list' | head -n 1"
-	assert_output 'vfio-early-protected 2'
+	assert_output 'vfio-early-protected 3'
 	run cat "$list"
 	assert_line "machine $uuid"
 	assert_line 'status complete'
-	assert_line --regexp '^end devices=[0-9]+$'
+	assert_line --regexp '^end devices=[0-9]+ carriers=[0-9]+$'
 }
 
 # --- the scenarios ------------------------------------------------------------

@@ -46,6 +46,10 @@ setup()
 	vfe_check_hn_mgmtids
 }
 
-@test "initramfs-tools hostneeds: no list in the image, a rule names the NIC by address: refused early, a network controller with the list unverified" {
+@test "initramfs-tools hostneeds: no list in the image, a rule names the NIC by address: refused early (a network controller, list unverified), kept, vmbr0 comes up" {
 	vfe_check_hn_mgmtnone
+}
+
+@test "initramfs-tools hostneeds: a rule names the management NIC by address with allow-network: handed over, on vfio-pci from the early pass on" {
+	vfe_check_hn_mgmtallow
 }

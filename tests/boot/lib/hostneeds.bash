@@ -235,8 +235,9 @@ vfe_hn_setup()
 	img_allow=$(vfe_image "$VFE_KIND" hn-allow "$stage" "$BATS_FILE_TMPDIR/allow.conf" "$l_mgmt" test "$VFE_KVER") || return 1
 	t2=$(date +%s)
 
-	# (no rootdelay= to end a boot whose root never shows up sooner: on
-	# initramfs-tools it delayed every usb boot by as much)
+	# (a root that never shows up ends the boot after ~30 s either way:
+	# initramfs-tools' own wait, dracut's rd.retry=30; initramfs-tools'
+	# rootdelay= would add a sleep of as much to every boot)
 	boots=("usb|$img_usb|1@usb|vfio_early.devices=01:00 $VFE_HN_CMD_USB"
 		"usbother|$img_usbother|1@usb|vfio_early.devices=01:00 $VFE_HN_CMD_USB"
 		"mgmt|$img_mgmt|1@mgmt|vfio_early.devices=01:00 $VFE_HN_CMD_MGMT"

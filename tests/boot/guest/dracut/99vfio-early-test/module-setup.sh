@@ -14,6 +14,8 @@ depends() {
 
 installkernel() {
     hostonly='' instmods bochs snd_hda_intel snd_hda_codec_generic nvme virtio_pci virtio_blk ext4
+    # hostneeds-*.bats: a root on a USB disk behind an xHCI, a NIC (e1000e)
+    hostonly='' instmods xhci_pci usb_storage uas sd_mod e1000e
 }
 
 install() {

@@ -285,3 +285,37 @@ not_in_list() {
 		fail "$1 is in the list:"$'\n'"$(cat "$LIST")"
 	fi
 }
+
+# --- a carrier: a card reader of no storage class --------------------------------------------
+
+# A Realtek RTS522A PCI Express card reader [10ec:522a], class ff00 with
+# rtsx_pci, the SD slot of the Comet Lake laptop in
+# https://github.com/fwupd/firmware-lenovo/issues/364 (lshw: "MMC Host,
+# RTS522A PCI Express Card Reader, pci@0000:02:00.0, logical name mmc0"),
+# put behind cfl-usb-root's 00:1d.0; its SD card holds a backup filesystem
+# (nofail: the boot does not need it).
+READER='pci 0000:03:00.0 parent=0000:00:1d.0 ids=10ec:522a sub=17aa:2292 class=ff0000 group=11 driver=rtsx_pci
+block mmcblk0 pci=0000:03:00.0 path=rtsx_pci_sdmmc.0/mmc_host/mmc0/mmc0:aaaa/block dev=179:0
+block mmcblk0p1 parent=mmcblk0 dev=179:1 uuid=9d2e4c6a-1b3f-4e58-a7c9-0e1f2a3b4c5d'
+
+@test "a card reader of class ff00 whose SD card held a filesystem at image build: a carrier, kept by an unverified run, free with a verified one" {
+	build_tree cfl-usb-root "$USB_ROOT
+$USB_FSTAB
+$READER
+file etc/fstab UUID=9d2e4c6a-1b3f-4e58-a7c9-0e1f2a3b4c5d /srv/backup ext4 nofail 0 2
+mount / 8:2 /dev/sda2 ext4"
+	build_list
+	grep -q '^carrier addr=0000:03:00.0 path=0000:00:1d.0/00.0 ids=10ec:522a .*class=ff0000 why=held mmcblk0' "$LIST"
+	not_in_list 0000:03:00.0
+	boot_with stale cfl-usb-root "$USB_ROOT
+$READER"
+	set_config 'address 03:00.0'
+	ve
+	assert_overrides 0000:03:00.0='(null)'
+	kmsg | grep -q '0000:03:00.0 .*refused: is a device that held a block device when the image was built and the protected list is unverified; the late pass decides once the root is mounted'
+	boot_with verified cfl-usb-root "$USB_ROOT
+$READER"
+	set_config 'address 03:00.0'
+	ve
+	assert_overrides 0000:03:00.0=vfio-pci
+}

@@ -362,7 +362,9 @@ vfe_check_lists()
 	run cat "$VFE_OUT/list-nvme"
 	assert_line --regexp "^device addr=$VFE_S_ROOT path=$slot1 ids=1b36:0010 sub=[0-9a-f]{4}:[0-9a-f]{4} class=010802 $VFE_HOLDS_ROOT"
 	refute_line --regexp "^device addr=$VFE_S_SPARE "
-	assert_line 'end devices=1'
+	# the spare's namespace is a block device the host does not need
+	assert_line --regexp "^carrier addr=$VFE_S_SPARE path=$slot2 ids=1b36:0010 .* why=held nvme[0-9]n1\$"
+	assert_line 'end devices=1 carriers=1'
 	vfe_assert_list_recorded other "$VFE_OTHER_MACHINE_UUID"
 	run cat "$VFE_OUT/list-other"
 	assert_line --regexp "^device addr=$VFE_S_ROOT path=$slot1 ids=1b36:0010 "
@@ -374,7 +376,7 @@ vfe_check_lists()
 	run cat "$VFE_OUT/list-home"
 	assert_line --regexp "^device addr=$VFE_S_ROOT path=$slot1 .* $VFE_HOLDS_ROOT"
 	assert_line --regexp "^device addr=$VFE_S_SPARE path=$slot2 ids=1b36:0010 .* $VFE_HOLDS_HOME"
-	assert_line 'end devices=2'
+	assert_line 'end devices=2 carriers=0'
 	# the list of boot.bash's host, which initramfs-tools.bats and dracut.bats use
 	vfe_assert_list_recorded base
 	run cat "$VFE_OUT/list-base"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # Boot mode run by hand on a booted host (the fake root's / mounted from a
 # disk): it asks first, or needs --yes; it never replaces the boot's record
-# (run/vfio-early/state) and keeps its own (run/vfio-early/manual).  The
-# initramfs (nothing mounted) runs as it always did.
+# (run/vfio-early/state) and keeps its own (run/vfio-early/manual), which
+# --report lists.  The initramfs (nothing mounted) runs as it always did.
 
 load helper
 
@@ -182,4 +182,45 @@ at_terminal() {
 	ve --dry-run --yes
 	assert_success
 	diff <(printf '%s\n' "$before") <(snapshot)
+}
+
+@test "--report: this boot stays the boot's; the runs by hand are listed apart (text and JSON)" {
+	booted_after_boot
+	# The boot refused the root disk's controller too (no protected list in
+	# this image), so its numbers differ from the run by hand's.
+	set_config "address 0b:00" "address 01:00.0"
+	cp "$ROOT/proc/self/mountinfo" "$BATS_TEST_TMPDIR/mountinfo"
+	in_initramfs
+	run "$VFIO_EARLY" --root "$ROOT"
+	assert_equal "$status" 4
+	cp "$BATS_TEST_TMPDIR/mountinfo" "$ROOT/proc/self/mountinfo"
+	set_config "address 0b:00" "address 0a:00 allow-boot-vga"
+	ve --yes
+	assert_success
+	ve --report
+	assert_line "  vfio-early ran (boot mode, kernel 6.1.0-56-amd64): 0 bound, 0 failed, 1 refused, exit 4"
+	assert_line "Manual runs since boot (/run/vfio-early/manual)"
+	assert_line --regexp '^  20[-0-9]{8}T[:0-9]{8}Z \(--yes\): 4 changed, 0 failed, 0 refused, exit 0$'
+	assert_line "    0000:0a:00.0: was nvidia, driver_override now vfio-pci (test root, not probed)"
+	assert_line "    0000:0a:00.1: was snd_hda_intel, driver_override now vfio-pci (test root, not probed)"
+	command -v jq > /dev/null || skip "jq not installed"
+	ve --report --json
+	printf '%s' "$output" | jq -e . > /dev/null
+	assert_equal "$(jq -r '.this_boot | "\(.mode) \(.exit) \(.bound) \(.refused)"' <<< "$output")" "boot 4 0 1"
+	assert_equal "$(jq -r '.manual_runs.runs | length' <<< "$output")" 1
+	assert_equal "$(jq -r '.manual_runs.dropped' <<< "$output")" 0
+	assert_equal "$(jq -r '.manual_runs.runs[0] | "\(.confirmed) \(.exit) \(.changed)"' <<< "$output")" "yes 0 4"
+	assert_equal "$(jq -r '.manual_runs.runs[0].devices[] | select(.address=="0000:0a:00.0") | "\(.result) \(.was)"' <<< "$output")" "override-set nvidia"
+	# The boot did not touch card 1: its device entry says so, whatever ran since.
+	assert_equal "$(jq -r '.devices[] | select(.address=="0000:0a:00.0") | .this_boot' <<< "$output")" "null"
+	assert_equal "$(jq -r '.devices[] | select(.address=="0000:0b:00.0") | .this_boot.result' <<< "$output")" "override-set"
+}
+
+@test "--report without runs by hand: no such part, manual_runs null" {
+	booted_after_boot
+	ve --report
+	refute_output --partial "Manual runs since boot"
+	command -v jq > /dev/null || skip "jq not installed"
+	ve --report --json
+	assert_equal "$(jq -r '.manual_runs' <<< "$output")" "null"
 }

@@ -172,7 +172,7 @@ TEST(a_run_keeps_its_first_devices_and_counts_the_rest)
 	memset(d, 0, sizeof(d));
 	memset(it, 0, sizeof(it));
 	for (size_t i = 0; i < pl.n; i++) {
-		snprintf(d[i].name, sizeof(d[i].name), "0000:%02zx:00.0", i + 1);
+		snprintf(d[i].name, sizeof(d[i].name), "0000:%02x:00.0", (unsigned char)(i + 1));
 		it[i] = (struct plan_item){ .dev = &d[i], .result = RES_OVERRIDE_SET };
 	}
 	CHECK_INT(manual_write(rootfd, "yes", 0, &pl), 0);

@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "bind.h"
 #include "log.h"
+#include "manual.h"
 #include "modes.h"
 #include "modload.h"
 #include "mounts.h"
@@ -96,6 +98,20 @@ static void report_plan(const struct plan *pl, bool dry_run, bool to_stdout)
 	}
 }
 
+/* Flush and close stdout: 0, or -errno when what was printed did not all get out. */
+static int close_stdout(void)
+{
+	int r = 0;
+
+	if (fflush(stdout) != 0)
+		r = -errno;
+	else if (ferror(stdout))
+		r = -EIO;
+	if (fclose(stdout) != 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
 /*
  * --list-protected: what this host needs, as the early pass reads it.
  * 2 when the list is incomplete: something needed has no controller found.
@@ -110,7 +126,7 @@ int list_protected_run(const struct mode_ctx *c, const struct list_protected_opt
 	struct pci_tree t = { .devfd = -1 };
 	_cleanup_free_ char *cmdline = NULL;
 	size_t len;
-	int ret = 0;
+	int ret = 0, w;
 
 	cmdline = read_file_at(rootfd, "proc/cmdline", CMDLINE_MAX, &len);
 	if (cmdline)
@@ -138,6 +154,12 @@ int list_protected_run(const struct mode_ctx *c, const struct list_protected_opt
 		log_warn("incomplete: %s", prot.missing[i]);
 	if (prot.nmissing || prot.n == 0)
 		ret |= EXIT_RULES;
+	/* The image build keeps what it gets: a cut list must not look whole. */
+	w = close_stdout();
+	if (w < 0) {
+		log_err("cannot write the list to standard output: %s", strerror(-w));
+		ret |= EXIT_USAGE;
+	}
 	pci_tree_free(&t);
 	protect_free(&prot);
 	ruleset_free(&rs);
@@ -210,26 +232,232 @@ static void late_cmdline(int rootfd, struct ruleset *rs)
 	ruleset_free(&cmd);
 }
 
-/* Boot mode and the late pass: what the shim runs. */
-int boot_run(const struct mode_ctx *c, const struct boot_options *o)
+/* One boot-mode run: what its steps share. */
+struct run {
+	const struct mode_ctx *c;
+	const struct boot_options *o;
+	bool manual;			/* by hand on a booted host */
+	const char *confirmed;		/* how a manual run was confirmed; NULL: it was not */
+	struct ruleset rs;
+	struct protect prot;
+	struct pci_tree t;
+	struct plan pl;
+	struct run_summary sum;
+	char kver[256];
+	char sysroot[256];
+};
+
+/*
+ * A run by hand on a booted host: boot mode, neither --dry-run nor the
+ * late pass, with the root filesystem mounted from a device or the network
+ * (in the initramfs "/" is rootfs or a tmpfs).
+ */
+static bool is_manual(int rootfd, const struct boot_options *o)
 {
-	int rootfd = c->rootfd;
-	const char *root = c->root;
-	bool live = c->live;
-	struct ruleset rs = { 0 };
-	struct protect prot = { 0 };
-	struct pci_tree t = { .devfd = -1 };
-	struct plan pl = { 0 };
+	return !o->dry_run && !o->late_root && protect_root_mounted(rootfd, "");
+}
+
+/* Whether applying the plan would write anything: an override, a driver. */
+static bool plan_changes(const struct plan *pl)
+{
+	for (size_t k = 0; k < pl->n; k++) {
+		const struct plan_item *it = &pl->v[k];
+
+		if (!plan_refused(it) && (strcmp(it->dev->driver, VFIO_PCI) != 0 ||
+					  strcmp(it->dev->override, VFIO_PCI) != 0))
+			return true;
+	}
+	return false;
+}
+
+/* "apply? [y/N]" at the terminal: true on y or yes. */
+static bool ask(void)
+{
+	char answer[16] = "";
+
+	fflush(stdout);
+	/* A person takes their time: the watchdog is for the boot. */
+	alarm(0);
+	fputs("apply? [y/N] ", stderr);
+	if (!fgets(answer, sizeof(answer), stdin)) {
+		answer[0] = '\0';
+		fputc('\n', stderr);
+	}
+	alarm(WATCHDOG_SECONDS);
+	answer[strcspn(answer, "\r\n")] = '\0';
+	return strcasecmp(answer, "y") == 0 || strcasecmp(answer, "yes") == 0;
+}
+
+/*
+ * A manual run changes drivers on a running host: it acts on --yes, or
+ * after showing the plan and asking at a terminal, or when the plan
+ * changes nothing.  Returns how it was confirmed, NULL when it was not.
+ */
+static const char *manual_confirm(const struct run *r)
+{
+	struct plan_counts counts;
+
+	if (r->o->yes)
+		return "yes";
+	if (!plan_changes(&r->pl))
+		return "none-needed";
+	report_plan(&r->pl, true, true);
+	plan_count(&r->pl, &counts);
+	printf("plan: %u to bind, %u refused, %u rule errors\n", counts.planned, r->pl.refused,
+	       r->rs.errors);
+	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+		fprintf(stderr, "vfio-early: this host is booted (its root filesystem is mounted): "
+			"nothing was changed; rerun with --yes to apply the plan above\n");
+		return NULL;
+	}
+	if (ask())
+		return "terminal";
+	fprintf(stderr, "vfio-early: nothing was changed\n");
+	return NULL;
+}
+
+/* What a manual run did, one line per device, on stdout. */
+static void print_changes(const struct plan *pl)
+{
+	for (size_t k = 0; k < pl->n; k++) {
+		const struct plan_item *it = &pl->v[k];
+		char what[PLAN_REASON_LEN + 2 * DRIVER_NAME_LEN + 64];
+
+		manual_describe(plan_result_name(it->result), it->was, it->dev->driver, it->reason,
+				what, sizeof(what));
+		printf("%s: %s\n", it->dev->name, what);
+	}
+}
+
+/* The late pass: where the new root is, and what the early pass left.  > 0: go on. */
+static int late_setup(struct run *r, int *ret)
+{
+	const char *nr = r->o->late_root;
+
+	while (*nr == '/')
+		nr++;
+	if (strstr(nr, "..") || xsnprintf(r->sysroot, sizeof(r->sysroot), "%s", nr) < 0) {
+		log_err("--late %s: not a plain directory path", r->o->late_root);
+		*ret |= EXIT_USAGE;
+		return 0;
+	}
+	if (!protect_root_mounted(r->c->rootfd, r->sysroot)) {
+		log_warn("%s is not mounted: nothing decided", r->o->late_root);
+		return 0;
+	}
+	return late_rules(r->c->rootfd, &r->rs);
+}
+
+/* Walk, protect, plan, and (once confirmed, for a manual run) bind: exit bits. */
+static int plan_and_bind(struct run *r)
+{
+	const struct mode_ctx *c = r->c;
+	bool dry = r->o->dry_run || r->rs.dry_run;
 	struct protect_sources src = { 0 };
 	struct plan_counts counts = { 0 };
-	struct run_summary sum = { .mode = o->late_root ? "late" : "boot", .iommu = -1,
-				   .file = o->late_root ? STATE_LATE_FILE : STATE_FILE };
-	char kver[256] = "", sysroot[256];
-	bool stdout_plan = o->dry_run;
 	int ret = 0;
 
-	/* --dry-run is for a person at a terminal: the plan on stdout, no kmsg. */
-	log_setup(rootfd, o->dry_run ? LOG_TO_STDERR :
+	if (pci_scan(&r->t, c->rootfd) < 0) {
+		log_err("cannot read /sys/bus/pci/devices: %s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	r->sum.iommu = r->t.iommu;
+	protect_sources_from(&src, &r->rs);
+	protect_for_run(&r->prot, &r->t, c->rootfd, c->live, &src,
+			r->o->late_root ? r->sysroot : NULL);
+	r->rs.errors += r->prot.errors;
+	if (plan_build(&r->pl, &r->t, &r->rs, &r->prot) < 0) {
+		log_err("out of memory while planning");
+		return EXIT_USAGE;
+	}
+	if (r->pl.no_iommu)
+		log_warn("no IOMMU is active, so nothing is bound: %s", iommu_hint(c->rootfd));
+	if (r->pl.refused)
+		ret |= EXIT_REFUSED;
+	if (r->manual && !dry) {
+		r->confirmed = manual_confirm(r);
+		if (!r->confirmed)
+			return ret | EXIT_UNCONFIRMED;
+		/* Confirmed: from now on the kernel log records what changes. */
+		if (!r->o->yes)
+			log_setup(c->rootfd, LOG_TO_KMSG | (isatty(STDERR_FILENO) ? LOG_TO_STDERR : 0),
+				  c->verbose);
+	}
+
+	if (dry)
+		bind_dry_run(&r->pl, c->root, c->rootfd);
+	else
+		bind_run(&r->pl, &r->t, c->root);
+	report_plan(&r->pl, dry, r->o->dry_run);
+	plan_count(&r->pl, &counts);
+	r->sum.bound = counts.bound;
+	r->sum.override_set = counts.override_set;
+	r->sum.failed = counts.failed;
+	if (r->sum.failed)
+		ret |= EXIT_FAILED;
+	return ret;
+}
+
+/* The summary line; the boot's record, or a manual run's. */
+static void finish(struct run *r, int ret)
+{
+	struct plan_counts counts;
+	unsigned changed = 0;
+	int w;
+
+	r->sum.refused = r->pl.refused;
+	r->sum.excluded = r->pl.excluded;
+	r->sum.rule_errors = r->rs.errors;
+	r->sum.exit_status = ret;
+	if (r->o->dry_run || r->rs.dry_run) {
+		plan_count(&r->pl, &counts);
+		if (r->o->dry_run)
+			printf("summary (dry run): %u to bind, %u refused, %u rule errors (exit %d)\n",
+			       counts.planned, r->pl.refused, r->rs.errors, ret);
+		else
+			log_notice("summary (dry run): %u to bind, %u refused, %u rule errors "
+				   "(exit %d)", counts.planned, r->pl.refused, r->rs.errors, ret);
+	} else if (!r->manual || r->confirmed) {
+		char set[48] = "";
+
+		if (r->sum.override_set)
+			snprintf(set, sizeof(set), ", %u overrides set (test root)",
+				 r->sum.override_set);
+		log_notice("summary: %u bound%s, %u failed, %u refused, %u rule errors (exit %d)",
+			   r->sum.bound, set, r->sum.failed, r->pl.refused, r->rs.errors, ret);
+	}
+	if (r->o->dry_run)
+		return;
+	if (!r->manual) {
+		state_write(r->c->rootfd, &r->sum, &r->pl, &r->prot);
+		return;
+	}
+	/* A manual run leaves the boot's record alone and keeps its own. */
+	if (!r->confirmed || r->rs.dry_run)
+		return;
+	print_changes(&r->pl);
+	for (size_t k = 0; k < r->pl.n; k++)
+		changed += r->pl.v[k].result == RES_BOUND || r->pl.v[k].result == RES_OVERRIDE_SET;
+	w = manual_write(r->c->rootfd, r->confirmed, ret, &r->pl);
+	printf("manual run: %u changed, %u failed, %u refused (exit %d); %s /%s\n", changed,
+	       r->sum.failed, r->pl.refused, ret, w < 0 ? "could not write" : "recorded in",
+	       MANUAL_FILE);
+}
+
+/* Boot mode and the late pass: what the shim runs; and a run by hand. */
+int boot_run(const struct mode_ctx *c, const struct boot_options *o)
+{
+	struct run r = { .c = c, .o = o, .t = { .devfd = -1 },
+			 .sum = { .mode = o->late_root ? "late" : "boot", .iommu = -1,
+				  .file = o->late_root ? STATE_LATE_FILE : STATE_FILE } };
+	int ret = 0;
+
+	/*
+	 * --dry-run is for a person at a terminal: the plan on stdout, no kmsg;
+	 * so is a manual run until it is confirmed.
+	 */
+	r.manual = is_manual(c->rootfd, o);
+	log_setup(c->rootfd, o->dry_run || (r.manual && !o->yes) ? LOG_TO_STDERR :
 		  LOG_TO_KMSG | (isatty(STDERR_FILENO) ? LOG_TO_STDERR : 0), c->verbose);
 	if (o->late_root)
 		log_set_tag("late pass: ");
@@ -237,103 +465,38 @@ int boot_run(const struct mode_ctx *c, const struct boot_options *o)
 	alarm(WATCHDOG_SECONDS);
 
 	if (o->late_root)
-		late_cmdline(rootfd, &rs);
+		late_cmdline(c->rootfd, &r.rs);
 	else
-		rules_load(root, rootfd, c->config, true, &rs);
-	kernel_release(rootfd, kver, sizeof(kver));
-	sum.kernel = kver;
-	if (rs.off) {
+		rules_load(c->root, c->rootfd, c->config, true, &r.rs);
+	kernel_release(c->rootfd, r.kver, sizeof(r.kver));
+	r.sum.kernel = r.kver;
+	if (r.rs.off) {
 		log_notice("disabled by vfio_early=off on the kernel command line");
-		sum.mode = "off";
-		if (!o->dry_run)
-			state_write(rootfd, &sum, NULL, NULL);
+		r.sum.mode = "off";
+		if (!o->dry_run && !r.manual)
+			state_write(c->rootfd, &r.sum, NULL, NULL);
 		goto out;
 	}
-	if (o->late_root) {
-		const char *nr = o->late_root;
-
-		while (*nr == '/')
-			nr++;
-		if (strstr(nr, "..") || xsnprintf(sysroot, sizeof(sysroot), "%s", nr) < 0) {
-			log_err("--late %s: not a plain directory path", o->late_root);
-			ret |= EXIT_USAGE;
-			goto out;
-		}
-		if (!protect_root_mounted(rootfd, sysroot)) {
-			log_warn("%s is not mounted: nothing decided", o->late_root);
-			goto out;
-		}
-		if (late_rules(rootfd, &rs) <= 0)
-			goto out;
-	}
-	if (rs.dry_run)
-		sum.mode = "dry-run";
-	if (rs.n == 0) {
+	if (o->late_root && late_setup(&r, &ret) <= 0)
+		goto out;
+	if (r.rs.dry_run)
+		r.sum.mode = "dry-run";
+	if (r.rs.n == 0) {
 		log_info("no rules: nothing to do");
-		goto finish;
-	}
-	if (pci_scan(&t, rootfd) < 0) {
-		log_err("cannot read /sys/bus/pci/devices: %s", strerror(errno));
-		ret |= EXIT_USAGE;
-		goto finish;
-	}
-	sum.iommu = t.iommu;
-	protect_sources_from(&src, &rs);
-	protect_for_run(&prot, &t, rootfd, live, &src, o->late_root ? sysroot : NULL);
-	rs.errors += prot.errors;
-	if (plan_build(&pl, &t, &rs, &prot) < 0) {
-		log_err("out of memory while planning");
-		ret |= EXIT_USAGE;
-		goto finish;
-	}
-	if (pl.no_iommu)
-		log_warn("no IOMMU is active, so nothing is bound: %s", iommu_hint(rootfd));
-
-	if (o->dry_run || rs.dry_run)
-		bind_dry_run(&pl, root, rootfd);
-	else
-		bind_run(&pl, &t, root);
-	report_plan(&pl, o->dry_run || rs.dry_run, stdout_plan);
-	plan_count(&pl, &counts);
-	sum.bound = counts.bound;
-	sum.override_set = counts.override_set;
-	sum.failed = counts.failed;
-	if (pl.refused)
-		ret |= EXIT_REFUSED;
-	if (sum.failed)
-		ret |= EXIT_FAILED;
-
-finish:
-	if (rs.errors)
-		ret |= EXIT_RULES;
-	sum.refused = pl.refused;
-	sum.excluded = pl.excluded;
-	sum.rule_errors = rs.errors;
-	sum.exit_status = ret;
-	if (o->dry_run || rs.dry_run) {
-		plan_count(&pl, &counts);
-		if (stdout_plan)
-			printf("summary (dry run): %u to bind, %u refused, %u rule errors (exit %d)\n",
-			       counts.planned, pl.refused, rs.errors, ret);
-		else
-			log_notice("summary (dry run): %u to bind, %u refused, %u rule errors "
-				   "(exit %d)", counts.planned, pl.refused, rs.errors, ret);
+		if (r.manual)
+			r.confirmed = o->yes ? "yes" : "none-needed";
 	} else {
-		char set[48] = "";
-
-		if (sum.override_set)
-			snprintf(set, sizeof(set), ", %u overrides set (test root)", sum.override_set);
-		log_notice("summary: %u bound%s, %u failed, %u refused, %u rule errors (exit %d)",
-			   sum.bound, set, sum.failed, pl.refused, rs.errors, ret);
+		ret |= plan_and_bind(&r);
 	}
-	if (!o->dry_run)
-		state_write(rootfd, &sum, &pl, &prot);
+	if (r.rs.errors)
+		ret |= EXIT_RULES;
+	finish(&r, ret);
 out:
 	alarm(0);
-	plan_free(&pl);
-	pci_tree_free(&t);
-	protect_free(&prot);
-	ruleset_free(&rs);
+	plan_free(&r.pl);
+	pci_tree_free(&r.t);
+	protect_free(&r.prot);
+	ruleset_free(&r.rs);
 	log_close();
 	return ret;
 }

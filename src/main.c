@@ -34,6 +34,7 @@ struct options {
 	size_t nzfs;
 	bool zfs_given;
 	bool dry_run;
+	bool yes;
 	bool json;
 	bool verbose;
 };
@@ -41,6 +42,7 @@ struct options {
 static void usage(FILE *out)
 {
 	fputs("Usage: vfio-early [options]                 bind the configured devices (boot)\n"
+	      "       vfio-early --yes [options]           the same by hand on a booted host\n"
 	      "       vfio-early --report [--json]        diagnose this host\n"
 	      "       vfio-early --capture DIR            copy what --report reads into DIR\n"
 	      "       vfio-early --import                 config from an existing modprobe.d recipe\n"
@@ -52,6 +54,7 @@ static void usage(FILE *out)
 	      "\n"
 	      "Options:\n"
 	      "  -n, --dry-run         print the plan, change nothing\n"
+	      "  -y, --yes             on a booted host: apply the plan without asking\n"
 	      "  -c, --config FILE     read rules from FILE instead of /etc/vfio-early.conf\n"
 	      "  -r, --root DIR        use DIR as the root of every path (tests, offline use)\n"
 	      "      --report          IOMMU, groups, drivers, next boot, and what to fix\n"
@@ -67,7 +70,8 @@ static void usage(FILE *out)
 	      "\n"
 	      "Exit status: 0 success or nothing to do; otherwise the sum of 1 usage or\n"
 	      "internal error, 2 invalid rules skipped, 4 devices refused by the safety\n"
-	      "policy, 8 devices failed to bind.  See vfio-early(8).\n",
+	      "policy, 8 devices failed to bind, 16 a run on a booted host was not\n"
+	      "confirmed (nothing changed).  See vfio-early(8).\n",
 	      out);
 }
 
@@ -115,6 +119,32 @@ static int set_mode(struct options *o, enum mode m)
 	return 0;
 }
 
+/* Options that go only with some modes. */
+static int check_options(int argc, char **argv, const struct options *o)
+{
+	if (o->json && o->mode != MODE_REPORT) {
+		fprintf(stderr, "vfio-early: --json goes with --report\n");
+		return -EINVAL;
+	}
+	if (o->zfs_given && o->mode != MODE_LIST_PROTECTED) {
+		fprintf(stderr, "vfio-early: --zfs-vdevs goes with --list-protected\n");
+		return -EINVAL;
+	}
+	if (o->yes && (o->mode != MODE_BOOT || o->late_root)) {
+		fprintf(stderr, "vfio-early: --yes goes with boot mode (a run by hand), not --late\n");
+		return -EINVAL;
+	}
+	if (o->late_root && (o->mode != MODE_BOOT || o->dry_run)) {
+		fprintf(stderr, "vfio-early: --late is a boot-time pass of its own\n");
+		return -EINVAL;
+	}
+	if (o->mode != MODE_LIST_PROTECTED && optind < argc) {
+		fprintf(stderr, "vfio-early: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum {
@@ -132,6 +162,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "capture", required_argument, NULL, OPT_CAPTURE },
 		{ "import", no_argument, NULL, OPT_IMPORT },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "yes", no_argument, NULL, 'y' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "list-protected", no_argument, NULL, OPT_LIST_PROTECTED },
@@ -144,10 +175,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "nc:r:vVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "nyc:r:vVh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			o->dry_run = true;
+			break;
+		case 'y':
+			o->yes = true;
 			break;
 		case 'c':
 			o->config = optarg;
@@ -196,23 +230,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return -EINVAL;
 		}
 	}
-	if (o->json && o->mode != MODE_REPORT) {
-		fprintf(stderr, "vfio-early: --json goes with --report\n");
-		return -EINVAL;
-	}
-	if (o->zfs_given && o->mode != MODE_LIST_PROTECTED) {
-		fprintf(stderr, "vfio-early: --zfs-vdevs goes with --list-protected\n");
-		return -EINVAL;
-	}
-	if (o->late_root && (o->mode != MODE_BOOT || o->dry_run)) {
-		fprintf(stderr, "vfio-early: --late is a boot-time pass of its own\n");
-		return -EINVAL;
-	}
-	if (o->mode != MODE_LIST_PROTECTED && optind < argc) {
-		fprintf(stderr, "vfio-early: unexpected argument '%s'\n", argv[optind]);
-		return -EINVAL;
-	}
-	return 0;
+	return check_options(argc, argv, o);
 }
 
 
@@ -243,7 +261,7 @@ int main(int argc, char **argv)
 	switch (o.mode) {
 	case MODE_BOOT:
 		ret = boot_run(&c, &(struct boot_options){ .late_root = o.late_root,
-							   .dry_run = o.dry_run });
+							   .dry_run = o.dry_run, .yes = o.yes });
 		break;
 	case MODE_LIST_PROTECTED:
 		ret = list_protected_run(&c, &(struct list_protected_options){

@@ -15,6 +15,8 @@ enum {
 	EXIT_RULES = 2,
 	EXIT_REFUSED = 4,
 	EXIT_FAILED = 8,
+	/* A manual run on a booted host that was not confirmed: nothing changed. */
+	EXIT_UNCONFIRMED = 16,
 };
 
 struct mode_ctx {
@@ -28,6 +30,7 @@ struct mode_ctx {
 struct boot_options {
 	const char *late_root;	/* --late NEWROOT, or NULL */
 	bool dry_run;		/* --dry-run */
+	bool yes;		/* --yes: a manual run acts without asking */
 };
 
 /* Boot mode, --dry-run and the late pass: what the shim runs (boot.c). */

@@ -459,6 +459,8 @@ static void gather_state(struct report *r)
 
 	if (state_read(r->c->rootfd, STATE_LATE_FILE, &r->late) < 0)
 		memset(&r->late, 0, sizeof(r->late));
+	/* Runs by hand since the boot: never mixed with what the boot did. */
+	manual_read(r->c->rootfd, &r->manual);
 	if (state_read(r->c->rootfd, STATE_FILE, st) < 0)
 		return;
 	for (size_t k = 0; k < r->ndev; k++)

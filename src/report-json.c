@@ -3,6 +3,7 @@
  * vfio-early --report --json: the same facts and problems, for tools.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "json.h"
 #include "report.h"
@@ -248,6 +249,57 @@ static void json_this_boot(struct json *j, const struct report *r)
 	json_end_object(j);
 }
 
+/* No driver ("none" in the record) is null. */
+static void json_kdriver(struct json *j, const char *key, const char *d)
+{
+	json_kstr_or_null(j, key, *d && strcmp(d, "none") != 0 ? d : NULL);
+}
+
+static void json_manual_run(struct json *j, const struct manual_run *run)
+{
+	json_begin_object(j);
+	json_kstr(j, "time", run->time);
+	json_kstr(j, "confirmed", run->confirmed);
+	json_kint(j, "exit", run->exit_status);
+	json_kint(j, "changed", run->changed);
+	json_kint(j, "failed", run->failed);
+	json_kint(j, "refused", run->refused);
+	json_kint(j, "devices_not_recorded", run->more);
+	json_key(j, "devices");
+	json_begin_array(j);
+	for (size_t k = 0; k < run->ndev; k++) {
+		const struct manual_dev *d = &run->dev[k];
+
+		json_begin_object(j);
+		json_kstr(j, "address", d->addr);
+		json_kstr(j, "result", d->result);
+		json_kdriver(j, "was", d->was);
+		json_kdriver(j, "now", d->now);
+		json_kstr_or_null(j, "reason", d->reason[0] ? d->reason : NULL);
+		json_end_object(j);
+	}
+	json_end_array(j);
+	json_end_object(j);
+}
+
+/* The runs by hand on the booted host since the boot (null: none recorded). */
+static void json_manual_runs(struct json *j, const struct report *r)
+{
+	json_key(j, "manual_runs");
+	if (!r->manual.present) {
+		json_null(j);
+		return;
+	}
+	json_begin_object(j);
+	json_kint(j, "dropped", r->manual.dropped);
+	json_key(j, "runs");
+	json_begin_array(j);
+	for (size_t i = 0; i < r->manual.nrun; i++)
+		json_manual_run(j, &r->manual.run[i]);
+	json_end_array(j);
+	json_end_object(j);
+}
+
 static void json_initrd(struct json *j, const struct report *r)
 {
 	json_key(j, "initramfs");
@@ -397,6 +449,7 @@ void report_print_json(FILE *f, const struct report *r, const struct problems *p
 	json_config(&j, r);
 	json_protected(&j, r);
 	json_this_boot(&j, r);
+	json_manual_runs(&j, r);
 	json_boot_chain(&j, r);
 	json_vm(&j, r);
 	json_problems(&j, p);

@@ -261,6 +261,47 @@ static void print_protected(FILE *f, const struct report *r)
 		fprintf(f, "  not traced to a controller: %s\n", r->prot.missing[i]);
 }
 
+/* The runs by hand since the boot, when there were any: what each changed or failed to. */
+static void print_manual_runs(FILE *f, const struct report *r)
+{
+	static const struct {
+		const char *key, *words;
+	} how[] = {
+		{ "yes", "--yes" },
+		{ "terminal", "confirmed at the terminal" },
+		{ "none-needed", "nothing to confirm" },
+	};
+
+	if (!r->manual.present)
+		return;
+	fprintf(f, "\nManual runs since boot (/%s)\n", MANUAL_FILE);
+	if (r->manual.dropped)
+		fprintf(f, "  %u earlier run%s dropped from the record\n", r->manual.dropped,
+			r->manual.dropped == 1 ? "" : "s");
+	for (size_t i = 0; i < r->manual.nrun; i++) {
+		const struct manual_run *run = &r->manual.run[i];
+		const char *confirmed = run->confirmed;
+
+		for (size_t k = 0; k < ARRAY_SIZE(how); k++)
+			if (strcmp(run->confirmed, how[k].key) == 0)
+				confirmed = how[k].words;
+		fprintf(f, "  %s (%s): %u changed, %u failed, %u refused, exit %d\n", run->time,
+			confirmed, run->changed, run->failed, run->refused, run->exit_status);
+		for (size_t k = 0; k < run->ndev; k++) {
+			const struct manual_dev *d = &run->dev[k];
+			char what[PLAN_REASON_LEN + 2 * DRIVER_NAME_LEN + 64];
+
+			if (strcmp(d->result, "bound") != 0 && strcmp(d->result, "override-set") != 0 &&
+			    strcmp(d->result, "failed") != 0)
+				continue;
+			manual_describe(d->result, d->was, d->now, d->reason, what, sizeof(what));
+			fprintf(f, "    %s: %s\n", d->addr, what);
+		}
+		if (run->more)
+			fprintf(f, "    (%u more devices not recorded)\n", run->more);
+	}
+}
+
 /* What the state file says this boot did. */
 static void print_this_boot(FILE *f, const struct report *r)
 {
@@ -279,6 +320,7 @@ static void print_this_boot(FILE *f, const struct report *r)
 	if (r->late.present)
 		fprintf(f, "  late pass: %u bound, %u failed, %u refused\n", r->late.bound,
 			r->late.failed, r->late.refused);
+	print_manual_runs(f, r);
 }
 
 /* Modules, the initramfs, and the old passthrough recipe. */

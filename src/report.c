@@ -95,6 +95,7 @@ static void report_free(struct report *r)
 	free(r->cards);
 	state_read_free(&r->st);
 	state_read_free(&r->late);
+	manual_read_free(&r->manual);
 	free(r->msgs);
 	free(r->excl);
 	free(r->cmdline);

@@ -14,6 +14,7 @@
 #include "bootloader.h"
 #include "card.h"
 #include "legacy.h"
+#include "manual.h"
 #include "modes.h"
 #include "pci.h"
 #include "pciids.h"
@@ -169,6 +170,7 @@ struct report {
 
 	struct boot_state st;
 	struct boot_state late;		/* the late pass of this boot */
+	struct manual_runs manual;	/* runs by hand on the booted host since */
 	struct module_state mods[3];
 	struct initrd initrd;
 

@@ -108,7 +108,7 @@ int state_write(int rootfd, const struct run_summary *s, const struct plan *pl,
 
 /* ------------------------------------------------ reading it back */
 
-static const char *state_field(const char *line, const char *key, char *buf, size_t size)
+const char *state_field(const char *line, const char *key, char *buf, size_t size)
 {
 	char pat[32];
 	const char *p;

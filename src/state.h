@@ -64,4 +64,10 @@ struct boot_state {
 int state_read(int rootfd, const char *file, struct boot_state *st);
 void state_read_free(struct boot_state *st);
 
+/*
+ * The value of " KEY=" in a record line into @buf: one word, except
+ * reason=, which runs to the end of the line.  @buf, or NULL when absent.
+ */
+const char *state_field(const char *line, const char *key, char *buf, size_t size);
+
 #endif

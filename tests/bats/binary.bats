@@ -8,7 +8,7 @@ load helper
 	make_root proxmox-3090
 	set_cmdline "root=/dev/mapper/pve-root ro quiet intel_iommu=on iommu=pt vfio-pci.ids=10de:2204,10de:1aef"
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(override 0000:09:00.0)" "vfio-pci"
 	assert_equal "$(override 0000:09:00.1)" "vfio-pci"
@@ -25,6 +25,7 @@ load helper
 
 @test "state file records the run and every device" {
 	make_root proxmox-3090
+	in_initramfs
 	set_cmdline "root=/dev/mapper/pve-root intel_iommu=on vfio_early.ids=10de:2204"
 	ve
 	assert_success
@@ -40,7 +41,7 @@ load helper
 @test "two identical cards: the one named by address, the other untouched" {
 	make_root two-cards
 	set_cmdline "root=UUID=0d5a3c1e-8a7b-4b0f-9c1d-2e3f4a5b6c7d vfio_early.devices=0b:00"
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(override 0000:0b:00.0)" "vfio-pci"
 	assert_equal "$(override 0000:0b:00.1)" "vfio-pci"
@@ -51,7 +52,7 @@ load helper
 @test "two identical cards: the one at a stable path in the config" {
 	make_root two-cards
 	set_config "# the card in the lower x16 slot" "path 00:03.2/00 expect=10de:2204"
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(override 0000:0b:00.0)" "vfio-pci"
 	assert_equal "$(override 0000:0b:00.1)" "vfio-pci"
@@ -64,7 +65,7 @@ load helper
 	make_root shared-group
 	set_config "address 02:00"
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_equal "$status" 4
 	assert_equal "$(changed_since "$before")" ""
 	run kmsg
@@ -81,7 +82,7 @@ load helper
 	assert_line "end devices=2 carriers=0"
 	set_config "address 00:0e.0" "address 10000:e1:00.0" "class 01 allow-storage"
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_equal "$status" 4
 	assert_equal "$(changed_since "$before")" ""
 	run kmsg
@@ -93,7 +94,7 @@ load helper
 @test "a Radeon behind its own PCIe switch: GPU and audio by ids or path, never the switch ports" {
 	make_root vmd-navi
 	set_cmdline "root=UUID=5c0a8f1e-3b2d-4c6e-9f10-7a8b9c0d1e2f intel_iommu=on vfio_early.ids=1002:73bf"
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(override 0000:03:00.0)" "vfio-pci"
 	assert_equal "$(override 0000:03:00.1)" "vfio-pci"
@@ -104,7 +105,7 @@ load helper
 	refute_output --partial "not usable for a VM"
 	make_root vmd-navi
 	set_config "path 00:01.0/00.0/00.0/00 expect=1002:73bf"
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(override 0000:03:00.0)" "vfio-pci"
 	assert_equal "$(override 0000:03:00.1)" "vfio-pci"
@@ -117,14 +118,14 @@ load helper
 @test "boot VGA is refused, then allowed from the command line" {
 	make_root two-cards
 	set_cmdline "root=UUID=0d5a3c1e-8a7b-4b0f-9c1d-2e3f4a5b6c7d vfio_early.devices=0a:00"
-	ve
+	ve --yes
 	assert_equal "$status" 4
 	assert_equal "$(override 0000:0a:00.0)" "(null)"
 	assert_equal "$(override 0000:0a:00.1)" "(null)"
 	run kmsg
 	assert_line --partial "refused: is the boot VGA device (the host console)"
 	set_cmdline "root=UUID=0d5a3c1e-8a7b-4b0f-9c1d-2e3f4a5b6c7d vfio_early.devices=0a:00 vfio_early.allow_boot_vga=1"
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(override 0000:0a:00.0)" "vfio-pci"
 }
@@ -133,7 +134,7 @@ load helper
 	make_root proxmox-3090 "iommu off"
 	set_cmdline "root=/dev/mapper/pve-root quiet vfio-pci.ids=10de:2204,10de:1aef"
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_equal "$status" 4
 	assert_equal "$(changed_since "$before")" ""
 	run kmsg
@@ -142,14 +143,14 @@ load helper
 	make_root proxmox-3090 "iommu off
 firmware-iommu off"
 	set_config "ids 10de:2204"
-	ve
+	ve --yes
 	assert_equal "$status" 4
 	run kmsg
 	assert_line --partial "nothing is bound: enable VT-d in the firmware and add intel_iommu=on to the kernel command line"
 	make_root two-cards "iommu off
 firmware-iommu off"
 	set_config "address 0b:00"
-	ve
+	ve --yes
 	assert_equal "$status" 4
 	run kmsg
 	assert_line --partial "enable the IOMMU (AMD-Vi) in the firmware; the kernel turns it on by itself unless amd_iommu=off or iommu=off is on the command line"
@@ -157,6 +158,7 @@ firmware-iommu off"
 
 @test "kill switch: vfio_early=off does nothing and says so" {
 	make_root proxmox-3090
+	in_initramfs
 	set_config "ids 10de:2204"
 	for v in off 0 no false; do
 		set_cmdline "root=/dev/mapper/pve-root vfio-early=$v vfio-pci.ids=10de:2204"
@@ -175,7 +177,7 @@ firmware-iommu off"
 	make_root turing-usbc
 	set_cmdline "root=PARTUUID=5e1d2c3b-02 vfio_early.ids=144d:a808"
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_equal "$status" 4
 	assert_equal "$(changed_since "$before")" ""
 	run kmsg
@@ -188,7 +190,7 @@ firmware-iommu off"
 	long=$(printf 'f%.0s' $(seq 1 300))
 	set_cmdline "root=/dev/mapper/pve-root vfio_early.devices=../../../etc/passwd,09:00.8,0a:00.0/../x,,$long vfio_early.ids=zzzz:0000,10de:2204:1 vfio_early.idz=1 vfio_early.allow_boot_vga=maybe"
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_equal "$status" 2
 	assert_equal "$(changed_since "$before")" ""
 	run kmsg
@@ -209,7 +211,7 @@ firmware-iommu off"
 	set_config "address ../../../../etc" "ids 10de:2204 expect=10de:2204" "path 00:01.0/00.0" \
 		"class 0300 allow-everything" "exclude ids 10de:2204 whole-group" "bind 09:00.0"
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_equal "$status" 2
 	assert_equal "$(changed_since "$before")" ""
 	run kmsg
@@ -224,7 +226,7 @@ firmware-iommu off"
 @test "a broken config line is skipped, the valid rules still apply" {
 	make_root proxmox-3090
 	set_config "address 09:00 alow-boot-vga" "ids 10de:2204"
-	ve
+	ve --yes
 	assert_equal "$status" 2
 	assert_equal "$(override 0000:09:00.0)" "vfio-pci"
 	assert_equal "$(override 0000:09:00.1)" "vfio-pci"
@@ -235,7 +237,7 @@ firmware-iommu off"
 @test "exit status bits combine: rule errors and refusals give 6" {
 	make_root two-cards
 	set_config "ids 10de:2204" "ids nope"
-	ve
+	ve --yes
 	assert_equal "$status" 6
 	assert_equal "$(override 0000:0b:00.0)" "vfio-pci"
 	assert_equal "$(override 0000:0a:00.0)" "(null)"
@@ -255,6 +257,7 @@ firmware-iommu off"
 
 @test "vfio_early.dry_run=1 at boot: logged and recorded, nothing bound" {
 	make_root proxmox-3090
+	in_initramfs
 	set_cmdline "root=/dev/mapper/pve-root vfio_early.dry_run=1 vfio_early.ids=10de:2204"
 	before=$(snapshot)
 	ve
@@ -270,7 +273,7 @@ firmware-iommu off"
 @test "a device already on vfio-pci is left alone and its override made to stick" {
 	make_root two-cards "pci 0000:0c:00.0 parent=0000:00:03.2 ids=10de:2204 class=030000 group=22 driver=vfio-pci"
 	set_config "address 0c:00.0"
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(override 0000:0c:00.0)" "vfio-pci"
 	[ ! -s "$ROOT/sys/bus/pci/drivers/vfio-pci/unbind" ]
@@ -292,7 +295,7 @@ firmware-iommu off"
 	mkdir -p "$ROOT/sys/devices/pci0000:00/0000:00:1e.1" && ln -s ../../../devices/pci0000:00/0000:00:1e.1 "$ROOT/sys/bus/pci/devices/0000:00:1e.1"
 	head -c 65536 /dev/zero | tr '\0' 'x' > "$ROOT/sys/devices/pci0000:00/0000:00:17.0/modalias"
 	set_config "ids 10de:2204"
-	ve
+	ve --yes
 	assert_equal "$status" 0
 	assert_equal "$(override 0000:09:00.0)" "vfio-pci"
 	run kmsg
@@ -306,7 +309,7 @@ firmware-iommu off"
 @test "devices without modalias are read from their separate attributes" {
 	make_root two-cards "pci 0000:0c:00.0 parent=0000:00:03.2 ids=1002:744c sub=1da2:e471 class=030000 group=22 modalias=no"
 	set_config "ids 1002:744c:1da2:e471"
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(override 0000:0c:00.0)" "vfio-pci"
 }
@@ -345,7 +348,7 @@ firmware-iommu off"
 	mkdir -p "$ROOT/etc/modprobe.d"
 	echo "options vfio-pci disable_vga=1" > "$ROOT/etc/modprobe.d/vfio.conf"
 	set_config "ids 10de:2204"
-	ve
+	ve --yes
 	assert_success
 	run kmsg
 	assert_line --regexp "^<6>vfio-early: would load /.*/lib/modules/$KVER/kernel/drivers/vfio/vfio.ko"
@@ -357,7 +360,7 @@ firmware-iommu off"
 @test "a missing vfio-pci module is an error line, the overrides still stand" {
 	make_root proxmox-3090
 	set_config "ids 10de:2204"
-	ve
+	ve --yes
 	assert_success
 	run kmsg
 	assert_line "<3>vfio-early: vfio-pci: no such module for kernel 6.1.0-56-amd64 (is it in the initramfs?)"
@@ -367,7 +370,7 @@ firmware-iommu off"
 	make_root proxmox-3090
 	rm "$ROOT/dev/kmsg"
 	set_config "ids 10de:2204"
-	ve
+	ve --yes
 	assert_success
 	assert_line --partial "cannot open /dev/kmsg"
 	assert_line --partial "vfio-early: summary: 0 bound, 2 overrides set"
@@ -377,7 +380,7 @@ firmware-iommu off"
 	make_root proxmox-3090
 	rm -r "$ROOT/run"
 	set_config "ids 10de:2204"
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(override 0000:09:00.0)" "vfio-pci"
 }
@@ -385,7 +388,7 @@ firmware-iommu off"
 @test "no rules at all: nothing to do" {
 	make_root proxmox-3090
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(changed_since "$before")" ""
 	run kmsg
@@ -396,10 +399,10 @@ firmware-iommu off"
 @test "--config takes another file; a missing one is reported" {
 	make_root two-cards
 	printf 'address 0b:00\n' > "$BATS_TEST_TMPDIR/other.conf"
-	ve --config "$BATS_TEST_TMPDIR/other.conf"
+	ve --yes --config "$BATS_TEST_TMPDIR/other.conf"
 	assert_success
 	assert_equal "$(override 0000:0b:00.0)" "vfio-pci"
-	ve --config "$BATS_TEST_TMPDIR/missing.conf"
+	ve --yes --config "$BATS_TEST_TMPDIR/missing.conf"
 	assert_equal "$status" 2
 	run kmsg
 	assert_line --partial "missing.conf: No such file or directory, ignored"
@@ -441,7 +444,7 @@ firmware-iommu off"
 	ln -s loop2 "$ROOT/sys/bus/pci/devices/0000:00:1e.2"
 	ln -s 0000:00:1e.2 "$ROOT/sys/bus/pci/devices/loop2"
 	set_config "ids 10de:2204"
-	timeout 10 "$VFIO_EARLY" --root "$ROOT"
+	timeout 10 "$VFIO_EARLY" --root "$ROOT" --yes
 	assert_equal "$(override 0000:09:00.0)" "vfio-pci"
 	run kmsg
 	assert_line --partial "0000:00:1e.2: "
@@ -455,7 +458,7 @@ firmware-iommu off"
 	mkdir -p "$ROOT/etc/modprobe.d"
 	echo "options vfio-pci ids=10de:1e87,144d:a808 disable_vga=1" > "$ROOT/etc/modprobe.d/vfio.conf"
 	set_cmdline "root=PARTUUID=5e1d2c3b-02 intel_iommu=on"
-	ve
+	ve --yes
 	assert_equal "$status" 4
 	assert_equal "$(override 0000:01:00.0)" "vfio-pci"
 	assert_equal "$(override 0000:02:00.0)" "(null)"
@@ -465,6 +468,9 @@ firmware-iommu off"
 	refute_line --partial "ids=10de"
 	assert_line --partial "0000:02:00.0 [144d:a808] class 010802: refused: holds the root filesystem (root=PARTUUID=5e1d2c3b-02) (rule modprobe.d: options vfio-pci ids 144d:a808)"
 	assert_line --partial "0000:03:00.0 [144d:a808] class 010802: refused: is a storage controller"
+	# The boot's record names the rule in one word.
+	in_initramfs
+	ve
 	run grep "^device addr=0000:01:00.0" "$ROOT/run/vfio-early/state"
 	assert_output --partial "rule=modprobe.d:_options_vfio-pci_ids"
 }
@@ -535,7 +541,7 @@ host_cmdline_run() {
 @test "rules that match nothing are named, the first twenty, also with no PCI device at all" {
 	make_root two-cards
 	for i in $(seq 1 30); do printf 'ids 1111:%04x\n' "$i"; done > "$ROOT/etc/vfio-early.conf"
-	ve
+	ve --yes
 	assert_success
 	run kmsg
 	assert_line --partial "/etc/vfio-early.conf:20: 1111:0014 matches no device"
@@ -543,7 +549,7 @@ host_cmdline_run() {
 	assert_line --partial "10 more rules match no device"
 	rm -rf "$ROOT"/sys/bus/pci/devices/*
 	: > "$ROOT/dev/kmsg"
-	ve
+	ve --yes
 	assert_success
 	run kmsg
 	assert_line --partial "/etc/vfio-early.conf:1: 1111:0001 matches no device"

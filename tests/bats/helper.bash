@@ -17,6 +17,11 @@ make_root() {
 }
 
 set_cmdline() { printf '%s\n' "$*" > "$ROOT/proc/cmdline"; }
+
+# The initramfs: nothing mounted from a disk yet, so boot mode is the early
+# pass the shim runs.  (With "/" mounted the fake root is a booted host,
+# where a run by hand acts only on --yes or at a terminal.)
+in_initramfs() { : > "$ROOT/proc/self/mountinfo"; }
 set_config() { printf '%s\n' "$@" > "$ROOT/etc/vfio-early.conf"; }
 
 ve() { run "$VFIO_EARLY" --root "$ROOT" "$@"; }

@@ -26,7 +26,7 @@ load realhw
 @test "14ACN6 APU laptop, boot: address rules take exactly the graphics and its HDMI audio" {
 	configured apu-cezanne-14acn6 "address 04:00.0 04:00.1 allow-boot-vga"
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(overridden)" "0000:04:00.0 0000:04:00.1"
 	assert_writes_only_allowed "$before"
@@ -36,7 +36,7 @@ load realhw
 
 @test "14ACN6 APU laptop, boot: ids 1002:1638 allow-boot-vga writes two overrides, the host keeps PSP, USB, ACP and HD audio" {
 	configured apu-cezanne-14acn6 "ids 1002:1638 allow-boot-vga"
-	ve
+	ve --yes
 	assert_equal "$(overridden)" "0000:04:00.0 0000:04:00.1"
 }
 
@@ -97,7 +97,7 @@ load realhw
 @test "UM890 Pro, boot with address rules: graphics and HDMI audio, the host keeps PSP, USB and audio" {
 	configured apu-hawkpoint-um890 "address c5:00.0 c5:00.1 allow-boot-vga"
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(overridden)" "0000:c5:00.0 0000:c5:00.1"
 	assert_equal "$(cat "$ROOT/sys/bus/pci/drivers/amdgpu/unbind")" "0000:c5:00.0"
@@ -106,7 +106,7 @@ load realhw
 
 @test "UM890 Pro, boot: ids 1002:1900 allow-boot-vga takes c5:00.0 and c5:00.1 only" {
 	configured apu-hawkpoint-um890 "ids 1002:1900 allow-boot-vga"
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(overridden)" "0000:c5:00.0 0000:c5:00.1"
 }
@@ -199,7 +199,7 @@ load realhw
 @test "Legion 16APH8, boot: only the dGPU's functions get driver_override" {
 	configured apu-phoenix-rtx4060 "ids 10de:28e0"
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(overridden)" "0000:01:00.0 0000:01:00.1"
 	assert_equal "$(cat "$ROOT/sys/bus/pci/drivers/nouveau/unbind")" "0000:01:00.0"
@@ -208,7 +208,7 @@ load realhw
 
 @test "Legion 16APH8, boot: ids of the Phoenix iGPU take its graphics and audio, not group 4's other functions" {
 	configured apu-phoenix-rtx4060 "ids 1002:15bf allow-boot-vga"
-	ve
+	ve --yes
 	assert_equal "$(overridden)" "0000:05:00.0 0000:05:00.1"
 }
 
@@ -280,7 +280,7 @@ load realhw
 @test "Arc A770, boot with the guide's modprobe.d ids: GPU and audio, the host's iGPU untouched" {
 	real_root arc-a770
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(overridden)" "0000:03:00.0 0000:04:00.0"
 	assert_equal "$(cat "$ROOT/sys/bus/pci/drivers/i915/unbind")" "0000:03:00.0"
@@ -289,7 +289,7 @@ load realhw
 
 @test "Arc A770, boot: overrides on the GPU and its audio below the switch" {
 	configured arc-a770 "ids 8086:56a0"
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(overridden)" "0000:03:00.0 0000:04:00.0"
 }
@@ -350,7 +350,7 @@ load realhw
 @test "GTX 765M Optimus, boot: overrides on 01:00.0 and 01:00.1 only" {
 	configured optimus-gtx765m "ids 10de:11e1"
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(overridden)" "0000:01:00.0 0000:01:00.1"
 	assert_equal "$(override 0000:00:02.0)" "(null)"
@@ -389,7 +389,7 @@ load realhw
 @test "Threadripper, boot: the card on die 1 goes, the identical boot card on die 0 stays" {
 	configured threadripper-x399 "path 40:03.1/00 expect=10de:1b06"
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(overridden)" "0000:42:00.0 0000:42:00.1"
 	assert_writes_only_allowed "$before"
@@ -454,7 +454,7 @@ load realhw
 @test "ConnectX-4 Lx, boot: driver_override on the VFs, the PFs keep mlx5_core" {
 	configured cx4lx-vfs-c246 "ids 15b3:1016 allow-network"
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(overridden)" "0000:01:00.2 0000:01:00.3 0000:01:00.4 0000:01:00.5"
 	assert_equal "$(override 0000:01:00.0)" "(null)"
@@ -509,7 +509,7 @@ load realhw
 @test "apu2, boot: driver_override on 04:00.0, the i210s keep igb" {
 	configured apu2-one-group "address 04:00.0"
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(overridden)" "0000:04:00.0"
 	assert_equal "$(cat "$ROOT/sys/bus/pci/drivers/ath10k_pci/unbind")" "0000:04:00.0"
@@ -548,7 +548,7 @@ load realhw
 @test "N100 without IOMMU options, boot: not one file written" {
 	configured pve-n100-no-iommu-opts "address 03:00.0 04:00.0"
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_equal "$status" 4
 	assert_equal "$(changed_since "$before")" ""
 }
@@ -630,7 +630,7 @@ file etc/kernel/cmdline root=ZFS=rpool/ROOT/pve-1 boot=zfs"
 	configured turing-1660-skylake "ids 10de:2184 allow-boot-vga"
 	drop_cmdline_ids
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(overridden)" "0000:01:00.0 0000:01:00.1 0000:01:00.2 0000:01:00.3"
 	assert_equal "$(cat "$ROOT/sys/bus/pci/drivers/nvidia-gpu/unbind")" "0000:01:00.3"
@@ -668,7 +668,7 @@ file etc/kernel/cmdline root=ZFS=rpool/ROOT/pve-1 boot=zfs"
 @test "1660 SUPER + 1050 Ti, boot: group 16 to vfio-pci, group 17 stays" {
 	real_root dual-tu116-gp107
 	before=$(snapshot)
-	ve
+	ve --yes
 	assert_success
 	assert_equal "$(overridden)" "0000:0a:00.0 0000:0a:00.1 0000:0a:00.2 0000:0a:00.3"
 	assert_equal "$(override 0000:0b:00.0)" "(null)"

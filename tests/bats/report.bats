@@ -21,8 +21,14 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	set_config "# the guide's RTX 3090 and its HDMI audio" "ids 10de:2204 10de:1aef"
 	# The Proxmox node's name, for the resource mapping.
 	echo pve > "$ROOT/etc/hostname"
-	# The boot ran: the state file is what a boot writes.
+	# The boot ran: the state file is what a boot writes, in the initramfs
+	# (nothing mounted yet), with the list the image build recorded.
+	mkdir -p "$ROOT/lib/vfio-early"
+	"$VFIO_EARLY" --root "$ROOT" --list-protected > "$ROOT/lib/vfio-early/protected"
+	mv "$ROOT/proc/self/mountinfo" "$BATS_TEST_TMPDIR/mountinfo"
+	: > "$ROOT/proc/self/mountinfo"
 	"$VFIO_EARLY" --root "$ROOT"
+	mv "$BATS_TEST_TMPDIR/mountinfo" "$ROOT/proc/self/mountinfo"
 }
 
 @test "healthy 3090 host: ready, with hostpci and hostdev lines (golden)" {

@@ -181,7 +181,7 @@ file etc/fstab UUID=e4b1a6f2-0c3d-4e8f-9a7b-6c5d4e3f2a1b / xfs defaults 0 0'
 @test "a booted host on a dual-port NVMe: neither controller is unbound" {
 	make_root dualport-nvme 'mount / 259:2 /dev/nvme1n1p2 xfs'
 	set_config 'address 01:00.0' 'address 02:00.0'
-	ve
+	ve --yes
 	assert_overrides 0000:01:00.0='(null)' 0000:02:00.0='(null)'
 }
 
@@ -367,7 +367,7 @@ mount / 0:22 192.168.1.10:/srv/nfs/h97 nfs"
 mount / 259:2 /dev/nvme0n1p2 ext4
 mount /home 8:1 /dev/sda1 ext4"
 	set_config 'address 00:1f.2' 'address 01:00.0'
-	ve
+	ve --yes
 	assert_overrides 0000:00:1f.2='(null)' 0000:01:00.0='(null)'
 	kmsg | grep -q '0000:00:1f.2 .*refused: is in use: sda1 is mounted at /home'
 }
@@ -377,7 +377,7 @@ mount /home 8:1 /dev/sda1 ext4"
 mount / 259:2 /dev/nvme0n1p2 ext4
 mount /srv/vm\\040images 8:1 /dev/sda1 ext4"
 	set_config 'address 00:1f.2'
-	ve
+	ve --yes
 	assert_overrides 0000:00:1f.2='(null)'
 	kmsg | grep -q 'refused: is in use: sda1 is mounted'
 }
@@ -468,7 +468,7 @@ mount / 8:1 /dev/sda1 ext4'
 	make_root dualport-nvme "$EPYC_SATA"
 	set_cmdline 'root=/dev/sda1 ro'
 	set_config 'address 01:00.0' 'address 02:00.0' 'address 04:00.0'
-	ve
+	ve --yes
 	assert_overrides 0000:01:00.0=vfio-pci 0000:02:00.0=vfio-pci 0000:04:00.0='(null)'
 }
 
@@ -477,7 +477,7 @@ mount / 8:1 /dev/sda1 ext4'
 mount /srv 259:2 /dev/nvme1n1p2 xfs"
 	set_cmdline 'root=/dev/sda1 ro'
 	set_config 'address 01:00.0' 'address 02:00.0'
-	ve
+	ve --yes
 	assert_overrides 0000:01:00.0='(null)' 0000:02:00.0='(null)'
 	kmsg | grep -q '0000:01:00.0 .*refused: is in use: nvme1n1p2 is mounted at /srv'
 }
@@ -487,7 +487,7 @@ mount /srv 259:2 /dev/nvme1n1p2 xfs"
 vblock dm-0 dev=253:0 slaves=nvme1n1p2 mapper=cryptdata
 mount / 259:2 /dev/nvme0n1p2 ext4"
 	set_config 'address 02:00.0'
-	ve
+	ve --yes
 	assert_overrides 0000:02:00.0='(null)'
 	kmsg | grep -q '0000:02:00.0 .*refused: is in use: nvme1n1p2 is held by dm-0'
 }

@@ -30,7 +30,7 @@ put_attr() {
 		set_config "ids 10de:2204"
 		put_attr "$(gpu_dir $GPU)/modalias" $kind
 		before=$(snapshot)
-		vet
+		vet --yes
 		[ "$status" -eq 0 ] || fail "$kind: exit $status"
 		assert_kmsg_line "<4>vfio-early: 0000:09:00.0: malformed modalias or ids, skipped"
 		assert_kmsg_line "<5>vfio-early: /etc/vfio-early.conf:1: 10de:2204 matches no device"
@@ -39,7 +39,7 @@ put_attr() {
 	make_root proxmox-3090
 	set_config "ids 10de:2204"
 	put_attr "$(gpu_dir $GPU)/modalias" unterminated "pci:v000010DEd00002204sv000010DEsd00001492bc03sc00i00"
-	vet
+	vet --yes
 	assert_success
 	assert_equal "$(override $GPU)" "vfio-pci"
 }
@@ -51,7 +51,7 @@ put_attr() {
 		rm "$(gpu_dir $GPU)/modalias"
 		put_attr "$(gpu_dir $GPU)/device" $kind
 		before=$(snapshot)
-		vet
+		vet --yes
 		[ "$status" -eq 0 ] || fail "$kind: exit $status"
 		assert_kmsg_line "<4>vfio-early: 0000:09:00.0: malformed modalias or ids, skipped"
 		assert_equal "$(changed_since "$before")" ""
@@ -62,7 +62,7 @@ put_attr() {
 	for a in vendor device class; do
 		put_attr "$(gpu_dir $GPU)/$a" unterminated "$(cat "$(gpu_dir $GPU)/$a")"
 	done
-	vet
+	vet --yes
 	assert_success
 	assert_equal "$(override $GPU)" "vfio-pci"
 }
@@ -73,7 +73,7 @@ put_attr() {
 		set_config "ids 10de:2204"
 		put_attr "$(gpu_dir $GPU)/driver_override" $kind
 		before=$(snapshot)
-		vet
+		vet --yes
 		[ "$status" -eq 0 ] || fail "$kind: exit $status"
 		assert_kmsg_line "<4>vfio-early: 0000:09:00.0: malformed driver_override, treated as empty"
 		assert_equal "$(override $GPU)" "vfio-pci"
@@ -83,7 +83,7 @@ put_attr() {
 		make_root proxmox-3090
 		set_config "ids 10de:2204"
 		put_attr "$(gpu_dir $GPU)/driver_override" $kind "(null)"
-		vet
+		vet --yes
 		[ "$status" -eq 0 ] || fail "$kind: exit $status"
 		assert_equal "$(override $GPU)" "vfio-pci"
 	done
@@ -95,7 +95,7 @@ put_attr() {
 		set_config "ids 10de:2204"
 		put_attr "$(gpu_dir $GPU)/boot_vga" $kind
 		before=$(snapshot)
-		vet
+		vet --yes
 		[ "$status" -eq 4 ] || fail "$kind: exit $status"
 		assert_kmsg_partial "0000:09:00.0: unreadable boot_vga ("
 		assert_kmsg_partial "0000:09:00.0 [10de:2204] class 030000: refused: is the boot VGA device"
@@ -105,14 +105,14 @@ put_attr() {
 	make_root proxmox-3090
 	set_config "ids 10de:2204"
 	put_attr "$(gpu_dir $GPU)/boot_vga" unterminated 0
-	vet
+	vet --yes
 	assert_success
 }
 
 @test "iommu_group link to garbage: said, refused as having no group, exit 4" {
 	ln -sfn '../../../../kernel/iommu_groups/x;rm -rf' "$(gpu_dir $GPU)/iommu_group"
 	before=$(snapshot)
-	vet
+	vet --yes
 	assert_equal "$status" 4
 	assert_kmsg_line "<4>vfio-early: 0000:09:00.0: malformed iommu_group link, treated as none"
 	assert_kmsg_partial "0000:09:00.0 [10de:2204] class 030000: refused: has no IOMMU group"
@@ -122,7 +122,7 @@ put_attr() {
 @test "driver link to an odd name: said, nothing unbound blindly" {
 	ln -sfn '../../../../bus/pci/drivers/bad name!' "$(gpu_dir $GPU)/driver"
 	before=$(snapshot)
-	vet
+	vet --yes
 	assert_success
 	assert_kmsg_line "<4>vfio-early: 0000:09:00.0: unreadable driver link (Invalid argument)"
 	# Its driver unknown, nothing is unbound: the override waits for the probe.
@@ -137,7 +137,7 @@ put_attr() {
 		set_config "ids 10de:2204"
 		put_attr "$ROOT/proc/sys/kernel/osrelease" $kind
 		before=$(snapshot)
-		vet
+		vet --yes
 		assert_writes_only_allowed "$before"
 		[ "$status" -eq 0 ] || fail "$kind: exit $status"
 		assert_equal "$(override $GPU)" "vfio-pci"
@@ -146,7 +146,7 @@ put_attr() {
 	make_root proxmox-3090
 	set_config "ids 10de:2204"
 	printf '../../../etc\n' > "$ROOT/proc/sys/kernel/osrelease"
-	vet
+	vet --yes
 	assert_success
 	assert_kmsg_line "<3>vfio-early: cannot tell the kernel release"
 	assert_equal "$(override $GPU)" "vfio-pci"
@@ -158,7 +158,7 @@ put_attr() {
 		make_root proxmox-3090
 		cp "$f" "$ROOT/proc/cmdline"
 		before=$(snapshot)
-		vet
+		vet --yes
 		assert_sane_status
 		assert_writes_only_allowed "$before"
 		grep -q "summary" "$ROOT/dev/kmsg" || grep -q "no rules: nothing to do" "$ROOT/dev/kmsg" ||
@@ -241,7 +241,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 	mv "$d" "$d.real"
 	ln -s "$GPU" "$d"
 	before=$(snapshot)
-	vet
+	vet --yes
 	assert_success
 	assert_equal "$(changed_since "$before")" ""
 	assert_kmsg_line "<4>vfio-early: 0000:09:00.0: Too many levels of symbolic links, skipped"
@@ -251,7 +251,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 	set_config "ids 10de:2204"
 	ln -sfn driver "$(gpu_dir $GPU)/driver"
 	before=$(snapshot)
-	vet
+	vet --yes
 	assert_equal "$status" 8
 	assert_kmsg_partial "0000:09:00.0 [10de:2204] class 030000: FAILED: unbinding from driver: Too many levels of symbolic links"
 	assert_writes_only_allowed "$before"
@@ -261,7 +261,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 	set_config "ids 10de:2204"
 	ln -sfn iommu_group "$(gpu_dir $GPU)/iommu_group"
 	before=$(snapshot)
-	vet
+	vet --yes
 	assert_equal "$status" 4
 	assert_equal "$(changed_since "$before")" ""
 	assert_kmsg_line "<4>vfio-early: 0000:09:00.0: malformed iommu_group link, treated as none"
@@ -272,7 +272,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 	rm -r "$ROOT/sys/kernel/iommu_groups/14/devices"
 	ln -s devices "$ROOT/sys/kernel/iommu_groups/14/devices"
 	before=$(snapshot)
-	vet
+	vet --yes
 	assert_success
 	assert_equal "$(override $GPU)" "vfio-pci"
 	assert_writes_only_allowed "$before"
@@ -285,7 +285,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 	mkdir -p "$ROOT/lib/vfio-early"
 	ln -s protected "$ROOT/lib/vfio-early/protected"
 	before=$(snapshot)
-	vet
+	vet --yes
 	assert_equal "$status" 2
 	assert_kmsg_line "<4>vfio-early: cannot read /proc/cmdline: Too many levels of symbolic links"
 	assert_kmsg_line "<4>vfio-early: /etc/vfio-early.conf: Too many levels of symbolic links, ignored"
@@ -297,7 +297,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 	ln -s ../../dm-7 "$ROOT/sys/devices/virtual/block/dm-7/slaves/dm-7"
 	set_cmdline "root=/dev/mapper/loop vfio_early.devices=01:00.0"
 	before=$(snapshot)
-	vet
+	vet --yes
 	assert_equal "$status" 4
 	assert_equal "$(changed_since "$before")" ""
 	assert_kmsg_line "<4>vfio-early: the root filesystem (root=/dev/mapper/loop): block devices stacked too deep, stopped"
@@ -310,7 +310,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 @test "a machine with no PCI device at all: nothing to do, exit 0" {
 	rm -f "$ROOT"/sys/bus/pci/devices/*
 	before=$(snapshot)
-	vet
+	vet --yes
 	assert_success
 	assert_equal "$(changed_since "$before")" ""
 	assert_kmsg_line "<5>vfio-early: summary: 0 bound, 0 failed, 0 refused, 0 rule errors (exit 0)"
@@ -325,7 +325,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 		head -c 1048576 > "$ROOT/etc/vfio-early.conf"
 	echo "ids 10de:2204" >> "$ROOT/etc/vfio-early.conf"
 	before=$(snapshot)
-	vet
+	vet --yes
 	assert_equal "$status" 2
 	assert_kmsg_partial "/etc/vfio-early.conf:4097: 10de:1000: too many rules (at most 4096), ignored"
 	assert_kmsg_partial "more rule errors not shown"
@@ -338,7 +338,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 	echo "ids 10de:2204" >> "$ROOT/etc/vfio-early.conf"
 	[ "$(stat -c %s "$ROOT/etc/vfio-early.conf")" -gt 1048576 ]
 	before=$(snapshot)
-	vet
+	vet --yes
 	assert_success
 	assert_writes_only_allowed "$before"
 	assert_kmsg_partial "(rule /etc/vfio-early.conf:16385 10de:2204)"
@@ -348,7 +348,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 @test "config of one 1 MiB line, and one over 4 MiB: refused with a line, exit 2" {
 	{ printf 'ids '; head -c 1048576 /dev/zero | tr '\0' 'x'; printf '\nids 10de:2204\n'; } > "$ROOT/etc/vfio-early.conf"
 	before=$(snapshot)
-	vet
+	vet --yes
 	assert_writes_only_allowed "$before"
 	assert_equal "$status" 2
 	assert_kmsg_line "<4>vfio-early: /etc/vfio-early.conf:1: ids xxxxxxxxxxxx: line too long (over 4096 bytes), ignored"
@@ -357,7 +357,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 	make_root proxmox-3090
 	head -c $((4 * 1048576 + 1)) /dev/zero | tr '\0' '#' > "$ROOT/etc/vfio-early.conf"
 	before=$(snapshot)
-	vet
+	vet --yes
 	assert_equal "$(changed_since "$before")" ""
 	assert_equal "$status" 2
 	assert_kmsg_line "<4>vfio-early: /etc/vfio-early.conf: larger than 4 MiB, ignored"
@@ -366,7 +366,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 @test "config with a NUL byte: that line is named and skipped, the others apply, exit 2" {
 	printf 'ids 10de:1aef\naddress 09:00\x00.0\nids 10de:2204\n' > "$ROOT/etc/vfio-early.conf"
 	before=$(snapshot)
-	vet
+	vet --yes
 	assert_equal "$status" 2
 	assert_kmsg_line "<4>vfio-early: /etc/vfio-early.conf:2: address 09:00: NUL byte, line ignored"
 	assert_equal "$(override $GPU)" "vfio-pci"
@@ -383,7 +383,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 	[ "$(wc -w < "$ROOT/proc/cmdline")" -gt 300 ]
 	set_config ""
 	before=$(snapshot)
-	vet
+	vet --yes
 	assert_success
 	assert_equal "$(override $GPU)" "vfio-pci"
 	assert_equal "$(override $AUDIO)" "vfio-pci"
@@ -399,7 +399,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 	set_cmdline "${line:0:4096}"
 	set_config ""
 	before=$(snapshot)
-	vet
+	vet --yes
 	assert_equal "$status" 2
 	assert_kmsg_line "<4>vfio-early: /proc/cmdline: vfio_early.devices: zz:1: bus must be 1-2 hex digits"
 	assert_equal "$(grep -c 'bus must be' "$ROOT/dev/kmsg")" 20
@@ -410,7 +410,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 @test "command line over 64 KiB: said, the config still applies" {
 	{ printf 'vfio_early.ids=10de:1aef '; head -c 70000 /dev/zero | tr '\0' 'q'; } > "$ROOT/proc/cmdline"
 	before=$(snapshot)
-	vet
+	vet --yes
 	assert_writes_only_allowed "$before"
 	assert_success
 	assert_kmsg_line "<4>vfio-early: cannot read /proc/cmdline: File too large"

@@ -43,7 +43,7 @@ fixture_config() {
 		fixture_config
 		mkdir -p "$ROOT/lib/vfio-early"
 		printf '0000:01:00.0\n01:00\n' > "$ROOT/lib/vfio-early/protected"
-		for mode in --dry-run --list-protected "" --verbose; do
+		for mode in --dry-run --list-protected --yes "--verbose --yes"; do
 			memcheck "$VFIO_EARLY" --root "$ROOT" $mode
 			ran=$((ran + 1))
 		done
@@ -69,7 +69,7 @@ fixture_config() {
 	line="root=/dev/mapper/pve-root"
 	for i in $(seq 1 300); do line="$line vfio_early.devices=zz:$i \"q=a b\""; done
 	set_cmdline "$line"
-	memcheck "$VFIO_EARLY" --root "$ROOT"
+	memcheck "$VFIO_EARLY" --root "$ROOT" --yes
 	memcheck "$VFIO_EARLY" --root "$ROOT" --dry-run
 	memcheck "$VFIO_EARLY" --root "$ROOT" --list-protected /dev/nvme0n1 /dev/../etc/passwd
 }
@@ -81,13 +81,13 @@ fixture_config() {
 	set_config "ids 10de:2204"
 	# valgrind passes LD_PRELOAD on to the program, after its own preloads.
 	LD_PRELOAD=$INJECT VE_FAULT="/unbind:write:EBUSY;drivers_probe:write:EIO" \
-		VE_FAULT_LOG=$FAULT_LOG memcheck "$VFIO_EARLY" --root "$ROOT"
+		VE_FAULT_LOG=$FAULT_LOG memcheck "$VFIO_EARLY" --root "$ROOT" --yes
 	assert_equal "$status" 8
 	assert_fired "write 0000:09:00.0/driver/unbind"
 	make_root proxmox-3090
 	set_config "ids 10de:2204"
 	LD_PRELOAD=$INJECT VE_FAULT="0000:09:00.1/driver:readlink:vanish:1" \
-		VE_FAULT_LOG=$FAULT_LOG memcheck "$VFIO_EARLY" --root "$ROOT"
+		VE_FAULT_LOG=$FAULT_LOG memcheck "$VFIO_EARLY" --root "$ROOT" --yes
 	assert_equal "$status" 4
 	assert_fired "readlinkat 0000:09:00.1/driver"
 }

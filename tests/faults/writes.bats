@@ -30,7 +30,7 @@ errtext() {
 		make_root proxmox-3090
 		set_config "ids 10de:2204"
 		before=$(snapshot)
-		vef "driver_override:write:$e"
+		vef "driver_override:write:$e" --yes
 		assert_fired "write 0000:09:00.0/driver_override"
 		[ "$status" -eq 8 ] || fail "$e: exit $status, expected 8"
 		assert_kmsg_line "<3>vfio-early: 0000:09:00.0 [10de:2204] class 030000: FAILED: writing driver_override: $(errtext $e) (rule /etc/vfio-early.conf:1 10de:2204)"
@@ -38,14 +38,16 @@ errtext() {
 		# Nothing was unbound or probed.
 		[ ! -s "$ROOT/sys/bus/pci/drivers/nouveau/unbind" ] || fail "$e: unbound anyway"
 		[ ! -s "$ROOT/sys/bus/pci/drivers_probe" ] || fail "$e: probed anyway"
-		grep -q "^device addr=0000:09:00.0 .* result=failed .* reason=writing driver_override: $(errtext $e)$" \
-			"$ROOT/run/vfio-early/state" || fail "$e: state file lacks the failure"
+		# A run by hand on this booted root: the failure in its own record, and said.
+		grep -q "^device addr=0000:09:00.0 result=failed was=nouveau now=nouveau reason=writing driver_override: $(errtext $e)$" \
+			"$ROOT/run/vfio-early/manual" || fail "$e: the record of manual runs lacks the failure"
+		assert_line "0000:09:00.0: FAILED (was nouveau, now nouveau): writing driver_override: $(errtext $e)"
 		assert_writes_only_allowed "$before"
 	done
 }
 
 @test "driver_override fails on one device only: the other binds, exit 8" {
-	vef "0000:09:00.0/driver_override:write:EBUSY:1"
+	vef "0000:09:00.0/driver_override:write:EBUSY:1" --yes
 	assert_equal "$status" 8
 	assert_fired "write 0000:09:00.0/driver_override"
 	assert_equal "$(override $AUDIO)" "vfio-pci"
@@ -56,7 +58,7 @@ errtext() {
 }
 
 @test "driver_override reports its error at close: FAILED, exit 8" {
-	vef "driver_override:close:EINVAL:1"
+	vef "driver_override:close:EINVAL:1" --yes
 	assert_equal "$status" 8
 	assert_fired "close 0000:09:00.0/driver_override"
 	assert_kmsg_partial "0000:09:00.0 [10de:2204] class 030000: FAILED: writing driver_override: Invalid argument"
@@ -64,7 +66,7 @@ errtext() {
 }
 
 @test "driver_override cannot be opened (EACCES): FAILED, exit 8" {
-	vef "driver_override:wopen:EACCES"
+	vef "driver_override:wopen:EACCES" --yes
 	assert_equal "$status" 8
 	assert_fired "openat 0000:09:00.0/driver_override"
 	assert_kmsg_partial "0000:09:00.0 [10de:2204] class 030000: FAILED: writing driver_override: Permission denied"
@@ -72,7 +74,7 @@ errtext() {
 }
 
 @test "a write interrupted by signals (EINTR) is retried and succeeds" {
-	vef "driver_override:write:EINTR:3"
+	vef "driver_override:write:EINTR:3" --yes
 	assert_success
 	assert_fired "driver_override:write:EINTR:3 write"
 	assert_equal "$(grep -c EINTR "$FAULT_LOG")" 3
@@ -86,7 +88,7 @@ errtext() {
 		make_root proxmox-3090
 		set_config "ids 10de:2204"
 		before=$(snapshot)
-		vef "/unbind:write:$e"
+		vef "/unbind:write:$e" --yes
 		assert_fired "write 0000:09:00.0/driver/unbind"
 		[ "$status" -eq 8 ] || fail "$e: exit $status, expected 8"
 		assert_kmsg_line "<3>vfio-early: 0000:09:00.0 [10de:2204] class 030000: FAILED: unbinding from nouveau: $(errtext $e) (rule /etc/vfio-early.conf:1 10de:2204)"
@@ -101,7 +103,7 @@ errtext() {
 
 @test "unbind fails and the override cannot be restored: both said, exit 8" {
 	# The first write (vfio-pci) goes through, the one that restores fails.
-	vef "0000:09:00.0/driver/unbind:write:EBUSY;0000:09:00.0/driver_override:write:EIO:@2"
+	vef "0000:09:00.0/driver/unbind:write:EBUSY;0000:09:00.0/driver_override:write:EIO:@2" --yes
 	assert_equal "$status" 8
 	assert_fired "0000:09:00.0/driver_override:write:EIO:@2 write 0000:09:00.0/driver_override"
 	assert_kmsg_line "<3>vfio-early: 0000:09:00.0 [10de:2204] class 030000: FAILED: unbinding from nouveau: Device or resource busy (and driver_override could not be restored) (rule /etc/vfio-early.conf:1 10de:2204)"
@@ -114,7 +116,7 @@ errtext() {
 		make_root proxmox-3090
 		set_config "ids 10de:2204"
 		before=$(snapshot)
-		vef "drivers_probe:write:$e"
+		vef "drivers_probe:write:$e" --yes
 		assert_fired "write sys/bus/pci/drivers_probe"
 		# Under a test root nothing can probe: the outcome is the override,
 		# and a live run verifies the driver link instead.
@@ -128,7 +130,7 @@ errtext() {
 }
 
 @test "the device vanishes between the walk and the driver_override write: FAILED, exit 8" {
-	vef "0000:09:00.0/driver_override:wopen:vanish:1"
+	vef "0000:09:00.0/driver_override:wopen:vanish:1" --yes
 	assert_equal "$status" 8
 	assert_fired "vanish:1 openat 0000:09:00.0/driver_override"
 	[ ! -e "$ROOT/sys/bus/pci/devices/$GPU" ]
@@ -138,7 +140,7 @@ errtext() {
 }
 
 @test "the device vanishes before its driver is unbound: FAILED, exit 8" {
-	vef "0000:09:00.0/driver/unbind:wopen:vanish:1"
+	vef "0000:09:00.0/driver/unbind:wopen:vanish:1" --yes
 	assert_equal "$status" 8
 	assert_fired "openat 0000:09:00.0/driver/unbind"
 	assert_kmsg_partial "0000:09:00.0 [10de:2204] class 030000: FAILED: unbinding from nouveau: No such file or directory (and driver_override could not be restored)"
@@ -146,7 +148,7 @@ errtext() {
 }
 
 @test "a device vanishes during the walk: skipped with a line, the rest goes on" {
-	vef "0000:09:00.1/modalias:ropen:vanish:1"
+	vef "0000:09:00.1/modalias:ropen:vanish:1" --yes
 	assert_success
 	assert_fired "openat 0000:09:00.1/modalias"
 	assert_kmsg_line "<4>vfio-early: 0000:09:00.1: vanished during the walk, skipped"
@@ -155,7 +157,7 @@ errtext() {
 }
 
 @test "a device vanishes while its details are read: refused with its card, exit 4" {
-	vef "0000:09:00.1/driver:readlink:vanish:1"
+	vef "0000:09:00.1/driver:readlink:vanish:1" --yes
 	assert_equal "$status" 4
 	assert_fired "readlinkat 0000:09:00.1/driver"
 	assert_kmsg_partial "0000:09:00.1 [10de:1aef] class 040300: refused: has no IOMMU group"
@@ -166,6 +168,7 @@ errtext() {
 @test "the kernel log refuses writes (EAGAIN, ENOSPC): the run completes, the state file tells" {
 	for e in EAGAIN ENOSPC; do
 		make_root proxmox-3090
+		in_initramfs
 		set_config "ids 10de:2204"
 		vef "dev/kmsg:write:$e"
 		assert_success
@@ -177,7 +180,7 @@ errtext() {
 }
 
 @test "the kernel log cannot be opened: lines go to stderr" {
-	vef "dev/kmsg:wopen:EACCES"
+	vef "dev/kmsg:wopen:EACCES" --yes
 	assert_success
 	assert_line "vfio-early: warning: cannot open /dev/kmsg (Permission denied), logging to stderr"
 	assert_line --partial "vfio-early: summary: 0 bound, 2 overrides set (test root), 0 failed"
@@ -186,6 +189,7 @@ errtext() {
 @test "the state file cannot be written (EROFS, ENOSPC): warned, binding unaffected, exit 0" {
 	for e in EROFS ENOSPC; do
 		make_root proxmox-3090
+		in_initramfs
 		set_config "ids 10de:2204"
 		vef "run/vfio-early/state.tmp:wopen:$e"
 		assert_success
@@ -197,7 +201,7 @@ errtext() {
 }
 
 @test "reading the inputs fails: each said, the run goes on as far as it can" {
-	vef "proc/cmdline:ropen:EIO"
+	vef "proc/cmdline:ropen:EIO" --yes
 	assert_success
 	assert_kmsg_line "<4>vfio-early: cannot read /proc/cmdline: Input/output error"
 	assert_equal "$(override $GPU)" "vfio-pci"
@@ -205,26 +209,26 @@ errtext() {
 	make_root proxmox-3090
 	set_config "ids 10de:2204"
 	before=$(snapshot)
-	vef "etc/vfio-early.conf:ropen:EACCES"
+	vef "etc/vfio-early.conf:ropen:EACCES" --yes
 	assert_equal "$status" 2
 	assert_kmsg_line "<4>vfio-early: /etc/vfio-early.conf: Permission denied, ignored"
 	assert_equal "$(changed_since "$before")" ""
 
 	make_root proxmox-3090
 	set_config "ids 10de:2204"
-	vef "sys/bus/pci/devices:ropen:EIO"
+	vef "sys/bus/pci/devices:ropen:EIO" --yes
 	assert_equal "$status" 1
 	assert_kmsg_line "<3>vfio-early: cannot read /sys/bus/pci/devices: Input/output error"
 
 	make_root proxmox-3090
 	set_config "ids 10de:2204"
-	vef "0000:09:00.0/iommu_group:readlink:EIO"
+	vef "0000:09:00.0/iommu_group:readlink:EIO" --yes
 	assert_equal "$status" 4
 	assert_kmsg_partial "0000:09:00.0 [10de:2204] class 030000: refused: has no IOMMU group"
 
 	make_root proxmox-3090
 	set_config "ids 10de:2204"
-	vef "0000:09:00.1/modalias:ropen:EIO"
+	vef "0000:09:00.1/modalias:ropen:EIO" --yes
 	assert_success
 	assert_kmsg_line "<4>vfio-early: 0000:09:00.1: Input/output error, skipped"
 }

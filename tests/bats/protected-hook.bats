@@ -20,7 +20,7 @@ hook() {
 	make_root two-cards
 	run "$VFIO_EARLY" --root "$ROOT" --list-protected
 	assert_success
-	assert_line "end devices=1"
+	assert_line "end devices=1 carriers=0"
 	# (run captures stdout itself: the redirection goes inside.)
 	run sh -c '"$0" --root "$1" --list-protected > /dev/full' "$VFIO_EARLY" "$ROOT"
 	assert_equal "$status" 1
@@ -36,8 +36,8 @@ hook() {
 	assert_success
 	assert_output ""
 	run cat "$BATS_TEST_TMPDIR/protected"
-	assert_line "vfio-early-protected 2"
-	assert_line "end devices=1"
+	assert_line "vfio-early-protected 3"
+	assert_line "end devices=1 carriers=0"
 }
 
 @test "the hook: the list cannot be copied to the image (a full disk): warned, no list left, exit 0" {
@@ -69,7 +69,7 @@ hook() {
 
 @test "the hook: a copied list (VFIO_EARLY_PROTECTED) that cannot be written: warned, nothing left" {
 	make_root two-cards
-	printf 'vfio-early-protected 2\nmachine none\nstatus complete\nend devices=0\n' > "$BATS_TEST_TMPDIR/given"
+	printf 'vfio-early-protected 3\nmachine none\nstatus complete\nend devices=0 carriers=0\n' > "$BATS_TEST_TMPDIR/given"
 	ln -s /dev/full "$BATS_TEST_TMPDIR/protected"
 	hook "$BATS_TEST_TMPDIR/protected" VFIO_EARLY_PROTECTED="$BATS_TEST_TMPDIR/given"
 	assert_success

@@ -177,36 +177,65 @@ static bool block_in_use(int rootfd, bool live, const char *name, const char *mo
 	return true;
 }
 
-bool protect_in_use(int rootfd, bool live, const struct pci_dev *d, char *why, size_t size)
+/*
+ * Call @fn with the name and sysfs link target of each block device in
+ * sys/class/block until it returns true; whether one did.
+ */
+static bool block_each(int rootfd, bool (*fn)(const char *name, const char *link, void *arg),
+		       void *arg)
 {
-	_cleanup_free_ char *mountinfo = NULL, *swaps = NULL;
 	struct dirent *e;
-	bool busy = false;
-	size_t len;
+	bool done = false;
 	DIR *dir;
-	int fd;
+	int fd = openat(rootfd, "sys/class/block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	fd = openat(rootfd, "sys/class/block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || !(dir = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
 		return false;
 	}
-	mountinfo = read_file_at(rootfd, "proc/self/mountinfo", 4 << 20, &len);
-	swaps = read_file_at(rootfd, "proc/swaps", 1 << 20, &len);
-	while (!busy && (e = readdir(dir))) {
+	while (!done && (e = readdir(dir))) {
 		char path[160], link[1024];
 
-		if (e->d_name[0] == '.' ||
-		    xsnprintf(path, sizeof(path), "sys/class/block/%s", e->d_name) < 0 ||
-		    read_link(rootfd, path, link, sizeof(link)) < 0)
-			continue;
-		if (!link_below(link, d->name) && !subsystem_below(rootfd, link, d->name))
-			continue;
-		busy = block_in_use(rootfd, live, e->d_name, mountinfo, swaps, why, size);
+		if (e->d_name[0] != '.' &&
+		    xsnprintf(path, sizeof(path), "sys/class/block/%s", e->d_name) >= 0 &&
+		    read_link(rootfd, path, link, sizeof(link)) >= 0)
+			done = fn(e->d_name, link, arg);
 	}
 	closedir(dir);
-	return busy;
+	return done;
+}
+
+struct in_use {
+	int rootfd;
+	bool live;
+	const struct pci_dev *d;
+	const char *mountinfo;
+	const char *swaps;
+	char *why;
+	size_t size;
+};
+
+static bool block_below_in_use(const char *name, const char *link, void *arg)
+{
+	struct in_use *u = arg;
+
+	if (!link_below(link, u->d->name) && !subsystem_below(u->rootfd, link, u->d->name))
+		return false;
+	return block_in_use(u->rootfd, u->live, name, u->mountinfo, u->swaps, u->why, u->size);
+}
+
+bool protect_in_use(int rootfd, bool live, const struct pci_dev *d, char *why, size_t size)
+{
+	_cleanup_free_ char *mountinfo = NULL, *swaps = NULL;
+	struct in_use u = { .rootfd = rootfd, .live = live, .d = d, .why = why, .size = size };
+	size_t len;
+
+	if (faccessat(rootfd, "sys/class/block", F_OK, 0) < 0)
+		return false;
+	u.mountinfo = mountinfo = read_file_at(rootfd, "proc/self/mountinfo", 4 << 20, &len);
+	u.swaps = swaps = read_file_at(rootfd, "proc/swaps", 1 << 20, &len);
+	return block_each(rootfd, block_below_in_use, &u);
 }
 
 /* Did @d hold a block device when the image was built? */
@@ -337,36 +366,34 @@ static int carrier_add(struct protect *p, struct pci_tree *t, const struct pci_d
 	return 0;
 }
 
-void protect_find_carriers(struct protect *p, struct pci_tree *t, int rootfd)
+struct carriers {
+	struct protect *p;
+	struct pci_tree *t;
+};
+
+/* Every device on the block device's chain that is no bridge and not protected. */
+static bool block_carriers(const char *name, const char *link, void *arg)
 {
-	struct dirent *e;
-	DIR *dir;
-	int fd = openat(rootfd, "sys/class/block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct carriers *c = arg;
 
-	if (fd < 0 || !(dir = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((e = readdir(dir))) {
-		char path[160], link[1024];
+	for (size_t i = 0; i < c->t->n; i++) {
+		struct pci_dev *d = &c->t->dev[i];
 
-		if (e->d_name[0] == '.' ||
-		    xsnprintf(path, sizeof(path), "sys/class/block/%s", e->d_name) < 0 ||
-		    read_link(rootfd, path, link, sizeof(link)) < 0)
+		pci_load(c->t, d);
+		if (pci_is_bridge(d) || protect_find(c->p, &d->addr) || is_carrier(c->p, d) ||
+		    !link_below(link, d->name))
 			continue;
-		for (size_t i = 0; i < t->n; i++) {
-			struct pci_dev *d = &t->dev[i];
-
-			pci_load(t, d);
-			if (pci_is_bridge(d) || protect_find(p, &d->addr) || is_carrier(p, d) ||
-			    !link_below(link, d->name))
-				continue;
-			if (carrier_add(p, t, d, e->d_name) < 0) {
-				log_warn("out of memory while listing block-device controllers");
-				break;
-			}
+		if (carrier_add(c->p, c->t, d, name) < 0) {
+			log_warn("out of memory while listing block-device controllers");
+			return true;
 		}
 	}
-	closedir(dir);
+	return false;
+}
+
+void protect_find_carriers(struct protect *p, struct pci_tree *t, int rootfd)
+{
+	struct carriers c = { p, t };
+
+	block_each(rootfd, block_carriers, &c);
 }

@@ -99,12 +99,15 @@ void protect_write_list(FILE *f, const struct protect *p)
 static const char *field(const char *line, const char *key, size_t *len)
 {
 	size_t kl = strlen(key);
+	bool why = strcmp(key, "why=") == 0;
+	/* why= is last and free text: the other keys are looked for before it. */
+	const char *end = why ? NULL : strstr(line, " why=");
 
-	for (const char *s = line; (s = strstr(s, key)); s += kl) {
+	for (const char *s = line; (s = strstr(s, key)) && (!end || s < end); s += kl) {
 		if (s != line && s[-1] != ' ')
 			continue;
 		s += kl;
-		*len = strcmp(key, "why=") == 0 ? strlen(s) : strcspn(s, " ");
+		*len = why ? strlen(s) : strcspn(s, " ");
 		return s;
 	}
 	return NULL;

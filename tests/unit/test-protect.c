@@ -234,6 +234,53 @@ TEST(list_truncated_unverified)
 	fx_free(&f);
 }
 
+/* Format 3: need=management, carriers, and why= text that looks like keys. */
+TEST(list_management_and_carriers)
+{
+	struct fx f;
+	const struct protected_dev *d;
+	struct pci_addr a;
+
+	if (load(&f, "h97-nvme", NULL, H97_HEAD
+		 "device addr=0000:01:00.0 path=0000:00:1c.0/00.0 ids=144d:a808 sub=144d:a801 "
+		 "class=010802 why=holds /srv need=x path=y (ext4, fstab line 3)\n"
+		 "device addr=0000:00:1f.2 path=0000:00:1f.2 ids=8086:8c82 sub=1849:8c82 "
+		 "class=010601 need=management why=carries the host's management network "
+		 "(vmbr0 10.0.0.20, default route, port enp1s0)\n"
+		 "carrier addr=0000:02:00.0 path=0000:00:1c.4/00.0 ids=144d:a808 sub=144d:a801 "
+		 "class=010802 why=held nvme1n1\n"
+		 "end devices=2 carriers=1\n") < 0)
+		return (void)(unit_failed = 1);
+	CHECK(f.prot.verified);
+	CHECK_INT(f.prot.n, 2);
+	if (parse_sysfs_name("0000:01:00.0", &a) == 0 && (d = protect_find(&f.prot, &a))) {
+		CHECK(!d->mgmt);
+		CHECK_STR(d->why, "holds /srv need=x path=y (ext4, fstab line 3)");
+	} else {
+		CHECK(!"01:00.0 protected");
+	}
+	if (parse_sysfs_name("0000:00:1f.2", &a) == 0 && (d = protect_find(&f.prot, &a)))
+		CHECK(d->mgmt);
+	else
+		CHECK(!"00:1f.2 protected");
+	CHECK_INT(f.prot.ncarriers, 1);
+	CHECK(!protected_at(&f, "0000:02:00.0"));
+	fx_free(&f);
+
+	/* need= takes one value; a carrier line counts in the end line. */
+	if (load(&f, "h97-nvme", NULL, H97_HEAD
+		 "device addr=0000:01:00.0 path=0000:00:1c.0/00.0 ids=144d:a808 sub=144d:a801 "
+		 "class=010802 need=boot why=holds /\nend devices=1 carriers=0\n") < 0)
+		return (void)(unit_failed = 1);
+	CHECK(!f.prot.verified);
+	CHECK(strstr(f.prot.unverified, "need= is management or absent") != NULL);
+	fx_free(&f);
+	if (load(&f, "h97-nvme", NULL, H97_HEAD H97_ROOT "end devices=1\n") < 0)
+		return (void)(unit_failed = 1);
+	CHECK(!f.prot.verified);
+	fx_free(&f);
+}
+
 TEST(list_foreign_machine_unverified)
 {
 	struct fx f;

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "bind.h"
+#include "cmdline.h"
+#include "config.h"
 #include "log.h"
 #include "manual.h"
 #include "modes.h"

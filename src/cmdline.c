@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmdline.h"
 #include "log.h"
 #include "rules.h"
 #include "util.h"

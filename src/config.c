@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "config.h"
 #include "log.h"
 #include "rules.h"
 

@@ -3,6 +3,7 @@
  * Deciding for vfio-early --import: the ids libkmod gives vfio-pci, and
  * what each statement read becomes (delete, edit, keep), and why.
  */
+#include "cmdline.h"
 #include "import-int.h"
 
 /* ---- ids ------------------------------------------------------------------- */

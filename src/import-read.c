@@ -3,6 +3,7 @@
  * Reading for vfio-early --import: every modprobe.d, module-list and dracut
  * file, and the kernel command line, read once into statements (im->e).
  */
+#include "cmdline.h"
 #include "import-int.h"
 
 /* ---- a growing string ---------------------------------------------------- */

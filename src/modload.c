@@ -15,6 +15,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "log.h"
 #include "modload.h"
 #include "parse.h"

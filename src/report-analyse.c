@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmdline.h"
 #include "report.h"
 
 static void add_problem(struct problems *out, enum severity sev, const char *fix, const char *fmt,

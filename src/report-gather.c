@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "initramfs.h"
 #include "log.h"
 #include "modload.h"

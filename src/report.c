@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmdline.h"
 #include "log.h"
 #include "report.h"
 

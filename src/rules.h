@@ -94,23 +94,4 @@ bool rule_matches_ids(const struct rule *r, uint16_t vendor, uint16_t device,
 bool rule_matches_addr(const struct rule *r, const struct pci_addr *a);
 bool rule_matches_class(const struct rule *r, uint32_t cls);
 
-/* Parse the kernel command line into @rs (pure: no I/O). */
-void cmdline_parse(const char *buf, size_t len, struct ruleset *rs);
-
-/*
- * Kernel command line tokenizer, as the kernel splits it: whitespace
- * separates parameters, double quotes protect spaces, "--" ends the
- * parameters for the kernel.  Returns false at the end.
- */
-struct cmdline_tok {
-	const char *key;
-	size_t klen;
-	const char *val;	/* NULL when the parameter has no '=' */
-	size_t vlen;
-};
-bool cmdline_next(const char **pos, const char *end, struct cmdline_tok *t);
-
-/* Parse a config file's contents into @rs (pure: no I/O). */
-void config_parse(const char *file, const char *buf, size_t len, struct ruleset *rs);
-
 #endif

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cmdline.h"
+#include "config.h"
 #include "log.h"
 #include "modload.h"
 #include "sources.h"

@@ -4,6 +4,7 @@
  * (cmdline_parse) over /proc/cmdline as the binary reads it, at most
  * CMDLINE_MAX bytes.
  */
+#include "cmdline.h"
 #include "fuzz.h"
 #include "rules.h"
 #include "sources.h"

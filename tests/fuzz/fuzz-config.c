@@ -4,6 +4,7 @@
  * takes up to CONFIG_MAX (4 MiB); the fuzzer caps inputs at 256 KiB, which
  * is 60 lines of the longest allowed length and enough to pass RULES_MAX.
  */
+#include "config.h"
 #include "fuzz.h"
 #include "rules.h"
 

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmdline.h"
+#include "config.h"
 #include "pci.h"
 #include "plan.h"
 #include "protect.h"

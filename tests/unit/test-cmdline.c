@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The kernel command line: tokenizer and vfio_early.* keys. */
+#include "cmdline.h"
 #include "rules.h"
 #include "unit.h"
 

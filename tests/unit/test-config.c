@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The config file grammar (vfio-early.conf(5)). */
+#include "config.h"
 #include "rules.h"
 #include "unit.h"
 

@@ -3,6 +3,7 @@
  * The rules the report offers to select a card (report-suggest.h): their
  * text, and what the planner makes of each, alone, on real machines' trees.
  */
+#include "config.h"
 #include "unit.h"
 
 #include "fixture.h"

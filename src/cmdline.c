@@ -137,29 +137,43 @@ static void add_list(struct ruleset *rs, const char *where, const char *key,
 		return;
 	}
 	end = t->val + t->vlen;	/* not before: NULL + 0 is undefined */
-	while (p <= end) {
-		const char *c = memchr(p, ',', (size_t)(end - p));
-		size_t len = c ? (size_t)(c - p) : (size_t)(end - p);
-		struct rule r = { .kind = kind, .key = key };
-		const char *why = NULL;
-		int ret;
+	/*
+	 * Like a config line, a list with a bad element is skipped whole:
+	 * every bad element is named first, then the good ones are kept only
+	 * when there was none.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
+		unsigned bad = 0;
 
-		if (len == 0)
-			ret = (why = "empty list element", -EINVAL);
-		else if (kind == RULE_IDS)
-			ret = parse_ids(p, len, &r.u.ids, &why);
-		else
-			ret = parse_pci_addr(p, len, &r.u.addr, &why);
-		if (ret < 0 && len == 0)
-			/* nothing to show of an empty element: show its list */
-			rule_error(rs, where, 0, t->val, t->vlen, why);
-		else if (ret < 0)
-			rule_error(rs, where, 0, p, len, why);
-		else
-			add_rule(rs, &r, p, len);
-		if (!c)
-			break;
-		p = c + 1;
+		for (p = t->val; p <= end;) {
+			const char *c = memchr(p, ',', (size_t)(end - p));
+			size_t len = c ? (size_t)(c - p) : (size_t)(end - p);
+			struct rule r = { .kind = kind, .key = key };
+			const char *why = NULL;
+			int ret;
+
+			if (len == 0)
+				ret = (why = "empty list element", -EINVAL);
+			else if (kind == RULE_IDS)
+				ret = parse_ids(p, len, &r.u.ids, &why);
+			else
+				ret = parse_pci_addr(p, len, &r.u.addr, &why);
+			if (ret < 0 && pass == 0) {
+				char msg[160];
+
+				snprintf(msg, sizeof(msg), "%s; the whole list is ignored", why);
+				/* nothing to show of an empty element: show its list */
+				rule_error(rs, where, 0, len ? p : t->val, len ? len : t->vlen, msg);
+				bad++;
+			} else if (ret == 0 && pass == 1) {
+				add_rule(rs, &r, p, len);
+			}
+			if (!c)
+				break;
+			p = c + 1;
+		}
+		if (bad)
+			return;
 	}
 }
 
@@ -254,11 +268,14 @@ void cmdline_parse(const char *buf, size_t len, struct ruleset *rs)
 		} else if (name_eq(t.key, t.klen, "vfio_pci.ids")) {
 			add_list(rs, CMDLINE_FILE ": vfio-pci.ids", "vfio-pci.ids", RULE_IDS, &t);
 		} else if (name_eq(t.key, t.klen, "vfio_early")) {
-			if (parse_bool(t.val, t.vlen, &b) < 0)
+			/* A kill switch that cannot be read is read as off: it must not bind. */
+			if (parse_bool(t.val, t.vlen, &b) < 0) {
 				rule_error(rs, CMDLINE_FILE ": vfio_early", 0, t.val, t.vlen,
-					   "expected on or off, ignored");
-			else
+					   "expected on or off; read as off, so nothing is bound");
+				rs->off = true;
+			} else {
 				rs->off = !b;
+			}
 		} else if (name_eq(t.key, t.klen, "vfio_early.ids")) {
 			add_list(rs, CMDLINE_FILE ": vfio_early.ids", "vfio_early.ids", RULE_IDS,
 				 &t);

@@ -9,6 +9,7 @@
  * other lines still apply.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config.h"
@@ -51,6 +52,23 @@ static bool looks_like_selector(const char *s, size_t len)
 			all_hex = false;
 	}
 	return all_hex;
+}
+
+/* The known word nearest to @tok (at most two edits away), or NULL. */
+static const char *nearest(const char *tok, size_t len, const char *const *words, size_t n)
+{
+	const char *best = NULL;
+	unsigned bd = 3;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = name_distance(tok, len, words[i]);
+
+		if (d < bd) {
+			bd = d;
+			best = words[i];
+		}
+	}
+	return best;
 }
 
 static const struct {
@@ -103,9 +121,16 @@ static int parse_option(struct line_ctx *c, struct rule *proto, const char *tok,
 		return 1;
 	}
 	if (eq || !looks_like_selector(tok, len)) {
-		line_error(c, tok, len,
-			   "unknown option (expect=, functions=, whole-group, allow-boot-vga, "
-			   "allow-storage, allow-network)");
+		static const char *const words[] = { "expect", "functions", "whole-group",
+						     "allow-boot-vga", "allow-storage",
+						     "allow-network" };
+		const char *near = nearest(tok, klen, words, ARRAY_SIZE(words));
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "unknown option%s%s%s (expect=, functions=, "
+			 "whole-group, allow-boot-vga, allow-storage, allow-network)",
+			 near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
+		line_error(c, tok, len, msg);
 		return -1;
 	}
 	return 0;
@@ -200,8 +225,15 @@ static int read_kind(struct line_ctx *c, struct line_rule *lr, struct span t)
 		}
 	}
 	if (!lr->have_kind) {
-		line_error(c, t.s, t.len, "unknown rule (expected ids, address, path, class or "
-			   "exclude)");
+		static const char *const words[] = { "ids", "address", "path", "class",
+						     "exclude" };
+		const char *near = nearest(t.s, t.len, words, ARRAY_SIZE(words));
+		char why[120];
+
+		snprintf(why, sizeof(why), "unknown rule%s%s%s (expected ids, address, path, "
+			 "class or exclude)", near ? "; did you mean " : "", near ? near : "",
+			 near ? "?" : "");
+		line_error(c, t.s, t.len, why);
 		return -1;
 	}
 	lr->kw = t;
@@ -219,6 +251,19 @@ static int read_selectors(struct line_ctx *c, struct line_rule *lr, struct span 
 		const char *comma = memchr(q, ',', (size_t)(t.s + t.len - q));
 		size_t qlen = comma ? (size_t)(comma - q) : (size_t)(t.s + t.len - q);
 		struct rule r = { .kind = lr->proto.kind };
+
+		/* "10de:2204, 10de:1aef" and "10de:2204 ,10de:1aef": a comma beside a space */
+		if (qlen == 0 && (q == t.s || !comma)) {
+			if (!comma)
+				break;
+			q = comma + 1;
+			continue;
+		}
+		if (qlen == 0) {
+			line_error(c, t.s, t.len, "empty selector (two commas in a row)");
+			q = comma + 1;
+			continue;
+		}
 
 		if (lr->nsel == SELECTORS_PER_LINE) {
 			line_error(c, q, qlen, "too many selectors on one line");

@@ -75,6 +75,14 @@ int parse_pci_addr(const char *s, size_t len, struct pci_addr *a, const char **w
 			*why = "domain must be 1-8 hex digits";
 			return -EINVAL;
 		}
+		/* The kernel prints a domain with four digits at least: 09:00:0 is BB:SS:F typed wrong. */
+		if (c1 - s < 4) {
+			*why = memchr(c2, '.', len - (size_t)(c2 - s)) ?
+			       "a domain has four hex digits (0000:BB:SS.F)" :
+			       "a domain has four hex digits; a function follows a dot (BB:SS.F, "
+			       "or 0000:BB:SS.F)";
+			return -EINVAL;
+		}
 		r.domain = (uint32_t)v;
 		bus = c1 + 1;
 		blen = (size_t)(c2 - bus);

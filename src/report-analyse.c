@@ -162,36 +162,6 @@ static void refusal_fix(const struct report *r, const struct plan_item *it, char
 	}
 }
 
-/* Edit distance of two short names ('-' and '_' the same), capped at 3. */
-static unsigned distance(const char *a, size_t al, const char *b)
-{
-	size_t bl = strlen(b);
-	unsigned row[40], prev;
-
-	if (al >= 39 || bl >= 39)
-		return 3;
-	for (size_t j = 0; j <= bl; j++)
-		row[j] = (unsigned)j;
-	for (size_t i = 1; i <= al; i++) {
-		char x = a[i - 1] == '-' ? '_' : a[i - 1];
-
-		prev = row[0];
-		row[0] = (unsigned)i;
-		for (size_t j = 1; j <= bl; j++) {
-			char y = b[j - 1] == '-' ? '_' : b[j - 1];
-			unsigned best = prev + (x != y);
-
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			prev = row[j];
-			row[j] = best;
-		}
-	}
-	return row[bl] < 3 ? row[bl] : 3;
-}
-
 /* Kernel options of this field spelt almost right are silently ignored. */
 static void check_spelling(const struct report *r, struct problems *out)
 {
@@ -214,7 +184,7 @@ static void check_spelling(const struct report *r, struct problems *out)
 		if (t.klen < 5)
 			continue;
 		for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
-			unsigned d = distance(t.key, t.klen, known[i]);
+			unsigned d = name_distance(t.key, t.klen, known[i]);
 
 			if (d == 0)
 				exact = true;

@@ -153,3 +153,32 @@ int xsnprintf(char *buf, size_t size, const char *fmt, ...)
 		return -ENAMETOOLONG;
 	return n;
 }
+
+unsigned name_distance(const char *a, size_t al, const char *b)
+{
+	size_t bl = strlen(b);
+	unsigned row[40], prev;
+
+	if (al >= 39 || bl >= 39)
+		return 3;
+	for (size_t j = 0; j <= bl; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= al; i++) {
+		char x = a[i - 1] == '-' ? '_' : a[i - 1];
+
+		prev = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= bl; j++) {
+			char y = b[j - 1] == '-' ? '_' : b[j - 1];
+			unsigned best = prev + (x != y);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			prev = row[j];
+			row[j] = best;
+		}
+	}
+	return row[bl] < 3 ? row[bl] : 3;
+}

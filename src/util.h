@@ -59,6 +59,12 @@ int parse_dec(const char *s, size_t len, unsigned long max, unsigned long *out);
 bool name_eq(const char *a, size_t alen, const char *b);
 
 /*
+ * Edit distance of a short name to @b ('-' and '_' the same), capped at 3:
+ * how far a typo is from a known word.
+ */
+unsigned name_distance(const char *a, size_t al, const char *b);
+
+/*
  * Read a whole regular file of at most @max bytes.  Returns a malloc'ed
  * NUL-terminated buffer and its length in @len, or NULL with errno set
  * (EFBIG when larger than @max).

@@ -194,10 +194,10 @@ firmware-iommu off"
 	assert_equal "$status" 2
 	assert_equal "$(changed_since "$before")" ""
 	run kmsg
-	assert_line "<4>vfio-early: /proc/cmdline: vfio_early.devices: ../../../etc/passwd: not a PCI address ([DDDD:]BB:SS[.F])"
-	assert_line "<4>vfio-early: /proc/cmdline: vfio_early.devices: 09:00.8: function must be 0-7"
+	assert_line "<4>vfio-early: /proc/cmdline: vfio_early.devices: ../../../etc/passwd: not a PCI address ([DDDD:]BB:SS[.F]); the whole list is ignored"
+	assert_line "<4>vfio-early: /proc/cmdline: vfio_early.devices: 09:00.8: function must be 0-7; the whole list is ignored"
 	assert_line --partial "vfio_early.devices: 0a:00.0/../x: "
-	assert_line --regexp "^<4>vfio-early: /proc/cmdline: vfio_early.devices: \.\./\.\./\.\./etc/passwd,09:00\.8,0a:00\.0/\.\./x,,f+: empty list element$"
+	assert_line --regexp "^<4>vfio-early: /proc/cmdline: vfio_early.devices: \.\./\.\./\.\./etc/passwd,09:00\.8,0a:00\.0/\.\./x,,f+: empty list element; the whole list is ignored$"
 	assert_line --partial "vfio_early.devices: ffffffffffffffff"
 	assert_line --partial "vfio_early.ids: zzzz:0000: not a vendor:device id"
 	assert_line --partial "vfio_early.ids: 10de:2204:1: not an id"

@@ -401,7 +401,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 	before=$(snapshot)
 	vet --yes
 	assert_equal "$status" 2
-	assert_kmsg_line "<4>vfio-early: /proc/cmdline: vfio_early.devices: zz:1: bus must be 1-2 hex digits"
+	assert_kmsg_line "<4>vfio-early: /proc/cmdline: vfio_early.devices: zz:1: bus must be 1-2 hex digits; the whole list is ignored"
 	assert_equal "$(grep -c 'bus must be' "$ROOT/dev/kmsg")" 20
 	assert_kmsg_partial "more rule errors not shown"
 	assert_equal "$(changed_since "$before")" ""

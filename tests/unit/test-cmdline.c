@@ -65,10 +65,15 @@ TEST(kill_switch_values)
 	parse("vfio_early=on", &rs);
 	CHECK(!rs.off);
 	ruleset_free(&rs);
+	/* A kill switch that cannot be read is read as off (vfio_early=of). */
 	parse("vfio_early=maybe", &rs);
-	CHECK(!rs.off);
+	CHECK(rs.off);
 	CHECK_INT(rs.errors, 1);
-	CHECK_LOG("/proc/cmdline: vfio_early: maybe: expected on or off");
+	CHECK_LOG("/proc/cmdline: vfio_early: maybe: expected on or off; read as off, so nothing is bound");
+	ruleset_free(&rs);
+	parse("vfio_early=of vfio_early.devices=09:00.0", &rs);
+	CHECK(rs.off);
+	CHECK_LOG("/proc/cmdline: vfio_early: of: expected on or off; read as off, so nothing is bound");
 	ruleset_free(&rs);
 }
 
@@ -174,16 +179,24 @@ TEST(unknown_keys_are_named)
 	ruleset_free(&rs);
 }
 
-TEST(bad_tokens_skip_only_themselves)
+/* A list with a bad element is skipped whole, as a config line is; each bad element is named. */
+TEST(bad_tokens_skip_their_whole_list)
 {
 	struct ruleset rs;
 
-	parse("vfio_early.ids=10de:2204,zzzz:0000,10de:1aef vfio_early.devices=09:00.8,../sys,0a:00", &rs);
-	CHECK_INT(rs.n, 3);
+	parse("vfio_early.ids=10de:2204,zzzz:0000,10de:1aef vfio_early.devices=09:00.8,../sys,0a:00 "
+	      "vfio_early.devices=0b:00", &rs);
+	CHECK_INT(rs.n, 1);
+	CHECK_STR(rs.n ? rs.v[0].token : "", "0b:00");
 	CHECK_INT(rs.errors, 3);
-	CHECK_LOG("/proc/cmdline: vfio_early.ids: zzzz:0000: not a vendor:device id");
-	CHECK_LOG("/proc/cmdline: vfio_early.devices: 09:00.8: function must be 0-7");
+	CHECK_LOG("/proc/cmdline: vfio_early.ids: zzzz:0000: not a vendor:device id (VVVV:DDDD, four hex digits each); the whole list is ignored");
+	CHECK_LOG("/proc/cmdline: vfio_early.devices: 09:00.8: function must be 0-7; the whole list is ignored");
 	CHECK_LOG("/proc/cmdline: vfio_early.devices: ../sys: ");
+	ruleset_free(&rs);
+	/* the trap of issue 21: 9:0.0 is not bound while zz is named */
+	parse("vfio_early.devices=9:0.0,zz", &rs);
+	CHECK_INT(rs.n, 0);
+	CHECK_LOG("/proc/cmdline: vfio_early.devices: zz: not a PCI address ([DDDD:]BB:SS[.F]); the whole list is ignored");
 	ruleset_free(&rs);
 }
 
@@ -192,7 +205,7 @@ TEST(empty_lists)
 	struct ruleset rs;
 
 	parse("vfio_early.ids= vfio_early.devices vfio_early.ids=10de:2204,,", &rs);
-	CHECK_INT(rs.n, 1);
+	CHECK_INT(rs.n, 0);
 	CHECK_INT(rs.errors, 4);
 	CHECK_LOG("empty list, ignored");
 	CHECK_LOG("empty list element");

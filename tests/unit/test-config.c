@@ -126,7 +126,16 @@ TEST(grammar_errors)
 		{ "ids 10de:2204 10de:zzzz\n", CONF ":1: 10de:zzzz: not a vendor:device id" },
 		{ "class 0x03\n", CONF ":1: 0x03: unknown option" },
 		{ "class 3\n", CONF ":1: 3: not a class code" },
-		{ "ids 10de:2204,,10de:1aef\n", CONF ":1: : empty selector" },
+		{ "ids 10de:2204,,10de:1aef\n", CONF ":1: 10de:2204,,10de:1aef: empty selector (two commas in a row)" },
+		/* typos get the nearest word */
+		{ "adress 09:00.0\n", CONF ":1: adress: unknown rule; did you mean address? (expected ids, address, path, class or exclude)" },
+		{ "id 10de:2204\n", CONF ":1: id: unknown rule; did you mean ids? (expected ids, address, path, class or exclude)" },
+		{ "exlcude ids 10de:2204\n", CONF ":1: exlcude: unknown rule; did you mean exclude?" },
+		{ "ids 10de:2204 allow-netwrok\n", CONF ":1: allow-netwrok: unknown option; did you mean allow-network? (expect=, functions=, whole-group, allow-boot-vga, allow-storage, allow-network)" },
+		{ "address 09:00.0 function=one\n", CONF ":1: function=one: unknown option; did you mean functions?" },
+		/* BB:SS:F is no domain:bus:slot */
+		{ "address 09:00:0\n", CONF ":1: 09:00:0: a domain has four hex digits; a function follows a dot (BB:SS.F, or 0000:BB:SS.F)" },
+		{ "address 0:09:00.0\n", CONF ":1: 0:09:00.0: a domain has four hex digits (0000:BB:SS.F)" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -138,6 +147,30 @@ TEST(grammar_errors)
 			printf("#   case %zu (%s): n=%zu errors=%u log: %s", i, cases[i].line,
 			       rs.n, rs.errors, unit_log);
 			unit_failed = 1;
+		}
+		ruleset_free(&rs);
+	}
+}
+
+/* vfio-early.conf(5): selectors are separated by spaces or commas, or both. */
+TEST(commas_beside_spaces)
+{
+	static const char *const lines[] = {
+		"ids 10de:2204, 10de:1aef\n",
+		"ids 10de:2204 ,10de:1aef\n",
+		"ids 10de:2204 , 10de:1aef\n",
+		"ids 10de:2204,10de:1aef,\n",
+	};
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct ruleset rs;
+
+		parse(lines[i], &rs);
+		CHECK_INT(rs.n, 2);
+		CHECK_INT(rs.errors, 0);
+		if (rs.n == 2) {
+			CHECK_STR(rs.v[0].token, "10de:2204");
+			CHECK_STR(rs.v[1].token, "10de:1aef");
 		}
 		ruleset_free(&rs);
 	}

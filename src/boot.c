@@ -473,8 +473,13 @@ int boot_run(const struct mode_ctx *c, const struct boot_options *o)
 	kernel_release(c->rootfd, r.kver, sizeof(r.kver));
 	r.sum.kernel = r.kver;
 	if (r.rs.off) {
+		/* an unreadable kill switch is off too; its error still counts */
+		if (r.rs.errors)
+			ret |= EXIT_RULES;
 		log_notice("disabled by vfio_early=off on the kernel command line");
 		r.sum.mode = "off";
+		r.sum.rule_errors = r.rs.errors;
+		r.sum.exit_status = ret;
 		if (!o->dry_run && !r.manual)
 			state_write(c->rootfd, &r.sum, NULL, NULL);
 		goto out;

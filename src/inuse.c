@@ -354,15 +354,8 @@ static int carrier_add(struct protect *p, struct pci_tree *t, const struct pci_d
 	e = &v[p->ncarriers++];
 	memset(e, 0, sizeof(*e));
 	e->addr = d->addr;
-	e->vendor = d->vendor;
-	e->device = d->device;
-	e->subvendor = d->subvendor;
-	e->subdevice = d->subdevice;
-	e->class = d->class;
-	e->has_ids = true;
 	snprintf(e->why, sizeof(e->why), "held %.60s", block);
-	if (pci_stable_path(t, d, e->path, sizeof(e->path)) < 0)
-		e->path[0] = '\0';
+	protect_identify(e, t, d);
 	return 0;
 }
 

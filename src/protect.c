@@ -910,23 +910,26 @@ void protect_add_groups(struct protect *p, struct pci_tree *t)
 	}
 }
 
+void protect_identify(struct protected_dev *e, struct pci_tree *t, const struct pci_dev *d)
+{
+	e->vendor = d->vendor;
+	e->device = d->device;
+	e->subvendor = d->subvendor;
+	e->subdevice = d->subdevice;
+	e->class = d->class;
+	e->has_ids = true;
+	if (pci_stable_path(t, d, e->path, sizeof(e->path)) < 0)
+		e->path[0] = '\0';
+}
+
 /* Path and ids from the tree, as the list records them. */
 void protect_complete(struct protect *p, struct pci_tree *t)
 {
 	for (size_t i = 0; i < p->n; i++) {
-		struct protected_dev *e = &p->v[i];
-		const struct pci_dev *d = pci_find(t, &e->addr);
+		const struct pci_dev *d = pci_find(t, &p->v[i].addr);
 
-		if (!d)
-			continue;
-		e->vendor = d->vendor;
-		e->device = d->device;
-		e->subvendor = d->subvendor;
-		e->subdevice = d->subdevice;
-		e->class = d->class;
-		e->has_ids = true;
-		if (pci_stable_path(t, d, e->path, sizeof(e->path)) < 0)
-			e->path[0] = '\0';
+		if (d)
+			protect_identify(&p->v[i], t, d);
 	}
 }
 

@@ -126,6 +126,9 @@ int protect_resolve_device(struct protect *p, struct pci_tree *t, int rootfd, bo
 /* Fill in path and ids from @t. */
 void protect_complete(struct protect *p, struct pci_tree *t);
 
+/* One entry's identity (ids, class, stable path) as the list records it, from @d. */
+void protect_identify(struct protected_dev *e, struct pci_tree *t, const struct pci_dev *d);
+
 /* Add the other members of each protected device's IOMMU group. */
 void protect_add_groups(struct protect *p, struct pci_tree *t);
 

@@ -143,7 +143,7 @@ int list_protected_run(const struct mode_ctx *c, const struct list_protected_opt
 	src.zfs_vdevs = o->zfs_vdevs;
 	src.nzfs = o->nzfs;
 	src.zfs_given = o->zfs_given;
-	machine_id(rootfd, prot.machine);
+	protect_machine_id(rootfd, prot.machine);
 	protect_resolve_host(&prot, &t, rootfd, live, &src);
 	for (size_t i = 0; i < o->ndevices; i++)
 		if (protect_resolve_device(&prot, &t, rootfd, live, o->devices[i]) < 0)
@@ -373,7 +373,7 @@ static int plan_and_bind(struct run *r)
 		return EXIT_USAGE;
 	}
 	if (r->pl.no_iommu)
-		log_warn("no IOMMU is active, so nothing is bound: %s", iommu_hint(c->rootfd));
+		log_warn("no IOMMU is active, so nothing is bound: %s", plan_iommu_hint(c->rootfd));
 	if (r->pl.refused)
 		ret |= EXIT_REFUSED;
 	if (r->manual && !dry) {
@@ -470,7 +470,7 @@ int boot_run(const struct mode_ctx *c, const struct boot_options *o)
 		late_cmdline(c->rootfd, &r.rs);
 	else
 		rules_load(c->root, c->rootfd, c->config, true, &r.rs);
-	kernel_release(c->rootfd, r.kver, sizeof(r.kver));
+	modload_kernel_release(c->rootfd, r.kver, sizeof(r.kver));
 	r.sum.kernel = r.kver;
 	if (r.rs.off) {
 		/* an unreadable kill switch is off too; its error still counts */

@@ -459,7 +459,7 @@ static void capture_modules(struct cap *c)
 	DIR *d;
 	struct dirent *e;
 
-	if (kernel_release(c->src, kver, sizeof(kver)) < 0)
+	if (modload_kernel_release(c->src, kver, sizeof(kver)) < 0)
 		return;
 	if (!fits(c, xsnprintf(dir, sizeof(dir), "lib/modules/%s", kver), dir))
 		return;

@@ -32,11 +32,6 @@ static void line_error(struct line_ctx *c, const char *tok, size_t len, const ch
 	rule_error(c->rs, c->file, c->line, tok, len, why);
 }
 
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
 /*
  * Selectors are hex digits with ':', '.', '/' or ','; option names never
  * hold those, so a token with them is a (maybe broken) selector.

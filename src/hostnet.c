@@ -103,7 +103,7 @@ static size_t read_routes(int rootfd, struct route4 *v, size_t max)
 
 	buf = read_file_at(rootfd, "proc/net/route", NET_FILE_MAX, &len);
 	cursor = buf;
-	while (buf && n < max && (line = next_line(&cursor))) {
+	while (buf && n < max && (line = util_next_line(&cursor))) {
 		char ifname[32];
 		unsigned dest, gw, flags, mask;
 
@@ -150,7 +150,7 @@ static bool iface_addr(int rootfd, const struct route4 *routes, size_t nroutes,
 
 	trie = read_file_at(rootfd, "proc/net/fib_trie", NET_FILE_MAX, &len);
 	cursor = trie;
-	while (trie && (line = next_line(&cursor))) {
+	while (trie && (line = util_next_line(&cursor))) {
 		const char *s = line + strspn(line, " \t|+-`");
 		const char *name;
 		uint32_t a;
@@ -194,7 +194,7 @@ static void ipv6_defaults(int rootfd, struct hostnet_if *out, size_t max, size_t
 
 	buf = read_file_at(rootfd, "proc/net/ipv6_route", NET_FILE_MAX, &len);
 	cursor = buf;
-	while (buf && (line = next_line(&cursor))) {
+	while (buf && (line = util_next_line(&cursor))) {
 		char dest[40], plen[4], hop[40], ifname[32];
 		unsigned flags;
 
@@ -248,7 +248,7 @@ static void hosts_address(int rootfd, const struct route4 *routes, size_t nroute
 		return;
 	hosts = read_file_at(rootfd, "etc/hosts", NET_FILE_MAX, &len);
 	cursor = hosts;
-	while (hosts && (line = next_line(&cursor))) {
+	while (hosts && (line = util_next_line(&cursor))) {
 		char *s = line + strspn(line, " \t"), how[72];
 		size_t alen = strcspn(s, " \t");
 		char addr[HOSTNET_ADDR_LEN];

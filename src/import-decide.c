@@ -586,10 +586,10 @@ static bool dracut_key(const struct stmt *s, const char **k, size_t *klen, const
 {
 	const char *p = s->line, *end = s->line + s->len;
 
-	while (p < end && imp_is_blank(*p))
+	while (p < end && is_blank(*p))
 		p++;
 	*k = p;
-	while (p < end && *p != '=' && *p != '+' && !imp_is_blank(*p))
+	while (p < end && *p != '=' && *p != '+' && !is_blank(*p))
 		p++;
 	*klen = (size_t)(p - *k);
 	if (!name_eq(*k, *klen, "add_drivers") && !name_eq(*k, *klen, "force_drivers"))

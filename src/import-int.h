@@ -149,7 +149,6 @@ void sb_add_shown(struct sbuf *b, const char *s, size_t n, size_t max);
 
 char *sb_take(struct sbuf *b);
 
-bool imp_is_blank(char c);
 
 void imp_split_words(struct imp *im, struct stmt *s);
 

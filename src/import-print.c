@@ -57,7 +57,7 @@ void imp_device_modules(struct imp *im)
 
 	if (!im->kver[0])
 		return;
-	im->kmod = kmod_open_root(im->c->root, im->c->rootfd, kver, sizeof(kver));
+	im->kmod = modload_open_root(im->c->root, im->c->rootfd, kver, sizeof(kver));
 	if (!im->kmod)
 		return;
 	im->mods = calloc(im->t.n, sizeof(*im->mods));

@@ -137,12 +137,6 @@ static char *read_conf(struct imp *im, int dirfd, const char *name, const char *
 	return buf;
 }
 
-/* One logical line: continuation lines joined, split into words. */
-bool imp_is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
 /* Words up to the first one starting with '#'. */
 void imp_split_words(struct imp *im, struct stmt *s)
 {
@@ -152,12 +146,12 @@ void imp_split_words(struct imp *im, struct stmt *s)
 	for (;;) {
 		const char *w;
 
-		while (p < end && imp_is_blank(*p))
+		while (p < end && is_blank(*p))
 			p++;
 		if (p >= end || *p == '#')
 			return;
 		w = p;
-		while (p < end && !imp_is_blank(*p))
+		while (p < end && !is_blank(*p))
 			p++;
 		if (s->n == IMPORT_WORDS_MAX) {
 			imp_warn_at(im, s->where, "(line)", 6, "more than %d words, the rest is ignored",
@@ -227,9 +221,9 @@ static char *shown_text(const char *s, size_t len)
 	struct sbuf b = { 0 };
 	size_t skip = 0;
 
-	while (skip < len && imp_is_blank(s[skip]))
+	while (skip < len && is_blank(s[skip]))
 		skip++;
-	while (len > skip && imp_is_blank(s[len - 1]))
+	while (len > skip && is_blank(s[len - 1]))
 		len--;
 	sb_add_shown(&b, s + skip, len - skip, TEXT_SHOWN);
 	return sb_take(&b);

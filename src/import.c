@@ -137,7 +137,7 @@ static int gather(struct imp *im, const struct mode_ctx *c)
 {
 	im->c = c;
 	im->t.devfd = -1;
-	if (kernel_release(c->rootfd, im->kver, sizeof(im->kver)) < 0)
+	if (modload_kernel_release(c->rootfd, im->kver, sizeof(im->kver)) < 0)
 		im->kver[0] = '\0';
 	imp_read_all(im);
 	if (!im->oom)
@@ -188,7 +188,7 @@ void legacy_free(struct legacy_line *v, size_t n)
 int import_run(const struct mode_ctx *c)
 {
 	struct imp *im = calloc(1, sizeof(*im));
-	const char *config_shown = config_name(c->config);
+	const char *config_shown = sources_config_name(c->config);
 	bool config_exists;
 	int ret = 0;
 

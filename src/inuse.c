@@ -84,7 +84,7 @@ static bool mounted(const char *mountinfo, unsigned long maj, unsigned long min,
 	_cleanup_free_ char *copy = mountinfo ? strdup(mountinfo) : NULL;
 	char *cursor = copy, *line;
 
-	while (copy && (line = next_line(&cursor))) {
+	while (copy && (line = util_next_line(&cursor))) {
 		struct mountinfo_entry m;
 
 		if (mountinfo_parse_line(line, &m) < 0)
@@ -104,7 +104,7 @@ static bool active_swap(const char *swaps, const char *name)
 	_cleanup_free_ char *copy = swaps ? strdup(swaps) : NULL;
 	char *cursor = copy, *line, *file;
 
-	while (copy && (line = next_line(&cursor)))
+	while (copy && (line = util_next_line(&cursor)))
 		if (swaps_parse_line(line, &file) == 0 && strcmp(path_basename(file), name) == 0)
 			return true;
 	return false;

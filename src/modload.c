@@ -24,7 +24,7 @@
 #include "sysfs.h"
 #include "util.h"
 
-int kernel_release(int rootfd, char *buf, size_t size)
+int modload_kernel_release(int rootfd, char *buf, size_t size)
 {
 	struct utsname u;
 	ssize_t n = read_attr(rootfd, "proc/sys/kernel/osrelease", buf, size);
@@ -77,7 +77,7 @@ static void print_action(struct kmod_module *m, bool install, const char *option
 		 olen ? " " : "", (int)olen, olen ? options : "");
 }
 
-struct kmod_ctx *kmod_open(const char *dirname, const char *const *config)
+struct kmod_ctx *modload_open(const char *dirname, const char *const *config)
 {
 	const char *saved = getenv("KMOD_LOG");
 	char *keep = saved ? strdup(saved) : NULL;
@@ -106,14 +106,14 @@ const char *const modprobe_dirs[MODPROBE_NDIRS] = {
 	"lib/modprobe.d",
 };
 
-struct kmod_ctx *kmod_open_root(const char *root, int rootfd, char *kver, size_t size)
+struct kmod_ctx *modload_open_root(const char *root, int rootfd, char *kver, size_t size)
 {
 	char dirname[4096], cfg[ARRAY_SIZE(modprobe_dirs)][4096];
 	const char *cfgp[ARRAY_SIZE(modprobe_dirs) + 1] = { NULL };
 	bool live = strcmp(root, "/") == 0;
 	struct kmod_ctx *ctx;
 
-	if (kernel_release(rootfd, kver, size) < 0) {
+	if (modload_kernel_release(rootfd, kver, size) < 0) {
 		log_err("cannot tell the kernel release");
 		return NULL;
 	}
@@ -126,7 +126,7 @@ struct kmod_ctx *kmod_open_root(const char *root, int rootfd, char *kver, size_t
 			cfgp[i] = cfg[i];
 		}
 	}
-	ctx = kmod_open(dirname, live ? NULL : cfgp);
+	ctx = modload_open(dirname, live ? NULL : cfgp);
 	if (!ctx)
 		log_err("libkmod: cannot start for %s", dirname);
 	return ctx;
@@ -400,7 +400,7 @@ int modload_vfio(const char *root, int rootfd, bool insert)
 		log_debug(VFIO_PCI " is already registered");
 		return 0;
 	}
-	ctx = kmod_open_root(root, rootfd, kver, sizeof(kver));
+	ctx = modload_open_root(root, rootfd, kver, sizeof(kver));
 	if (!ctx)
 		return -EINVAL;
 	r = kmod_module_new_from_lookup(ctx, VFIO_PCI, &list);
@@ -478,7 +478,7 @@ int modload_vfio_pci_ids(const char *root, int rootfd, ids_fn fn, void *data)
 		each_ids(opts, fn, data);
 		return 0;
 	}
-	ctx = kmod_open_root(root, rootfd, kver, sizeof(kver));
+	ctx = modload_open_root(root, rootfd, kver, sizeof(kver));
 	if (!ctx)
 		return -EINVAL;
 	if (kmod_module_new_from_name(ctx, VFIO_PCI, &mod) < 0 || !mod) {

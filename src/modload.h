@@ -9,7 +9,7 @@
 #define VFIO_PCI "vfio-pci"
 
 /* The running kernel's release: DIR/proc/sys/kernel/osrelease, else uname. */
-int kernel_release(int rootfd, char *buf, size_t size);
+int modload_kernel_release(int rootfd, char *buf, size_t size);
 
 /*
  * modprobe.d(5)'s directories under the root, in libkmod's order of
@@ -22,15 +22,15 @@ extern const char *const modprobe_dirs[MODPROBE_NDIRS];
 struct kmod_ctx;
 
 /* kmod_new() with our logging, and without libkmod's own output. */
-struct kmod_ctx *kmod_open(const char *dirname, const char *const *config);
+struct kmod_ctx *modload_open(const char *dirname, const char *const *config);
 
 /*
- * kmod_open() for DIR/lib/modules/KVER (KVER into @kver) and, under a test
+ * modload_open() for DIR/lib/modules/KVER (KVER into @kver) and, under a test
  * root, DIR's modprobe.d instead of the host's.  (libkmod still adds the
  * host's /proc/cmdline to module options: take those from
  * modload_legacy_ids() and modload_vfio(), never from this context.)
  */
-struct kmod_ctx *kmod_open_root(const char *root, int rootfd, char *kver, size_t size);
+struct kmod_ctx *modload_open_root(const char *root, int rootfd, char *kver, size_t size);
 
 /*
  * Load vfio-pci with libkmod from DIR/lib/modules/KVER, with its

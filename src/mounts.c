@@ -12,11 +12,6 @@
 #include "mounts.h"
 #include "util.h"
 
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 /* \NNN (three octal digits) to the byte it stands for, in place. */
 static void unescape_octal(char *s)
 {
@@ -58,22 +53,6 @@ static unsigned split_fields(char *line, char **f, unsigned max)
 		*s++ = '\0';
 	}
 	return n;
-}
-
-char *next_line(char **cursor)
-{
-	char *line = *cursor, *nl;
-
-	if (!line || !*line)
-		return NULL;
-	nl = strchr(line, '\n');
-	if (nl) {
-		*nl = '\0';
-		*cursor = nl + 1;
-	} else {
-		*cursor = line + strlen(line);
-	}
-	return line;
 }
 
 static int parse_devno(const char *s, unsigned long *major, unsigned long *minor)

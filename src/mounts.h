@@ -49,10 +49,5 @@ int swaps_parse_line(char *line, char **filename);
 /* Is @name one of the comma-separated options in @opts? */
 bool mount_opt_has(const char *opts, const char *name);
 
-/*
- * Iterate over the lines of a NUL-terminated buffer, splitting it in
- * place: returns the next line and advances *@cursor, or NULL at the end.
- */
-char *next_line(char **cursor);
 
 #endif

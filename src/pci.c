@@ -299,7 +299,7 @@ int pci_read_driver(const struct pci_tree *t, const struct pci_dev *d, char *buf
 	return 0;
 }
 
-int pci_load(struct pci_tree *t, struct pci_dev *d)
+void pci_load(struct pci_tree *t, struct pci_dev *d)
 {
 	char buf[512];
 	unsigned long v;
@@ -307,7 +307,7 @@ int pci_load(struct pci_tree *t, struct pci_dev *d)
 	int r;
 
 	if (d->loaded)
-		return 0;
+		return;
 
 	r = pci_read_driver(t, d, d->driver, sizeof(d->driver));
 	if (r < 0)
@@ -363,7 +363,6 @@ int pci_load(struct pci_tree *t, struct pci_dev *d)
 		}
 	}
 	d->loaded = true;
-	return 0;
 }
 
 static int ptr_cmp(const void *a, const void *b)

@@ -57,7 +57,7 @@ void pci_tree_free(struct pci_tree *t);
 struct pci_dev *pci_find(const struct pci_tree *t, const struct pci_addr *a);
 
 /* Read driver, override, IOMMU group, boot_vga, VF and topology facts. */
-int pci_load(struct pci_tree *t, struct pci_dev *d);
+void pci_load(struct pci_tree *t, struct pci_dev *d);
 
 /*
  * Read ATTR of @d, a "0x"-prefixed hex attribute (vendor, class...), of at

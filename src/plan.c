@@ -311,7 +311,7 @@ static int widen_groups(struct plan *pl, struct pci_tree *t, const struct match 
  * AMD-Vi); without either, the firmware setting is off (or there is none)
  * and the CPU vendor says which option to name.
  */
-const char *iommu_hint(int rootfd)
+const char *plan_iommu_hint(int rootfd)
 {
 	static const char intel_cmdline[] = "VT-d is enabled in the firmware (DMAR table): add "
 					    "intel_iommu=on to the kernel command line";

@@ -88,7 +88,7 @@ struct plan_counts {
 void plan_count(const struct plan *pl, struct plan_counts *c);
 
 /* How to turn the IOMMU on, for this CPU's vendor (a phrase for messages). */
-const char *iommu_hint(int rootfd);
+const char *plan_iommu_hint(int rootfd);
 
 static inline bool plan_refused(const struct plan_item *it)
 {

@@ -593,7 +593,7 @@ static void need_network(struct resolver *r, const struct protect_sources *src,
 	}
 	buf = read_file_at(r->rootfd, "proc/net/route", 1 << 20, &len);
 	cursor = buf;
-	while (buf && (line = next_line(&cursor))) {
+	while (buf && (line = util_next_line(&cursor))) {
 		char ifname[32], dest[16];
 
 		if (sscanf(line, "%31s %15s", ifname, dest) == 2 && strcmp(dest, "00000000") == 0)
@@ -694,7 +694,7 @@ static bool find_mount(int rootfd, const char *target, char *source, size_t ssiz
 
 	buf = read_file_at(rootfd, "proc/self/mountinfo", 4 << 20, &len);
 	cursor = buf;
-	while (buf && (line = next_line(&cursor))) {
+	while (buf && (line = util_next_line(&cursor))) {
 		struct mountinfo_entry m;
 
 		if (mountinfo_parse_line(line, &m) < 0 || strcmp(m.target, target) != 0)
@@ -765,7 +765,7 @@ static void need_fstab(struct resolver *r, const struct protect_sources *src)
 	char *cursor = buf, *line;
 	unsigned n = 0;
 
-	while (buf && (line = next_line(&cursor))) {
+	while (buf && (line = util_next_line(&cursor))) {
 		struct fstab_entry e;
 		char what[256];
 
@@ -790,7 +790,7 @@ static void need_crypttab(struct resolver *r, const struct protect_sources *src)
 	_cleanup_free_ char *buf = read_etc(r->rootfd, src->sysroot, "crypttab");
 	char *cursor = buf, *line;
 
-	while (buf && (line = next_line(&cursor))) {
+	while (buf && (line = util_next_line(&cursor))) {
 		struct crypttab_entry e;
 		char what[256];
 
@@ -810,7 +810,7 @@ static void need_swaps(struct resolver *r, const struct protect_sources *src)
 
 	buf = read_file_at(r->rootfd, "proc/swaps", 1 << 20, &len);
 	cursor = buf;
-	while (buf && (line = next_line(&cursor))) {
+	while (buf && (line = util_next_line(&cursor))) {
 		char what[256], name[64], *file;
 		struct stat st;
 

@@ -84,7 +84,7 @@ void protect_set_unverified(struct protect *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* This machine's DMI product UUID, lower case, or "" (unreadable, placeholder). */
-void machine_id(int rootfd, char buf[MACHINE_ID_LEN]);
+void protect_machine_id(int rootfd, char buf[MACHINE_ID_LEN]);
 
 /*
  * The root filesystem is mounted from a device or the network (a booted

@@ -35,7 +35,7 @@
 
 #define PROTECTED_FILE_MAX (64 * 1024)
 
-void machine_id(int rootfd, char buf[MACHINE_ID_LEN])
+void protect_machine_id(int rootfd, char buf[MACHINE_ID_LEN])
 {
 	static const char *const placeholders[] = {
 		"00000000-0000-0000-0000-000000000000",
@@ -364,7 +364,7 @@ void protect_load_list(struct protect *p, struct pci_tree *t, int rootfd)
 	size_t len;
 
 	p->verified = true;
-	machine_id(rootfd, p->machine);
+	protect_machine_id(rootfd, p->machine);
 	buf = read_file_at(rootfd, PROTECTED_FILE, PROTECTED_FILE_MAX, &len);
 	if (!buf) {
 		const char *err = errno == EFBIG ? "too large" : strerror(errno);
@@ -386,7 +386,7 @@ void protect_load_list(struct protect *p, struct pci_tree *t, int rootfd)
 	}
 	/* A UTF-8 byte order mark is not part of the header. */
 	cursor = len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0 ? buf + 3 : buf;
-	while ((l = next_line(&cursor))) {
+	while ((l = util_next_line(&cursor))) {
 		size_t n = strlen(l);
 
 		line++;

@@ -481,7 +481,7 @@ static void gather_modules(struct report *r)
 		snprintf(r->mods[i].state, sizeof(r->mods[i].state), "missing");
 	}
 	/* The root's modprobe.d, not the host's; a lookup reads no options. */
-	ctx = kmod_open_root(r->c->root, r->c->rootfd, kver, sizeof(kver));
+	ctx = modload_open_root(r->c->root, r->c->rootfd, kver, sizeof(kver));
 	if (!ctx)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
@@ -617,17 +617,17 @@ void report_gather(struct report *r, const struct mode_ctx *c)
 	log_setup(c->rootfd, c->verbose ? LOG_TO_STDERR : 0, c->verbose);
 	log_set_hook(collect_msg, r);
 
-	if (kernel_release(c->rootfd, r->kver, sizeof(r->kver)) < 0)
+	if (modload_kernel_release(c->rootfd, r->kver, sizeof(r->kver)) < 0)
 		snprintf(r->kver, sizeof(r->kver), "unknown");
 	r->cmdline = read_file_at(c->rootfd, "proc/cmdline", CMDLINE_MAX, &r->cmdline_len);
 	if (r->cmdline)
 		r->cmdline[strcspn(r->cmdline, "\n")] = '\0', r->cmdline_len = strlen(r->cmdline);
 	r->config_present = c->config ? access(c->config, F_OK) == 0 :
 			    faccessat(c->rootfd, CONFIG_FILE, F_OK, 0) == 0;
-	r->config_file = config_name(c->config);
+	r->config_file = sources_config_name(c->config);
 	r->boot = bootloader_detect(c->rootfd);
 	r->amd_cpu = cpu_is_amd(c->rootfd);
-	r->iommu_hint = iommu_hint(c->rootfd);
+	r->iommu_hint = plan_iommu_hint(c->rootfd);
 
 	rules_load(c->root, c->rootfd, c->config, false, &r->rs);
 	r->scanned = pci_scan(&r->t, c->rootfd) == 0;

@@ -19,7 +19,7 @@ static bool is_symlink(int dirfd, const char *path)
 	return fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode);
 }
 
-const char *config_name(const char *config)
+const char *sources_config_name(const char *config)
 {
 	return config ? config : "/" CONFIG_FILE;
 }
@@ -28,7 +28,7 @@ void rules_load(const char *root, int rootfd, const char *config, bool stop_when
 		struct ruleset *rs)
 {
 	_cleanup_free_ char *cmdline = NULL, *conf = NULL;
-	const char *name = config_name(config);
+	const char *name = sources_config_name(config);
 	size_t len;
 
 	cmdline = read_file_at(rootfd, "proc/cmdline", CMDLINE_MAX, &len);

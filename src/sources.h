@@ -21,6 +21,6 @@ void rules_load(const char *root, int rootfd, const char *config, bool stop_when
 		struct ruleset *rs);
 
 /* The config file's name as shown to users. */
-const char *config_name(const char *config);
+const char *sources_config_name(const char *config);
 
 #endif

@@ -182,3 +182,19 @@ unsigned name_distance(const char *a, size_t al, const char *b)
 	}
 	return row[bl] < 3 ? row[bl] : 3;
 }
+
+char *util_next_line(char **cursor)
+{
+	char *line = *cursor, *nl;
+
+	if (!line || !*line)
+		return NULL;
+	nl = strchr(line, '\n');
+	if (nl) {
+		*nl = '\0';
+		*cursor = nl + 1;
+	} else {
+		*cursor = line + strlen(line);
+	}
+	return line;
+}

@@ -35,6 +35,13 @@ static inline void closep(int *fd)
 #define _cleanup_close_ _cleanup_(closep)
 
 /* Value of one hex digit, or -1. */
+/* The one blank of every parser: space, tab, and the carriage return a
+ * file edited on another system leaves at line ends. */
+static inline bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
 static inline int hexval(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -78,6 +85,12 @@ const char *path_basename(const char *path);
  * snprintf that reports truncation as -ENAMETOOLONG, for building paths.
  * A truncated path names another file: the result must be checked.
  */
+/*
+ * Iterate over the lines of a NUL-terminated buffer, splitting it in
+ * place: returns the next line and advances *@cursor, or NULL at the end.
+ */
+char *util_next_line(char **cursor);
+
 int xsnprintf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4) _wur_;
 
 #endif

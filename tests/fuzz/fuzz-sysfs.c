@@ -153,7 +153,8 @@ static void walk(void)
 		struct pci_addr a;
 
 		FUZZ_CHECK(parse_sysfs_name(d->name, &a) == 0 && pci_addr_cmp(&a, &d->addr) == 0);
-		FUZZ_CHECK(pci_load(&t, d) == 0 && d->loaded);
+		pci_load(&t, d);
+		FUZZ_CHECK(d->loaded);
 		FUZZ_CHECK(strlen(d->driver) < sizeof(d->driver) && driver_name_ok(d->driver));
 		FUZZ_CHECK(strlen(d->override) < sizeof(d->override) &&
 			   driver_name_ok(d->override));

@@ -38,7 +38,7 @@ static struct kmod_ctx *open_root(struct fx *f)
 	char root[300], kver[128];
 
 	snprintf(root, sizeof(root), "%s/root", f->dir);
-	return kmod_open_root(root, f->rootfd, kver, sizeof(kver));
+	return modload_open_root(root, f->rootfd, kver, sizeof(kver));
 }
 
 static struct pci_dev *dev(struct fx *f, const char *name)

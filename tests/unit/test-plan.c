@@ -288,7 +288,7 @@ TEST(no_iommu_binds_nothing)
 	CHECK(f.pl.no_iommu);
 	CHECK_STR(fx_bound(&f), "");
 	CHECK_STR(fx_refused(&f), "0000:09:00.0 0000:09:00.1");
-	CHECK_STR(iommu_hint(f.rootfd), "VT-d is enabled in the firmware (DMAR table): add "
+	CHECK_STR(plan_iommu_hint(f.rootfd), "VT-d is enabled in the firmware (DMAR table): add "
 		  "intel_iommu=on to the kernel command line");
 	fx_free(&f);
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cmdline.h"
-#include "report.h"
+#include "report-analyse.h"
 
 static void add_problem(struct problems *out, enum severity sev, const char *fix, const char *fmt,
 			...) _printf_(4, 5);
@@ -562,11 +562,4 @@ void report_analyse(const struct report *r, struct problems *out)
 	check_initrd(r, out);
 	check_legacy(r, out);
 	check_config_newer(r, out);
-}
-
-void problems_free(struct problems *p)
-{
-	free(p->v);
-	p->v = NULL;
-	p->n = 0;
 }

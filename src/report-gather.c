@@ -18,7 +18,8 @@
 #include "initramfs.h"
 #include "log.h"
 #include "modload.h"
-#include "report.h"
+#include "report-gather.h"
+#include "report-vm.h"
 #include "sources.h"
 #include "sysfs.h"
 

@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "json.h"
-#include "report.h"
+#include "report-json.h"
+#include "report-vm.h"
 
 static void json_bars(struct json *j, const struct rdev *x)
 {

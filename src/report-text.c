@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report.h"
+#include "report-text.h"
+#include "report-vm.h"
 
 static const char *dev_name(const struct rdev *x, char *buf, size_t size)
 {

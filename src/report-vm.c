@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report.h"
+#include "report-vm.h"
 #include "sysfs.h"
 
 static bool in_ready_group(const struct report *r, const struct pci_dev *d)

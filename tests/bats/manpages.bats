@@ -66,7 +66,7 @@ MAN5=$TOP/man/vfio-early.conf.5
 	grep -q 'EXIT_REFUSED = 4' "$TOP/src/modes.h"
 	grep -q 'EXIT_FAILED = 8' "$TOP/src/modes.h"
 	grep -q 'EXIT_UNCONFIRMED = 16' "$TOP/src/modes.h"
-	grep -q 'REPORT_WARNINGS = 2, REPORT_BLOCKING = 3' "$TOP/src/report.h"
+	grep -q 'REPORT_WARNINGS = 2, REPORT_BLOCKING = 3' "$TOP/src/report-model.h"
 	grep -q "invalid rules were skipped" <<< "$page"
 	grep -q "refused by the safety policy" <<< "$page"
 	grep -q "failed to bind" <<< "$page"

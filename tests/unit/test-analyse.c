@@ -4,7 +4,7 @@
  * structs report-gather.c would fill in.
  */
 #include "unit.h"
-#include "report.h"
+#include "report-analyse.h"
 
 /* A machine of two cards (VGA + audio each) in groups 10 and 11. */
 struct facts {

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * vfio-early --report, inside: the facts report-gather.c collects, the
- * problems report-analyse.c finds in them, and what report-text.c and
- * report-json.c print.  Not used outside the report.
+ * vfio-early --report, the floor every part stands on: the facts
+ * report-gather.c collects, the problems report-analyse.c finds in them
+ * (what report-text.c and report-json.c print), and the small helpers all
+ * of them share.  report.c runs the parts in order; no part calls it.
+ * Not used outside the report.
  */
-#ifndef VFIO_EARLY_REPORT_H
-#define VFIO_EARLY_REPORT_H
+#ifndef VFIO_EARLY_REPORT_MODEL_H
+#define VFIO_EARLY_REPORT_MODEL_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -190,29 +192,7 @@ extern const char *const report_vfio_names[];
 /* Rules that match nothing are named one by one up to this many. */
 #define REPORT_UNMATCHED_SHOWN 20
 
-/* report-gather.c: everything the report shows, read once. */
-void report_gather(struct report *r, const struct mode_ctx *c);
-
-/*
- * report-analyse.c: the problems, each with its fix; a pure function of
- * the facts (no I/O).  Appends to @out; free it with problems_free().
- */
-void report_analyse(const struct report *r, struct problems *out);
-void problems_free(struct problems *p);
-
-/* report-vm.c: the cards ready for a VM, and the lines that give them to one. */
-void report_gather_cards(struct report *r);
-void report_gather_selects(struct report *r);
-void report_vm_path(const struct vm_entry *e, char *buf, size_t size);
-void report_vm_mapping_id(const struct vm_entry *e, char *buf, size_t size);
-void report_vm_pvesh(const struct report *r, const struct vm_entry *e, char *buf, size_t size);
-void report_vm_hostdev(const struct pci_dev *d, char *buf, size_t size);
-
-/* report-text.c, report-json.c */
-void report_print_text(FILE *f, const struct report *r, const struct problems *p);
-void report_print_json(FILE *f, const struct report *r, const struct problems *p);
-
-/* report.c: helpers the parts share. */
+/* report-model.c: helpers the parts share. */
 const struct rgroup *report_find_group(const struct report *r, int id);
 bool report_will_bind(const struct pci_dev *d, const struct plan *pl);
 /* Is module @name ("vfio-pci") part of the running kernel, so no image needs its file? */
@@ -221,5 +201,8 @@ bool report_cmdline_has(const struct report *r, const char *key, const char *val
 void report_append(char *buf, size_t size, const char *sep, const char *s, size_t len);
 /* REPORT_OK, REPORT_WARNINGS or REPORT_BLOCKING, and the counts. */
 int report_status(const struct problems *p, unsigned *warn, unsigned *block);
+/* Frees what report_gather() and report_analyse() allocated. */
+void report_free(struct report *r);
+void problems_free(struct problems *p);
 
 #endif

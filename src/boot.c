@@ -376,6 +376,9 @@ static int plan_and_bind(struct run *r)
 		log_warn("no IOMMU is active, so nothing is bound: %s", plan_iommu_hint(c->rootfd));
 	if (r->pl.refused)
 		ret |= EXIT_REFUSED;
+	/* As --report judges it: a group no VM can use blocks passthrough. */
+	if (r->o->dry_run && r->pl.partial_groups)
+		ret |= EXIT_REFUSED;
 	if (r->manual && !dry) {
 		r->confirmed = manual_confirm(r);
 		if (!r->confirmed)
@@ -412,10 +415,15 @@ static void finish(struct run *r, int ret)
 	r->sum.rule_errors = r->rs.errors;
 	r->sum.exit_status = ret;
 	if (r->o->dry_run || r->rs.dry_run) {
+		char groups[64] = "";
+
 		plan_count(&r->pl, &counts);
+		if (r->pl.partial_groups)
+			snprintf(groups, sizeof(groups), ", %u IOMMU group%s no VM can use",
+				 r->pl.partial_groups, r->pl.partial_groups == 1 ? "" : "s");
 		if (r->o->dry_run)
-			printf("summary (dry run): %u to bind, %u refused, %u rule errors (exit %d)\n",
-			       counts.planned, r->pl.refused, r->rs.errors, ret);
+			printf("summary (dry run): %u to bind, %u refused, %u rule errors%s (exit %d)\n",
+			       counts.planned, r->pl.refused, r->rs.errors, groups, ret);
 		else
 			log_notice("summary (dry run): %u to bind, %u refused, %u rule errors "
 				   "(exit %d)", counts.planned, r->pl.refused, r->rs.errors, ret);

@@ -526,14 +526,19 @@ static void refuse_whole_cards(struct plan *pl, struct pci_tree *t)
 	}
 }
 
-/* A group half on vfio-pci is useless to a VM: say what else is in it. */
+/*
+ * A group half on vfio-pci is useless to a VM: say what else is in it, once
+ * per group, as an error (--report calls it blocking).
+ */
 static void check_groups(struct plan *pl, struct pci_tree *t)
 {
 	for (size_t k = 0; k < pl->n; k++) {
 		struct plan_item *it = &pl->v[k];
 		int g = it->dev->iommu_group;
 		struct pci_dev **mem;
-		size_t nmem;
+		size_t nmem, used = 0;
+		unsigned more = 0;
+		char others[1024] = "";
 		bool seen = false;
 
 		if (plan_refused(it) || g < 0)
@@ -545,18 +550,31 @@ static void check_groups(struct plan *pl, struct pci_tree *t)
 			continue;
 		for (size_t j = 0; j < nmem; j++) {
 			struct pci_dev *o = mem[j];
+			int n;
 
 			if (pci_is_bridge(o) || (o->plan >= 0 && !plan_refused(&pl->v[o->plan])))
 				continue;
 			pci_load(t, o);
-			if (!seen)
-				pl->partial_groups++;
-			seen = true;
-			log_warn("IOMMU group %d is not usable for a VM yet: it also holds %s "
-				 "[%04x:%04x] class %06x (driver %s)", g, o->name, o->vendor,
-				 o->device, o->class, o->driver[0] ? o->driver : "none");
+			n = snprintf(others + used, sizeof(others) - used, "%s%s [%04x:%04x] class "
+				     "%06x (driver %s)", used ? ", " : "", o->name, o->vendor,
+				     o->device, o->class, o->driver[0] ? o->driver : "none");
+			if (n < 0 || (size_t)n >= sizeof(others) - used) {
+				others[used] = '\0';
+				more++;
+			} else {
+				used += (size_t)n;
+			}
 		}
 		free(mem);
+		if (!used && !more)
+			continue;
+		pl->partial_groups++;
+		if (more)
+			log_err("IOMMU group %d is not usable for a VM: it also holds %s and %u "
+				"more", g, others, more);
+		else
+			log_err("IOMMU group %d is not usable for a VM: it also holds %s", g,
+				others);
 	}
 }
 

@@ -10,11 +10,16 @@
 #include "cmdline.h"
 #include "report-analyse.h"
 
-static void add_problem(struct problems *out, enum severity sev, const char *fix, const char *fmt,
-			...) _printf_(4, 5);
+static void add_problem(struct problems *out, enum severity sev, const char *code,
+			const char *device, const char *fix, const char *fmt, ...) _printf_(6, 7);
 
-static void add_problem(struct problems *out, enum severity sev, const char *fix, const char *fmt,
-			...)
+/*
+ * One problem: its severity, its stable code (kebab-case, for tools), the
+ * device it is about (0000:BB:SS.F, or NULL for the host as a whole), the
+ * fix, and the text.
+ */
+static void add_problem(struct problems *out, enum severity sev, const char *code,
+			const char *device, const char *fix, const char *fmt, ...)
 {
 	struct problem *p, *v;
 	va_list ap;
@@ -25,10 +30,26 @@ static void add_problem(struct problems *out, enum severity sev, const char *fix
 	out->v = v;
 	p = &out->v[out->n++];
 	p->sev = sev;
+	snprintf(p->code, sizeof(p->code), "%s", code);
+	snprintf(p->device, sizeof(p->device), "%s", device ? device : "");
 	va_start(ap, fmt);
 	vsnprintf(p->what, sizeof(p->what), fmt, ap);
 	va_end(ap);
 	snprintf(p->fix, sizeof(p->fix), "%s", fix ? fix : "");
+}
+
+/*
+ * What was said while reading the rules: a file that cannot be read is
+ * not a rule to correct.
+ */
+static void check_msg(const char *msg, struct problems *out)
+{
+	if (strstr(msg, "cannot read") || strstr(msg, "cannot open"))
+		add_problem(out, SEV_WARNING, "file-unreadable", NULL, "check that the file exists "
+			    "and that you can read it (run as root)", "%s", msg);
+	else
+		add_problem(out, SEV_WARNING, "rule-invalid", NULL, "correct or remove that rule",
+			    "%s", msg);
 }
 
 /* Where this host keeps its kernel command line, and what applies it. */
@@ -195,7 +216,8 @@ static void check_spelling(const struct report *r, struct problems *out)
 			char fix[160];
 
 			snprintf(fix, sizeof(fix), "spell it %s (%s)", best, cmdline_where(r));
-			add_problem(out, SEV_WARNING, fix, "the kernel command line has %.*s, which the "
+			add_problem(out, SEV_WARNING, "cmdline-misspelt", NULL,
+				    fix, "the kernel command line has %.*s, which the "
 				    "kernel ignores: a misspelt %s?", (int)t.klen, t.key, best);
 		}
 	}
@@ -215,7 +237,8 @@ static void check_legacy(const struct report *r, struct problems *out)
 		configured |= !r->rs.v[i].legacy;
 	if (!configured || r->rs.off) {
 		if (r->legacy_ids)
-			add_problem(out, SEV_NOTE, "vfio-early --import prints the equivalent "
+			add_problem(out, SEV_NOTE, "legacy-recipe", NULL,
+				    "vfio-early --import prints the equivalent "
 				    "/etc/vfio-early.conf and which lines it makes unnecessary",
 				    "this host binds devices with the modprobe.d recipe "
 				    "(options vfio-pci ids=, blacklists, softdeps); vfio-early "
@@ -234,7 +257,8 @@ static void check_legacy(const struct report *r, struct problems *out)
 				snprintf(fix, sizeof(fix), "change it to: %s", l->edit);
 			else
 				snprintf(fix, sizeof(fix), "delete it, then rebuild the initramfs");
-			add_problem(out, SEV_WARNING, fix, "old recipe line %s: %s: %s", l->where,
+			add_problem(out, SEV_WARNING, "legacy-line", NULL,
+				    fix, "old recipe line %s: %s: %s", l->where,
 				    l->text, l->why);
 			continue;
 		}
@@ -246,7 +270,8 @@ static void check_legacy(const struct report *r, struct problems *out)
 			snprintf(one, sizeof(one), "%s (%s)", r->legacy[j].where, r->legacy[j].text);
 			report_append(lines, sizeof(lines), ", ", one, strlen(one));
 		}
-		add_problem(out, SEV_NOTE, "delete them when convenient (vfio-early --import explains "
+		add_problem(out, SEV_NOTE, "legacy-unnecessary", NULL,
+			    "delete them when convenient (vfio-early --import explains "
 			    "every line)", "old recipe lines now unnecessary: %s: %s", lines,
 			    l->why);
 		i = j - 1;
@@ -263,7 +288,8 @@ static void check_rules(const struct report *r, struct problems *out)
 
 		rule_origin(r->excl[i].exclude, a, sizeof(a));
 		rule_origin(r->excl[i].include, b, sizeof(b));
-		add_problem(out, SEV_WARNING, "correct or remove that rule",
+		add_problem(out, SEV_WARNING, "rule-excluded", r->excl[i].dev->name,
+			    "correct or remove that rule",
 			    "%s: excluded by %s (selected by %s)", r->excl[i].dev->name, a, b);
 	}
 	/* Without the devices there is no plan, and no rule has had its chance. */
@@ -276,11 +302,13 @@ static void check_rules(const struct report *r, struct problems *out)
 		if (rr->matches || ++unmatched > REPORT_UNMATCHED_SHOWN)
 			continue;
 		rule_origin(rr, o, sizeof(o));
-		add_problem(out, SEV_NOTE, "correct or remove that rule", "%s: %s%s matches no device",
+		add_problem(out, SEV_NOTE, "rule-matches-nothing", NULL,
+			    "correct or remove that rule", "%s: %s%s matches no device",
 			    o, rr->exclude ? "exclude " : "", rr->token);
 	}
 	if (unmatched > REPORT_UNMATCHED_SHOWN)
-		add_problem(out, SEV_NOTE, "correct or remove that rule",
+		add_problem(out, SEV_NOTE, "rule-matches-nothing", NULL,
+			    "correct or remove that rule",
 			    "%u more rules match no device", unmatched - REPORT_UNMATCHED_SHOWN);
 }
 
@@ -291,21 +319,25 @@ static void check_iommu(const struct report *r, struct problems *out)
 
 	if (!r->iommu_active) {
 		iommu_fix(r, fix, sizeof(fix));
-		add_problem(out, SEV_BLOCKING, fix, "no IOMMU is active: nothing can be passed "
+		add_problem(out, SEV_BLOCKING, "iommu-off", NULL,
+			    fix, "no IOMMU is active: nothing can be passed "
 			    "through%s", r->iommu_flags[0] ? " (the command line asks for it: "
 			    "check the firmware setting)" : "");
 	}
 	if (report_cmdline_has(r, "intel_iommu", "1") || report_cmdline_has(r, "intel_iommu", "yes"))
-		add_problem(out, SEV_WARNING, "write intel_iommu=on",
+		add_problem(out, SEV_WARNING, "cmdline-intel-iommu-value", NULL,
+			    "write intel_iommu=on",
 			    "the kernel does not understand intel_iommu=1 or =yes");
 	/* As --import says: unnecessary, a note on AMD hosts only. */
 	if (r->amd_cpu && report_cmdline_has(r, "amd_iommu", "on"))
-		add_problem(out, SEV_NOTE, "remove it when you next edit the command line: AMD-Vi "
+		add_problem(out, SEV_NOTE, "cmdline-amd-iommu-on", NULL,
+			    "remove it when you next edit the command line: AMD-Vi "
 			    "is on whenever the firmware enables it",
 			    "amd_iommu=on can be removed: the kernel knows no value on for it");
 	check_spelling(r, out);
 	if (r->acs_override)
-		add_problem(out, SEV_WARNING, "remove pcie_acs_override= once the card sits in a "
+		add_problem(out, SEV_WARNING, "acs-override", NULL,
+			    "remove pcie_acs_override= once the card sits in a "
 			    "slot with its own IOMMU group",
 			    "pcie_acs_override is set: it splits IOMMU groups the hardware does not "
 			    "isolate, so a VM may reach devices the host keeps (a security risk)");
@@ -314,7 +346,7 @@ static void check_iommu(const struct report *r, struct problems *out)
 /* Selected devices the safety policy refuses: one problem per cause and card. */
 static void check_refusals(const struct report *r, struct problems *out)
 {
-	char fix[400];
+	char fix[400], code[48];
 
 	for (size_t k = 0; k < r->pl.n; k++) {
 		const struct plan_item *it = &r->pl.v[k];
@@ -329,8 +361,9 @@ static void check_refusals(const struct report *r, struct problems *out)
 		    it->code == REF_CARD)
 			continue;
 		refusal_fix(r, it, fix, sizeof(fix));
-		add_problem(out, SEV_BLOCKING, fix, "%s is selected but will be refused: %s",
-			    it->dev->name, it->reason);
+		snprintf(code, sizeof(code), "refused-%s", plan_refusal_name(it->code));
+		add_problem(out, SEV_BLOCKING, code, it->dev->name, fix,
+			    "%s is selected but will be refused: %s", it->dev->name, it->reason);
 	}
 }
 
@@ -338,11 +371,11 @@ static void check_refusals(const struct report *r, struct problems *out)
  * A VF in one group with its PF: the PF's driver creates the VF, so
  * binding the PF (or the whole group) removes the very device.
  */
-static void vf_group_problem(const struct rgroup *g, struct problems *out)
+static void vf_group_problem(const struct rgroup *g, const char *dev, struct problems *out)
 {
-	add_problem(out, SEV_BLOCKING, "a VF cannot leave this group alone: put the card in "
-		    "a slot whose upstream port has ACS (each function its own group), or pass "
-		    "the whole card (the PF) instead of a VF",
+	add_problem(out, SEV_BLOCKING, "group-holds-pf", dev, "a VF cannot leave this group "
+		    "alone: put the card in a slot whose upstream port has ACS (each function "
+		    "its own group), or pass the whole card (the PF) instead of a VF",
 		    "IOMMU group %d is not usable for a VM: it holds the VF's own PF %s (%s), "
 		    "whose driver creates the VF", g->id, g->vf_parent->name,
 		    g->vf_parent->driver[0] ? g->vf_parent->driver : "no driver");
@@ -381,6 +414,7 @@ static void check_groups(const struct report *r, struct problems *out)
 	for (size_t i = 0; i < r->ngrp; i++) {
 		const struct rgroup *g = &r->grp[i];
 		const struct rule *sel = NULL;
+		const char *dev = NULL;
 		char others[300] = "", addrs[200] = "";
 		bool boot_vga = false, cut = false;
 
@@ -393,8 +427,10 @@ static void check_groups(const struct report *r, struct problems *out)
 			if (pci_is_bridge(m) || (m->plan >= 0 && !report_will_bind(m, &r->pl)))
 				continue;
 			if (report_will_bind(m, &r->pl)) {
-				if (!sel)
+				if (!sel) {
 					sel = r->pl.v[m->plan].rule;
+					dev = m->name;
+				}
 				continue;
 			}
 			snprintf(one, sizeof(one), "%s (%s)", m->name,
@@ -410,12 +446,12 @@ static void check_groups(const struct report *r, struct problems *out)
 		if (!others[0] || !sel)
 			continue;
 		if (g->vf_parent) {
-			vf_group_problem(g, out);
+			vf_group_problem(g, dev, out);
 			continue;
 		}
 		partial_fix(r, sel, cut ? "" : addrs, boot_vga, fix, sizeof(fix));
-		add_problem(out, SEV_BLOCKING, fix,
-			    "IOMMU group %d is not usable for a VM: it also holds %s", g->id, others);
+		add_problem(out, SEV_BLOCKING, "group-shared", dev, fix, "IOMMU group %d is not "
+			    "usable for a VM: it also holds %s", g->id, others);
 	}
 }
 
@@ -427,7 +463,8 @@ static void vf_problem(const struct rdev *x, struct problems *out)
 	snprintf(fix, sizeof(fix), "once the PF's driver has created it (sriov_numvfs), run "
 		 "driverctl set-override %s vfio-pci (or write vfio-pci to its driver_override "
 		 "and rebind it)", x->d->name);
-	add_problem(out, SEV_WARNING, fix, "%s is a VF on %s now: the next boot does not hand "
+	add_problem(out, SEV_WARNING, "vf-not-at-boot", x->d->name,
+		    fix, "%s is a VF on %s now: the next boot does not hand "
 		    "it to vfio-pci, since it does not exist yet when vfio-early runs",
 		    x->d->name, x->d->driver[0] ? x->d->driver : "no driver");
 }
@@ -441,20 +478,63 @@ static void check_devices(const struct report *r, struct problems *out)
 		if (!x->plan || plan_refused(x->plan))
 			continue;
 		if (x->framebuffer[0])
-			add_problem(out, SEV_WARNING, "add initcall_blacklist=sysfb_init to the kernel "
+			add_problem(out, SEV_WARNING, "boot-framebuffer", x->d->name,
+				    "add initcall_blacklist=sysfb_init to the kernel "
 				    "command line (or video=efifb:off on older kernels)",
 				    "%s: the boot framebuffer (%s) sits on its memory; the VM's "
 				    "driver may fail to map it", x->d->name, x->framebuffer);
 		if (x->now && strcmp(x->now->result, "failed") == 0)
-			add_problem(out, SEV_BLOCKING, "see dmesg | grep -i vfio for the kernel's "
+			add_problem(out, SEV_BLOCKING, "bind-failed", x->d->name,
+				    "see dmesg | grep -i vfio for the kernel's "
 				    "reason", "%s failed to bind at this boot: %s", x->d->name,
 				    x->now->reason);
 		else if (x->d->is_vf && strcmp(x->d->driver, "vfio-pci") != 0)
 			vf_problem(x, out);
-		else if (strcmp(x->d->driver, "vfio-pci") != 0)
-			add_problem(out, SEV_WARNING, r->st.present ? "reboot" : NULL,
-				    "%s is on %s now; the next boot hands it to vfio-pci",
-				    x->d->name, x->d->driver[0] ? x->d->driver : "no driver");
+	}
+}
+
+/*
+ * On a host driver now, and on vfio-pci after the next boot: the
+ * configuration waits for it.  (A device with no driver holds no group
+ * back: the kernel lets a VM open the group with it.)
+ */
+static bool pending(const struct rdev *x)
+{
+	return x->plan && !plan_refused(x->plan) && !x->d->is_vf &&
+	       !(x->now && strcmp(x->now->result, "failed") == 0) &&
+	       x->d->driver[0] && strcmp(x->d->driver, "vfio-pci") != 0;
+}
+
+/*
+ * A reboot pending is not a fault: the configuration is right and the
+ * next boot applies it.  One problem per card (slot), naming each function.
+ */
+static void check_pending(const struct report *r, struct problems *out)
+{
+	for (size_t k = 0; k < r->ndev; k++) {
+		const struct pci_dev *d = r->dev[k].d;
+		char list[600] = "";
+		bool said = false;
+
+		if (!pending(&r->dev[k]))
+			continue;
+		for (size_t j = 0; j < k; j++)
+			said |= pending(&r->dev[j]) && pci_same_slot(r->dev[j].d, d);
+		if (said)
+			continue;
+		for (size_t j = k; j < r->ndev; j++) {
+			const struct pci_dev *y = r->dev[j].d;
+			char one[96];
+
+			if (!pending(&r->dev[j]) || !pci_same_slot(y, d))
+				continue;
+			snprintf(one, sizeof(one), "%s (now %s)", y->name,
+				 y->driver[0] ? y->driver : "no driver");
+			report_append(list, sizeof(list), ", ", one, strlen(one));
+		}
+		add_problem(out, SEV_PENDING, "reboot-pending", d->name,
+			    r->st.present ? "reboot" : NULL,
+			    "reboot pending: the next boot hands %s to vfio-pci", list);
 	}
 }
 
@@ -466,14 +546,16 @@ static void check_this_boot(const struct report *r, struct problems *out)
 	if (r->st.present && r->st.proof_seen && !r->st.proof_verified && !r->st.proof_live) {
 		snprintf(fix, sizeof(fix), "run %s on this machine, so that the image records "
 			 "what this host needs, and reboot", rebuild_cmd(r));
-		add_problem(out, SEV_WARNING, fix, "this boot's protected list was unverified (%s): "
+		add_problem(out, SEV_WARNING, "protected-list-unverified", NULL,
+			    fix, "this boot's protected list was unverified (%s): "
 			    "no controller that can carry a disk%s was handed over before the root "
 			    "filesystem was mounted", r->st.proof_reason,
 			    r->prot.net_root ? " nor any NIC" : "");
 	}
 	for (size_t i = 0; i < r->late.ndev; i++)
 		if (strcmp(r->late.dev[i].result, "refused") == 0)
-			add_problem(out, SEV_NOTE, NULL, "%s stayed with the host at the late pass: %s",
+			add_problem(out, SEV_NOTE, "late-pass-kept", r->late.dev[i].addr,
+				    NULL, "%s stayed with the host at the late pass: %s",
 				    r->late.dev[i].addr, r->late.dev[i].reason);
 }
 
@@ -488,7 +570,8 @@ static void check_modules(const struct report *r, struct problems *out)
 			report_append(missing, sizeof(missing), ", ", r->mods[i].name,
 				      strlen(r->mods[i].name));
 	if (missing[0])
-		add_problem(out, SEV_BLOCKING, "install the kernel's modules package (on Debian: "
+		add_problem(out, SEV_BLOCKING, "vfio-modules-missing", NULL,
+			    "install the kernel's modules package (on Debian: "
 			    "linux-image-$(uname -r)) and check CONFIG_VFIO_PCI",
 			    "vfio modules missing for kernel %s: %s", r->kver, missing);
 	missing[0] = '\0';
@@ -497,7 +580,8 @@ static void check_modules(const struct report *r, struct problems *out)
 			report_append(missing, sizeof(missing), ", ", r->mods[i].name,
 				      strlen(r->mods[i].name));
 	if (missing[0])
-		add_problem(out, SEV_WARNING, "reinstall the kernel's modules package (on Debian: "
+		add_problem(out, SEV_WARNING, "vfio-modules-no-file", NULL,
+			    "reinstall the kernel's modules package (on Debian: "
 			    "linux-image-$(uname -r))", "vfio modules loaded but missing from "
 			    "/lib/modules/%s: %s; the next initramfs cannot carry them", r->kver,
 			    missing);
@@ -515,12 +599,14 @@ static void check_initrd(const struct report *r, struct problems *out)
 
 	if (rules && r->initrd.checked && (!r->initrd.has_binary || !module)) {
 		snprintf(fix, sizeof(fix), "run %s", rebuild_cmd(r));
-		add_problem(out, SEV_BLOCKING, fix, "the initramfs %s lacks %s: the next boot will "
+		add_problem(out, SEV_BLOCKING, "initramfs-incomplete", NULL,
+			    fix, "the initramfs %s lacks %s: the next boot will "
 			    "not bind anything early", r->initrd.path, !r->initrd.has_binary ?
 			    "vfio-early" : "the vfio-pci module");
 	} else if (rules && r->initrd.checked && !r->initrd.has_config && r->config_present) {
 		snprintf(fix, sizeof(fix), "run %s", rebuild_cmd(r));
-		add_problem(out, SEV_BLOCKING, fix, "the initramfs %s lacks /etc/vfio-early.conf",
+		add_problem(out, SEV_BLOCKING, "initramfs-lacks-config", NULL,
+			    fix, "the initramfs %s lacks /etc/vfio-early.conf",
 			    r->initrd.path);
 	}
 }
@@ -532,34 +618,68 @@ static void check_config_newer(const struct report *r, struct problems *out)
 
 	if (r->rs.n > 0 && r->initrd.config_newer) {
 		snprintf(fix, sizeof(fix), "run %s", rebuild_cmd(r));
-		add_problem(out, SEV_WARNING, fix, "/etc/vfio-early.conf changed after the initramfs "
+		add_problem(out, SEV_WARNING, "initramfs-config-stale", NULL,
+			    fix, "/etc/vfio-early.conf changed after the initramfs "
 			    "%s was built", r->initrd.path);
+	}
+}
+
+/*
+ * Worst first; within a severity the host's own problems, then each
+ * device's in address order (a card's functions side by side); problems
+ * with the same fix next to each other, so the text prints that fix once.
+ */
+static int problem_cmp(const struct problem *a, const struct problem *b)
+{
+	int c;
+
+	if (a->sev != b->sev)
+		return a->sev > b->sev ? -1 : 1;
+	c = strcmp(a->device, b->device);
+	return c ? c : strcmp(a->fix, b->fix);
+}
+
+/* A stable insertion sort: problems that compare equal keep the order they were found in. */
+static void sort_problems(struct problems *p)
+{
+	for (size_t i = 1; i < p->n; i++) {
+		struct problem tmp = p->v[i];
+		size_t j = i;
+
+		for (; j > 0 && problem_cmp(&p->v[j - 1], &tmp) > 0; j--)
+			p->v[j] = p->v[j - 1];
+		p->v[j] = tmp;
 	}
 }
 
 void report_analyse(const struct report *r, struct problems *out)
 {
 	if (!r->scanned)
-		add_problem(out, SEV_BLOCKING, "run as root, or check that sysfs is mounted",
+		add_problem(out, SEV_BLOCKING, "sysfs-unreadable", NULL,
+			    "run as root, or check that sysfs is mounted",
 			    "cannot read /sys/bus/pci/devices");
 	check_iommu(r, out);
 	if (r->rs.off)
-		add_problem(out, SEV_WARNING, "remove vfio_early=off from the kernel command line",
+		add_problem(out, SEV_WARNING, "kill-switch-on", NULL,
+			    "remove vfio_early=off from the kernel command line",
 			    "vfio_early=off is on the kernel command line: vfio-early does nothing "
 			    "at boot");
 	for (size_t i = 0; i < r->nmsgs; i++)
-		add_problem(out, SEV_WARNING, "correct or remove that rule", "%s", r->msgs[i]);
+		check_msg(r->msgs[i], out);
 	check_rules(r, out);
 	check_refusals(r, out);
 	check_groups(r, out);
 	check_devices(r, out);
+	check_pending(r, out);
 	check_this_boot(r, out);
 	if (r->rs.n > 0 && !r->rs.off && !r->st.present)
-		add_problem(out, SEV_WARNING, "install vfio-early into the initramfs (make install, "
+		add_problem(out, SEV_WARNING, "boot-did-not-run", NULL,
+			    "install vfio-early into the initramfs (make install, "
 			    "then update-initramfs -u or dracut -f) and reboot",
 			    "vfio-early did not run at this boot (no /run/vfio-early/state)");
 	check_modules(r, out);
 	check_initrd(r, out);
 	check_legacy(r, out);
 	check_config_newer(r, out);
+	sort_problems(out);
 }

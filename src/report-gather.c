@@ -324,7 +324,7 @@ static void gather_groups(struct report *r)
 	}
 	for (size_t i = 0; i < r->ngrp; i++) {
 		struct rgroup *g = &r->grp[i];
-		bool all_bind = true, one_card = true, root = false;
+		bool all_bind = true, one_card = true, root = false, all_on = true;
 		const struct pci_dev *first = NULL;
 
 		for (size_t j = 0; j < g->n; j++) {
@@ -339,6 +339,8 @@ static void gather_groups(struct report *r)
 				g->vf_parent = pf_in_group(r, g, m);
 			if (!report_will_bind(m, &r->pl))
 				all_bind = false;
+			if (m->driver[0] && strcmp(m->driver, "vfio-pci") != 0)
+				all_on = false;
 			if (protect_find(&r->prot, &m->addr))
 				root = true;
 			if (!first)
@@ -348,14 +350,16 @@ static void gather_groups(struct report *r)
 		}
 		if (root)
 			g->verdict = GROUP_BLOCKED;
+		else if (g->selected && !all_bind)
+			g->verdict = GROUP_PARTIAL;
 		else if (g->selected)
-			g->verdict = all_bind ? GROUP_READY : GROUP_PARTIAL;
+			g->verdict = all_on ? GROUP_READY : GROUP_PENDING;
 		else
-			g->verdict = one_card ? GROUP_VIABLE : GROUP_SHARED;
+			g->verdict = one_card ? GROUP_CANDIDATE : GROUP_SHARED;
 	}
 }
 
-/* Members a group cannot be viable with: bound, and not to vfio-pci. */
+/* Members that make the kernel call a group not viable: bound, and not to vfio-pci. */
 static void not_on_vfio(const struct rgroup *g, char *buf, size_t size)
 {
 	for (size_t j = 0; j < g->n; j++) {

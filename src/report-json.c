@@ -363,6 +363,8 @@ static void json_problems(struct json *j, const struct problems *p)
 	for (size_t i = 0; i < p->n; i++) {
 		json_begin_object(j);
 		json_kstr(j, "severity", report_severity_names[p->v[i].sev]);
+		json_kstr(j, "code", p->v[i].code);
+		json_kstr_or_null(j, "device", p->v[i].device[0] ? p->v[i].device : NULL);
 		json_kstr(j, "what", p->v[i].what);
 		json_kstr_or_null(j, "fix", p->v[i].fix[0] ? p->v[i].fix : NULL);
 		json_end_object(j);

@@ -9,14 +9,14 @@
 #include "cmdline.h"
 #include "report-model.h"
 
-const char *const report_severity_names[] = { "note", "warning", "blocking" };
+const char *const report_severity_names[] = { "note", "pending", "warning", "blocking" };
 
 const char *const report_vfio_names[] = {
 	"not checked", "viable", "not viable", "busy", "no node", "failed",
 };
 
 const char *const report_verdict_names[] = {
-	"ready", "partial", "viable", "shared", "blocked",
+	"ready", "pending", "partial", "candidate", "shared", "blocked",
 };
 
 bool report_cmdline_has(const struct report *r, const char *key, const char *val)

@@ -30,19 +30,28 @@
 
 enum { REPORT_OK = 0, REPORT_USAGE = 1, REPORT_WARNINGS = 2, REPORT_BLOCKING = 3 };
 
+/*
+ * How much a problem matters, least first (VERDICTS in vfio-early(8)):
+ * a note is information; pending is a configuration the next boot applies
+ * (reboot); a warning wants a change but passthrough can work; blocking
+ * stops passthrough.  Only warnings and blocking ones set the exit status.
+ */
 enum severity {
 	SEV_NOTE,
+	SEV_PENDING,
 	SEV_WARNING,
 	SEV_BLOCKING,
 };
 
 struct problem {
 	enum severity sev;
+	char code[48];			/* stable, kebab-case: "group-shared" */
+	char device[PCI_ADDR_STRLEN];	/* 0000:BB:SS.F, or "" for the host */
 	char what[1024];
 	char fix[400];
 };
 
-/* What the analysis found, in the order the report prints it. */
+/* What the analysis found: by severity (worst first), then device. */
 struct problems {
 	struct problem *v;
 	size_t n;
@@ -71,12 +80,14 @@ struct rdev {
 	char sel_refused[PLAN_REASON_LEN + PROTECT_WHY_LEN];
 };
 
+/* What an IOMMU group is, for a VM: each defined once, in VERDICTS of vfio-early(8). */
 enum group_verdict {
-	GROUP_READY,		/* every member goes to vfio-pci at the next boot */
+	GROUP_READY,		/* selected; every member on vfio-pci (or none) now */
+	GROUP_PENDING,		/* selected; every member goes to vfio-pci at the next boot */
 	GROUP_PARTIAL,		/* selected, but other members stay with the host */
-	GROUP_VIABLE,		/* not selected; only one card's functions in it */
+	GROUP_CANDIDATE,	/* not selected; only one card's functions in it */
 	GROUP_SHARED,		/* not selected; shares with other host devices */
-	GROUP_BLOCKED,		/* holds the root filesystem's controller */
+	GROUP_BLOCKED,		/* holds a device the host needs to boot */
 };
 
 /* A device an include rule selects and an exclude rule keeps back. */

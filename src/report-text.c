@@ -3,7 +3,9 @@
  * vfio-early --report: the text a person reads.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report-text.h"
 #include "report-vm.h"
@@ -101,17 +103,34 @@ static void print_vfio_check(FILE *f, const struct report *r, int group)
 		fprintf(f, "    /dev/vfio/%d: %s\n", group, g->vfio_why);
 }
 
-/*
- * The cards ready for a VM.  A heading names one IOMMU group and the
- * entries in it; a card over several groups has one heading per group.
- */
-static void print_vm_lines(FILE *f, const struct report *r)
+/* Is some group of the card pending: on a host driver until the next boot? */
+static bool card_pending(const struct report *r, const struct vm_card *vc)
 {
-	unsigned n = 0;
+	for (size_t i = 0; i < vc->ne; i++) {
+		const struct rgroup *g = report_find_group(r, vc->e[i].group);
+
+		if (g && g->verdict == GROUP_PENDING)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The cards whose groups are all ready, or (@pending) those that wait for
+ * the next boot; @n numbers the hostpci lines across both.  A heading
+ * names one IOMMU group and the entries in it; a card over several groups
+ * has one heading per group.
+ */
+static unsigned print_vm_cards(FILE *f, const struct report *r, bool pending, unsigned *n)
+{
+	unsigned shown = 0;
 
 	for (size_t c = 0; c < r->ncards; c++) {
 		const struct vm_card *vc = &r->cards[c];
 
+		if (card_pending(r, vc) != pending)
+			continue;
+		shown++;
 		for (size_t i = 0; i < vc->ne; i++) {
 			char heading[200] = "", path[PCI_ADDR_STRLEN];
 			size_t j;
@@ -123,12 +142,32 @@ static void print_vm_lines(FILE *f, const struct report *r)
 			fprintf(f, "  %s (IOMMU group %d)\n", heading, vc->e[i].group);
 			print_vfio_check(f, r, vc->e[i].group);
 			for (; i < j; i++)
-				print_vm_entry(f, r, &vc->e[i], n++);
+				print_vm_entry(f, r, &vc->e[i], (*n)++);
 			i--;
 		}
 	}
-	if (n == 0)
-		fprintf(f, "  none yet\n");
+	return shown;
+}
+
+/* The cards ready for a VM now, then those pending (ready after the next boot). */
+static void print_vm_lines(FILE *f, const struct report *r)
+{
+	unsigned n = 0, pending = 0, ready;
+
+	for (size_t c = 0; c < r->ncards; c++)
+		pending += card_pending(r, &r->cards[c]);
+	fprintf(f, "\nReady for a VM\n");
+	ready = print_vm_cards(f, r, false, &n);
+	if (!ready && pending)
+		fprintf(f, "  none yet: the cards below are pending (after the next boot)\n");
+	else if (!ready && r->pl.n == 0)
+		fprintf(f, "  none: no rule selects a card (each card above says how to select it)\n");
+	else if (!ready)
+		fprintf(f, "  none: no selected card can go to a VM (see Problems and fixes)\n");
+	if (pending) {
+		fprintf(f, "\nFor a VM after the next boot (pending)\n");
+		print_vm_cards(f, r, true, &n);
+	}
 }
 
 /* Is an IOMMU on, and how the command line sets it. */
@@ -164,6 +203,23 @@ static void print_select(FILE *f, const struct report *r, const struct rdev *x)
 	for (size_t i = 0; i < x->sel->n; i++)
 		fprintf(f, "%s \"%s\"", i ? " or" : "", x->sel->rule[i]);
 	fprintf(f, " in %s\n", r->config_file);
+}
+
+/* This boot's result for a device, in words (the state file keeps the short name). */
+static const char *result_words(const char *result)
+{
+	static const struct {
+		const char *key, *words;
+	} w[] = {
+		{ "bound", "bound to vfio-pci" },
+		{ "already", "already on vfio-pci" },
+		{ "override-set", "vfio-pci written to driver_override, not probed (test root)" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(w); i++)
+		if (strcmp(result, w[i].key) == 0)
+			return w[i].words;
+	return result;
 }
 
 /* One device of "GPUs and their functions": what it is, its group, what happens next. */
@@ -206,7 +262,7 @@ static void print_device(FILE *f, const struct report *r, size_t k)
 	}
 	fprintf(f, "      next boot: %s\n", next_boot(x, nb, sizeof(nb)));
 	if (x->now)
-		fprintf(f, "      this boot: %s%s%s\n", x->now->result,
+		fprintf(f, "      this boot: %s%s%s\n", result_words(x->now->result),
 			x->now->reason[0] ? ": " : "", x->now->reason);
 	print_select(f, r, x);
 }
@@ -356,11 +412,66 @@ static void print_boot_chain(FILE *f, const struct report *r)
 			r->legacy[i].v == LEGACY_EDIT ? "to edit" : "keep");
 }
 
-void report_print_text(FILE *f, const struct report *r, const struct problems *p)
+/* Each verdict and severity, defined once; the man page's VERDICTS says the same. */
+static void print_legend(FILE *f)
+{
+	fprintf(f, "\nVerdicts (VERDICTS in vfio-early(8))\n"
+		"  IOMMU groups:\n"
+		"    ready      selected; every member is on vfio-pci now: a VM can open the group\n"
+		"    pending    selected; every member goes to vfio-pci at the next boot (reboot)\n"
+		"    partial    selected, but other members stay with the host: no VM can use it\n"
+		"    candidate  not selected; only one card's functions: selecting it would do\n"
+		"    shared     not selected; it also holds other devices of the host\n"
+		"    blocked    holds a device the host needs to boot: never handed over\n"
+		"  problems:\n"
+		"    blocking   stops passthrough (exit 3)\n"
+		"    warning    wants a change; passthrough can work (exit 2)\n"
+		"    pending    right, and applied at the next boot: reboot (exit 0)\n"
+		"    note       information (exit 0)\n");
+}
+
+/* Problems in their order; problems side by side with the same fix share one fix line. */
+static void print_problems(FILE *f, const struct problems *p)
+{
+	fprintf(f, "\nProblems and fixes\n");
+	if (p->n == 0)
+		fprintf(f, "  none\n");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct problem *x = &p->v[i];
+
+		fprintf(f, "  [%s] %s\n", report_severity_names[x->sev], x->what);
+		if (i + 1 < p->n && strcmp(p->v[i + 1].fix, x->fix) == 0)
+			continue;
+		if (x->fix[0])
+			fprintf(f, "      fix: %s\n", x->fix);
+	}
+}
+
+/* The last line: the exit status in words. */
+static void print_verdict(FILE *f, const struct report *r, const struct problems *p)
 {
 	unsigned warn, block;
 	int status = report_status(p, &warn, &block);
+	bool pending = false;
+	const char *word;
 
+	for (size_t i = 0; i < p->n; i++)
+		pending |= p->v[i].sev == SEV_PENDING;
+	if (status == REPORT_BLOCKING)
+		word = "blocked";
+	else if (status == REPORT_WARNINGS)
+		word = "warnings";
+	else if (pending)
+		word = "reboot pending";
+	else
+		word = r->ncards ? "ready" : "nothing selected";
+	fprintf(f, "\nVerdict: %s (%u blocking, %u warning%s%s; exit %d)\n", word, block, warn,
+		warn == 1 ? "" : "s", pending && status != REPORT_OK ? ", a reboot pending" : "",
+		status);
+}
+
+static void print_all(FILE *f, const struct report *r, const struct problems *p)
+{
 	fprintf(f, "vfio-early %s report (kernel %s)\n\n", VERSION, r->kver);
 	print_iommu(f, r);
 	print_devices(f, r);
@@ -369,18 +480,81 @@ void report_print_text(FILE *f, const struct report *r, const struct problems *p
 	print_this_boot(f, r);
 	print_boot_chain(f, r);
 
-	fprintf(f, "\nReady for a VM\n");
 	print_vm_lines(f, r);
+	print_problems(f, p);
+	if (r->c->verbose)
+		print_legend(f);
+	else
+		fprintf(f, "\nWhat ready, pending, partial, candidate, shared and blocked mean: "
+			"--report --verbose, or VERDICTS in vfio-early(8)\n");
+	print_verdict(f, r, p);
+}
 
-	fprintf(f, "\nProblems and fixes\n");
-	if (p->n == 0)
-		fprintf(f, "  none\n");
-	for (size_t i = 0; i < p->n; i++) {
-		fprintf(f, "  [%s] %s\n", report_severity_names[p->v[i].sev], p->v[i].what);
-		if (p->v[i].fix[0])
-			fprintf(f, "      fix: %s\n", p->v[i].fix);
+enum { WRAP_COLS = 80 };
+
+/*
+ * One line folded to WRAP_COLS at spaces, each continuation indented four
+ * more than the line.  A shell command (@cmd) ends each folded line with
+ * " \\"; a word too long for any line is cut with a backslash-newline and
+ * continues at column 0, which the shell joins back into the word.
+ */
+static void put_folded(FILE *out, const char *s, size_t len, bool cmd)
+{
+	size_t indent = strspn(s, " "), pad = 0;
+
+	while (pad + len > WRAP_COLS) {
+		size_t room = WRAP_COLS - pad - (cmd ? 2 : 0), low = pad ? 0 : indent, cut;
+
+		for (cut = room; cut > low && s[cut] != ' '; cut--)
+			;
+		if (cut > low) {
+			fprintf(out, "%*s%.*s%s\n", (int)pad, "", (int)cut, s, cmd ? " \\" : "");
+			pad = indent + 4;
+		} else if (cmd) {
+			cut = room + 1;
+			fprintf(out, "%*s%.*s\\\n", (int)pad, "", (int)cut, s);
+			pad = 0;
+		} else {
+			/* A word longer than a line: whole, on a line of its own. */
+			cut = low + strcspn(s + low, " ");
+			if (cut >= len)
+				break;
+			fprintf(out, "%*s%.*s\n", (int)pad, "", (int)cut, s);
+			pad = indent + 4;
+		}
+		s += cut;
+		len -= cut;
+		while (len && *s == ' ' && pad) {
+			s++;
+			len--;
+		}
 	}
-	fprintf(f, "\nVerdict: %s (%u blocking, %u warning%s; exit %d)\n",
-		status == REPORT_OK ? "ready" : status == REPORT_WARNINGS ? "warnings" : "blocked",
-		block, warn, warn == 1 ? "" : "s", status);
+	fprintf(out, "%*s%.*s\n", (int)pad, "", (int)len, s);
+}
+
+/*
+ * On a terminal the text is folded for 80 columns.  Piped or redirected it
+ * is not: a script, grep or a pager gets each fact on one line, and a line
+ * to paste stays whole.
+ */
+void report_print_text(FILE *f, const struct report *r, const struct problems *p)
+{
+	char *buf = NULL, *line, *end;
+	size_t size = 0;
+	FILE *m;
+
+	if (!isatty(fileno(f)) || !(m = open_memstream(&buf, &size))) {
+		print_all(f, r, p);
+		return;
+	}
+	print_all(m, r, p);
+	fclose(m);
+	for (line = buf; buf && line < buf + size; line = end + 1) {
+		end = memchr(line, '\n', (size_t)(buf + size - line));
+		if (!end)
+			end = buf + size;
+		put_folded(f, line, (size_t)(end - line), strstr(line, "pvesh create") &&
+			   strstr(line, "pvesh create") < end);
+	}
+	free(buf);
 }

@@ -20,7 +20,7 @@ static bool in_ready_group(const struct report *r, const struct pci_dev *d)
 {
 	const struct rgroup *g = report_find_group(r, d->iommu_group);
 
-	return g && g->verdict == GROUP_READY;
+	return g && (g->verdict == GROUP_READY || g->verdict == GROUP_PENDING);
 }
 
 /* Is every function of @d's slot one of the card's @fn[], in @d's group? */

@@ -112,7 +112,7 @@ load helper
 	assert_equal "$(override 0000:02:00.0)" "(null)"
 	run "$VFIO_EARLY" --root "$ROOT" --report
 	assert_line --partial "stable path: 0000:00:01.0/00.0/00.0/00.0"
-	assert_line --partial "IOMMU group 2 (ready):"
+	assert_line --partial "IOMMU group 2 (pending):"
 }
 
 @test "boot VGA is refused, then allowed from the command line" {

@@ -68,8 +68,9 @@ import_section() {
 	sed -n "/^# ---- $1/,/^# ---- /p" <<< "$output"
 }
 
-# Every hostdev line of the last report's "Ready for a VM" section belongs
-# to the IOMMU group its heading names (the fake root's iommu_group links).
+# Every hostdev line of the last report's "Ready for a VM" section, and of
+# the pending cards' section after it, belongs to the IOMMU group its
+# heading names (the fake root's iommu_group links).
 ready_headings_match_groups() {
 	local line group="" addr got bad=""
 	while IFS= read -r line; do
@@ -81,6 +82,6 @@ ready_headings_match_groups() {
 			got=$(basename "$(readlink "$ROOT/sys/bus/pci/devices/$addr/iommu_group")")
 			[ "$got" = "$group" ] || bad="$bad $addr is in group $got, under the heading of group $group;"
 		fi
-	done < <(section "Ready for a VM")
+	done < <(section "Ready for a VM"; section "For a VM after the next boot (pending)")
 	[ -z "$bad" ] || fail "Ready for a VM:$bad"
 }

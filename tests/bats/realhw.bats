@@ -49,7 +49,7 @@ load realhw
 	assert_line "        0000:04:00.6 [1022:15e3] Audio device, snd_hda_intel"
 	assert_line --partial "[blocking] IOMMU group 5 is not usable for a VM: it also holds 0000:04:00.2 (ccp), 0000:04:00.3 (xhci_hcd), 0000:04:00.4 (xhci_hcd), 0000:04:00.5 (snd_rn_pci_acp3x), 0000:04:00.6 (snd_hda_intel)"
 	run section "Ready for a VM"
-	assert_line "  none yet"
+	assert_line "  none: no selected card can go to a VM (see Problems and fixes)"
 }
 
 @test "14ACN6 APU laptop, report: the 1022 functions stay with the host and make group 5 partial" {
@@ -126,7 +126,7 @@ load realhw
 @test "UM890 Pro, report: the snippets pass the graphics and its audio, not the PSP or USB" {
 	configured apu-hawkpoint-um890 "ids 1002:1900 allow-boot-vga"
 	ve_report
-	run section "Ready for a VM"
+	run section "For a VM after the next boot (pending)"
 	assert_line --partial "function='0x0'"
 	assert_line --partial "function='0x1'"
 	for f in 2 3 4 5 6; do
@@ -212,11 +212,11 @@ load realhw
 	assert_equal "$(overridden)" "0000:05:00.0 0000:05:00.1"
 }
 
-@test "Legion 16APH8, report: group 2 is ready, with its Proxmox and libvirt lines" {
+@test "Legion 16APH8, report: group 2 is pending (ready after a reboot), with its Proxmox and libvirt lines" {
 	configured apu-phoenix-rtx4060 "ids 10de:28e0"
 	ve_report
-	assert_line "      IOMMU group 2 (ready):"
-	run section "Ready for a VM"
+	assert_line "      IOMMU group 2 (pending):"
+	run section "For a VM after the next boot (pending)"
 	assert_line "  0000:01:00 (IOMMU group 2)"
 	assert_line --partial "Proxmox: qm set VMID -hostpci0 0000:01:00,pcie=1"
 	assert_line --partial "bus='0x01' slot='0x00' function='0x1'"
@@ -224,17 +224,17 @@ load realhw
 	ready_headings_match_groups
 }
 
-@test "Legion 16APH8, report --json: the hostpci and hostdev snippets of the ready card" {
+@test "Legion 16APH8, report --json: the hostpci and hostdev snippets of the card" {
 	configured apu-phoenix-rtx4060 "ids 10de:28e0"
 	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --report --json
 	assert_output --partial "hostpci"
 	assert_output --partial "<hostdev mode='subsystem' type='pci' managed='yes'>"
 }
 
-@test "Legion 16APH8, report: the Proxmox resource mapping of the ready card" {
+@test "Legion 16APH8, report: the Proxmox resource mapping of the card" {
 	configured apu-phoenix-rtx4060 "ids 10de:28e0"
 	ve_report
-	run section "Ready for a VM"
+	run section "For a VM after the next boot (pending)"
 	assert_line --partial "pvesh create /cluster/mapping/pci"
 	assert_line --partial "id=10de:28e0"
 	assert_line --partial "iommugroup=2"
@@ -303,11 +303,11 @@ load realhw
 	assert_line "        0000:04:00.0 [8086:4f90] Audio device, snd_hda_intel, to vfio-pci"
 }
 
-@test "Arc A770, report: the audio is shown as part of the card and group 21 is ready" {
+@test "Arc A770, report: the audio is shown as part of the card and group 21 is pending" {
 	configured arc-a770 "ids 8086:56a0"
 	ve_report
 	run device_report 0000:03:00.0
-	assert_line "      IOMMU group 21 (ready):"
+	assert_line "      IOMMU group 21 (pending):"
 	assert_line "        0000:04:00.0 [8086:4f90] Audio device, snd_hda_intel, to vfio-pci"
 	run section "Problems and fixes"
 	refute_line --partial "IOMMU group 21 is not usable"
@@ -357,12 +357,12 @@ load realhw
 	assert_writes_only_allowed "$before"
 }
 
-@test "GTX 765M Optimus, report: a 3D controller among the GPUs, group 1 ready with its root port" {
+@test "GTX 765M Optimus, report: a 3D controller among the GPUs, group 1 pending with its root port" {
 	configured optimus-gtx765m "ids 10de:11e1"
 	ve_report
 	assert_line "  0000:01:00.0 3D controller [0302]: Device [10de:11e1]"
 	run device_report 0000:01:00.0
-	assert_line "      IOMMU group 1 (ready):"
+	assert_line "      IOMMU group 1 (pending):"
 	assert_line "        0000:00:01.0 [8086:0c01] PCI bridge, pcieport"
 }
 
@@ -401,10 +401,10 @@ load realhw
 	run device_report 0000:42:00.0
 	assert_line --partial "driver nvidia, override none, boot VGA no, NUMA node 1"
 	assert_line "      stable path: 0000:40:03.1/00.0"
-	assert_line "      IOMMU group 27 (ready):"
+	assert_line "      IOMMU group 27 (pending):"
 	run device_report 0000:09:00.0
 	assert_line --partial "boot VGA yes, NUMA node 0"
-	run section "Ready for a VM"
+	run section "For a VM after the next boot (pending)"
 	assert_line "  0000:42:00 (IOMMU group 27)"
 }
 
@@ -438,9 +438,10 @@ load realhw
 @test "ConnectX-4 Lx, dry run: ids of the VF take the four VFs, never a PF" {
 	configured cx4lx-vfs-c246 "ids 15b3:1016 allow-network"
 	ve_dry
-	assert_success
+	# A group no VM can use: blocking, as --report says (exit 4, not 0).
+	assert_equal "$status" 4
 	assert_equal "$(would_bind)" "0000:01:00.2 0000:01:00.3 0000:01:00.4 0000:01:00.5"
-	grep -qF "warning: IOMMU group 1 is not usable for a VM yet: it also holds 0000:01:00.0 [15b3:1015]" <<< "$stderr"
+	grep -qF "error: IOMMU group 1 is not usable for a VM: it also holds 0000:01:00.0 [15b3:1015]" <<< "$stderr"
 }
 
 @test "ConnectX-4 Lx, dry run: an ids rule without allow-network takes no NIC" {
@@ -468,7 +469,7 @@ load realhw
 	assert_line --partial "[blocking] IOMMU group 1 is not usable for a VM: it holds the VF's own PF 0000:01:00.0 (mlx5_core), whose driver creates the VF"
 	assert_line --partial "fix: a VF cannot leave this group alone: put the card in a slot whose upstream port has ACS"
 	run section "Ready for a VM"
-	assert_line "  none yet"
+	assert_line "  none: no selected card can go to a VM (see Problems and fixes)"
 }
 
 @test "ConnectX-4 Lx, import: vfio-pci.ids of the VF" {
@@ -501,9 +502,10 @@ load realhw
 @test "apu2, dry run: the Wi-Fi card by address, alone" {
 	configured apu2-one-group "address 04:00.0"
 	ve_dry
-	assert_success
+	# A group no VM can use: blocking, as --report says (exit 4, not 0).
+	assert_equal "$status" 4
 	assert_equal "$(would_bind)" "0000:04:00.0"
-	grep -qF "warning: IOMMU group 1 is not usable for a VM yet: it also holds 0000:01:00.0 [8086:157b] class 020000 (driver igb)" <<< "$stderr"
+	grep -qF "error: IOMMU group 1 is not usable for a VM: it also holds 0000:01:00.0 [8086:157b] class 020000 (driver igb)" <<< "$stderr"
 }
 
 @test "apu2, boot: driver_override on 04:00.0, the i210s keep igb" {
@@ -522,7 +524,7 @@ load realhw
 	assert_equal "$status" 3
 	assert_line --partial "[blocking] IOMMU group 1 is not usable for a VM: it also holds 0000:01:00.0 (igb), 0000:02:00.0 (igb), 0000:03:00.0 (igb)"
 	run section "Ready for a VM"
-	assert_line "  none yet"
+	assert_line "  none: no selected card can go to a VM (see Problems and fixes)"
 }
 
 @test "apu2, import: vfio-pci.ids of the Wi-Fi card" {
@@ -580,7 +582,7 @@ load realhw
 	assert_line "  active: Intel VT-d (dmar0)"
 	assert_line "  kernel command line: no IOMMU options (defaults)"
 	refute_output --partial "add intel_iommu=on"
-	run section "Ready for a VM"
+	run section "For a VM after the next boot (pending)"
 	assert_line "  0000:03:00 (IOMMU group 15)"
 }
 
@@ -637,13 +639,13 @@ file etc/kernel/cmdline root=ZFS=rpool/ROOT/pve-1 boot=zfs"
 	assert_writes_only_allowed "$before"
 }
 
-@test "GTX 1660, report: the iGPU is a display controller, group 2 ready" {
+@test "GTX 1660, report: the iGPU is a display controller, group 2 pending" {
 	configured turing-1660-skylake "ids 10de:2184 allow-boot-vga"
 	drop_cmdline_ids
 	ve_report
 	assert_line "  0000:00:02.0 Display controller [0380]: Device [8086:1912]"
 	run device_report 0000:01:00.0
-	assert_line "      IOMMU group 2 (ready):"
+	assert_line "      IOMMU group 2 (pending):"
 	assert_line "        0000:01:00.3 [10de:1aed] Serial bus controller, nvidia-gpu, to vfio-pci"
 }
 
@@ -675,14 +677,14 @@ file etc/kernel/cmdline root=ZFS=rpool/ROOT/pve-1 boot=zfs"
 	assert_writes_only_allowed "$before"
 }
 
-@test "1660 SUPER + 1050 Ti, report: group 16 ready, the host's card not selected" {
+@test "1660 SUPER + 1050 Ti, report: group 16 pending, the host's card not selected" {
 	real_root dual-tu116-gp107
 	ve_report
 	run device_report 0000:0a:00.0
-	assert_line "      IOMMU group 16 (ready):"
+	assert_line "      IOMMU group 16 (pending):"
 	run device_report 0000:0b:00.0
 	assert_line "      next boot: stays with the host (no rule selects it)"
-	run section "Ready for a VM"
+	run section "For a VM after the next boot (pending)"
 	assert_line --partial "Proxmox: qm set VMID -hostpci0 0000:0a:00,pcie=1"
 }
 
@@ -700,7 +702,7 @@ file etc/kernel/cmdline root=ZFS=rpool/ROOT/pve-1 boot=zfs"
 @test "GTX 765M Optimus, report: no x-vga hint for a 3D controller without outputs" {
 	configured optimus-gtx765m "ids 10de:11e1"
 	ve_report
-	run section "Ready for a VM"
+	run section "For a VM after the next boot (pending)"
 	assert_line --partial "Proxmox: qm set VMID -hostpci0 0000:01:00,pcie=1"
 	refute_line --partial "x-vga=1"
 }

@@ -3,6 +3,7 @@
 # JSON checked with jq, exit statuses, and a captured tree reproduced.
 
 load helper
+bats_require_minimum_version 1.5.0
 
 # The files of a Debian GRUB host: its command line is GRUB_CMDLINE_LINUX_DEFAULT.
 fake_grub() {
@@ -117,7 +118,7 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	# The fix as printed makes the group ready.
 	set_config "ids 10de:1e87 functions=one" "address 0000:01:00.1 0000:01:00.2 0000:01:00.3"
 	ve --report
-	assert_line "      IOMMU group 10 (ready):"
+	assert_line "      IOMMU group 10 (pending):"
 	refute_output --partial "not usable for a VM"
 }
 
@@ -274,7 +275,7 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	assert_equal "$status" 2
 	assert_golden report-leftovers.txt
 	assert_line --partial "[warning] old recipe line /etc/modprobe.d/blacklist-nvidia.conf:5: blacklist snd_hda_intel:"
-	assert_line --partial "[warning] 0000:09:00.0 is on nouveau now; the next boot hands it to vfio-pci"
+	assert_line "  [pending] reboot pending: the next boot hands 0000:09:00.0 (now nouveau), 0000:09:00.1 (now snd_hda_intel) to vfio-pci"
 	ve --report --json
 	assert_equal "$(jq -r '[.boot_chain.legacy[] | select(.verdict=="unnecessary")] | length' <<< "$output")" \
 		"$(grep -c 'unnecessary with vfio-early' "$TOP/tests/expected/report-leftovers.txt")"
@@ -396,4 +397,123 @@ file etc/modprobe.d/arc.conf blacklist e1000e"
 	assert_line "    /etc/modprobe.d/arc.conf:2: blacklist i915 [keep]"
 	# e1000e drives nothing the rules select: not part of the recipe.
 	refute_output --partial "blacklist e1000e"
+}
+
+# The guide's host after a good boot of a new config: vfio-early wrote the
+# overrides, but nouveau and snd_hda_intel held the card before it ran (a
+# test root is never probed), so the configuration waits for the next boot.
+pending_root() {
+	make_root proxmox-3090
+	fake_builtin_modules
+	set_config "ids 10de:2204 10de:1aef"
+	mkdir -p "$ROOT/lib/vfio-early"
+	"$VFIO_EARLY" --root "$ROOT" --list-protected > "$ROOT/lib/vfio-early/protected"
+	mv "$ROOT/proc/self/mountinfo" "$BATS_TEST_TMPDIR/mountinfo"
+	: > "$ROOT/proc/self/mountinfo"
+	"$VFIO_EARLY" --root "$ROOT" || true
+	mv "$BATS_TEST_TMPDIR/mountinfo" "$ROOT/proc/self/mountinfo"
+}
+
+@test "reboot pending: its own state, one line per card, not a warning, exit 0" {
+	pending_root
+	ve --report
+	assert_success
+	assert_line "  [pending] reboot pending: the next boot hands 0000:09:00.0 (now nouveau), 0000:09:00.1 (now snd_hda_intel) to vfio-pci"
+	assert_line "      fix: reboot"
+	assert_line "      IOMMU group 14 (pending):"
+	assert_line "  none yet: the cards below are pending (after the next boot)"
+	assert_line "For a VM after the next boot (pending)"
+	assert_line "  0000:09:00 (IOMMU group 14)"
+	assert_line "Verdict: reboot pending (0 blocking, 0 warnings; exit 0)"
+	refute_output --partial "[warning]"
+	refute_output --partial "(ready)"
+	ve --report --json
+	assert_success
+	assert_equal "$(jq -r '[.problems[] | select(.code=="reboot-pending")] | length' <<< "$output")" 1
+	assert_equal "$(jq -r '.problems[0] | .severity + " " + .device' <<< "$output")" "pending 0000:09:00.0"
+	assert_equal "$(jq -r '.groups[] | select(.id==14) | .verdict' <<< "$output")" "pending"
+}
+
+@test "no rules: nothing is called ready" {
+	make_root proxmox-3090
+	fake_builtin_modules
+	ve --report
+	assert_success
+	assert_line "  none: no rule selects a card (each card above says how to select it)"
+	assert_line "Verdict: nothing selected (0 blocking, 0 warnings; exit 0)"
+	refute_output --partial "(ready"
+	refute_output --partial "Verdict: ready"
+	refute_output --partial "viable"
+}
+
+@test "problems: worst first, then the host's own, then by device; one fix per run of the same fix" {
+	make_root turing-usbc
+	fake_builtin_modules
+	set_cmdline "root=PARTUUID=5e1d2c3b-02 intel_iommu=on pcie_acs_override=downstream"
+	set_config "ids 10de:1e87 functions=one" "ids 1111:0001" "ids 1111:0002" "ids 1111:0003"
+	ve --report
+	assert_equal "$status" 3
+	problems=$(sed -n '/^Problems and fixes$/,/^$/p' <<< "$output" | grep '^  \[')
+	# Severities never rise down the list.
+	rank() { sed -e 's/^  \[blocking\].*/4/' -e 's/^  \[warning\].*/3/' -e 's/^  \[pending\].*/2/' -e 's/^  \[note\].*/1/'; }
+	assert_equal "$(rank <<< "$problems" | tr '\n' ' ')" "$(rank <<< "$problems" | sort -rn | tr '\n' ' ')"
+	grep -q '^  \[blocking\]' <<< "$problems"
+	grep -q '^  \[warning\]' <<< "$problems"
+	grep -q '^  \[note\]' <<< "$problems"
+	# Three rules that match nothing, side by side: their fix once.
+	assert_equal "$(grep -c 'matches no device' <<< "$output")" 3
+	assert_equal "$(grep -c 'fix: correct or remove that rule' <<< "$output")" 1
+	# The JSON keeps the order, a code and the device for each.
+	ve --report --json
+	assert_equal "$(jq -r '[.problems[].severity] | join(" ")' <<< "$output" | tr ' ' '\n' | uniq | tr '\n' ' ')" "blocking warning pending note "
+	assert_equal "$(jq -r '.problems[] | select(.code=="group-shared") | .device' <<< "$output")" "0000:01:00.0"
+	assert_equal "$(jq -r '[.problems[] | select(.code=="rule-matches-nothing") | .device] | unique | map(tostring) | join(" ")' <<< "$output")" "null"
+	assert_equal "$(jq -r '[.problems[] | select(.code=="acs-override")] | length' <<< "$output")" 1
+}
+
+@test "a shared group: --dry-run and --report agree that it blocks, named once" {
+	make_root turing-usbc
+	fake_builtin_modules
+	set_cmdline "root=PARTUUID=5e1d2c3b-02 intel_iommu=on"
+	set_config "ids 10de:1e87 functions=one"
+	ve --report
+	assert_equal "$status" 3
+	assert_equal "$(grep -c '^  \[blocking\] IOMMU group 10 is not usable for a VM' <<< "$output")" 1
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --dry-run
+	# 4: blocking, as the safety policy's refusals are.
+	assert_equal "$status" 4
+	assert_equal "$(grep -c 'IOMMU group 10 is not usable for a VM' <<< "$stderr")" 1
+	grep -qF "error: IOMMU group 10 is not usable for a VM: it also holds 0000:01:00.1 [10de:10f8] class 040300 (driver snd_hda_intel), 0000:01:00.2" <<< "$stderr"
+	assert_line --partial "0 rule errors, 1 IOMMU group no VM can use (exit 4)"
+}
+
+@test "on a terminal the report is folded to 80 columns; piped it is not" {
+	command -v script > /dev/null || skip "script (bsdutils) not installed"
+	make_root apu-phoenix-rtx4060
+	fake_builtin_modules
+	set_config "address 0000:05:00.0 whole-group allow-boot-vga" "ids 10de:28e0"
+	ve --report
+	# Piped: whole lines, some longer than 80 columns.
+	[ "$(awk 'length($0) > 80' <<< "$output" | wc -l)" -gt 0 ]
+	run script -qec "$VFIO_EARLY --root $ROOT --report" /dev/null
+	folded=$(tr -d '\r' <<< "$output")
+	grep -q '^Verdict: ' <<< "$folded"
+	assert_equal "$(awk 'length($0) > 80' <<< "$folded")" ""
+	# A folded command still pastes: each of its lines but the last ends in a backslash.
+	grep -q 'pvesh create .* \\$' <<< "$folded"
+	# --json is never folded.
+	run script -qec "$VFIO_EARLY --root $ROOT --report --json" /dev/null
+	tr -d '\r' <<< "$output" | jq -e . > /dev/null
+}
+
+@test "--report --verbose: the legend of every verdict and severity" {
+	make_root proxmox-3090
+	fake_builtin_modules
+	ve --report --verbose
+	assert_success
+	for w in ready pending partial candidate shared blocked blocking warning note; do
+		assert_line --regexp "^    $w +"
+	done
+	ve --report
+	assert_line "What ready, pending, partial, candidate, shared and blocked mean: --report --verbose, or VERDICTS in vfio-early(8)"
 }

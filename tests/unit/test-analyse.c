@@ -45,8 +45,8 @@ static void facts_init(struct facts *f)
 	f->g10[1] = &f->dev[1];
 	f->g11[0] = &f->dev[2];
 	f->g11[1] = &f->dev[3];
-	f->grp[0] = (struct rgroup){ .id = 10, .mem = f->g10, .n = 2, .verdict = GROUP_VIABLE };
-	f->grp[1] = (struct rgroup){ .id = 11, .mem = f->g11, .n = 2, .verdict = GROUP_VIABLE };
+	f->grp[0] = (struct rgroup){ .id = 10, .mem = f->g10, .n = 2, .verdict = GROUP_CANDIDATE };
+	f->grp[1] = (struct rgroup){ .id = 11, .mem = f->g11, .n = 2, .verdict = GROUP_CANDIDATE };
 
 	f->r.t.dev = f->dev;
 	f->r.t.n = 4;
@@ -340,7 +340,7 @@ TEST(a_partial_group_names_what_else_it_holds_and_the_line_to_add)
 	problems_free(&f.p);
 }
 
-TEST(a_device_still_on_its_host_driver_is_a_warning)
+TEST(a_device_still_on_its_host_driver_is_a_reboot_pending)
 {
 	struct facts f;
 	struct rule *rr;
@@ -354,8 +354,12 @@ TEST(a_device_still_on_its_host_driver_is_a_warning)
 	f.r.dev = &x;
 	f.r.ndev = 1;
 	analyse(&f);
-	CHECK_PROBLEM(&f, "0000:01:00.0 is on nouveau now; the next boot hands it to vfio-pci",
-		      SEV_WARNING, "reboot");
+	CHECK_PROBLEM(&f, "reboot pending: the next boot hands 0000:01:00.0 (now nouveau) to "
+		      "vfio-pci", SEV_PENDING, "reboot");
+	CHECK_STR(f.p.v[0].code, "reboot-pending");
+	CHECK_STR(f.p.v[0].device, "0000:01:00.0");
+	/* Not a fault: the exit status stays 0. */
+	CHECK_INT(status(&f), REPORT_OK);
 	problems_free(&f.p);
 }
 

@@ -42,7 +42,7 @@ TEST(functions_one_keeps_one_and_warns_about_the_group)
 		return (void)(unit_failed = 1);
 	CHECK_STR(fx_bound(&f), "0000:01:00.0");
 	CHECK_INT(f.pl.partial_groups, 1);
-	CHECK_LOG("IOMMU group 10 is not usable for a VM yet: it also holds 0000:01:00.1 "
+	CHECK_LOG("IOMMU group 10 is not usable for a VM: it also holds 0000:01:00.1 "
 		  "[10de:10f8] class 040300 (driver snd_hda_intel)");
 	CHECK_LOG("0000:01:00.3 [10de:1ad9] class 0c8000 (driver nvidia-gpu)");
 	fx_free(&f);
@@ -55,7 +55,7 @@ TEST(address_function_is_exact)
 	if (fx_setup(&f, "proxmox-3090", CMD("vfio_early.devices=09:00.1"), NULL) < 0)
 		return (void)(unit_failed = 1);
 	CHECK_STR(fx_bound(&f), "0000:09:00.1");
-	CHECK_LOG("IOMMU group 14 is not usable for a VM yet: it also holds 0000:09:00.0");
+	CHECK_LOG("IOMMU group 14 is not usable for a VM: it also holds 0000:09:00.0");
 	fx_free(&f);
 }
 
@@ -317,7 +317,7 @@ TEST(whole_group_takes_members_but_not_storage)
 	CHECK_STR(fx_refused(&f), "0000:03:00.0");
 	CHECK_INT(fx_item(&f, "0000:03:00.0")->via, VIA_GROUP);
 	CHECK(strstr(fx_reason(&f, "0000:03:00.0"), "is a storage controller"));
-	CHECK_LOG("IOMMU group 11 is not usable for a VM yet: it also holds 0000:03:00.0");
+	CHECK_LOG("IOMMU group 11 is not usable for a VM: it also holds 0000:03:00.0");
 	fx_free(&f);
 
 	/* The same group when the NVMe holds the root filesystem: all refused. */

@@ -529,3 +529,70 @@ TEST(the_line_that_completes_a_group_allows_a_boot_display_in_it)
 		      "own IOMMU group");
 	problems_free(&f.p);
 }
+
+TEST(problems_are_sorted_worst_first_then_host_then_device_each_with_a_code)
+{
+	struct facts f;
+	struct rule *rr;
+	struct rdev x[2] = { { 0 } };
+	static const enum severity order[] = { SEV_BLOCKING, SEV_BLOCKING, SEV_WARNING,
+					       SEV_PENDING, SEV_NOTE, SEV_NOTE };
+
+	facts_init(&f);
+	/* Found in this order: two notes, a pending card, a warning, then the blocking ones. */
+	add_rule(&f, "1111:0001", 0);
+	add_rule(&f, "1111:0002", 0);
+	rr = add_rule(&f, "10de:2204", 2);
+	plan(&f, 2, rr, VIA_RULE);
+	plan(&f, 3, rr, VIA_SLOT);
+	x[0].d = &f.dev[2];
+	x[0].plan = &f.item[0];
+	x[1].d = &f.dev[3];
+	x[1].plan = &f.item[1];
+	f.r.dev = x;
+	f.r.ndev = 2;
+	f.r.acs_override = true;
+	f.r.iommu_active = false;
+	snprintf(f.r.mods[1].state, sizeof(f.r.mods[1].state), "missing");
+	analyse(&f);
+	CHECK_INT(f.p.n, ARRAY_SIZE(order));
+	for (size_t i = 0; i < f.p.n && i < ARRAY_SIZE(order); i++)
+		CHECK_INT(f.p.v[i].sev, order[i]);
+	if (f.p.n != ARRAY_SIZE(order)) {
+		problems_free(&f.p);
+		return;
+	}
+	/* The host's own problems have no device; the card's is its first function. */
+	CHECK_STR(f.p.v[2].code, "acs-override");
+	CHECK_STR(f.p.v[2].device, "");
+	CHECK_STR(f.p.v[3].code, "reboot-pending");
+	CHECK_STR(f.p.v[3].device, "0000:02:00.0");
+	CHECK_STR(f.p.v[3].what, "reboot pending: the next boot hands 0000:02:00.0 (now nouveau), "
+		  "0000:02:00.1 (now snd_hda_intel) to vfio-pci");
+	CHECK_STR(f.p.v[4].code, "rule-matches-nothing");
+	CHECK_STR(f.p.v[5].code, "rule-matches-nothing");
+	/* Equal problems keep the order they were found in. */
+	CHECK(strstr(f.p.v[4].what, "1111:0001") != NULL);
+	CHECK(find(&f, "no IOMMU is active") >= 0 && find(&f, "no IOMMU is active") < 2);
+	CHECK_INT(status(&f), REPORT_BLOCKING);
+	problems_free(&f.p);
+}
+
+TEST(an_unreadable_file_is_not_a_rule_to_correct)
+{
+	struct facts f;
+	char msgs[2][320] = { "cannot read /proc/cmdline: Permission denied",
+			      "/etc/vfio-early.conf:3: unknown rule kind 'idz'" };
+
+	facts_init(&f);
+	f.r.msgs = msgs;
+	f.r.nmsgs = 2;
+	analyse(&f);
+	CHECK_PROBLEM(&f, "cannot read /proc/cmdline", SEV_WARNING, "check that the file exists "
+		      "and that you can read it (run as root)");
+	CHECK_STR(f.p.v[find(&f, "cannot read")].code, "file-unreadable");
+	CHECK_PROBLEM(&f, "/etc/vfio-early.conf:3: unknown", SEV_WARNING,
+		      "correct or remove that rule");
+	CHECK_STR(f.p.v[find(&f, "/etc/vfio-early.conf:3")].code, "rule-invalid");
+	problems_free(&f.p);
+}

@@ -3,7 +3,8 @@
  * vfio-early --capture DIR: copy what vfio-early reads (the PCI devices'
  * attributes and links, IOMMU groups and units, the block devices under
  * the root filesystem, the command line, the config and the modprobe.d
- * files, the state file, the module indexes) into DIR, shaped like the
+ * files, fstab and crypttab, the state files, the module indexes, the
+ * installed initramfs's listing) into DIR, shaped like the
  * original, so that `vfio-early --root DIR --report` reproduces the report
  * elsewhere: for bug reports and for test fixtures.
  *
@@ -21,9 +22,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hostnet.h"
+#include "initramfs.h"
 #include "log.h"
 #include "modes.h"
 #include "modload.h"
@@ -461,9 +464,17 @@ static void capture_modules(struct cap *c)
 
 	if (modload_kernel_release(c->src, kver, sizeof(kver)) < 0)
 		return;
-	if (!fits(c, xsnprintf(dir, sizeof(dir), "lib/modules/%s", kver), dir))
+	/* The kernel's package (mkinitcpio names its image after it). */
+	if (fits(c, xsnprintf(dir, sizeof(dir), "usr/lib/modules/%s/pkgbase", kver), dir))
+		copy_file(c, dir);
+	if (!fits(c, xsnprintf(dir, sizeof(dir), "lib/modules/%s/pkgbase", kver), dir))
 		return;
+	copy_file(c, dir);
+	dir[strlen(dir) - strlen("/pkgbase")] = '\0';
 	d = open_dir(c, dir);
+	/* The directory itself names the kernel of a root without osrelease. */
+	if (d)
+		mkdirs(c, dir);
 	while (d && (e = readdir(d))) {
 		char rel[PATH_MAX];
 
@@ -541,6 +552,159 @@ static void capture_names(struct cap *c)
 	free(w);
 }
 
+/* Give the copy at @rel the modification time of the original. */
+static void keep_mtime(struct cap *c, const char *rel)
+{
+	struct stat st;
+	struct timespec ts[2];
+
+	if (fstatat(c->src, rel, &st, 0) < 0)
+		return;
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+	if (utimensat(c->dst, rel, ts, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT) {
+		log_warn("%s: cannot set its time: %s", rel, strerror(errno));
+		c->errors++;
+	}
+}
+
+/* Files whose presence is all the report reads: an empty file or directory stands in. */
+static void mark_present(struct cap *c, const char *rel, bool dir)
+{
+	struct stat st;
+	int r = 0;
+
+	if (fstatat(c->src, rel, &st, 0) < 0 || dir != !!S_ISDIR(st.st_mode))
+		return;
+	r = dir ? mkdirs(c, rel) : put_file(c, rel, "", 0);
+	if (r < 0) {
+		log_warn("%s: cannot write: %s", rel, strerror(-r));
+		c->errors++;
+	}
+}
+
+struct buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void buf_put(struct buf *b, const void *data, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = (b->len + n) * 2;
+		char *np = realloc(b->p, cap);
+
+		if (!np) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+}
+
+/* One empty member of a newc cpio archive (name and header padded to 4 bytes). */
+static void cpio_member(struct buf *b, unsigned ino, unsigned mode, const char *name, size_t n)
+{
+	static const char zeros[4];
+	char h[111];
+
+	snprintf(h, sizeof(h), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino,
+		 mode, 0u, 0u, 1u, 0u, 0u, 0u, 0u, 0u, 0u, (unsigned)n + 1, 0u);
+	buf_put(b, h, 110);
+	buf_put(b, name, n);
+	buf_put(b, zeros, 1);
+	buf_put(b, zeros, (4 - (110 + n + 1) % 4) % 4);
+}
+
+/*
+ * The installed initramfs, found as the report finds it (report-gather.c:
+ * boot/initrd.img-KVER, boot/initramfs-KVER.img, boot/initramfs-PKGBASE.img)
+ * and listed with the same tools.  The copy is an uncompressed cpio of
+ * empty files with the names the listing gave, with the original's time:
+ * the report reads the same names and the same age from it, on a machine
+ * without the tools too.  An image that cannot be listed here is copied as
+ * a file that is not an archive, so that it cannot be listed there either.
+ */
+static const char *const tools_initramfs[] = { "/usr/bin/lsinitramfs", "/usr/sbin/lsinitramfs",
+					       NULL };
+static const char *const tools_initrd[] = { "/usr/bin/lsinitrd", "/usr/sbin/lsinitrd", NULL };
+static const char *const tools_initcpio[] = { "/usr/bin/lsinitcpio", "/usr/sbin/lsinitcpio",
+					      "/usr/bin/lsinitramfs", "/usr/sbin/lsinitramfs", NULL };
+
+static void capture_image(struct cap *c, const char *rel, const char *const *tools,
+			  const char *root)
+{
+	_cleanup_free_ char *list = NULL;
+	char image[PATH_MAX];
+	struct buf b = { 0 };
+	unsigned ino = 1;
+	struct stat st;
+	int r;
+
+	if (fstatat(c->src, rel, &st, 0) < 0 || !S_ISREG(st.st_mode))
+		return;
+	for (size_t k = 0; tools[k] && !list; k++)
+		if (access(tools[k], X_OK) == 0 &&
+		    fits(c, xsnprintf(image, sizeof(image), "%s/%s", strcmp(root, "/") == 0 ? "" :
+				      root, rel), image))
+			list = list_image(tools[k], image);
+	if (!list)
+		list = list_cpio(c->src, rel);
+	if (!list) {
+		static const char unlisted[] = "vfio-early --capture: not listed\n";
+
+		r = put_file(c, rel, unlisted, sizeof(unlisted) - 1);
+	} else {
+		for (char *line = list; *line;) {
+			size_t n = strcspn(line, "\n");
+
+			if (n && n < 4096)
+				cpio_member(&b, ino++, 0100644, line, n);
+			line += n;
+			line += *line == '\n';
+		}
+		cpio_member(&b, 0, 0, "TRAILER!!!", strlen("TRAILER!!!"));
+		r = b.oom ? -ENOMEM : put_file(c, rel, b.p, b.len);
+		free(b.p);
+	}
+	if (r < 0) {
+		log_warn("%s: cannot write its listing: %s", rel, strerror(-r));
+		c->errors++;
+		return;
+	}
+	keep_mtime(c, rel);
+}
+
+static void capture_initramfs(struct cap *c, const char *root)
+{
+	char kver[256], pkgbase[64] = "", rel[PATH_MAX];
+
+	if (modload_kernel_release(c->src, kver, sizeof(kver)) < 0)
+		return;
+	if (fits(c, xsnprintf(rel, sizeof(rel), "boot/initrd.img-%s", kver), rel))
+		capture_image(c, rel, tools_initramfs, root);
+	if (fits(c, xsnprintf(rel, sizeof(rel), "boot/initramfs-%s.img", kver), rel))
+		capture_image(c, rel, tools_initrd, root);
+	for (int i = 0; i < 2 && !pkgbase[0]; i++) {
+		if (!fits(c, xsnprintf(rel, sizeof(rel), "%slib/modules/%s/pkgbase", i ? "usr/" : "",
+				       kver), rel) ||
+		    read_attr(c->src, rel, pkgbase, sizeof(pkgbase)) <= 0)
+			pkgbase[0] = '\0';
+	}
+	if (pkgbase[0] && !strchr(pkgbase, '/') && strcmp(pkgbase, ".") != 0 &&
+	    strcmp(pkgbase, "..") != 0 &&
+	    fits(c, xsnprintf(rel, sizeof(rel), "boot/initramfs-%s.img", pkgbase), rel))
+		capture_image(c, rel, tools_initcpio, root);
+	/* Whether the config changed after the image was built. */
+	keep_mtime(c, "etc/vfio-early.conf");
+}
+
 int capture_run(const struct mode_ctx *mc, const char *dest)
 {
 	static const char *const files[] = {
@@ -553,6 +717,21 @@ int capture_run(const struct mode_ctx *mc, const char *dest)
 		/* the management network: routes, addresses, the host's name */
 		"proc/net/route", "proc/net/ipv6_route", "proc/net/fib_trie",
 		"proc/sys/kernel/hostname", "etc/hosts",
+		/* what the host needs to boot, and whether the protected list is this machine's */
+		"etc/fstab", "etc/crypttab", "proc/swaps", "sys/class/dmi/id/product_uuid",
+		/* the late pass and the runs by hand since the boot */
+		"run/vfio-early/late", "run/vfio-early/manual",
+		/* the module lists the old recipe may have lines in */
+		"etc/initramfs-tools/modules",
+	};
+	/* Read for their presence only: the IOMMU hint, the boot loader, loaded modules. */
+	static const char *const present[] = {
+		"sys/firmware/acpi/tables/DMAR", "sys/firmware/acpi/tables/IVRS",
+		"usr/sbin/update-grub", "usr/sbin/grub2-mkconfig", "usr/sbin/grubby", "sbin/grubby",
+	};
+	static const char *const present_dirs[] = {
+		"boot/loader/entries", "sys/module/vfio_pci", "sys/module/vfio",
+		"sys/module/vfio_iommu_type1",
 	};
 	struct cap c = { .src = mc->rootfd };
 	DIR *d;
@@ -596,12 +775,19 @@ int capture_run(const struct mode_ctx *mc, const char *dest)
 	capture_dev_links(&c, "dev/disk/by-partlabel");
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
 		copy_file(&c, files[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(present); i++)
+		mark_present(&c, present[i], false);
+	for (size_t i = 0; i < ARRAY_SIZE(present_dirs); i++)
+		mark_present(&c, present_dirs[i], true);
 	for (size_t i = 0; i < ARRAY_SIZE(modprobe_dirs); i++)
 		capture_dir_files(&c, modprobe_dirs[i], ".conf");
+	capture_dir_files(&c, "etc/modules-load.d", ".conf");
+	capture_dir_files(&c, "etc/dracut.conf.d", ".conf");
 	capture_mountinfo(&c);
 	capture_cpu_vendor(&c);
 	capture_modules(&c);
 	capture_names(&c);
+	capture_initramfs(&c, mc->root);
 	mkdirs(&c, "run");
 	close(c.dst);
 	fprintf(stderr, "vfio-early: captured %u files into %s%s\n", c.files, dest,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -24,12 +25,56 @@
 #include "sysfs.h"
 #include "util.h"
 
+/* Is @rootfd this machine's own "/"?  Only then may uname(2) speak for it. */
+static bool is_host_root(int rootfd)
+{
+	struct stat a, b;
+
+	return fstat(rootfd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* Another root without osrelease: the one kernel it has modules for, if just one. */
+static int only_modules_dir(int rootfd, char *buf, size_t size)
+{
+	static const char *const dirs[] = { "lib/modules", "usr/lib/modules" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		int fd = openat(rootfd, dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+		struct dirent *e;
+		unsigned n = 0;
+
+		buf[0] = '\0';
+		if (fd >= 0 && !dir)
+			close(fd);
+		if (!dir)
+			continue;
+		while ((e = readdir(dir))) {
+			if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN))
+				continue;
+			if (n++ == 0 && strlen(e->d_name) < size)
+				memcpy(buf, e->d_name, strlen(e->d_name) + 1);
+		}
+		closedir(dir);
+		if (n == 1 && buf[0])
+			return 0;
+		if (n > 1)
+			break;
+	}
+	buf[0] = '\0';
+	return -ENOENT;
+}
+
 int modload_kernel_release(int rootfd, char *buf, size_t size)
 {
 	struct utsname u;
 	ssize_t n = read_attr(rootfd, "proc/sys/kernel/osrelease", buf, size);
 
-	if (n <= 0) {
+	if (n <= 0 && !is_host_root(rootfd)) {
+		if (only_modules_dir(rootfd, buf, size) < 0)
+			return -ENOENT;
+	} else if (n <= 0) {
 		if (uname(&u) < 0 || strlen(u.release) >= size)
 			return -EINVAL;
 		memcpy(buf, u.release, strlen(u.release) + 1);

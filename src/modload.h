@@ -8,7 +8,12 @@
 /* The driver vfio-early hands devices to, and the module that provides it. */
 #define VFIO_PCI "vfio-pci"
 
-/* The running kernel's release: DIR/proc/sys/kernel/osrelease, else uname. */
+/*
+ * The running kernel's release: DIR/proc/sys/kernel/osrelease; else, for
+ * this machine's own "/", uname(2); for any other root, the one directory
+ * in DIR/lib/modules (or DIR/usr/lib/modules), and -ENOENT when there is
+ * none or more than one: another root never gets this machine's kernel.
+ */
 int modload_kernel_release(int rootfd, char *buf, size_t size);
 
 /*

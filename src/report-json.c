@@ -9,6 +9,52 @@
 #include "report-json.h"
 #include "report-vm.h"
 
+/*
+ * One rule for the whole document (doc/report.schema.json): every key is
+ * always there, and a value that is absent or unknown is null, never "".
+ */
+static void kstr(struct json *j, const char *key, const char *s)
+{
+	json_kstr_or_null(j, key, s && *s ? s : NULL);
+}
+
+/* An id: four lowercase hex digits, as lspci -n prints it. */
+static void kid(struct json *j, const char *key, unsigned v)
+{
+	char buf[8];
+
+	snprintf(buf, sizeof(buf), "%04x", v & 0xffff);
+	json_kstr(j, key, buf);
+}
+
+/* A class code: six lowercase hex digits (class, subclass, interface). */
+static void kclass(struct json *j, unsigned v)
+{
+	char buf[8];
+
+	snprintf(buf, sizeof(buf), "%06x", v & 0xffffff);
+	json_kstr(j, "class", buf);
+}
+
+/* A list the gathering keeps as one string: its items, split at @sep. */
+static void ksplit(struct json *j, const char *key, const char *s, const char *sep)
+{
+	json_key(j, key);
+	json_begin_array(j);
+	while (s && *s) {
+		size_t n = strcspn(s, sep);
+		char item[256];
+
+		if (n) {
+			snprintf(item, sizeof(item), "%.*s", (int)n, s);
+			json_str(j, item);
+		}
+		s += n;
+		s += strspn(s, sep);
+	}
+	json_end_array(j);
+}
+
 static void json_bars(struct json *j, const struct rdev *x)
 {
 	json_key(j, "bars");
@@ -34,16 +80,20 @@ static void json_device_boots(struct json *j, const struct rdev *x)
 		char origin[80];
 
 		rule_origin(x->plan->rule, origin, sizeof(origin));
-		json_kstr(j, "rule", origin);
+		kstr(j, "rule", origin);
 		json_kstr(j, "via", plan_via_name(x->plan->via));
-		json_kstr_or_null(j, "reason", plan_refused(x->plan) ? x->plan->reason : NULL);
+		kstr(j, "reason", plan_refused(x->plan) ? x->plan->reason : NULL);
+	} else {
+		json_knull(j, "rule");
+		json_knull(j, "via");
+		json_knull(j, "reason");
 	}
 	json_end_object(j);
 	if (x->now) {
 		json_key(j, "this_boot");
 		json_begin_object(j);
-		json_kstr(j, "result", x->now->result);
-		json_kstr_or_null(j, "reason", x->now->reason[0] ? x->now->reason : NULL);
+		kstr(j, "result", x->now->result);
+		kstr(j, "reason", x->now->reason);
 		json_end_object(j);
 	} else {
 		json_knull(j, "this_boot");
@@ -52,29 +102,26 @@ static void json_device_boots(struct json *j, const struct rdev *x)
 
 static void json_device(struct json *j, const struct rdev *x)
 {
-	const char *cls = pci_class_name(x->d->class);
-	char buf[64];
-
 	json_begin_object(j);
 	json_kstr(j, "address", x->d->name);
-	snprintf(buf, sizeof(buf), "%04x", x->d->vendor);
-	json_kstr(j, "vendor", buf);
-	snprintf(buf, sizeof(buf), "%04x", x->d->device);
-	json_kstr(j, "device", buf);
-	snprintf(buf, sizeof(buf), "%04x:%04x", x->d->subvendor, x->d->subdevice);
-	json_kstr(j, "subsystem", buf);
-	snprintf(buf, sizeof(buf), "%06x", x->d->class);
-	json_kstr(j, "class", buf);
-	json_kstr_or_null(j, "class_name", cls);
-	json_kstr_or_null(j, "vendor_name", x->names.vendor_name[0] ? x->names.vendor_name : NULL);
-	json_kstr_or_null(j, "device_name", x->names.device_name[0] ? x->names.device_name : NULL);
-	json_kstr_or_null(j, "driver", x->d->driver[0] ? x->d->driver : NULL);
-	json_kstr_or_null(j, "driver_override", x->d->override[0] ? x->d->override : NULL);
+	kid(j, "vendor", x->d->vendor);
+	kid(j, "device", x->d->device);
+	kid(j, "subsystem_vendor", x->d->subvendor);
+	kid(j, "subsystem_device", x->d->subdevice);
+	kclass(j, x->d->class);
+	kstr(j, "class_name", pci_class_name(x->d->class));
+	kstr(j, "vendor_name", x->names.vendor_name);
+	kstr(j, "device_name", x->names.device_name);
+	kstr(j, "driver", x->d->driver);
+	kstr(j, "driver_override", x->d->override);
 	json_kbool(j, "boot_vga", x->d->boot_vga);
-	json_kint(j, "numa_node", x->numa);
-	json_kstr_or_null(j, "stable_path", x->path[0] ? x->path : NULL);
+	if (x->numa >= 0)
+		json_kint(j, "numa_node", x->numa);
+	else
+		json_knull(j, "numa_node");
+	kstr(j, "stable_path", x->path);
 	json_bars(j, x);
-	json_kstr_or_null(j, "boot_framebuffer", x->framebuffer[0] ? x->framebuffer : NULL);
+	kstr(j, "boot_framebuffer", x->framebuffer);
 	if (x->d->iommu_group >= 0)
 		json_kint(j, "iommu_group", x->d->iommu_group);
 	else
@@ -86,7 +133,7 @@ static void json_device(struct json *j, const struct rdev *x)
 	for (size_t i = 0; x->sel && i < x->sel->n; i++)
 		json_str(j, x->sel->rule[i]);
 	json_end_array(j);
-	json_kstr_or_null(j, "select_refused", x->sel_refused[0] ? x->sel_refused : NULL);
+	kstr(j, "select_refused", x->sel_refused);
 	json_end_object(j);
 }
 
@@ -95,9 +142,9 @@ static void json_iommu(struct json *j, const struct report *r)
 	json_key(j, "iommu");
 	json_begin_object(j);
 	json_kbool(j, "active", r->iommu_active);
-	json_kstr_or_null(j, "kind", r->iommu_kind[0] ? r->iommu_kind : NULL);
-	json_kstr(j, "units", r->iommu_units);
-	json_kstr(j, "cmdline_flags", r->iommu_flags);
+	kstr(j, "kind", r->iommu_kind);
+	ksplit(j, "units", r->iommu_units, ", ");
+	ksplit(j, "cmdline_flags", r->iommu_flags, " ");
 	json_kbool(j, "passthrough", r->passthrough);
 	json_kstr(j, "interrupt_remapping", r->intremap);
 	json_kbool(j, "acs_override", r->acs_override);
@@ -115,13 +162,12 @@ static void json_devices(struct json *j, const struct report *r)
 
 static void json_member(struct json *j, const struct report *r, const struct pci_dev *m)
 {
-	char buf[16];
-
 	json_begin_object(j);
 	json_kstr(j, "address", m->name);
-	snprintf(buf, sizeof(buf), "%06x", m->class);
-	json_kstr(j, "class", buf);
-	json_kstr_or_null(j, "driver", m->driver[0] ? m->driver : NULL);
+	kid(j, "vendor", m->vendor);
+	kid(j, "device", m->device);
+	kclass(j, m->class);
+	kstr(j, "driver", m->driver);
 	json_kbool(j, "bridge", pci_is_bridge(m));
 	json_kbool(j, "to_vfio", report_will_bind(m, &r->pl));
 	json_kbool(j, "holds_root", protect_find(&r->prot, &m->addr) != NULL);
@@ -142,8 +188,10 @@ static void json_groups(struct json *j, const struct report *r)
 			json_key(j, "vfio");
 			json_begin_object(j);
 			json_kstr(j, "state", report_vfio_names[g->vfio]);
-			json_kstr(j, "detail", g->vfio_why);
+			kstr(j, "detail", g->vfio_why);
 			json_end_object(j);
+		} else {
+			json_knull(j, "vfio");
 		}
 		json_key(j, "members");
 		json_begin_array(j);
@@ -159,7 +207,7 @@ static void json_config(struct json *j, const struct report *r)
 {
 	json_key(j, "config");
 	json_begin_object(j);
-	json_kstr(j, "file", r->config_file);
+	kstr(j, "file", r->config_file);
 	json_kbool(j, "present", r->config_present);
 	json_kbool(j, "disabled_on_cmdline", r->rs.off);
 	json_key(j, "rules");
@@ -169,8 +217,8 @@ static void json_config(struct json *j, const struct report *r)
 
 		rule_origin(&r->rs.v[i], origin, sizeof(origin));
 		json_begin_object(j);
-		json_kstr(j, "origin", origin);
-		json_kstr(j, "selector", r->rs.v[i].token);
+		kstr(j, "origin", origin);
+		kstr(j, "selector", r->rs.v[i].token);
 		json_kbool(j, "exclude", r->rs.v[i].exclude);
 		json_kint(j, "matches", r->rs.v[i].matches);
 		json_end_object(j);
@@ -187,12 +235,11 @@ static void json_protected_dev(struct json *j, const struct protected_dev *d)
 	json_begin_object(j);
 	format_pci_addr(&d->addr, buf);
 	json_kstr(j, "address", buf);
-	json_kstr_or_null(j, "path", d->path[0] ? d->path : NULL);
-	snprintf(buf, sizeof(buf), "%04x:%04x", d->vendor, d->device);
-	json_kstr(j, "ids", buf);
-	snprintf(buf, sizeof(buf), "%06x", d->class);
-	json_kstr(j, "class", buf);
-	json_kstr(j, "why", d->why);
+	kstr(j, "path", d->path);
+	kid(j, "vendor", d->vendor);
+	kid(j, "device", d->device);
+	kclass(j, d->class);
+	kstr(j, "why", d->why);
 	/* boot: never handed over; management: only to a rule that names it with allow-network */
 	json_kstr(j, "need", d->mgmt ? "management" : "boot");
 	json_end_object(j);
@@ -203,7 +250,7 @@ static void json_protected(struct json *j, const struct report *r)
 	json_key(j, "protected");
 	json_begin_object(j);
 	json_kbool(j, "verified", r->prot.verified);
-	json_kstr_or_null(j, "unverified_reason", r->prot.verified ? NULL : r->prot.unverified);
+	kstr(j, "unverified_reason", r->prot.verified ? NULL : r->prot.unverified);
 	json_kbool(j, "resolved_from_mounts", r->prot.live_fs);
 	json_key(j, "devices");
 	json_begin_array(j);
@@ -226,16 +273,18 @@ static void json_this_boot(struct json *j, const struct report *r)
 		return;
 	}
 	json_begin_object(j);
-	json_kstr(j, "mode", r->st.mode);
-	json_kstr(j, "kernel", r->st.kernel);
+	kstr(j, "mode", r->st.mode);
+	kstr(j, "kernel", r->st.kernel);
 	json_kint(j, "exit", r->st.exit_status);
 	json_kint(j, "bound", r->st.bound);
 	json_kint(j, "failed", r->st.failed);
 	json_kint(j, "refused", r->st.refused);
 	if (r->st.proof_seen) {
 		json_kbool(j, "protected_list_verified", r->st.proof_verified);
-		json_kstr_or_null(j, "protected_list_reason",
-				  r->st.proof_verified ? NULL : r->st.proof_reason);
+		kstr(j, "protected_list_reason", r->st.proof_verified ? NULL : r->st.proof_reason);
+	} else {
+		json_knull(j, "protected_list_verified");
+		json_knull(j, "protected_list_reason");
 	}
 	json_key(j, "late_pass");
 	if (r->late.present) {
@@ -253,14 +302,14 @@ static void json_this_boot(struct json *j, const struct report *r)
 /* No driver ("none" in the record) is null. */
 static void json_kdriver(struct json *j, const char *key, const char *d)
 {
-	json_kstr_or_null(j, key, *d && strcmp(d, "none") != 0 ? d : NULL);
+	kstr(j, key, strcmp(d, "none") != 0 ? d : NULL);
 }
 
 static void json_manual_run(struct json *j, const struct manual_run *run)
 {
 	json_begin_object(j);
-	json_kstr(j, "time", run->time);
-	json_kstr(j, "confirmed", run->confirmed);
+	kstr(j, "time", run->time);
+	kstr(j, "confirmed", run->confirmed);
 	json_kint(j, "exit", run->exit_status);
 	json_kint(j, "changed", run->changed);
 	json_kint(j, "failed", run->failed);
@@ -272,11 +321,11 @@ static void json_manual_run(struct json *j, const struct manual_run *run)
 		const struct manual_dev *d = &run->dev[k];
 
 		json_begin_object(j);
-		json_kstr(j, "address", d->addr);
-		json_kstr(j, "result", d->result);
+		kstr(j, "address", d->addr);
+		kstr(j, "result", d->result);
 		json_kdriver(j, "was", d->was);
 		json_kdriver(j, "now", d->now);
-		json_kstr_or_null(j, "reason", d->reason[0] ? d->reason : NULL);
+		kstr(j, "reason", d->reason);
 		json_end_object(j);
 	}
 	json_end_array(j);
@@ -318,6 +367,13 @@ static void json_initrd(struct json *j, const struct report *r)
 		/* A built-in vfio-pci needs no module in the image. */
 		json_kbool(j, "vfio_pci_built_in", report_module_built_in(r, "vfio-pci"));
 		json_kbool(j, "has_protected_list", r->initrd.has_protected);
+	} else {
+		/* Not listed: what it holds is unknown. */
+		json_knull(j, "has_vfio_early");
+		json_knull(j, "has_config");
+		json_knull(j, "has_vfio_pci");
+		json_knull(j, "vfio_pci_built_in");
+		json_knull(j, "has_protected_list");
 	}
 	json_kbool(j, "config_newer", r->initrd.config_newer);
 	json_end_object(j);
@@ -331,12 +387,12 @@ static void json_legacy(struct json *j, const struct report *r)
 		const struct legacy_line *l = &r->legacy[i];
 
 		json_begin_object(j);
-		json_kstr(j, "where", l->where);
-		json_kstr(j, "line", l->text);
+		kstr(j, "where", l->where);
+		kstr(j, "line", l->text);
 		json_kstr(j, "verdict", l->v == LEGACY_DROP ? "unnecessary" :
 			  l->v == LEGACY_EDIT ? "edit" : "keep");
-		json_kstr_or_null(j, "edit", l->edit);
-		json_kstr(j, "why", l->why);
+		kstr(j, "edit", l->edit);
+		kstr(j, "why", l->why);
 		json_end_object(j);
 	}
 	json_end_array(j);
@@ -391,7 +447,7 @@ static void json_vm_entry(struct json *j, const struct report *r, const struct v
 	json_key(j, "mapping");
 	json_begin_object(j);
 	json_kstr(j, "id", id);
-	json_kstr_or_null(j, "node", r->node[0] ? r->node : NULL);
+	kstr(j, "node", r->node);
 	report_vm_pvesh(r, e, buf, sizeof(buf));
 	json_kstr(j, "create", buf);
 	snprintf(buf, sizeof(buf), "hostpci%u: mapping=%s,pcie=1", n, id);
@@ -442,9 +498,10 @@ void report_print_json(FILE *f, const struct report *r, const struct problems *p
 
 	json_init(&j, f);
 	json_begin_object(&j);
-	json_kstr(&j, "schema", "vfio-early-report/1");
+	json_kstr(&j, "schema", "vfio-early-report/2");
 	json_kstr(&j, "version", VERSION);
-	json_kstr(&j, "kernel", r->kver);
+	/* The gathering says "unknown" when the root does not tell. */
+	kstr(&j, "kernel", strcmp(r->kver, "unknown") != 0 ? r->kver : NULL);
 	json_kstr_or_null(&j, "cmdline", r->cmdline);
 	json_iommu(&j, r);
 	json_devices(&j, r);

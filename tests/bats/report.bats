@@ -45,7 +45,7 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	ve --report --json
 	assert_success
 	printf '%s' "$output" | jq -e . > /dev/null
-	assert_equal "$(jq -r .schema <<< "$output")" "vfio-early-report/1"
+	assert_equal "$(jq -r .schema <<< "$output")" "vfio-early-report/2"
 	assert_equal "$(jq -r .status <<< "$output")" "ready"
 	assert_equal "$(jq -r .iommu.kind <<< "$output")" "Intel VT-d"
 	assert_equal "$(jq -r '.devices[] | select(.address=="0000:09:00.0") | .device_name' <<< "$output")" "GA102 [GeForce RTX 3090]"

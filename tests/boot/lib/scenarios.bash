@@ -505,7 +505,7 @@ vfe_check_report()
 	run jq -r '.schema, .status, .exit, .this_boot.mode, .this_boot.bound, .this_boot.failed,
 		.this_boot.refused, .this_boot.exit' "$json"
 	assert_success
-	assert_output "$(printf '%s\n' vfio-early-report/1 ready 0 boot 2 0 0 0)"
+	assert_output "$(printf '%s\n' vfio-early-report/2 ready 0 boot 2 0 0 0)"
 	for a in "$VFE_CARD1_VGA" "$VFE_CARD1_HDA"; do
 		run jq -r --arg a "$a" '. as $r | .devices[] | select(.address == $a)
 			| "\(.driver) \(.this_boot.result) \(.iommu_group as $g | [$r.groups[] | select(.id == $g) | .verdict] | join(","))"' "$json"

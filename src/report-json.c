@@ -513,8 +513,7 @@ void report_print_json(FILE *f, const struct report *r, const struct problems *p
 	json_boot_chain(&j, r);
 	json_vm(&j, r);
 	json_problems(&j, p);
-	json_kstr(&j, "status", status == REPORT_OK ? "ready" :
-		  status == REPORT_WARNINGS ? "warnings" : "blocked");
+	json_kstr(&j, "status", report_verdict(r, p));
 	json_kint(&j, "exit", status);
 	json_end_object(&j);
 	fputc('\n', f);

@@ -104,3 +104,25 @@ void problems_free(struct problems *p)
 	p->v = NULL;
 	p->n = 0;
 }
+
+bool report_reboot_pending(const struct problems *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].sev == SEV_PENDING)
+			return true;
+	return false;
+}
+
+const char *report_verdict(const struct report *r, const struct problems *p)
+{
+	unsigned warn, block;
+	int status = report_status(p, &warn, &block);
+
+	if (status == REPORT_BLOCKING)
+		return "blocked";
+	if (status == REPORT_WARNINGS)
+		return "warnings";
+	if (report_reboot_pending(p))
+		return "reboot pending";
+	return r->ncards ? "ready" : "nothing selected";
+}

@@ -212,6 +212,15 @@ bool report_cmdline_has(const struct report *r, const char *key, const char *val
 void report_append(char *buf, size_t size, const char *sep, const char *s, size_t len);
 /* REPORT_OK, REPORT_WARNINGS or REPORT_BLOCKING, and the counts. */
 int report_status(const struct problems *p, unsigned *warn, unsigned *block);
+
+/* Whether a problem says a reboot is pending (the config is right, the boot is to come). */
+bool report_reboot_pending(const struct problems *p);
+
+/*
+ * The report's verdict, one word for the text's last line and the JSON's
+ * "status": blocked, warnings, reboot pending, ready, nothing selected.
+ */
+const char *report_verdict(const struct report *r, const struct problems *p);
 /* Frees what report_gather() and report_analyse() allocated. */
 void report_free(struct report *r);
 void problems_free(struct problems *p);

@@ -452,22 +452,11 @@ static void print_verdict(FILE *f, const struct report *r, const struct problems
 {
 	unsigned warn, block;
 	int status = report_status(p, &warn, &block);
-	bool pending = false;
-	const char *word;
+	bool pending = report_reboot_pending(p);
 
-	for (size_t i = 0; i < p->n; i++)
-		pending |= p->v[i].sev == SEV_PENDING;
-	if (status == REPORT_BLOCKING)
-		word = "blocked";
-	else if (status == REPORT_WARNINGS)
-		word = "warnings";
-	else if (pending)
-		word = "reboot pending";
-	else
-		word = r->ncards ? "ready" : "nothing selected";
-	fprintf(f, "\nVerdict: %s (%u blocking, %u warning%s%s; exit %d)\n", word, block, warn,
-		warn == 1 ? "" : "s", pending && status != REPORT_OK ? ", a reboot pending" : "",
-		status);
+	fprintf(f, "\nVerdict: %s (%u blocking, %u warning%s%s; exit %d)\n",
+		report_verdict(r, p), block, warn, warn == 1 ? "" : "s",
+		pending && status != REPORT_OK ? ", a reboot pending" : "", status);
 }
 
 static void print_all(FILE *f, const struct report *r, const struct problems *p)

@@ -5,6 +5,7 @@
  */
 #include "cmdline.h"
 #include "import-int.h"
+#include "modprobe-conf.h"
 
 /* ---- ids ------------------------------------------------------------------- */
 
@@ -292,54 +293,76 @@ static enum legacy_verdict explain_block(const struct imp *im, const struct bloc
 
 /* ---- modprobe.d --------------------------------------------------------------- */
 
+/*
+ * The option words of the line, as the kernel splits them (modprobe-conf.c);
+ * the kept ones into @keep.  A word starting with '#' is no option (libkmod
+ * passes it on, the kernel ignores it as unknown): it is counted nowhere.
+ */
+struct opt_count {
+	unsigned ids;		/* ids= words */
+	unsigned other;		/* other options */
+	unsigned lost;		/* ids an ids rule cannot express */
+	bool gave;		/* some ids were good */
+};
+
+static void options_words(struct imp *im, const struct stmt *s, const struct modprobe_stmt *st,
+			  struct sbuf *keep, struct opt_count *n)
+{
+	const char *p = st->rest, *end = st->rest + st->restlen;
+	bool vfio_pci = is_vfio_pci(st->mod, st->modlen);
+	struct modprobe_opt o;
+
+	while (modprobe_next_opt(&p, end, &o)) {
+		if (o.word[0] == '#' && !o.val)
+			continue;
+		if (vfio_pci && o.val && name_eq(o.key, o.klen, "ids")) {
+			n->ids++;
+			n->gave |= import_ids(im, s->where, o.val, o.vlen, &n->lost) > 0;
+			continue;
+		}
+		n->other++;
+		sb_add(keep, " ");
+		sb_add_shown(keep, o.word, o.wlen, TEXT_SHOWN);
+	}
+}
+
 static void mp_options(struct imp *im, const struct stmt *s)
 {
-	bool drop[IMPORT_WORDS_MAX] = { false };
-	struct sbuf why = { 0 };
-	const char *mod = s->w[1];
-	size_t modlen = s->wl[1];
-	unsigned nids = 0, nopts = 0, lost = 0;
-	bool gave = false;
+	struct sbuf why = { 0 }, keep = { 0 };
+	struct opt_count n = { 0 };
+	struct modprobe_stmt st;
 
-	if (!is_vfio_module(mod, modlen))
+	if (!modprobe_split(s->line, s->len, &st) || !is_vfio_module(st.mod, st.modlen))
 		return;
-	for (size_t i = 2; i < s->n; i++) {
-		const char *w = s->w[i];
-		const char *eq = memchr(w, '=', s->wl[i]);
-
-		if (is_vfio_pci(mod, modlen) && eq && name_eq(w, (size_t)(eq - w), "ids")) {
-			drop[i] = true;
-			nids++;
-			gave |= import_ids(im, s->where, eq + 1, s->wl[i] - (size_t)(eq + 1 - w),
-					   &lost) > 0;
-		} else {
-			nopts++;
-		}
-	}
-	if (nids == 0) {
+	sb_add_shown(&keep, st.cmd, st.cmdlen, TEXT_SHOWN);
+	sb_add(&keep, " ");
+	sb_add_shown(&keep, st.mod, st.modlen, TEXT_SHOWN);
+	options_words(im, s, &st, &keep, &n);
+	if (n.ids == 0 || n.lost || n.other == 0)
+		free(sb_take(&keep));
+	if (n.ids == 0) {
 		sb_addf(&why, "an option of %.*s: libkmod applies it when vfio-early loads "
-			"vfio-pci (and with it the rest of the vfio stack).", (int)modlen, mod);
+			"vfio-pci (and with it the rest of the vfio stack).", (int)st.modlen, st.mod);
 		imp_add_stmt_finding(im, s, LEGACY_KEEP, false, NULL, &why);
 		return;
 	}
-	if (lost) {
+	if (n.lost) {
 		sb_add(&why, "holds ids that vfio-pci takes but an ids rule cannot express (see "
 		       "the warnings): write address or path rules for those devices, then remove "
 		       "ids= from this line.");
-		imp_add_stmt_finding(im, s, LEGACY_KEEP, gave, NULL, &why);
+		imp_add_stmt_finding(im, s, LEGACY_KEEP, n.gave, NULL, &why);
 		return;
 	}
 	sb_add(&why, "ids= is the ids rule above now. Remove it before you narrow that rule to "
 	       "address or path rules: vfio-pci itself takes every device with these ids when "
 	       "it loads, any other card with the same ids included.");
-	if (nopts == 0) {
-		imp_add_stmt_finding(im, s, LEGACY_DROP, gave, NULL, &why);
+	if (n.other == 0) {
+		imp_add_stmt_finding(im, s, LEGACY_DROP, n.gave, NULL, &why);
 		return;
 	}
 	sb_add(&why, " The other options stay: libkmod applies them when vfio-early loads "
 	       "vfio-pci.");
-	drop[0] = drop[1] = false;
-	imp_add_stmt_finding(im, s, LEGACY_EDIT, gave, imp_words_without(s, drop), &why);
+	imp_add_stmt_finding(im, s, LEGACY_EDIT, n.gave, sb_take(&keep), &why);
 }
 
 static void mp_softdep(struct imp *im, const struct stmt *s)

@@ -36,7 +36,6 @@ enum {
 	EXIT_IMPORT_ERRORS = 2,
 };
 
-#define IMPORT_FILE_MAX (1u << 20)	/* per file */
 #define IMPORT_DIR_FILES 1024		/* *.conf per directory */
 #define IMPORT_IDS_MAX 1024
 #define IDS_PER_RULE 64			/* keeps a rule line far below 4096 bytes */

@@ -517,48 +517,38 @@ static void mp_alias(struct imp *im, const struct stmt *s)
 
 static void modprobe_stmt(struct imp *im, struct stmt *s, bool in_etc)
 {
-	static const struct {
-		const char *cmd;
-		size_t min_words;
-	} cmds[] = {
-		{ "alias", 3 }, { "options", 2 }, { "install", 3 }, { "remove", 3 },
-		{ "softdep", 3 }, { "weakdep", 3 }, { "blacklist", 2 },
-		{ "include", 1 }, { "config", 1 },
-	};
-	size_t i;
+	enum modprobe_cmd cmd;
+	size_t min_words;
 
 	imp_split_words(im, s);
 	if (s->n == 0)
 		return;
-	for (i = 0; i < ARRAY_SIZE(cmds); i++)
-		if (strlen(cmds[i].cmd) == s->wl[0] && memcmp(s->w[0], cmds[i].cmd, s->wl[0]) == 0)
-			break;
-	if (i == ARRAY_SIZE(cmds)) {
+	cmd = modprobe_command(s->w[0], s->wl[0], &min_words);
+	if (cmd == MODPROBE_UNKNOWN) {
 		imp_warn_at(im, s->where, s->w[0], s->wl[0],
 			    "not a modprobe.d command (alias, blacklist, install, options, remove, "
 			    "softdep), modprobe ignores the line");
 		return;
 	}
-	if (s->n < cmds[i].min_words) {
-		imp_warn_at(im, s->where, s->w[0], s->wl[0], "%s", cmds[i].min_words == 2 ?
+	if (s->n < min_words) {
+		imp_warn_at(im, s->where, s->w[0], s->wl[0], "%s", min_words == 2 ?
 			    "needs a module name, modprobe ignores the line" :
 			    "needs a module name and more, modprobe ignores the line");
 		return;
 	}
-	if (cmds[i].min_words >= 2 && !valid_module_name(s->w[1], s->wl[1]) &&
-	    strcmp(cmds[i].cmd, "alias") != 0) {
+	if (min_words >= 2 && !valid_module_name(s->w[1], s->wl[1]) && cmd != MODPROBE_ALIAS) {
 		imp_warn_at(im, s->where, s->w[1], s->wl[1], "not a module name, ignored");
 		return;
 	}
-	if (strcmp(cmds[i].cmd, "options") == 0)
+	if (cmd == MODPROBE_OPTIONS)
 		mp_options(im, s);
-	else if (strcmp(cmds[i].cmd, "softdep") == 0)
+	else if (cmd == MODPROBE_SOFTDEP)
 		mp_softdep(im, s);
-	else if (strcmp(cmds[i].cmd, "blacklist") == 0)
+	else if (cmd == MODPROBE_BLACKLIST)
 		mp_blacklist(im, s, in_etc);
-	else if (strcmp(cmds[i].cmd, "install") == 0)
+	else if (cmd == MODPROBE_INSTALL)
 		mp_install(im, s, in_etc);
-	else if (strcmp(cmds[i].cmd, "alias") == 0)
+	else if (cmd == MODPROBE_ALIAS)
 		mp_alias(im, s);
 }
 

@@ -346,12 +346,14 @@ static void read_conf_dirs(struct imp *im, const char *const *dirs, size_t ndirs
 			   enum entry_src src)
 {
 	struct conf_list cl;
+	int r = src == SRC_MODPROBE ? modprobe_conf_open(&cl, im->c->rootfd, IMPORT_DIR_FILES) :
+		conf_list_open(&cl, im->c->rootfd, dirs, ndirs, IMPORT_DIR_FILES);
 
-	if (conf_list_open(&cl, im->c->rootfd, dirs, ndirs, IMPORT_DIR_FILES) < 0)
+	if (r < 0)
 		im->oom = true;
 	for (size_t d = 0; d < cl.ndirs; d++)
 		if (cl.full[d])
-			imp_warn_at(im, dirs[d], "(directory)", 11, "more than %d files, the rest "
+			imp_warn_at(im, cl.dirs[d], "(directory)", 11, "more than %d files, the rest "
 				    "are not read", IMPORT_DIR_FILES);
 	for (size_t h = 0; h < cl.nhidden && !im->oom; h++)
 		note_hidden(im, &cl, &cl.hidden[h]);
@@ -416,7 +418,7 @@ void imp_read_all(struct imp *im)
 	static const char *const load_dirs[] = { "etc/modules-load.d" };
 	static const char *const dracut_dirs[] = { "etc/dracut.conf.d" };
 
-	read_conf_dirs(im, modprobe_dirs, MODPROBE_NDIRS, SRC_MODPROBE);
+	read_conf_dirs(im, NULL, 0, SRC_MODPROBE);
 	read_one(im, "etc/modules", SRC_MODULES);
 	read_conf_dirs(im, load_dirs, ARRAY_SIZE(load_dirs), SRC_MODULES);
 	read_one(im, "etc/initramfs-tools/modules", SRC_INITRAMFS);

@@ -6,13 +6,12 @@
  * editing, and which must stay.  Nothing is written anywhere.
  *
  * Read, all under --root DIR:
- *   etc/modprobe.d, run/modprobe.d, usr/local/lib/modprobe.d,
- *   usr/lib/modprobe.d, lib/modprobe.d (libkmod's order, modprobe_dirs in
- *       modload.h): every *.conf, as modprobe.d(5) reads them: a file
- *       hides the same-named files in the directories after it (a link to
- *       /dev/null hides them and says nothing), files are read in the order
- *       of their names, a trailing backslash joins a line with the next, a
- *       line whose first word starts with '#' is a comment.
+ *   modprobe.d, as libkmod reads it (modprobe-conf.c): every *.conf of
+ *       its five directories, a file hiding the same-named files in the
+ *       directories after it (a link to /dev/null or an empty file hides
+ *       them and says nothing), files in the order of their names, a
+ *       trailing backslash joining a line with the next, a line whose first
+ *       word starts with '#' a comment.
  *   etc/modules, etc/modules-load.d/ *.conf, etc/initramfs-tools/modules:
  *       one module per line.
  *   etc/dracut.conf.d/ *.conf: add_drivers+= and force_drivers+=.

@@ -22,7 +22,7 @@ struct legacy_line {
 	enum legacy_verdict v;
 	bool gave_ids;
 	bool harms_host;	/* takes a driver from devices the host keeps */
-	char *where;	/* "/etc/modprobe.d/vfio.conf:1", "/proc/cmdline" */
+	char *where;	/* "FILE:LINE", or "/proc/cmdline" */
 	char *text;	/* the line as written (shortened, made safe) */
 	char *edit;	/* LEGACY_EDIT: the line as it should read */
 	char *why;

@@ -9,6 +9,7 @@
  * words (quotes protect blanks).
  */
 #include <dirent.h>
+#include <stdio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -171,6 +172,11 @@ int conf_list_open(struct conf_list *cl, int rootfd, const char *const *dirs, si
 	return r;
 }
 
+int modprobe_conf_open(struct conf_list *cl, int rootfd, size_t max_files)
+{
+	return conf_list_open(cl, rootfd, modprobe_dirs, MODPROBE_NDIRS, max_files);
+}
+
 void conf_list_free(struct conf_list *cl)
 {
 	for (size_t d = 0; d < cl->ndirs; d++)
@@ -277,6 +283,30 @@ bool modprobe_split(const char *line, size_t len, struct modprobe_stmt *st)
 	return true;
 }
 
+enum modprobe_cmd modprobe_command(const char *w, size_t len, size_t *min_words)
+{
+	static const struct {
+		const char *name;
+		enum modprobe_cmd cmd;
+		size_t min_words;
+	} cmds[] = {
+		{ "alias", MODPROBE_ALIAS, 3 }, { "options", MODPROBE_OPTIONS, 2 },
+		{ "install", MODPROBE_INSTALL, 3 }, { "remove", MODPROBE_REMOVE, 3 },
+		{ "softdep", MODPROBE_SOFTDEP, 3 }, { "weakdep", MODPROBE_WEAKDEP, 3 },
+		{ "blacklist", MODPROBE_BLACKLIST, 2 }, { "include", MODPROBE_INCLUDE, 1 },
+		{ "config", MODPROBE_CONFIG, 1 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		if (strlen(cmds[i].name) == len && memcmp(w, cmds[i].name, len) == 0) {
+			if (min_words)
+				*min_words = cmds[i].min_words;
+			return cmds[i].cmd;
+		}
+	}
+	return MODPROBE_UNKNOWN;
+}
+
 bool modprobe_next_opt(const char **pos, const char *end, struct modprobe_opt *o)
 {
 	const char *p = *pos;
@@ -335,9 +365,9 @@ static int file_options(const char *buf, size_t len, const char *module, char **
 	while (modprobe_next_line(&it, line, len + 1, &n, &lineno)) {
 		struct modprobe_stmt st;
 
-		if (!modprobe_split(line, n, &st) || st.cmdlen != 7 ||
-		    memcmp(st.cmd, "options", 7) != 0 || !module_is(st.mod, st.modlen, module) ||
-		    !st.restlen)
+		if (!modprobe_split(line, n, &st) ||
+		    modprobe_command(st.cmd, st.cmdlen, NULL) != MODPROBE_OPTIONS ||
+		    !module_is(st.mod, st.modlen, module) || !st.restlen)
 			continue;
 		if (append(out, used, st.rest, st.restlen) < 0)
 			return -ENOMEM;
@@ -365,9 +395,19 @@ static int cmdline_options(int rootfd, const char *module, char **out, size_t *u
 	while (cmdline_next(&pos, end, &t)) {
 		const char *dot = memchr(t.key, '.', t.klen);
 
+		_cleanup_free_ char *opt = NULL;
+		bool blank;
+
 		if (!dot || !t.val || !module_is(t.key, (size_t)(dot - t.key), module))
 			continue;
-		if (append(out, used, dot + 1, (size_t)(t.val + t.vlen - dot - 1)) < 0)
+		/* The value without its quotes, quoted again if it needs them. */
+		blank = memchr(t.val, ' ', t.vlen) || memchr(t.val, '\t', t.vlen);
+		if (asprintf(&opt, "%.*s=%s%.*s%s", (int)(t.key + t.klen - dot - 1), dot + 1,
+			     blank ? "\"" : "", (int)t.vlen, t.val, blank ? "\"" : "") < 0) {
+			opt = NULL;
+			return -ENOMEM;
+		}
+		if (append(out, used, opt, strlen(opt)) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -382,7 +422,7 @@ char *modprobe_options(int rootfd, const char *module)
 
 	if (!out)
 		return NULL;
-	r = conf_list_open(&cl, rootfd, modprobe_dirs, MODPROBE_NDIRS, SIZE_MAX);
+	r = modprobe_conf_open(&cl, rootfd, SIZE_MAX);
 	for (size_t i = 0; r == 0 && i < cl.n; i++) {
 		_cleanup_free_ char *buf = NULL;
 		size_t len;

@@ -61,6 +61,9 @@ int conf_list_open(struct conf_list *cl, int rootfd, const char *const *dirs, si
 		   size_t max_files);
 void conf_list_free(struct conf_list *cl);
 
+/* conf_list_open() of modprobe_dirs: the files libkmod reads. */
+int modprobe_conf_open(struct conf_list *cl, int rootfd, size_t max_files);
+
 /* The contents of file @i (at most CONF_FILE_MAX); NULL with errno. */
 char *conf_list_read(const struct conf_list *cl, size_t i, size_t *len);
 
@@ -96,6 +99,23 @@ struct modprobe_stmt {
 	size_t restlen;
 };
 bool modprobe_split(const char *line, size_t len, struct modprobe_stmt *st);
+
+/* The commands of modprobe.d(5). */
+enum modprobe_cmd {
+	MODPROBE_UNKNOWN,
+	MODPROBE_ALIAS,
+	MODPROBE_OPTIONS,
+	MODPROBE_INSTALL,
+	MODPROBE_REMOVE,
+	MODPROBE_SOFTDEP,
+	MODPROBE_WEAKDEP,
+	MODPROBE_BLACKLIST,
+	MODPROBE_INCLUDE,
+	MODPROBE_CONFIG,
+};
+
+/* The command @w names; *@min_words: the words a statement of it needs. */
+enum modprobe_cmd modprobe_command(const char *w, size_t len, size_t *min_words);
 
 /*
  * The words of an options value, as the kernel splits a module's

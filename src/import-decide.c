@@ -792,37 +792,6 @@ static void cmdline_keep(struct imp *im, const struct cmdline_tok *t, const char
 			strdup(why));
 }
 
-/* The host's IOMMU: its units in sysfs, else the firmware's table, else the CPU. */
-static enum iommu_vendor iommu_vendor(int rootfd)
-{
-	_cleanup_free_ char *cpu = NULL;
-	int fd = openat(rootfd, "sys/class/iommu", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-	enum iommu_vendor v = IOMMU_UNKNOWN;
-	struct dirent *e;
-	size_t len;
-
-	if (fd >= 0 && !dir)
-		close(fd);
-	while (dir && v == IOMMU_UNKNOWN && (e = readdir(dir)))
-		v = strncmp(e->d_name, "dmar", 4) == 0 ? IOMMU_INTEL :
-		    strncmp(e->d_name, "ivhd", 4) == 0 ? IOMMU_AMD : IOMMU_UNKNOWN;
-	if (dir)
-		closedir(dir);
-	if (v != IOMMU_UNKNOWN)
-		return v;
-	if (faccessat(rootfd, "sys/firmware/acpi/tables/DMAR", F_OK, 0) == 0)
-		return IOMMU_INTEL;
-	if (faccessat(rootfd, "sys/firmware/acpi/tables/IVRS", F_OK, 0) == 0)
-		return IOMMU_AMD;
-	cpu = read_file_at(rootfd, "proc/cpuinfo", 1u << 20, &len);
-	if (cpu && (strstr(cpu, "AuthenticAMD") || strstr(cpu, "HygonGenuine")))
-		return IOMMU_AMD;
-	if (cpu && strstr(cpu, "GenuineIntel"))
-		return IOMMU_INTEL;
-	return IOMMU_UNKNOWN;
-}
-
 /*
  * intel_iommu=on turns VT-d on; amd_iommu=on is not a value the kernel
  * knows (AMD-Vi is on when the firmware enables it), so it can go, as
@@ -835,7 +804,10 @@ static void cmdline_iommu(struct imp *im, const struct cmdline_tok *t)
 	if (!intel && !name_eq(t->key, t->klen, "amd_iommu"))
 		return;
 	if (!im->iommu_known) {
-		im->iommu = iommu_vendor(im->c->rootfd);
+		struct iommu_host h;
+
+		iommu_detect(im->c->rootfd, &h);
+		im->iommu = h.vendor;
 		im->iommu_known = true;
 	}
 	if (im->iommu == (intel ? IOMMU_AMD : IOMMU_INTEL))

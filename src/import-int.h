@@ -19,6 +19,7 @@
 
 #include "bootloader.h"
 #include "card.h"
+#include "iommu.h"
 #include "legacy.h"
 #include "log.h"
 #include "modalias.h"
@@ -68,8 +69,6 @@ enum entry_src {
 	SRC_DRACUT,		/* dracut.conf.d */
 	SRC_CMDLINE,		/* /proc/cmdline */
 };
-
-enum iommu_vendor { IOMMU_UNKNOWN, IOMMU_INTEL, IOMMU_AMD };
 
 /* One statement as read, before anything is decided about it. */
 struct entry {

@@ -3,7 +3,8 @@
  * Printing for vfio-early --import: the devices the imported ids select
  * (each card whole, two identical cards told apart) and the config itself.
  */
-#include "import-int.h"
+#include "import-print.h"
+#include "modload.h"
 
 /* ---- the devices the ids select here ---------------------------------------------- */
 

@@ -4,95 +4,8 @@
  * file, and the kernel command line, read once into statements (im->e).
  */
 #include "cmdline.h"
-#include "import-int.h"
+#include "import-read.h"
 #include "modprobe-conf.h"
-
-/* ---- a growing string ---------------------------------------------------- */
-
-
-void sb_addn(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->s, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-void sb_add(struct sbuf *b, const char *s)
-{
-	sb_addn(b, s, strlen(s));
-}
-
-void _printf_(2, 3) sb_addf(struct sbuf *b, const char *fmt, ...)
-{
-	char small[256], *big = NULL;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->oom = true;
-		return;
-	}
-	if ((size_t)n < sizeof(small)) {
-		sb_addn(b, small, (size_t)n);
-		return;
-	}
-	big = malloc((size_t)n + 1);
-	if (!big) {
-		b->oom = true;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	sb_addn(b, big, (size_t)n);
-	free(big);
-}
-
-/* Text from files, made safe to show: control characters become '?', and a
- * long text is cut (with "...") after @max bytes. */
-void sb_add_shown(struct sbuf *b, const char *s, size_t n, size_t max)
-{
-	for (size_t i = 0; i < n && i < max; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char ch = c == '\t' ? ' ' : (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-
-		sb_addn(b, &ch, 1);
-	}
-	if (n > max)
-		sb_add(b, "...");
-}
-
-/* The string, handed over; NULL (and nothing leaked) when memory ran out. */
-char *sb_take(struct sbuf *b)
-{
-	char *s = b->s;
-
-	if (b->oom || !s) {
-		free(s);
-		s = b->oom ? NULL : strdup("");
-	}
-	memset(b, 0, sizeof(*b));
-	return s;
-}
 
 /* ---- reading files ----------------------------------------------------------- */
 
@@ -125,33 +38,6 @@ static void read_failed(struct imp *im, const char *shown)
 			    errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
 }
 
-/* Words up to the first one starting with '#'. */
-void imp_split_words(struct imp *im, struct stmt *s)
-{
-	const char *p = s->line, *end = s->line + s->len;
-
-	s->n = 0;
-	for (;;) {
-		const char *w;
-
-		while (p < end && is_blank(*p))
-			p++;
-		if (p >= end || *p == '#')
-			return;
-		w = p;
-		while (p < end && !is_blank(*p))
-			p++;
-		if (s->n == IMPORT_WORDS_MAX) {
-			imp_warn_at(im, s->where, "(line)", 6, "more than %d words, the rest is ignored",
-				    IMPORT_WORDS_MAX);
-			return;
-		}
-		s->w[s->n] = w;
-		s->wl[s->n] = (size_t)(p - w);
-		s->n++;
-	}
-}
-
 /* The lines of a module list or dracut file (no continuation lines there). */
 struct line_iter {
 	const char *p;
@@ -182,41 +68,6 @@ static char *where_of(const char *file, unsigned line)
 	if (line)
 		sb_addf(&b, ":%u", line);
 	return sb_take(&b);
-}
-
-static char *shown_text(const char *s, size_t len)
-{
-	struct sbuf b = { 0 };
-	size_t skip = 0;
-
-	while (skip < len && is_blank(s[skip]))
-		skip++;
-	while (len > skip && is_blank(s[len - 1]))
-		len--;
-	sb_add_shown(&b, s + skip, len - skip, TEXT_SHOWN);
-	return sb_take(&b);
-}
-
-/* The statement with the words for which @drop is true left out. */
-char *imp_words_without(const struct stmt *s, const bool *drop)
-{
-	struct sbuf b = { 0 };
-
-	for (size_t i = 0; i < s->n; i++) {
-		if (drop[i])
-			continue;
-		if (b.len)
-			sb_add(&b, " ");
-		sb_add_shown(&b, s->w[i], s->wl[i], TEXT_SHOWN);
-	}
-	return sb_take(&b);
-}
-
-void imp_add_stmt_finding(struct imp *im, const struct stmt *s, enum legacy_verdict v,
-			  bool gave_ids, char *edit, struct sbuf *why)
-{
-	imp_add_finding(im, v, gave_ids, strdup(s->where), shown_text(s->line, s->len), edit,
-			sb_take(why));
 }
 
 /* ---- reading: every statement once, into im->e ---------------------------- */

@@ -1,12 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Deciding for vfio-early --import: the ids libkmod gives vfio-pci, and
- * what each statement read becomes (delete, edit, keep), and why.
+ * Deciding for vfio-early --import: what each statement read becomes
+ * (delete, edit, keep), and why.
  */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "card.h"
 #include "cmdline.h"
 #include "import-decide.h"
 #include "import-ids.h"
+#include "iommu.h"
+#include "log.h"
+#include "modalias.h"
 #include "modprobe-conf.h"
+#include "parse.h"
 
 /* ---- module names ---------------------------------------------------------- */
 

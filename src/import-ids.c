@@ -5,6 +5,7 @@
  * statement sets one.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "import-ids.h"

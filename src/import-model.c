@@ -5,6 +5,7 @@
  * split into words, and a growing string.  It calls nothing of the mode.
  */
 #include <errno.h>
+#include <libkmod.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,27 +7,17 @@
 #ifndef VFIO_EARLY_IMPORT_MODEL_H
 #define VFIO_EARLY_IMPORT_MODEL_H
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <libkmod.h>
-#include <stdarg.h>
-#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/stat.h>
+#include <sys/types.h>
 
-#include "bootloader.h"
-#include "card.h"
 #include "iommu.h"
-#include "log.h"
-#include "modalias.h"
 #include "modes.h"
-#include "parse.h"
 #include "pci.h"
-#include "rules.h"
-#include "sysfs.h"
 #include "util.h"
+
+struct kmod_ctx;
 
 #define IMPORT_DIR_FILES 1024		/* *.conf per directory */
 #define IMPORT_IDS_MAX 1024

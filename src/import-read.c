@@ -3,8 +3,16 @@
  * Reading for vfio-early --import: every modprobe.d, module-list and dracut
  * file, and the kernel command line, read once into statements (im->e).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cmdline.h"
 #include "import-read.h"
+#include "log.h"
 #include "modprobe-conf.h"
 
 /* ---- reading files ----------------------------------------------------------- */

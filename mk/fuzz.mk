@@ -19,7 +19,7 @@ ifeq ($(.DEFAULT_GOAL),)
 .DEFAULT_GOAL := all
 endif
 
-FUZZ_TARGETS  ?= cmdline config parse sysfs protect ids
+FUZZ_TARGETS  ?= cmdline config parse sysfs protect ids modprobe
 FUZZ_SECONDS  ?= 60
 FUZZ_RUNS     ?= -1
 FUZZ_CC       ?= $(shell command -v clang-14 2>/dev/null || command -v clang 2>/dev/null || echo clang)
@@ -38,6 +38,7 @@ FUZZ_MAXLEN_parse   := 256
 FUZZ_MAXLEN_sysfs   := 4096
 FUZZ_MAXLEN_protect := 8192
 FUZZ_MAXLEN_ids     := 4096
+FUZZ_MAXLEN_modprobe := 65536
 
 # What `make check` builds for this $(BUILD) (see the Makefile's check-build).
 FUZZ_REPLAY_BINS = $(FUZZ_TARGETS:%=$(BUILD)/fuzz-%)
@@ -102,7 +103,7 @@ fuzz-replay: $(FUZZ_REPLAY_BINS)
 # and whatever `make fuzz` added to build/fuzz/corpus.
 FUZZ_COV     := build/fuzz-cov
 FUZZ_COV_SRC := src/parse.c src/cmdline.c src/config.c src/util.c src/pci.c src/protect.c \
-                src/rules.c src/log.c
+                src/rules.c src/log.c src/modprobe-conf.c
 FUZZ_PROFDATA ?= $(shell command -v llvm-profdata-14 2>/dev/null || echo llvm-profdata)
 FUZZ_LLVM_COV ?= $(shell command -v llvm-cov-14 2>/dev/null || echo llvm-cov)
 

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "modes.h"
 #include "modload.h"
+#include "modprobe-conf.h"
 #include "parse.h"
 #include "pciids.h"
 #include "sysfs.h"

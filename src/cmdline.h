@@ -7,6 +7,9 @@
 
 struct ruleset;
 
+/* DIR/proc/cmdline is read up to this size. */
+#define CMDLINE_MAX (64u << 10)
+
 /* Parse the kernel command line into @rs (pure: no I/O). */
 void cmdline_parse(const char *buf, size_t len, struct ruleset *rs);
 

@@ -1,109 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Deciding for vfio-early --import: the ids libkmod gives vfio-pci, and
- * what each statement read becomes (delete, edit, keep), and why.
+ * Deciding for vfio-early --import: what each statement read becomes
+ * (delete, edit, keep), and why.
  */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "card.h"
 #include "cmdline.h"
-#include "import-int.h"
-
-/* ---- ids ------------------------------------------------------------------- */
-
-static void add_id(struct imp *im, const struct pci_ids *id)
-{
-	for (size_t i = 0; i < im->nids; i++) {
-		const struct pci_ids *x = &im->ids[i];
-
-		if (x->vendor == id->vendor && x->device == id->device &&
-		    x->has_sub == id->has_sub &&
-		    (!id->has_sub || (x->subvendor == id->subvendor &&
-				      x->subdevice == id->subdevice)))
-			return;
-	}
-	if (im->nids == IMPORT_IDS_MAX) {
-		imp_warn_at(im, "vfio-pci", "ids", 3, "more than %d ids, the rest are not imported",
-			    IMPORT_IDS_MAX);
-		return;
-	}
-	im->ids[im->nids++] = *id;
-}
-
-void imp_format_id(const struct pci_ids *id, char *buf, size_t size)
-{
-	if (id->has_sub)
-		snprintf(buf, size, "%04x:%04x:%04x:%04x", id->vendor, id->device,
-			 id->subvendor, id->subdevice);
-	else
-		snprintf(buf, size, "%04x:%04x", id->vendor, id->device);
-}
-
-/* One element of vfio-pci's ids= as libkmod gives it to boot. */
-static void kmod_id(void *data, const char *s, size_t len)
-{
-	struct imp *im = data;
-	struct pci_ids id;
-	const char *why;
-
-	/* A bad element was reported where the reader found it (FILE:LINE). */
-	if (parse_kernel_ids(s, len, &id, &why) == 0)
-		add_id(im, &id);
-}
-
-/*
- * The ids that apply are libkmod's, as boot reads them (modload.c), so
- * that --import and boot cannot disagree; the statements only tell where
- * each came from.
- */
-void import_kmod_ids(struct imp *im)
-{
-	int r = modload_vfio_pci_ids(im->c->root, im->c->rootfd, kmod_id, im);
-
-	if (r == -ENOMEM)
-		im->oom = true;
-	else if (r < 0)
-		log_debug("vfio-pci's options: %s", strerror(-r));
-}
-
-/*
- * A comma-separated ids value: every bad entry is reported.  Returns how
- * many are good; *@lost counts the entries vfio-pci takes but an ids rule
- * cannot express.
- */
-static unsigned import_ids(struct imp *im, const char *where, const char *val, size_t vlen,
-			   unsigned *lost)
-{
-	struct ids_iter it;
-	unsigned good = 0;
-	const char *p;
-	size_t len;
-
-	im->id_settings++;
-	ids_iter_init(&it, val, vlen);
-	if (it.p == it.end) {
-		imp_warn_at(im, where, "ids=", 4, "empty ids list");
-		return 0;
-	}
-	/* The kernel skips empty entries too ("a,,b", "a,"): so does the iterator. */
-	while (ids_iter_next(&it, &p, &len)) {
-		struct pci_ids id;
-		const char *why;
-		int r;
-
-		if ((r = parse_kernel_ids(p, len, &id, &why)) < 0) {
-			imp_warn_at(im, where, p, len, "%s, skipped", why);
-			if (r == -EOPNOTSUPP)
-				(*lost)++;
-		} else {
-			good++;
-		}
-	}
-	return good;
-}
-
-bool imp_id_matches(const struct pci_ids *id, const struct pci_dev *d)
-{
-	return id->vendor == d->vendor && id->device == d->device &&
-	       (!id->has_sub || (id->subvendor == d->subvendor && id->subdevice == d->subdevice));
-}
+#include "import-decide.h"
+#include "import-ids.h"
+#include "iommu.h"
+#include "log.h"
+#include "modalias.h"
+#include "modprobe-conf.h"
+#include "parse.h"
 
 /* ---- module names ---------------------------------------------------------- */
 
@@ -292,54 +205,76 @@ static enum legacy_verdict explain_block(const struct imp *im, const struct bloc
 
 /* ---- modprobe.d --------------------------------------------------------------- */
 
+/*
+ * The option words of the line, as the kernel splits them (modprobe-conf.c);
+ * the kept ones into @keep.  A word starting with '#' is no option (libkmod
+ * passes it on, the kernel ignores it as unknown): it is counted nowhere.
+ */
+struct opt_count {
+	unsigned ids;		/* ids= words */
+	unsigned other;		/* other options */
+	unsigned lost;		/* ids an ids rule cannot express */
+	bool gave;		/* some ids were good */
+};
+
+static void options_words(struct imp *im, const struct stmt *s, const struct modprobe_stmt *st,
+			  struct sbuf *keep, struct opt_count *n)
+{
+	const char *p = st->rest, *end = st->rest + st->restlen;
+	bool vfio_pci = is_vfio_pci(st->mod, st->modlen);
+	struct modprobe_opt o;
+
+	while (modprobe_next_opt(&p, end, &o)) {
+		if (o.word[0] == '#' && !o.val)
+			continue;
+		if (vfio_pci && o.val && name_eq(o.key, o.klen, "ids")) {
+			n->ids++;
+			n->gave |= import_ids(im, s->where, o.val, o.vlen, &n->lost) > 0;
+			continue;
+		}
+		n->other++;
+		sb_add(keep, " ");
+		sb_add_shown(keep, o.word, o.wlen, TEXT_SHOWN);
+	}
+}
+
 static void mp_options(struct imp *im, const struct stmt *s)
 {
-	bool drop[IMPORT_WORDS_MAX] = { false };
-	struct sbuf why = { 0 };
-	const char *mod = s->w[1];
-	size_t modlen = s->wl[1];
-	unsigned nids = 0, nopts = 0, lost = 0;
-	bool gave = false;
+	struct sbuf why = { 0 }, keep = { 0 };
+	struct opt_count n = { 0 };
+	struct modprobe_stmt st;
 
-	if (!is_vfio_module(mod, modlen))
+	if (!modprobe_split(s->line, s->len, &st) || !is_vfio_module(st.mod, st.modlen))
 		return;
-	for (size_t i = 2; i < s->n; i++) {
-		const char *w = s->w[i];
-		const char *eq = memchr(w, '=', s->wl[i]);
-
-		if (is_vfio_pci(mod, modlen) && eq && name_eq(w, (size_t)(eq - w), "ids")) {
-			drop[i] = true;
-			nids++;
-			gave |= import_ids(im, s->where, eq + 1, s->wl[i] - (size_t)(eq + 1 - w),
-					   &lost) > 0;
-		} else {
-			nopts++;
-		}
-	}
-	if (nids == 0) {
+	sb_add_shown(&keep, st.cmd, st.cmdlen, TEXT_SHOWN);
+	sb_add(&keep, " ");
+	sb_add_shown(&keep, st.mod, st.modlen, TEXT_SHOWN);
+	options_words(im, s, &st, &keep, &n);
+	if (n.ids == 0 || n.lost || n.other == 0)
+		free(sb_take(&keep));
+	if (n.ids == 0) {
 		sb_addf(&why, "an option of %.*s: libkmod applies it when vfio-early loads "
-			"vfio-pci (and with it the rest of the vfio stack).", (int)modlen, mod);
+			"vfio-pci (and with it the rest of the vfio stack).", (int)st.modlen, st.mod);
 		imp_add_stmt_finding(im, s, LEGACY_KEEP, false, NULL, &why);
 		return;
 	}
-	if (lost) {
+	if (n.lost) {
 		sb_add(&why, "holds ids that vfio-pci takes but an ids rule cannot express (see "
 		       "the warnings): write address or path rules for those devices, then remove "
 		       "ids= from this line.");
-		imp_add_stmt_finding(im, s, LEGACY_KEEP, gave, NULL, &why);
+		imp_add_stmt_finding(im, s, LEGACY_KEEP, n.gave, NULL, &why);
 		return;
 	}
 	sb_add(&why, "ids= is the ids rule above now. Remove it before you narrow that rule to "
 	       "address or path rules: vfio-pci itself takes every device with these ids when "
 	       "it loads, any other card with the same ids included.");
-	if (nopts == 0) {
-		imp_add_stmt_finding(im, s, LEGACY_DROP, gave, NULL, &why);
+	if (n.other == 0) {
+		imp_add_stmt_finding(im, s, LEGACY_DROP, n.gave, NULL, &why);
 		return;
 	}
 	sb_add(&why, " The other options stay: libkmod applies them when vfio-early loads "
 	       "vfio-pci.");
-	drop[0] = drop[1] = false;
-	imp_add_stmt_finding(im, s, LEGACY_EDIT, gave, imp_words_without(s, drop), &why);
+	imp_add_stmt_finding(im, s, LEGACY_EDIT, n.gave, sb_take(&keep), &why);
 }
 
 static void mp_softdep(struct imp *im, const struct stmt *s)
@@ -494,48 +429,38 @@ static void mp_alias(struct imp *im, const struct stmt *s)
 
 static void modprobe_stmt(struct imp *im, struct stmt *s, bool in_etc)
 {
-	static const struct {
-		const char *cmd;
-		size_t min_words;
-	} cmds[] = {
-		{ "alias", 3 }, { "options", 2 }, { "install", 3 }, { "remove", 3 },
-		{ "softdep", 3 }, { "weakdep", 3 }, { "blacklist", 2 },
-		{ "include", 1 }, { "config", 1 },
-	};
-	size_t i;
+	enum modprobe_cmd cmd;
+	size_t min_words;
 
 	imp_split_words(im, s);
 	if (s->n == 0)
 		return;
-	for (i = 0; i < ARRAY_SIZE(cmds); i++)
-		if (strlen(cmds[i].cmd) == s->wl[0] && memcmp(s->w[0], cmds[i].cmd, s->wl[0]) == 0)
-			break;
-	if (i == ARRAY_SIZE(cmds)) {
+	cmd = modprobe_command(s->w[0], s->wl[0], &min_words);
+	if (cmd == MODPROBE_UNKNOWN) {
 		imp_warn_at(im, s->where, s->w[0], s->wl[0],
 			    "not a modprobe.d command (alias, blacklist, install, options, remove, "
 			    "softdep), modprobe ignores the line");
 		return;
 	}
-	if (s->n < cmds[i].min_words) {
-		imp_warn_at(im, s->where, s->w[0], s->wl[0], "%s", cmds[i].min_words == 2 ?
+	if (s->n < min_words) {
+		imp_warn_at(im, s->where, s->w[0], s->wl[0], "%s", min_words == 2 ?
 			    "needs a module name, modprobe ignores the line" :
 			    "needs a module name and more, modprobe ignores the line");
 		return;
 	}
-	if (cmds[i].min_words >= 2 && !valid_module_name(s->w[1], s->wl[1]) &&
-	    strcmp(cmds[i].cmd, "alias") != 0) {
+	if (min_words >= 2 && !valid_module_name(s->w[1], s->wl[1]) && cmd != MODPROBE_ALIAS) {
 		imp_warn_at(im, s->where, s->w[1], s->wl[1], "not a module name, ignored");
 		return;
 	}
-	if (strcmp(cmds[i].cmd, "options") == 0)
+	if (cmd == MODPROBE_OPTIONS)
 		mp_options(im, s);
-	else if (strcmp(cmds[i].cmd, "softdep") == 0)
+	else if (cmd == MODPROBE_SOFTDEP)
 		mp_softdep(im, s);
-	else if (strcmp(cmds[i].cmd, "blacklist") == 0)
+	else if (cmd == MODPROBE_BLACKLIST)
 		mp_blacklist(im, s, in_etc);
-	else if (strcmp(cmds[i].cmd, "install") == 0)
+	else if (cmd == MODPROBE_INSTALL)
 		mp_install(im, s, in_etc);
-	else if (strcmp(cmds[i].cmd, "alias") == 0)
+	else if (cmd == MODPROBE_ALIAS)
 		mp_alias(im, s);
 }
 
@@ -779,37 +704,6 @@ static void cmdline_keep(struct imp *im, const struct cmdline_tok *t, const char
 			strdup(why));
 }
 
-/* The host's IOMMU: its units in sysfs, else the firmware's table, else the CPU. */
-static enum iommu_vendor iommu_vendor(int rootfd)
-{
-	_cleanup_free_ char *cpu = NULL;
-	int fd = openat(rootfd, "sys/class/iommu", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-	enum iommu_vendor v = IOMMU_UNKNOWN;
-	struct dirent *e;
-	size_t len;
-
-	if (fd >= 0 && !dir)
-		close(fd);
-	while (dir && v == IOMMU_UNKNOWN && (e = readdir(dir)))
-		v = strncmp(e->d_name, "dmar", 4) == 0 ? IOMMU_INTEL :
-		    strncmp(e->d_name, "ivhd", 4) == 0 ? IOMMU_AMD : IOMMU_UNKNOWN;
-	if (dir)
-		closedir(dir);
-	if (v != IOMMU_UNKNOWN)
-		return v;
-	if (faccessat(rootfd, "sys/firmware/acpi/tables/DMAR", F_OK, 0) == 0)
-		return IOMMU_INTEL;
-	if (faccessat(rootfd, "sys/firmware/acpi/tables/IVRS", F_OK, 0) == 0)
-		return IOMMU_AMD;
-	cpu = read_file_at(rootfd, "proc/cpuinfo", 1u << 20, &len);
-	if (cpu && (strstr(cpu, "AuthenticAMD") || strstr(cpu, "HygonGenuine")))
-		return IOMMU_AMD;
-	if (cpu && strstr(cpu, "GenuineIntel"))
-		return IOMMU_INTEL;
-	return IOMMU_UNKNOWN;
-}
-
 /*
  * intel_iommu=on turns VT-d on; amd_iommu=on is not a value the kernel
  * knows (AMD-Vi is on when the firmware enables it), so it can go, as
@@ -822,7 +716,10 @@ static void cmdline_iommu(struct imp *im, const struct cmdline_tok *t)
 	if (!intel && !name_eq(t->key, t->klen, "amd_iommu"))
 		return;
 	if (!im->iommu_known) {
-		im->iommu = iommu_vendor(im->c->rootfd);
+		struct iommu_host h;
+
+		iommu_detect(im->c->rootfd, &h);
+		im->iommu = h.vendor;
 		im->iommu_known = true;
 	}
 	if (im->iommu == (intel ? IOMMU_AMD : IOMMU_INTEL))

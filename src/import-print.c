@@ -3,7 +3,17 @@
  * Printing for vfio-early --import: the devices the imported ids select
  * (each card whole, two identical cards told apart) and the config itself.
  */
-#include "import-int.h"
+#include <errno.h>
+#include <libkmod.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bootloader.h"
+#include "card.h"
+#include "import-print.h"
+#include "log.h"
+#include "modalias.h"
+#include "modload.h"
 
 /* ---- the devices the ids select here ---------------------------------------------- */
 

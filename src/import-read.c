@@ -3,95 +3,17 @@
  * Reading for vfio-early --import: every modprobe.d, module-list and dracut
  * file, and the kernel command line, read once into statements (im->e).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cmdline.h"
-#include "import-int.h"
-
-/* ---- a growing string ---------------------------------------------------- */
-
-
-void sb_addn(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->s, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-void sb_add(struct sbuf *b, const char *s)
-{
-	sb_addn(b, s, strlen(s));
-}
-
-void _printf_(2, 3) sb_addf(struct sbuf *b, const char *fmt, ...)
-{
-	char small[256], *big = NULL;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->oom = true;
-		return;
-	}
-	if ((size_t)n < sizeof(small)) {
-		sb_addn(b, small, (size_t)n);
-		return;
-	}
-	big = malloc((size_t)n + 1);
-	if (!big) {
-		b->oom = true;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	sb_addn(b, big, (size_t)n);
-	free(big);
-}
-
-/* Text from files, made safe to show: control characters become '?', and a
- * long text is cut (with "...") after @max bytes. */
-void sb_add_shown(struct sbuf *b, const char *s, size_t n, size_t max)
-{
-	for (size_t i = 0; i < n && i < max; i++) {
-		unsigned char c = (unsigned char)s[i];
-		char ch = c == '\t' ? ' ' : (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-
-		sb_addn(b, &ch, 1);
-	}
-	if (n > max)
-		sb_add(b, "...");
-}
-
-/* The string, handed over; NULL (and nothing leaked) when memory ran out. */
-char *sb_take(struct sbuf *b)
-{
-	char *s = b->s;
-
-	if (b->oom || !s) {
-		free(s);
-		s = b->oom ? NULL : strdup("");
-	}
-	memset(b, 0, sizeof(*b));
-	return s;
-}
+#include "import-read.h"
+#include "log.h"
+#include "modprobe-conf.h"
 
 /* ---- reading files ----------------------------------------------------------- */
 
@@ -116,93 +38,33 @@ static bool seen_before(struct imp *im, int dirfd, const char *name)
 	return false;
 }
 
-/* A link to /dev/null masks a configuration file. */
-static bool is_masked(int dirfd, const char *name)
+/* A file that could not be read is reported, unless it is simply absent. */
+static void read_failed(struct imp *im, const char *shown)
 {
-	char target[64];
-
-	return read_link(dirfd, name, target, sizeof(target)) > 0 &&
-	       strcmp(target, "/dev/null") == 0;
-}
-
-/* Read @name in @dirfd; NULL (reported unless it is simply absent) on failure. */
-static char *read_conf(struct imp *im, int dirfd, const char *name, const char *shown,
-		       size_t *len)
-{
-	char *buf = read_file_at(dirfd, name, IMPORT_FILE_MAX, len);
-
-	if (!buf && errno != ENOENT && errno != EISDIR)
+	if (errno != ENOENT && errno != EISDIR)
 		imp_warn_at(im, shown, "(file)", 6, "%s, not read",
 			    errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
-	return buf;
 }
 
-/* Words up to the first one starting with '#'. */
-void imp_split_words(struct imp *im, struct stmt *s)
-{
-	const char *p = s->line, *end = s->line + s->len;
-
-	s->n = 0;
-	for (;;) {
-		const char *w;
-
-		while (p < end && is_blank(*p))
-			p++;
-		if (p >= end || *p == '#')
-			return;
-		w = p;
-		while (p < end && !is_blank(*p))
-			p++;
-		if (s->n == IMPORT_WORDS_MAX) {
-			imp_warn_at(im, s->where, "(line)", 6, "more than %d words, the rest is ignored",
-				    IMPORT_WORDS_MAX);
-			return;
-		}
-		s->w[s->n] = w;
-		s->wl[s->n] = (size_t)(p - w);
-		s->n++;
-	}
-}
-
-/*
- * Iterate over the logical lines of a buffer (modprobe.d: a backslash at the
- * end of a line joins the next one).  Returns false at the end; @lineno is
- * the number of the first physical line of the statement.
- */
+/* The lines of a module list or dracut file (no continuation lines there). */
 struct line_iter {
 	const char *p;
 	const char *end;
 	unsigned next;
-	bool join;
 };
 
-static bool next_stmt(struct imp *im, struct line_iter *it, struct sbuf *b, unsigned *lineno)
+static bool next_line(struct line_iter *it, const char **line, size_t *len, unsigned *lineno)
 {
+	const char *nl;
+
 	if (it->p >= it->end)
 		return false;
-	b->len = 0;
-	if (b->s)
-		b->s[0] = '\0';
+	nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
+	*line = it->p;
+	*len = (size_t)((nl ? nl : it->end) - it->p);
 	*lineno = ++it->next;
-	for (;;) {
-		const char *nl = memchr(it->p, '\n', (size_t)(it->end - it->p));
-		const char *e = nl ? nl : it->end;
-		size_t l = (size_t)(e - it->p);
-		bool cont = it->join && l > 0 && it->p[l - 1] == '\\';
-
-		sb_addn(b, it->p, cont ? l - 1 : l);
-		it->p = nl ? nl + 1 : it->end;
-		if (!cont || it->p >= it->end)
-			break;
-		it->next++;
-	}
-	if (b->oom) {
-		im->oom = true;
-		return false;
-	}
-	if (!b->s)
-		sb_addn(b, "", 0);
-	return !b->oom;
+	it->p = nl ? nl + 1 : it->end;
+	return true;
 }
 
 /* "FILE:LINE" and the line as shown. */
@@ -214,41 +76,6 @@ static char *where_of(const char *file, unsigned line)
 	if (line)
 		sb_addf(&b, ":%u", line);
 	return sb_take(&b);
-}
-
-static char *shown_text(const char *s, size_t len)
-{
-	struct sbuf b = { 0 };
-	size_t skip = 0;
-
-	while (skip < len && is_blank(s[skip]))
-		skip++;
-	while (len > skip && is_blank(s[len - 1]))
-		len--;
-	sb_add_shown(&b, s + skip, len - skip, TEXT_SHOWN);
-	return sb_take(&b);
-}
-
-/* The statement with the words for which @drop is true left out. */
-char *imp_words_without(const struct stmt *s, const bool *drop)
-{
-	struct sbuf b = { 0 };
-
-	for (size_t i = 0; i < s->n; i++) {
-		if (drop[i])
-			continue;
-		if (b.len)
-			sb_add(&b, " ");
-		sb_add_shown(&b, s->w[i], s->wl[i], TEXT_SHOWN);
-	}
-	return sb_take(&b);
-}
-
-void imp_add_stmt_finding(struct imp *im, const struct stmt *s, enum legacy_verdict v,
-			  bool gave_ids, char *edit, struct sbuf *why)
-{
-	imp_add_finding(im, v, gave_ids, strdup(s->where), shown_text(s->line, s->len), edit,
-			sb_take(why));
 }
 
 /* ---- reading: every statement once, into im->e ---------------------------- */
@@ -271,153 +98,84 @@ oom:
 	free(e->text);
 }
 
-/* Each logical line of a file (a backslash joins lines in modprobe.d only). */
+static void add_line(struct imp *im, const char *shown, unsigned lineno, const char *line,
+		     size_t len, enum entry_src src, bool in_etc)
+{
+	struct entry e = { .src = src, .in_etc = in_etc, .len = len };
+
+	e.where = where_of(shown, lineno);
+	e.text = malloc(len + 1);
+	if (e.text) {
+		memcpy(e.text, line, len);	/* a NUL in the file stays in the text */
+		e.text[len] = '\0';
+	}
+	add_entry(im, &e);
+}
+
+/* Each logical line of a file (modprobe.d: as modprobe-conf.c joins them). */
 static void read_stmts(struct imp *im, const char *shown, const char *buf, size_t len,
 		       enum entry_src src, bool in_etc)
 {
-	struct line_iter it = { .p = buf, .end = buf + len, .join = src == SRC_MODPROBE };
-	struct sbuf line = { 0 };
+	struct line_iter it = { .p = buf, .end = buf + len };
+	struct modprobe_lines ml;
+	const char *line;
 	unsigned lineno;
+	size_t n;
+	char *joined;
 
-	while (!im->oom && next_stmt(im, &it, &line, &lineno)) {
-		struct entry e = { .src = src, .in_etc = in_etc, .len = line.len };
-
-		e.where = where_of(shown, lineno);
-		e.text = sb_take(&line);
-		add_entry(im, &e);
+	if (src != SRC_MODPROBE) {
+		while (!im->oom && next_line(&it, &line, &n, &lineno))
+			add_line(im, shown, lineno, line, n, src, in_etc);
+		return;
 	}
-	free(line.s);
+	joined = malloc(len + 1);
+	if (!joined) {
+		im->oom = true;
+		return;
+	}
+	modprobe_lines_init(&ml, buf, len);
+	while (!im->oom && modprobe_next_line(&ml, joined, len + 1, &n, &lineno))
+		add_line(im, shown, lineno, joined, n, src, in_etc);
+	free(joined);
 }
 
 /* ---- directories of *.conf ------------------------------------------------------ */
 
-#define CONF_DIRS_MAX 8
-
-struct conf_file {
-	char *name;
-	size_t dir;		/* index into the directory list */
-};
-
-/* The directories of one kind, and the files to read from them. */
-struct conf_dirs {
-	const char *const *dirs;
-	size_t n;
-	int fd[CONF_DIRS_MAX];	/* -1: absent, or the same as an earlier one */
-	struct conf_file *files;
-	size_t nfiles;
-};
-
-static int conf_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct conf_file *)a)->name, ((const struct conf_file *)b)->name);
-}
-
-static bool conf_name(const char *name)
-{
-	size_t l = strlen(name);
-
-	return name[0] != '.' && l > 5 && strcmp(name + l - 5, ".conf") == 0;
-}
-
-/* Each directory opened once: /lib is /usr/lib on merged-/usr systems. */
-static void open_dirs(struct imp *im, struct conf_dirs *cd)
-{
-	struct stat st[CONF_DIRS_MAX];
-
-	for (size_t d = 0; d < cd->n; d++) {
-		cd->fd[d] = openat(im->c->rootfd, cd->dirs[d], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (cd->fd[d] < 0)
-			continue;
-		if (fstat(cd->fd[d], &st[d]) < 0) {
-			close(cd->fd[d]);
-			cd->fd[d] = -1;
-			continue;
-		}
-		for (size_t x = 0; x < d; x++) {
-			if (cd->fd[x] >= 0 && st[x].st_dev == st[d].st_dev &&
-			    st[x].st_ino == st[d].st_ino) {
-				close(cd->fd[d]);
-				cd->fd[d] = -1;
-				break;
-			}
-		}
-	}
-}
-
 /* "/DIR/NAME is hidden by /EARLIER/NAME (a link to /dev/null) and was not read." */
-static void note_hidden(struct imp *im, const struct conf_dirs *cd, size_t d,
-			const struct conf_file *by)
+static void note_hidden(struct imp *im, const struct conf_list *cl, const struct conf_hidden *h)
 {
 	struct sbuf n = { 0 };
-	size_t nl = strlen(by->name);
+	size_t nl = strlen(h->name);
 
 	sb_add(&n, "/");
-	sb_add_shown(&n, cd->dirs[d], strlen(cd->dirs[d]), 256);
+	sb_add_shown(&n, cl->dirs[h->dir], strlen(cl->dirs[h->dir]), 256);
 	sb_add(&n, "/");
-	sb_add_shown(&n, by->name, nl, 256);
+	sb_add_shown(&n, h->name, nl, 256);
 	sb_add(&n, " is hidden by /");
-	sb_add(&n, cd->dirs[by->dir]);
+	sb_add(&n, cl->dirs[h->by]);
 	sb_add(&n, "/");
-	sb_add_shown(&n, by->name, nl, 256);
-	sb_add(&n, is_masked(cd->fd[by->dir], by->name) ?
-	       " (a link to /dev/null) and was not read." : " and was not read.");
+	sb_add_shown(&n, h->name, nl, 256);
+	sb_add(&n, h->by_masked ? " (a link to /dev/null) and was not read." :
+	       " and was not read.");
 	imp_add_note(im, sb_take(&n));
 }
 
-/* The *.conf of directory @d that no earlier directory hides, into cd->files. */
-static void list_dir(struct imp *im, struct conf_dirs *cd, size_t d)
+/*
+ * The listed files in the order of their names.  A module list or dracut
+ * file read already under another name (/etc/modules-load.d/modules.conf
+ * is a link to /etc/modules on Debian) is read once; modprobe.d files are
+ * read as libkmod reads them, each name.
+ */
+static void read_listed(struct imp *im, const struct conf_list *cl, enum entry_src src)
 {
-	int fd = cd->fd[d] >= 0 ? dup(cd->fd[d]) : -1;
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-	unsigned count = 0;
-	struct dirent *e;
-
-	if (!dir) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((e = readdir(dir))) {
-		struct conf_file *v;
-		size_t k;
-
-		if (!conf_name(e->d_name))
-			continue;
-		for (k = 0; k < cd->nfiles && strcmp(cd->files[k].name, e->d_name) != 0; k++)
-			;
-		if (k < cd->nfiles) {
-			note_hidden(im, cd, d, &cd->files[k]);
-			continue;
-		}
-		if (++count > IMPORT_DIR_FILES) {
-			imp_warn_at(im, cd->dirs[d], "(directory)", 11, "more than %d files, the rest "
-				    "are not read", IMPORT_DIR_FILES);
-			break;
-		}
-		v = realloc(cd->files, (cd->nfiles + 1) * sizeof(*v));
-		if (!v || !(v[cd->nfiles].name = strdup(e->d_name))) {
-			cd->files = v ? v : cd->files;
-			im->oom = true;
-			break;
-		}
-		cd->files = v;
-		cd->files[cd->nfiles++].dir = d;
-	}
-	closedir(dir);
-}
-
-/* The listed files in the order of their names, each file once. */
-static void read_listed(struct imp *im, const struct conf_dirs *cd, enum entry_src src)
-{
-	for (size_t i = 0; i < cd->nfiles && !im->oom; i++) {
-		const struct conf_file *f = &cd->files[i];
-		int fd = cd->fd[f->dir];
+	for (size_t i = 0; i < cl->n && !im->oom; i++) {
+		const struct conf_file *f = &cl->v[i];
 		struct sbuf n = { 0 };
 		char *shown, *buf;
 		size_t len;
 
 		sb_add(&n, "/");
-		sb_add(&n, cd->dirs[f->dir]);
+		sb_add(&n, cl->dirs[f->dir]);
 		sb_add(&n, "/");
 		sb_add_shown(&n, f->name, strlen(f->name), 256);
 		shown = sb_take(&n);
@@ -425,13 +183,16 @@ static void read_listed(struct imp *im, const struct conf_dirs *cd, enum entry_s
 			im->oom = true;
 			break;
 		}
-		if (!is_masked(fd, f->name) && !seen_before(im, fd, f->name)) {
-			buf = read_conf(im, fd, f->name, shown, &len);
-			if (buf)
-				read_stmts(im, shown, buf, len, src,
-					   strncmp(cd->dirs[f->dir], "etc/", 4) == 0);
-			free(buf);
+		if (f->masked || (src != SRC_MODPROBE && seen_before(im, cl->fd[f->dir], f->name))) {
+			free(shown);
+			continue;
 		}
+		buf = conf_list_read(cl, i, &len);
+		if (buf)
+			read_stmts(im, shown, buf, len, src, strncmp(cl->dirs[f->dir], "etc/", 4) == 0);
+		else
+			read_failed(im, shown);
+		free(buf);
 		free(shown);
 	}
 }
@@ -443,20 +204,20 @@ static void read_listed(struct imp *im, const struct conf_dirs *cd, enum entry_s
 static void read_conf_dirs(struct imp *im, const char *const *dirs, size_t ndirs,
 			   enum entry_src src)
 {
-	struct conf_dirs cd = { .dirs = dirs, .n = ndirs < CONF_DIRS_MAX ? ndirs : CONF_DIRS_MAX };
+	struct conf_list cl;
+	int r = src == SRC_MODPROBE ? modprobe_conf_open(&cl, im->c->rootfd, IMPORT_DIR_FILES) :
+		conf_list_open(&cl, im->c->rootfd, dirs, ndirs, IMPORT_DIR_FILES);
 
-	open_dirs(im, &cd);
-	for (size_t d = 0; d < cd.n && !im->oom; d++)
-		list_dir(im, &cd, d);
-	if (cd.files)
-		qsort(cd.files, cd.nfiles, sizeof(*cd.files), conf_cmp);
-	read_listed(im, &cd, src);
-	for (size_t d = 0; d < cd.n; d++)
-		if (cd.fd[d] >= 0)
-			close(cd.fd[d]);
-	for (size_t i = 0; i < cd.nfiles; i++)
-		free(cd.files[i].name);
-	free(cd.files);
+	if (r < 0)
+		im->oom = true;
+	for (size_t d = 0; d < cl.ndirs; d++)
+		if (cl.full[d])
+			imp_warn_at(im, cl.dirs[d], "(directory)", 11, "more than %d files, the rest "
+				    "are not read", IMPORT_DIR_FILES);
+	for (size_t h = 0; h < cl.nhidden && !im->oom; h++)
+		note_hidden(im, &cl, &cl.hidden[h]);
+	read_listed(im, &cl, src);
+	conf_list_free(&cl);
 }
 
 static void read_one(struct imp *im, const char *rel, enum entry_src src)
@@ -468,9 +229,11 @@ static void read_one(struct imp *im, const char *rel, enum entry_src src)
 	snprintf(shown, sizeof(shown), "/%s", rel);
 	if (seen_before(im, im->c->rootfd, rel))
 		return;
-	buf = read_conf(im, im->c->rootfd, rel, shown, &len);
+	buf = read_file_at(im->c->rootfd, rel, CONF_FILE_MAX, &len);
 	if (buf)
 		read_stmts(im, shown, buf, len, src, true);
+	else
+		read_failed(im, shown);
 	free(buf);
 }
 
@@ -514,7 +277,7 @@ void imp_read_all(struct imp *im)
 	static const char *const load_dirs[] = { "etc/modules-load.d" };
 	static const char *const dracut_dirs[] = { "etc/dracut.conf.d" };
 
-	read_conf_dirs(im, modprobe_dirs, MODPROBE_NDIRS, SRC_MODPROBE);
+	read_conf_dirs(im, NULL, 0, SRC_MODPROBE);
 	read_one(im, "etc/modules", SRC_MODULES);
 	read_conf_dirs(im, load_dirs, ARRAY_SIZE(load_dirs), SRC_MODULES);
 	read_one(im, "etc/initramfs-tools/modules", SRC_INITRAMFS);

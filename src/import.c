@@ -6,13 +6,12 @@
  * editing, and which must stay.  Nothing is written anywhere.
  *
  * Read, all under --root DIR:
- *   etc/modprobe.d, run/modprobe.d, usr/local/lib/modprobe.d,
- *   usr/lib/modprobe.d, lib/modprobe.d (libkmod's order, modprobe_dirs in
- *       modload.h): every *.conf, as modprobe.d(5) reads them: a file
- *       hides the same-named files in the directories after it (a link to
- *       /dev/null hides them and says nothing), files are read in the order
- *       of their names, a trailing backslash joins a line with the next, a
- *       line whose first word starts with '#' is a comment.
+ *   modprobe.d, as libkmod reads it (modprobe-conf.c): every *.conf of
+ *       its five directories, a file hiding the same-named files in the
+ *       directories after it (a link to /dev/null or an empty file hides
+ *       them and says nothing), files in the order of their names, a
+ *       trailing backslash joining a line with the next, a line whose first
+ *       word starts with '#' a comment.
  *   etc/modules, etc/modules-load.d/ *.conf, etc/initramfs-tools/modules:
  *       one module per line.
  *   etc/dracut.conf.d/ *.conf: add_drivers+= and force_drivers+=.
@@ -37,10 +36,11 @@
  * rules that tell them apart), then the review: lines to delete, lines to
  * edit, lines to keep, each with FILE:LINE and why.
  *
- * Files: import.c (findings and the mode), import-read.c (files and the
- * command line into statements), import-decide.c (what each statement
- * becomes), import-print.c (the devices and the config); import-int.h holds
- * what they share.
+ * Files, from the bottom: import-model.c (what is read and found, findings,
+ * warnings, statements, strings), import-ids.c (the ids), import-read.c
+ * (files and the command line into statements), import-decide.c (what
+ * each statement becomes), import-print.c (the devices and the config),
+ * and import.c, the mode itself, on top: no other file calls it.
  *
  * Exit status (bits, ORed):
  *   0  a recipe was found and its config printed
@@ -49,85 +49,25 @@
  *   2  some lines or tokens could not be parsed; each was reported on stderr
  *      as FILE:LINE: TOKEN: why and skipped; the printed config is valid
  */
-#include "import-int.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-/* "WHERE: TOKEN: why" on stderr; @toklen bytes of @tok, at most 64. */
-void _printf_(5, 6) imp_warn_at(struct imp *im, const char *where, const char *tok,
-				size_t toklen, const char *fmt, ...)
-{
-	char why[256];
-	va_list ap;
+#include "import.h"
+#include "import-decide.h"
+#include "import-ids.h"
+#include "import-print.h"
+#include "import-read.h"
+#include "log.h"
+#include "modload.h"
+#include "sources.h"
 
-	im->warnings++;
-	if (im->warnings > WARNINGS_SHOWN)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	log_warn("%s: %.*s: %s", where, (int)(toklen < 64 ? toklen : 64), tok, why);
-}
-
-/* Takes every string; a NULL among them means memory ran out. */
-void imp_add_finding(struct imp *im, enum legacy_verdict v, bool gave_ids, char *where,
-		     char *text, char *edit, char *why)
-{
-	struct legacy_line *f;
-
-	if (!where || !text || !why || (v == LEGACY_EDIT && !edit))
-		goto oom;
-	f = realloc(im->f, (im->nf + 1) * sizeof(*f));
-	if (!f)
-		goto oom;
-	im->f = f;
-	im->f[im->nf++] = (struct legacy_line){ .v = v, .gave_ids = gave_ids, .where = where,
-					    .text = text, .edit = edit, .why = why };
-	return;
-oom:
-	im->oom = true;
-	free(where);
-	free(text);
-	free(edit);
-	free(why);
-}
-
-void imp_add_note(struct imp *im, char *note)
-{
-	char **v;
-
-	if (!note) {
-		im->oom = true;
-		return;
-	}
-	v = realloc(im->notes, (im->nnotes + 1) * sizeof(*v));
-	if (!v) {
-		im->oom = true;
-		free(note);
-		return;
-	}
-	im->notes = v;
-	im->notes[im->nnotes++] = note;
-}
-
-static void imp_free(struct imp *im)
-{
-	for (size_t i = 0; i < im->ne; i++) {
-		free(im->e[i].where);
-		free(im->e[i].text);
-	}
-	free(im->e);
-	legacy_free(im->f, im->nf);
-	for (size_t i = 0; i < im->nnotes; i++)
-		free(im->notes[i]);
-	free(im->notes);
-	free(im->seen);
-	free(im->taken);
-	free(im->direct);
-	free(im->card0);
-	free(im->mods);
-	if (im->kmod)
-		kmod_unref(im->kmod);
-	pci_tree_free(&im->t);
-}
+enum {
+	EXIT_IMPORT_NOTHING = 1,
+	EXIT_IMPORT_ERRORS = 2,
+};
 
 /*
  * Every statement read once; the ids from libkmod; the devices they select
@@ -172,17 +112,6 @@ int legacy_scan(const struct mode_ctx *c, struct legacy_line **out, size_t *n, s
 	imp_free(im);
 	free(im);
 	return r;
-}
-
-void legacy_free(struct legacy_line *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].where);
-		free(v[i].text);
-		free(v[i].edit);
-		free(v[i].why);
-	}
-	free(v);
 }
 
 int import_run(const struct mode_ctx *c)

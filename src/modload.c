@@ -5,7 +5,6 @@
  * a built-in or already loaded module is fine.  Install commands from
  * modprobe.d are not run: this program never starts a shell.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
@@ -19,9 +18,9 @@
 #include "cmdline.h"
 #include "log.h"
 #include "modload.h"
+#include "modprobe-conf.h"
 #include "parse.h"
 #include "rules.h"
-#include "sources.h"
 #include "sysfs.h"
 #include "util.h"
 
@@ -146,11 +145,6 @@ struct kmod_ctx *modload_open(const char *dirname, const char *const *config)
 	return ctx;
 }
 
-const char *const modprobe_dirs[MODPROBE_NDIRS] = {
-	"etc/modprobe.d", "run/modprobe.d", "usr/local/lib/modprobe.d", "usr/lib/modprobe.d",
-	"lib/modprobe.d",
-};
-
 struct kmod_ctx *modload_open_root(const char *root, int rootfd, char *kver, size_t size)
 {
 	char dirname[4096], cfg[ARRAY_SIZE(modprobe_dirs)][4096];
@@ -177,156 +171,17 @@ struct kmod_ctx *modload_open_root(const char *root, int rootfd, char *kver, siz
 	return ctx;
 }
 
-/* ---- module options under a test root ------------------------------------- */
-
-struct conf_file {
-	char name[256];
-	size_t dir;		/* index into modprobe_dirs */
-};
-
-static int conf_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct conf_file *)a)->name, ((const struct conf_file *)b)->name);
-}
-
-/* modprobe.d(5): every *.conf by name; of two files of a name, the earlier directory's. */
-static size_t list_confs(int rootfd, struct conf_file **out)
-{
-	struct conf_file *v = NULL;
-	size_t n = 0;
-
-	for (size_t d = 0; d < ARRAY_SIZE(modprobe_dirs); d++) {
-		int fd = openat(rootfd, modprobe_dirs[d], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-		struct dirent *e;
-
-		if (!dir) {
-			if (fd >= 0)
-				close(fd);
-			continue;
-		}
-		while ((e = readdir(dir))) {
-			size_t len = strlen(e->d_name);
-			struct conf_file *nv;
-			bool dup = false;
-
-			if (e->d_name[0] == '.' || len < 6 || len >= sizeof(v->name) ||
-			    strcmp(e->d_name + len - 5, ".conf") != 0)
-				continue;
-			for (size_t i = 0; i < n && !dup; i++)
-				dup = strcmp(v[i].name, e->d_name) == 0;
-			if (dup)
-				continue;
-			nv = realloc(v, (n + 1) * sizeof(*nv));
-			if (!nv)
-				break;
-			v = nv;
-			memcpy(v[n].name, e->d_name, len + 1);
-			v[n++].dir = d;
-		}
-		closedir(dir);
-	}
-	if (n)
-		qsort(v, n, sizeof(*v), conf_cmp);
-	*out = v;
-	return n;
-}
-
-/* Append @len bytes of @s to the growing string *@out, a space between. */
-static int append_word(char **out, size_t *used, const char *s, size_t len)
-{
-	char *nv = realloc(*out, *used + len + 2);
-
-	if (!nv)
-		return -ENOMEM;
-	*out = nv;
-	if (*used)
-		nv[(*used)++] = ' ';
-	memcpy(nv + *used, s, len);
-	*used += len;
-	nv[*used] = '\0';
-	return 0;
-}
-
-/* The "options MODULE ..." lines of one modprobe.d file (continuations joined). */
-static void conf_options(char *buf, const char *module, char **out, size_t *used)
-{
-	static const char blank[] = " \t\r";
-
-	for (char *p = buf; (p = strchr(p, '\\')); p++)
-		if (p[1] == '\n')
-			p[0] = p[1] = ' ';
-	for (char *line = buf; line && *line;) {
-		char *nl = strchr(line, '\n'), *w, *end;
-		size_t n;
-
-		if (nl)
-			*nl = '\0';
-		w = line + strspn(line, blank);
-		n = strcspn(w, blank);
-		if (n == 7 && strncmp(w, "options", 7) == 0) {
-			w += n + strspn(w + n, blank);
-			n = strcspn(w, blank);
-			if (n && name_eq(w, n, module)) {
-				w += n + strspn(w + n, blank);
-				end = w + strlen(w);
-				while (end > w && strchr(blank, end[-1]))
-					end--;
-				if (end > w && append_word(out, used, w, (size_t)(end - w)) < 0)
-					return;
-			}
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-}
-
-/*
- * @module's options under a test root, as libkmod would give them for that
- * machine: its modprobe.d, then MODULE.OPTION= of its command line.  Not
- * from libkmod: kmod_new() adds the options of /proc/cmdline by that
- * absolute path, the host's, whatever the root.  NULL when out of memory.
- */
-static char *root_options(int rootfd, const char *module)
-{
-	_cleanup_free_ struct conf_file *v = NULL;
-	_cleanup_free_ char *cmdline = NULL;
-	size_t n = list_confs(rootfd, &v), used = 0, len;
-	char *out = strdup("");
-	const char *pos, *end;
-	struct cmdline_tok t;
-
-	for (size_t i = 0; out && i < n; i++) {
-		char path[4096];
-		_cleanup_free_ char *buf = NULL;
-
-		if (xsnprintf(path, sizeof(path), "%s/%s", modprobe_dirs[v[i].dir], v[i].name) < 0)
-			continue;
-		buf = read_file_at(rootfd, path, 1 << 20, &len);
-		if (buf)
-			conf_options(buf, module, &out, &used);
-	}
-	cmdline = read_file_at(rootfd, "proc/cmdline", CMDLINE_MAX, &len);
-	pos = cmdline;
-	end = cmdline ? cmdline + len : NULL;
-	while (out && cmdline && cmdline_next(&pos, end, &t)) {
-		const char *dot = memchr(t.key, '.', t.klen);
-
-		if (!dot || !t.val || !name_eq(t.key, (size_t)(dot - t.key), module))
-			continue;
-		/* "vfio_pci.ids=a,b" is "ids=a,b" to the module. */
-		if (append_word(&out, &used, dot + 1, (size_t)(t.val + t.vlen - dot - 1)) < 0)
-			break;
-	}
-	return out;
-}
-
 /* vfio-pci's options: libkmod's on the running system, the root's under --root. */
 static char *vfio_pci_options(struct kmod_module *mod, bool live, int rootfd)
 {
 	const char *o;
 
+	/*
+	 * Not from libkmod under a test root: kmod_new() adds the options of
+	 * /proc/cmdline by that absolute path, the host's, whatever the root.
+	 */
 	if (!live)
-		return root_options(rootfd, VFIO_PCI);
+		return modprobe_options(rootfd, VFIO_PCI);
 	o = kmod_module_get_options(mod);
 	return strdup(o ? o : "");
 }
@@ -341,26 +196,18 @@ static char *options_without_ids(const char *opts)
 {
 	size_t len = opts ? strlen(opts) : 0, used = 0;
 	char *out = malloc(len + 1);
-	const char *p = opts;
+	const char *p = opts, *end = opts + len;
+	struct modprobe_opt o;
 
 	if (!out)
 		return NULL;
-	while (p && *p) {
-		const char *e;
-		bool quoted = false;
-
-		while (*p == ' ')
-			p++;
-		for (e = p; *e && (quoted || *e != ' '); e++)
-			if (*e == '"')
-				quoted = !quoted;
-		if (e > p && !(e - p >= 4 && strncmp(p, "ids=", 4) == 0)) {
-			if (used)
-				out[used++] = ' ';
-			memcpy(out + used, p, (size_t)(e - p));
-			used += (size_t)(e - p);
-		}
-		p = e;
+	while (opts && modprobe_next_opt(&p, end, &o)) {
+		if (o.val && name_eq(o.key, o.klen, "ids"))
+			continue;
+		if (used)
+			out[used++] = ' ';
+		memcpy(out + used, o.word, o.wlen);
+		used += o.wlen;
 	}
 	out[used] = '\0';
 	return out;
@@ -485,27 +332,22 @@ int modload_vfio(const char *root, int rootfd, bool insert)
 	return r < 0 ? r : 0;
 }
 
-/* Each element of every ids= word of the options string @opts. */
+/* Each element of every ids= word of the options string @opts, as the kernel splits it. */
 static void each_ids(const char *opts, ids_fn fn, void *data)
 {
-	for (const char *p = opts; p && (p = strstr(p, "ids=")); ) {
-		const char *v = p + 4, *e, *id;
+	const char *p = opts, *end = opts + strlen(opts);
+	struct modprobe_opt o;
+
+	while (modprobe_next_opt(&p, end, &o)) {
 		struct ids_iter it;
-		bool quoted = false;
+		const char *id;
 		size_t len;
 
-		/* a whole option word, not part of another one */
-		if (p != opts && p[-1] != ' ') {
-			p = v;
+		if (!o.val || !name_eq(o.key, o.klen, "ids"))
 			continue;
-		}
-		for (e = v; *e && (quoted || *e != ' '); e++)
-			if (*e == '"')
-				quoted = !quoted;
-		ids_iter_init(&it, v, (size_t)(e - v));
+		ids_iter_init(&it, o.val, o.vlen);
 		while (ids_iter_next(&it, &id, &len))
 			fn(data, id, len);
-		p = e;
 	}
 }
 
@@ -517,7 +359,7 @@ int modload_vfio_pci_ids(const char *root, int rootfd, ids_fn fn, void *data)
 	char kver[256];
 
 	if (strcmp(root, "/") != 0) {
-		opts = root_options(rootfd, VFIO_PCI);
+		opts = modprobe_options(rootfd, VFIO_PCI);
 		if (!opts)
 			return -ENOMEM;
 		each_ids(opts, fn, data);

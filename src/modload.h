@@ -16,14 +16,6 @@
  */
 int modload_kernel_release(int rootfd, char *buf, size_t size);
 
-/*
- * modprobe.d(5)'s directories under the root, in libkmod's order of
- * precedence: a file hides the same-named files of the directories after
- * it.  modload, --capture and --import all read these.
- */
-#define MODPROBE_NDIRS 5
-extern const char *const modprobe_dirs[MODPROBE_NDIRS];
-
 struct kmod_ctx;
 
 /* kmod_new() with our logging, and without libkmod's own output. */

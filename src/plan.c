@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "card.h"
+#include "iommu.h"
 #include "log.h"
 #include "plan.h"
 #include "util.h"
@@ -323,26 +324,13 @@ const char *plan_iommu_hint(int rootfd)
 	static const char amd[] = "enable the IOMMU (AMD-Vi) in the firmware; the kernel "
 				  "turns it on by itself unless amd_iommu=off or iommu=off "
 				  "is on the command line";
-	char buf[4096];
-	ssize_t n = -1;
-	int fd;
+	struct iommu_host h;
 
-	if (faccessat(rootfd, "sys/firmware/acpi/tables/DMAR", F_OK, 0) == 0)
-		return intel_cmdline;
-	if (faccessat(rootfd, "sys/firmware/acpi/tables/IVRS", F_OK, 0) == 0)
-		return amd_cmdline;
-	fd = openat(rootfd, "proc/cpuinfo", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-	}
-	if (n > 0) {
-		buf[n] = '\0';
-		if (strstr(buf, "AuthenticAMD") || strstr(buf, "HygonGenuine"))
-			return amd;
-		if (strstr(buf, "GenuineIntel"))
-			return intel;
-	}
+	iommu_detect(rootfd, &h);
+	if (h.firmware != IOMMU_NONE)
+		return h.firmware == IOMMU_INTEL ? intel_cmdline : amd_cmdline;
+	if (h.cpu != IOMMU_NONE)
+		return h.cpu == IOMMU_AMD ? amd : intel;
 	return "enable VT-d or AMD-Vi in the firmware, and on Intel add intel_iommu=on to the "
 	       "kernel command line";
 }

@@ -16,6 +16,7 @@
 
 #include "cmdline.h"
 #include "initramfs.h"
+#include "iommu.h"
 #include "log.h"
 #include "modload.h"
 #include "report-gather.h"
@@ -601,18 +602,10 @@ static void gather_initrd(struct report *r)
 
 static bool cpu_is_amd(int rootfd)
 {
-	char buf[4096];
-	ssize_t n = -1;
-	int fd = openat(rootfd, "proc/cpuinfo", O_RDONLY | O_CLOEXEC);
+	struct iommu_host h;
 
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-	}
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return strstr(buf, "AuthenticAMD") || strstr(buf, "HygonGenuine");
+	iommu_detect(rootfd, &h);
+	return h.cpu == IOMMU_AMD;
 }
 
 void report_gather(struct report *r, const struct mode_ctx *c)

@@ -15,7 +15,7 @@
 
 #include "bootloader.h"
 #include "card.h"
-#include "legacy.h"
+#include "import.h"
 #include "manual.h"
 #include "modes.h"
 #include "pci.h"

@@ -5,11 +5,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cmdline.h"
 #include "rules.h"
 
 #define CONFIG_FILE "etc/vfio-early.conf"
 #define CONFIG_MAX (4u << 20)
-#define CMDLINE_MAX (64u << 10)
 
 /*
  * Rules from DIR/proc/cmdline, vfio-pci's ids= in DIR's modprobe.d, then the

@@ -581,3 +581,15 @@ vfio-early: vfio-pci: built in, nothing to load"
 	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --dry-run
 	assert_line --regexp "^0000:09:00\.1 .* \(rule modprobe\.d: options vfio-pci ids 10de:1aef\)$"
 }
+
+@test "the import module has one face, and modload, sources, modprobe-conf and iommu sit below it" {
+	# build-aux/structure over this build's objects: no circle and no use
+	# that runs back up through these rooms (no file of --import calls its
+	# driver, import.c), no function over 80 lines, no file over 800.
+	run "$TOP/build-aux/structure" "${BUILD:-$TOP/build/default}"
+	assert_success
+	local rooms='(import[a-z-]*|modload|sources|modprobe-conf|iommu)'
+	refute_output --regexp "^circle: (.* )?$rooms( |$)"
+	refute_output --regexp "^runs back up: (.* )?$rooms( |$)"
+	refute_output --regexp "over [0-9]+ lines: src/$rooms[.:]"
+}

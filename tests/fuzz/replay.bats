@@ -10,7 +10,7 @@ bats_load_library bats-assert
 
 TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 : "${BUILD:=$TOP/build/default}"
-TARGETS="cmdline config parse sysfs protect ids"
+TARGETS="cmdline config parse sysfs protect ids modprobe"
 
 # replay DIR TARGET: every seed through DIR/fuzz-TARGET.
 replay() {
@@ -52,6 +52,10 @@ replay() {
 
 @test "replay: vfio-pci's ids= lists (ids_iter, parse_kernel_ids)" {
 	replay "$BUILD" ids
+}
+
+@test "replay: modprobe.d lines and options words (modprobe-conf.c)" {
+	replay "$BUILD" modprobe
 }
 
 @test "replay: every target on the ASan+UBSan build" {

@@ -1,42 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The inside of vfio-early --import, shared by its four files (import.c
- * has the whole story): what is read, what is found, and the functions one
- * file lends another.
+ * The model of vfio-early --import, shared by its files (import.c has the
+ * whole story): what is read, what is found, and the helpers every file
+ * uses.  It sits under the mode's other files and uses none of them.
  */
-#ifndef VFIO_EARLY_IMPORT_INT_H
-#define VFIO_EARLY_IMPORT_INT_H
+#ifndef VFIO_EARLY_IMPORT_MODEL_H
+#define VFIO_EARLY_IMPORT_MODEL_H
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <libkmod.h>
-#include <stdarg.h>
-#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/stat.h>
+#include <sys/types.h>
 
-#include "bootloader.h"
-#include "card.h"
-#include "legacy.h"
-#include "log.h"
-#include "modalias.h"
+#include "iommu.h"
 #include "modes.h"
-#include "modload.h"
-#include "parse.h"
 #include "pci.h"
-#include "rules.h"
-#include "sources.h"
-#include "sysfs.h"
 #include "util.h"
 
-enum {
-	EXIT_IMPORT_NOTHING = 1,
-	EXIT_IMPORT_ERRORS = 2,
-};
+struct kmod_ctx;
 
-#define IMPORT_FILE_MAX (1u << 20)	/* per file */
 #define IMPORT_DIR_FILES 1024		/* *.conf per directory */
 #define IMPORT_IDS_MAX 1024
 #define IDS_PER_RULE 64			/* keeps a rule line far below 4096 bytes */
@@ -49,6 +31,26 @@ enum {
 /* The "file" of a kernel command line statement. */
 #define CMDLINE_WHERE "/proc/cmdline"
 #define NO_CARD SIZE_MAX		/* card0[] of a device no id takes */
+
+/* ---- findings: the recipe's lines, as --import and --report show them -------- */
+
+enum legacy_verdict {
+	LEGACY_DROP,	/* unnecessary once vfio-early is installed */
+	LEGACY_EDIT,	/* part of it is unnecessary */
+	LEGACY_KEEP,	/* must stay */
+};
+
+struct legacy_line {
+	enum legacy_verdict v;
+	bool gave_ids;
+	bool harms_host;	/* takes a driver from devices the host keeps */
+	char *where;	/* "FILE:LINE", or "/proc/cmdline" */
+	char *text;	/* the line as written (shortened, made safe) */
+	char *edit;	/* LEGACY_EDIT: the line as it should read */
+	char *why;
+};
+
+void legacy_free(struct legacy_line *v, size_t n);
 
 /* ---- a growing string ---------------------------------------------------- */
 
@@ -69,8 +71,6 @@ enum entry_src {
 	SRC_DRACUT,		/* dracut.conf.d */
 	SRC_CMDLINE,		/* /proc/cmdline */
 };
-
-enum iommu_vendor { IOMMU_UNKNOWN, IOMMU_INTEL, IOMMU_AMD };
 
 /* One statement as read, before anything is decided about it. */
 struct entry {
@@ -129,7 +129,7 @@ struct stmt {
 	size_t wl[IMPORT_WORDS_MAX];
 };
 
-/* import.c: findings, and the mode itself */
+/* Findings and warnings. */
 void _printf_(5, 6) imp_warn_at(struct imp *im, const char *where, const char *tok,
 				size_t toklen, const char *fmt, ...);
 
@@ -138,7 +138,10 @@ void imp_add_finding(struct imp *im, enum legacy_verdict v, bool gave_ids, char 
 
 void imp_add_note(struct imp *im, char *note);
 
-/* import-read.c: reading files and the command line into statements */
+/* Everything @im holds (not @im itself). */
+void imp_free(struct imp *im);
+
+/* A growing string. */
 void sb_addn(struct sbuf *b, const char *s, size_t n);
 
 void sb_add(struct sbuf *b, const char *s);
@@ -149,7 +152,7 @@ void sb_add_shown(struct sbuf *b, const char *s, size_t n, size_t max);
 
 char *sb_take(struct sbuf *b);
 
-
+/* Statements split into words. */
 void imp_split_words(struct imp *im, struct stmt *s);
 
 char *imp_words_without(const struct stmt *s, const bool *drop);
@@ -157,23 +160,9 @@ char *imp_words_without(const struct stmt *s, const bool *drop);
 void imp_add_stmt_finding(struct imp *im, const struct stmt *s, enum legacy_verdict v,
 			  bool gave_ids, char *edit, struct sbuf *why);
 
-void imp_read_all(struct imp *im);
-
-/* import-decide.c: what each statement becomes */
+/* Ids. */
 void imp_format_id(const struct pci_ids *id, char *buf, size_t size);
 
-void import_kmod_ids(struct imp *im);
-
 bool imp_id_matches(const struct pci_ids *id, const struct pci_dev *d);
-
-void imp_decide(struct imp *im, const struct entry *e);
-
-/* import-print.c: the devices the ids select, and the printed config */
-void imp_select_devices(struct imp *im);
-
-void imp_device_modules(struct imp *im);
-
-void imp_print_config(struct imp *im, FILE *out, const char *config_shown,
-		      bool config_exists);
 
 #endif

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The host's IOMMU vendor.  The kernel names its units after the hardware
+ * (dmar0 for VT-d, ivhd0 for AMD-Vi); the firmware describes an IOMMU it
+ * enabled in an ACPI table (DMAR, IVRS); failing both, the CPU's vendor
+ * tells which one the machine would have.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "iommu.h"
+
+static enum iommu_vendor units_vendor(int rootfd)
+{
+	int fd = openat(rootfd, "sys/class/iommu", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	enum iommu_vendor v = IOMMU_NONE;
+	struct dirent *e;
+
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return IOMMU_NONE;
+	}
+	while (v == IOMMU_NONE && (e = readdir(dir)))
+		v = strncmp(e->d_name, "dmar", 4) == 0 ? IOMMU_INTEL :
+		    strncmp(e->d_name, "ivhd", 4) == 0 ? IOMMU_AMD : IOMMU_NONE;
+	closedir(dir);
+	return v;
+}
+
+static enum iommu_vendor firmware_vendor(int rootfd)
+{
+	if (faccessat(rootfd, "sys/firmware/acpi/tables/DMAR", F_OK, 0) == 0)
+		return IOMMU_INTEL;
+	if (faccessat(rootfd, "sys/firmware/acpi/tables/IVRS", F_OK, 0) == 0)
+		return IOMMU_AMD;
+	return IOMMU_NONE;
+}
+
+/* The first processor's vendor_id is near the start of the file. */
+static enum iommu_vendor cpu_vendor(int rootfd)
+{
+	char buf[4096];
+	ssize_t n = -1;
+	int fd = openat(rootfd, "proc/cpuinfo", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		return IOMMU_NONE;
+	buf[n] = '\0';
+	if (strstr(buf, "AuthenticAMD") || strstr(buf, "HygonGenuine"))
+		return IOMMU_AMD;
+	if (strstr(buf, "GenuineIntel"))
+		return IOMMU_INTEL;
+	return IOMMU_NONE;
+}
+
+void iommu_detect(int rootfd, struct iommu_host *h)
+{
+	h->units = units_vendor(rootfd);
+	h->firmware = firmware_vendor(rootfd);
+	h->cpu = cpu_vendor(rootfd);
+	h->vendor = h->units != IOMMU_NONE ? h->units :
+		    h->firmware != IOMMU_NONE ? h->firmware : h->cpu;
+}

@@ -5,6 +5,7 @@
  * a built-in or already loaded module is fine.  Install commands from
  * modprobe.d are not run: this program never starts a shell.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>

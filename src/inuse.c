@@ -17,10 +17,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "inuse.h"
 #include "log.h"
 #include "mounts.h"
 #include "pci.h"
-#include "protect.h"
+#include "protect-block.h"
 #include "sysfs.h"
 #include "util.h"
 

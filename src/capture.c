@@ -94,8 +94,9 @@ static int put_file(struct cap *c, const char *rel, const char *buf, size_t len)
 {
 	int fd, r = 0;
 
-	if (mkparent(c, rel) < 0)
-		return -errno;
+	r = mkparent(c, rel);
+	if (r < 0)
+		return r;
 	fd = openat(c->dst, rel, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;
@@ -108,12 +109,22 @@ static int put_file(struct cap *c, const char *rel, const char *buf, size_t len)
 	return r;
 }
 
+/* put_file(), a failure logged and counted like every other. */
+static void write_out(struct cap *c, const char *rel, const char *buf, size_t len)
+{
+	int r = put_file(c, rel, buf, len);
+
+	if (r < 0) {
+		log_warn("%s: cannot write: %s", rel, strerror(-r));
+		c->errors++;
+	}
+}
+
 /* Copy one regular file (a sysfs attribute, a config file); absent is fine. */
 static void copy_file(struct cap *c, const char *rel)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
-	int r;
 
 	buf = read_file_at(c->src, rel, ATTR_MAX, &len);
 	if (!buf) {
@@ -124,11 +135,7 @@ static void copy_file(struct cap *c, const char *rel)
 		}
 		return;
 	}
-	r = put_file(c, rel, buf, len);
-	if (r < 0) {
-		log_warn("%s: cannot write: %s", rel, strerror(-r));
-		c->errors++;
-	}
+	write_out(c, rel, buf, len);
 }
 
 /* Lexically resolve @link found at @rel; false when it leaves the root. */
@@ -193,17 +200,13 @@ static bool copy_link(struct cap *c, const char *rel, char *target, size_t size)
 	return true;
 }
 
-static DIR *open_dir(struct cap *c, const char *rel)
+/* A source directory; false (errno set) when it cannot be read. */
+static bool open_dir(struct cap *c, struct sysfs_dir *d, const char *rel)
 {
-	int fd = openat(c->src, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d;
+	int r = sysfs_opendir(d, c->src, rel);
 
-	if (fd < 0)
-		return NULL;
-	d = fdopendir(fd);
-	if (!d)
-		close(fd);
-	return d;
+	errno = -r;
+	return r == 0;
 }
 
 static void capture_device(struct cap *c, const char *name)
@@ -229,9 +232,9 @@ static void capture_device(struct cap *c, const char *name)
 		/* A driver directory a boot-mode run could write unbind to. */
 		mkdirs(c, target);
 		if (fits(c, xsnprintf(f, sizeof(f), "%s/unbind", target), f))
-			put_file(c, f, "", 0);
+			write_out(c, f, "", 0);
 		if (fits(c, xsnprintf(f, sizeof(f), "%s/bind", target), f))
-			put_file(c, f, "", 0);
+			write_out(c, f, "", 0);
 	}
 	if (fits(c, xsnprintf(rel, sizeof(rel), "%s/iommu_group", dir), rel) &&
 	    copy_link(c, rel, target, sizeof(target))) {
@@ -246,36 +249,37 @@ static void capture_device(struct cap *c, const char *name)
 
 static void capture_pci(struct cap *c)
 {
-	DIR *d = open_dir(c, "sys/bus/pci/devices");
-	struct dirent *e;
+	struct sysfs_dir d = SYSFS_DIR_INIT;
 	struct pci_addr a;
+	const char *e;
 
-	if (!d) {
+	if (!open_dir(c, &d, "sys/bus/pci/devices")) {
 		log_err("cannot read sys/bus/pci/devices: %s", strerror(errno));
 		c->errors++;
 		return;
 	}
 	mkdirs(c, "sys/bus/pci/devices");
 	mkdirs(c, "sys/kernel/iommu_groups");
-	put_file(c, "sys/bus/pci/drivers_probe", "", 0);
-	while ((e = readdir(d)))
-		if (parse_sysfs_name(e->d_name, &a) == 0)
-			capture_device(c, e->d_name);
-	closedir(d);
+	write_out(c, "sys/bus/pci/drivers_probe", "", 0);
+	while ((e = sysfs_dir_next(&d)))
+		if (parse_sysfs_name(e, &a) == 0)
+			capture_device(c, e);
+	sysfs_dir_close(&d);
 }
 
 static void capture_iommu_units(struct cap *c)
 {
-	DIR *d = open_dir(c, "sys/class/iommu");
-	struct dirent *e;
+	struct sysfs_dir d = SYSFS_DIR_INIT;
+	const char *e;
 
+	open_dir(c, &d, "sys/class/iommu");
 	mkdirs(c, "sys/class/iommu");
-	while (d && (e = readdir(d))) {
+	while ((e = sysfs_dir_next(&d))) {
 		char rel[PATH_MAX], dir[PATH_MAX], f[PATH_MAX + 32];
 
-		if (e->d_name[0] == '.' || strlen(e->d_name) > 64)
+		if (strlen(e) > 64)
 			continue;
-		if (!fits(c, xsnprintf(rel, sizeof(rel), "sys/class/iommu/%s", e->d_name), rel) ||
+		if (!fits(c, xsnprintf(rel, sizeof(rel), "sys/class/iommu/%s", e), rel) ||
 		    !copy_link(c, rel, dir, sizeof(dir)))
 			continue;
 		mkdirs(c, dir);
@@ -284,26 +288,27 @@ static void capture_iommu_units(struct cap *c)
 		if (fits(c, xsnprintf(f, sizeof(f), "%s/intel-iommu/ecap", dir), f))
 			copy_file(c, f);
 	}
-	if (d)
-		closedir(d);
+	sysfs_dir_close(&d);
 }
 
 /* The block devices: enough to resolve root= and the mounted / again. */
 static void capture_block(struct cap *c)
 {
-	DIR *d = open_dir(c, "sys/class/block");
-	struct dirent *e;
+	struct sysfs_dir d = SYSFS_DIR_INIT;
+	const char *e;
+
+	open_dir(c, &d, "sys/class/block");
 
 	mkdirs(c, "sys/class/block");
 	mkdirs(c, "sys/dev/block");
-	while (d && (e = readdir(d))) {
+	while ((e = sysfs_dir_next(&d))) {
 		char rel[PATH_MAX], dir[PATH_MAX], f[PATH_MAX + 32], devno[32];
-		DIR *s;
-		struct dirent *se;
+		struct sysfs_dir s = SYSFS_DIR_INIT;
+		const char *se;
 
-		if (e->d_name[0] == '.' || strlen(e->d_name) > 64)
+		if (strlen(e) > 64)
 			continue;
-		if (!fits(c, xsnprintf(rel, sizeof(rel), "sys/class/block/%s", e->d_name), rel) ||
+		if (!fits(c, xsnprintf(rel, sizeof(rel), "sys/class/block/%s", e), rel) ||
 		    !copy_link(c, rel, dir, sizeof(dir)))
 			continue;
 		mkdirs(c, dir);
@@ -316,20 +321,18 @@ static void capture_block(struct cap *c)
 			copy_link(c, f, rel, sizeof(rel));
 		if (!fits(c, xsnprintf(f, sizeof(f), "%s/slaves", dir), f))
 			continue;
-		s = open_dir(c, f);
-		while (s && (se = readdir(s))) {
+		open_dir(c, &s, f);
+		while ((se = sysfs_dir_next(&s))) {
 			char sl[PATH_MAX + 96], t[PATH_MAX];
 
-			if (se->d_name[0] == '.' || strlen(se->d_name) > 64)
+			if (strlen(se) > 64)
 				continue;
-			if (fits(c, xsnprintf(sl, sizeof(sl), "%s/slaves/%s", dir, se->d_name), sl))
+			if (fits(c, xsnprintf(sl, sizeof(sl), "%s/slaves/%s", dir, se), sl))
 				copy_link(c, sl, t, sizeof(t));
 		}
-		if (s)
-			closedir(s);
+		sysfs_dir_close(&s);
 	}
-	if (d)
-		closedir(d);
+	sysfs_dir_close(&d);
 }
 
 /*
@@ -339,57 +342,58 @@ static void capture_block(struct cap *c)
  */
 static void capture_net(struct cap *c)
 {
-	DIR *d = open_dir(c, "sys/class/net");
-	struct dirent *e;
+	struct sysfs_dir d = SYSFS_DIR_INIT;
+	const char *e;
+
+	open_dir(c, &d, "sys/class/net");
 
 	mkdirs(c, "sys/class/net");
-	while (d && (e = readdir(d))) {
+	while ((e = sysfs_dir_next(&d))) {
 		char rel[PATH_MAX], dir[PATH_MAX], f[PATH_MAX + 96], t[PATH_MAX];
-		DIR *s;
-		struct dirent *se;
+		struct sysfs_dir s = SYSFS_DIR_INIT;
+		const char *se;
 
-		if (e->d_name[0] == '.' || !hostnet_valid_ifname(e->d_name) ||
-		    !fits(c, xsnprintf(rel, sizeof(rel), "sys/class/net/%s", e->d_name), rel) ||
+		if (!hostnet_valid_ifname(e) ||
+		    !fits(c, xsnprintf(rel, sizeof(rel), "sys/class/net/%s", e), rel) ||
 		    !copy_link(c, rel, dir, sizeof(dir)))
 			continue;
 		mkdirs(c, dir);
 		if (fits(c, xsnprintf(f, sizeof(f), "%s/operstate", dir), f))
 			copy_file(c, f);
-		s = open_dir(c, dir);
-		while (s && (se = readdir(s))) {
-			if (strcmp(se->d_name, "device") != 0 &&
-			    (strncmp(se->d_name, "lower_", 6) != 0 ||
-			     !hostnet_valid_ifname(se->d_name + 6)))
+		open_dir(c, &s, dir);
+		while ((se = sysfs_dir_next(&s))) {
+			if (strcmp(se, "device") != 0 &&
+			    (strncmp(se, "lower_", 6) != 0 ||
+			     !hostnet_valid_ifname(se + 6)))
 				continue;
-			if (fits(c, xsnprintf(f, sizeof(f), "%s/%s", dir, se->d_name), f))
+			if (fits(c, xsnprintf(f, sizeof(f), "%s/%s", dir, se), f))
 				copy_link(c, f, t, sizeof(t));
 		}
-		if (s)
-			closedir(s);
+		sysfs_dir_close(&s);
 	}
-	if (d)
-		closedir(d);
+	sysfs_dir_close(&d);
 }
 
 /* Symlinks of a /dev directory (by-uuid, mapper), as udev made them. */
 static void capture_dev_links(struct cap *c, const char *dir)
 {
-	DIR *d = open_dir(c, dir);
-	struct dirent *e;
+	struct sysfs_dir d = SYSFS_DIR_INIT;
+	const char *e;
 
-	while (d && (e = readdir(d))) {
+	open_dir(c, &d, dir);
+
+	while ((e = sysfs_dir_next(&d))) {
 		char rel[PATH_MAX], t[PATH_MAX];
 		struct stat st;
 
-		if (e->d_name[0] == '.' || strlen(e->d_name) > 200)
+		if (strlen(e) > 200)
 			continue;
-		if (fits(c, xsnprintf(rel, sizeof(rel), "%s/%s", dir, e->d_name), rel) &&
+		if (fits(c, xsnprintf(rel, sizeof(rel), "%s/%s", dir, e), rel) &&
 		    fstatat(c->src, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode) &&
 		    copy_link(c, rel, t, sizeof(t)))
-			put_file(c, t, "", 0);	/* the node, as a plain file */
+			write_out(c, t, "", 0);	/* the node, as a plain file */
 	}
-	if (d)
-		closedir(d);
+	sysfs_dir_close(&d);
 }
 
 /* Only the "/" mount: the rest of mountinfo is nobody's business. */
@@ -417,7 +421,7 @@ static void capture_mountinfo(struct cap *c)
 			used += (size_t)snprintf(out + used, sizeof(out) - used, "%s\n", line);
 		line = nl ? nl + 1 : NULL;
 	}
-	put_file(c, "proc/self/mountinfo", out, used);
+	write_out(c, "proc/self/mountinfo", out, used);
 }
 
 static void capture_cpu_vendor(struct cap *c)
@@ -435,33 +439,34 @@ static void capture_cpu_vendor(struct cap *c)
 		c->errors++;
 		return;
 	}
-	put_file(c, "proc/cpuinfo", out, strlen(out));
+	write_out(c, "proc/cpuinfo", out, strlen(out));
 }
 
 static void capture_dir_files(struct cap *c, const char *dir, const char *suffix)
 {
-	DIR *d = open_dir(c, dir);
-	struct dirent *e;
+	struct sysfs_dir d = SYSFS_DIR_INIT;
+	const char *e;
 
-	while (d && (e = readdir(d))) {
-		size_t n = strlen(e->d_name), sl = strlen(suffix);
+	open_dir(c, &d, dir);
+
+	while ((e = sysfs_dir_next(&d))) {
+		size_t n = strlen(e), sl = strlen(suffix);
 		char rel[PATH_MAX];
 
-		if (e->d_name[0] == '.' || n < sl || strcmp(e->d_name + n - sl, suffix) != 0)
+		if (n < sl || strcmp(e + n - sl, suffix) != 0)
 			continue;
-		if (fits(c, xsnprintf(rel, sizeof(rel), "%s/%s", dir, e->d_name), rel))
+		if (fits(c, xsnprintf(rel, sizeof(rel), "%s/%s", dir, e), rel))
 			copy_file(c, rel);
 	}
-	if (d)
-		closedir(d);
+	sysfs_dir_close(&d);
 }
 
 /* Module indexes (not the modules) so lookups give the same answers. */
 static void capture_modules(struct cap *c)
 {
 	char kver[256], dir[300];
-	DIR *d;
-	struct dirent *e;
+	struct sysfs_dir d = SYSFS_DIR_INIT;
+	const char *e;
 
 	if (modload_kernel_release(c->src, kver, sizeof(kver)) < 0)
 		return;
@@ -472,46 +477,42 @@ static void capture_modules(struct cap *c)
 		return;
 	copy_file(c, dir);
 	dir[strlen(dir) - strlen("/pkgbase")] = '\0';
-	d = open_dir(c, dir);
 	/* The directory itself names the kernel of a root without osrelease. */
-	if (d)
+	if (open_dir(c, &d, dir))
 		mkdirs(c, dir);
-	while (d && (e = readdir(d))) {
+	while ((e = sysfs_dir_next(&d))) {
 		char rel[PATH_MAX];
 
-		if (strncmp(e->d_name, "modules.", 8) != 0)
+		if (strncmp(e, "modules.", 8) != 0)
 			continue;
-		if (fits(c, xsnprintf(rel, sizeof(rel), "%s/%s", dir, e->d_name), rel))
+		if (fits(c, xsnprintf(rel, sizeof(rel), "%s/%s", dir, e), rel))
 			copy_file(c, rel);
 	}
-	if (d)
-		closedir(d);
+	sysfs_dir_close(&d);
 }
 
 /* A pci.ids holding just the devices of this machine. */
 static void capture_names(struct cap *c)
 {
-	DIR *d = open_dir(c, "sys/bus/pci/devices");
+	struct sysfs_dir d = SYSFS_DIR_INIT;
 	struct pciids_want *w = NULL;
 	size_t n = 0, used = 0, cap = 0;
 	char *out = NULL;
-	struct dirent *e;
+	const char *e;
 
-	while (d && (e = readdir(d))) {
-		char rel[PATH_MAX], buf[128];
+	open_dir(c, &d, "sys/bus/pci/devices");
+
+	while ((e = sysfs_dir_next(&d))) {
+		char buf[128];
 		unsigned long v, dv;
 		struct pciids_want *nw;
 
-		if (e->d_name[0] == '.' || strlen(e->d_name) >= PCI_ADDR_STRLEN)
+		if (strlen(e) >= PCI_ADDR_STRLEN)
 			continue;
-		if (!fits(c, xsnprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/vendor",
-					 e->d_name), rel) ||
-		    read_attr(c->src, rel, buf, sizeof(buf)) != 6 ||
+		if (sysfs_readf(c->src, buf, sizeof(buf), "sys/bus/pci/devices/%s/vendor", e) != 6 ||
 		    parse_hex(buf + 2, 4, 0xffff, &v) < 0)
 			continue;
-		if (!fits(c, xsnprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/device",
-					 e->d_name), rel) ||
-		    read_attr(c->src, rel, buf, sizeof(buf)) != 6 ||
+		if (sysfs_readf(c->src, buf, sizeof(buf), "sys/bus/pci/devices/%s/device", e) != 6 ||
 		    parse_hex(buf + 2, 4, 0xffff, &dv) < 0)
 			continue;
 		nw = realloc(w, (n + 1) * sizeof(*w));
@@ -521,8 +522,7 @@ static void capture_names(struct cap *c)
 		w[n].vendor = (uint16_t)v;
 		w[n++].device = (uint16_t)dv;
 	}
-	if (d)
-		closedir(d);
+	sysfs_dir_close(&d);
 	if (n && pciids_lookup(c->src, w, n) == 0) {
 		for (size_t i = 0; i < n; i++) {
 			char line[400];
@@ -547,7 +547,7 @@ static void capture_names(struct cap *c)
 			used += (size_t)k;
 		}
 		if (out)
-			put_file(c, "usr/share/misc/pci.ids", out, used);
+			write_out(c, "usr/share/misc/pci.ids", out, used);
 	}
 	free(out);
 	free(w);
@@ -735,7 +735,7 @@ int capture_run(const struct mode_ctx *mc, const char *dest)
 		"sys/module/vfio_iommu_type1",
 	};
 	struct cap c = { .src = mc->rootfd };
-	DIR *d;
+	struct sysfs_dir d = SYSFS_DIR_INIT;
 
 	if (mkdir(dest, 0755) < 0 && errno != EEXIST) {
 		log_err("%s: %s", dest, strerror(errno));
@@ -747,15 +747,10 @@ int capture_run(const struct mode_ctx *mc, const char *dest)
 		return 1;
 	}
 	/* Refuse to mix a capture into a tree that holds something else. */
-	d = fdopendir(dup(c.dst));
-	if (d) {
-		struct dirent *e;
-		bool empty = true;
+	if (sysfs_opendir(&d, c.dst, ".") == 0) {
+		bool empty = !sysfs_dir_next(&d) && d.skipped == 0;
 
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-				empty = false;
-		closedir(d);
+		sysfs_dir_close(&d);
 		if (!empty) {
 			log_err("%s: not empty; capture into a new directory", dest);
 			close(c.dst);
@@ -768,7 +763,7 @@ int capture_run(const struct mode_ctx *mc, const char *dest)
 	capture_block(&c);
 	capture_net(&c);
 	mkdirs(&c, "dev");
-	put_file(&c, "dev/kmsg", "", 0);
+	write_out(&c, "dev/kmsg", "", 0);
 	capture_dev_links(&c, "dev/mapper");
 	capture_dev_links(&c, "dev/disk/by-uuid");
 	capture_dev_links(&c, "dev/disk/by-label");

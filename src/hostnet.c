@@ -14,7 +14,6 @@
  * raw 32-bit words needs no byte swapping on any host.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,30 +52,21 @@ static bool has_port(char ports[][HOSTNET_IFNAME_LEN], size_t n, const char *nam
 static void collect_ports(int rootfd, const char *ifname, char ports[][HOSTNET_IFNAME_LEN],
 			  size_t max, size_t *n, unsigned depth)
 {
-	char path[64];
-	struct dirent *e;
-	DIR *d;
-	int fd;
+	_cleanup_dir_ struct sysfs_dir dir = SYSFS_DIR_INIT;
+	const char *name;
 
-	if (depth > STACK_MAX || !hostnet_valid_ifname(ifname) ||
-	    xsnprintf(path, sizeof(path), "sys/class/net/%s/device", ifname) < 0)
+	if (depth > STACK_MAX || !hostnet_valid_ifname(ifname))
 		return;
-	if (faccessat(rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+	if (sysfs_accessf(rootfd, F_OK, "sys/class/net/%s/device", ifname) == 0) {
 		if (*n < max && !has_port(ports, *n, ifname))
 			snprintf(ports[(*n)++], HOSTNET_IFNAME_LEN, "%s", ifname);
 		return;
 	}
-	path[strlen(path) - strlen("/device")] = '\0';
-	fd = openat(rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	if (sysfs_opendirf(&dir, rootfd, "sys/class/net/%s", ifname) < 0)
 		return;
-	}
-	while ((e = readdir(d)))
-		if (strncmp(e->d_name, "lower_", 6) == 0)
-			collect_ports(rootfd, e->d_name + 6, ports, max, n, depth + 1);
-	closedir(d);
+	while ((name = sysfs_dir_next(&dir)))
+		if (strncmp(name, "lower_", 6) == 0)
+			collect_ports(rootfd, name + 6, ports, max, n, depth + 1);
 }
 
 size_t hostnet_ports(int rootfd, const char *ifname, char ports[][HOSTNET_IFNAME_LEN],

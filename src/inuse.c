@@ -10,7 +10,6 @@
  * claims mounted devices, md members and ZFS vdevs).  The last check needs
  * the live system's /dev; under a test root the others stand alone.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,10 +17,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "inuse.h"
 #include "log.h"
 #include "mounts.h"
 #include "pci.h"
-#include "protect.h"
+#include "protect-block.h"
 #include "sysfs.h"
 #include "util.h"
 
@@ -56,25 +56,17 @@ static bool subsystem_below(int rootfd, const char *link, const char *name)
 	return nvme_subsystem_each(rootfd, link, ctrl_below, &b) > 0 && b.found;
 }
 
-static bool dir_has_entries(int rootfd, const char *path, char *first, size_t size)
+/* Is sys/class/block/NAME/holders not empty?  Its first entry into @first. */
+static bool has_holders(int rootfd, const char *name, char *first, size_t size)
 {
-	struct dirent *e;
-	bool any = false;
-	DIR *d;
-	int fd = openat(rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_dir_ struct sysfs_dir dir = SYSFS_DIR_INIT;
+	const char *e;
 
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	if (sysfs_opendirf(&dir, rootfd, "sys/class/block/%s/holders", name) < 0 ||
+	    !(e = sysfs_dir_next(&dir)))
 		return false;
-	}
-	while (!any && (e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			snprintf(first, size, "%.60s", e->d_name);
-			any = true;
-		}
-	closedir(d);
-	return any;
+	snprintf(first, size, "%.60s", e);
+	return true;
 }
 
 /* Mounted (by device number, or by source name for anonymous devices)? */
@@ -117,8 +109,10 @@ static int open_exclusive(const char *name, unsigned long maj, unsigned long min
 	struct stat st;
 	int fd;
 
-	if (xsnprintf(dev, sizeof(dev), "/dev/%s", name) < 0)
-		return -ENAMETOOLONG;
+	int r = sysfs_pathf(dev, sizeof(dev), "/dev/%s", name);
+
+	if (r < 0)
+		return r;
 	fd = open(dev, O_RDONLY | O_EXCL | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
@@ -135,13 +129,12 @@ static int open_exclusive(const char *name, unsigned long maj, unsigned long min
 static bool block_in_use(int rootfd, bool live, const char *name, const char *mountinfo,
 			 const char *swaps, char *why, size_t size)
 {
-	char path[160], devno[32], other[64], target[256];
+	char devno[32], other[64], target[256];
 	unsigned long maj, min;
 	const char *colon;
 	int r;
 
-	if (xsnprintf(path, sizeof(path), "sys/class/block/%s/dev", name) < 0 ||
-	    read_attr(rootfd, path, devno, sizeof(devno)) < 0 || !(colon = strchr(devno, ':')) ||
+	if (sysfs_readf(rootfd, devno, sizeof(devno), "sys/class/block/%s/dev", name) < 0 || !(colon = strchr(devno, ':')) ||
 	    parse_dec(devno, (size_t)(colon - devno), 4095, &maj) < 0 ||
 	    parse_dec(colon + 1, strlen(colon + 1), 1048575, &min) < 0) {
 		snprintf(why, size, "%s: its device number cannot be read", name);
@@ -155,11 +148,7 @@ static bool block_in_use(int rootfd, bool live, const char *name, const char *mo
 		snprintf(why, size, "%s is an active swap", name);
 		return true;
 	}
-	if (xsnprintf(path, sizeof(path), "sys/class/block/%s/holders", name) < 0) {
-		snprintf(why, size, "%s: its holders cannot be read", name);
-		return true;
-	}
-	if (dir_has_entries(rootfd, path, other, sizeof(other))) {
+	if (has_holders(rootfd, name, other, sizeof(other))) {
 		snprintf(why, size, "%s is held by %s", name, other);
 		return true;
 	}
@@ -184,25 +173,18 @@ static bool block_in_use(int rootfd, bool live, const char *name, const char *mo
 static bool block_each(int rootfd, bool (*fn)(const char *name, const char *link, void *arg),
 		       void *arg)
 {
-	struct dirent *e;
+	_cleanup_dir_ struct sysfs_dir dir = SYSFS_DIR_INIT;
+	const char *name;
 	bool done = false;
-	DIR *dir;
-	int fd = openat(rootfd, "sys/class/block", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (fd < 0 || !(dir = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	if (sysfs_opendirf(&dir, rootfd, "sys/class/block") < 0)
 		return false;
-	}
-	while (!done && (e = readdir(dir))) {
-		char path[160], link[1024];
+	while (!done && (name = sysfs_dir_next(&dir))) {
+		char link[1024];
 
-		if (e->d_name[0] != '.' &&
-		    xsnprintf(path, sizeof(path), "sys/class/block/%s", e->d_name) >= 0 &&
-		    read_link(rootfd, path, link, sizeof(link)) >= 0)
-			done = fn(e->d_name, link, arg);
+		if (sysfs_readlinkf(rootfd, link, sizeof(link), "sys/class/block/%s", name) >= 0)
+			done = fn(name, link, arg);
 	}
-	closedir(dir);
 	return done;
 }
 
@@ -294,23 +276,18 @@ static const char *proof_kind(const struct protect *p, struct pci_tree *t,
  */
 static bool hosts_devices(struct pci_tree *t, const struct pci_dev *d)
 {
-	struct dirent *e;
+	_cleanup_dir_ struct sysfs_dir dir = SYSFS_DIR_INIT;
+	const char *name;
 	bool found = false;
-	DIR *dir;
-	int fd = openat(t->devfd, d->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (fd < 0 || !(dir = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	if (sysfs_opendirf(&dir, t->devfd, "%s", d->name) < 0)
 		return false;
-	}
-	while (!found && (e = readdir(dir))) {
+	while (!found && (name = sysfs_dir_next(&dir))) {
 		struct pci_addr a;
 
-		found = (strncmp(e->d_name, "pci", 3) == 0 && strchr(e->d_name, ':')) ||
-			parse_sysfs_name(e->d_name, &a) == 0;
+		found = (strncmp(name, "pci", 3) == 0 && strchr(name, ':')) ||
+			parse_sysfs_name(name, &a) == 0;
 	}
-	closedir(dir);
 	return found;
 }
 

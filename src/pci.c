@@ -7,7 +7,6 @@
  * openat, read, close).  Everything else is read by pci_load() only for the
  * devices a rule selects and the members of their slots and IOMMU groups.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +17,90 @@
 #include "pci.h"
 #include "sysfs.h"
 #include "util.h"
+
+/* Room for DEVICE/ATTR and the NUL. */
+#define DEV_PATH_LEN (PCI_ADDR_STRLEN + 1 + SYSFS_ATTR_MAX + 1)
+
+/* The paths below a device that are more than one name, all of them. */
+static const char *const sub_paths[] = {
+	"driver/unbind",	/* the bound driver's unbind file */
+};
+
+static bool valid_attr(const char *attr)
+{
+	if (strnlen(attr, SYSFS_ATTR_MAX + 1) > SYSFS_ATTR_MAX)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(sub_paths); i++)
+		if (strcmp(attr, sub_paths[i]) == 0)
+			return true;
+	return sysfs_name_ok(attr);
+}
+
+/*
+ * DEVICE/ATTR, or DEVICE alone for a NULL or empty @attr when @bare, into
+ * @path.  0, or -EINVAL (logged) when the name or the attribute is refused.
+ * memcpy, not printf: the walk calls this once per device.
+ */
+static int dev_path(const struct pci_dev *d, const char *attr, bool bare,
+		    char path[DEV_PATH_LEN])
+{
+	struct pci_addr a;
+	size_t nlen, alen;
+
+	if (parse_sysfs_name(d->name, &a) < 0) {
+		log_err("\"%.*s\": not a PCI device name, no sysfs path built",
+			PCI_ADDR_STRLEN - 1, d->name);
+		return -EINVAL;
+	}
+	nlen = strlen(d->name);
+	memcpy(path, d->name, nlen + 1);
+	if (bare && (!attr || !*attr))
+		return 0;
+	if (!attr || !valid_attr(attr)) {
+		log_err("%s: attribute \"%.*s\" refused: not a sysfs attribute name", d->name,
+			SYSFS_ATTR_MAX, attr ? attr : "(null)");
+		return -EINVAL;
+	}
+	alen = strlen(attr);
+	path[nlen] = '/';
+	memcpy(path + nlen + 1, attr, alen + 1);
+	return 0;
+}
+
+ssize_t pci_attr_read(const struct pci_tree *t, const struct pci_dev *d, const char *attr,
+		      char *buf, size_t size)
+{
+	char path[DEV_PATH_LEN];
+	int r = dev_path(d, attr, false, path);
+
+	return r < 0 ? r : read_attr(t->devfd, path, buf, size);
+}
+
+int pci_attr_write(const struct pci_tree *t, const struct pci_dev *d, const char *attr,
+		   const char *s, bool append)
+{
+	char path[DEV_PATH_LEN];
+	int r = dev_path(d, attr, false, path);
+
+	return r < 0 ? r : write_attr(t->devfd, path, s, append);
+}
+
+ssize_t pci_link_read(const struct pci_tree *t, const struct pci_dev *d, const char *attr,
+		      char *buf, size_t size)
+{
+	char path[DEV_PATH_LEN];
+	int r = dev_path(d, attr, true, path);
+
+	return r < 0 ? r : read_link(t->devfd, path, buf, size);
+}
+
+bool pci_attr_exists(const struct pci_tree *t, const struct pci_dev *d, const char *attr)
+{
+	char path[DEV_PATH_LEN];
+
+	return dev_path(d, attr, false, path) == 0 &&
+	       faccessat(t->devfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
 
 int parse_pci_modalias(const char *s, struct pci_dev *d)
 {
@@ -149,102 +232,89 @@ static int sort_devices(struct pci_tree *t)
 	return 0;
 }
 
-static bool dir_has_entries(int rootfd, const char *path)
+/* Whether the IOMMU gave out any group. */
+static bool has_iommu_groups(int rootfd)
 {
-	int fd = openat(rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *dir;
-	struct dirent *e;
-	bool found = false;
+	_cleanup_dir_ struct sysfs_dir dir = SYSFS_DIR_INIT;
 
-	if (fd < 0)
-		return false;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return false;
+	return sysfs_opendirf(&dir, rootfd, "sys/kernel/iommu_groups") == 0 &&
+	       sysfs_dir_next(&dir) != NULL;
+}
+
+/* Append @d to the tree: 0, -E2BIG past the cap, -ENOMEM. */
+static int tree_add(struct pci_tree *t, size_t *cap, const struct pci_dev *d)
+{
+	if (t->n == *cap) {
+		struct pci_dev *v;
+
+		if (*cap >= PCI_DEVICES_MAX)
+			return -E2BIG;
+		*cap = *cap ? *cap * 2 : 64;
+		v = realloc(t->dev, *cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		t->dev = v;
 	}
-	while ((e = readdir(dir)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-			found = true;
-			break;
-		}
-	closedir(dir);
-	return found;
+	t->dev[t->n++] = *d;
+	return 0;
+}
+
+/* One entry of sys/bus/pci/devices: 0 added, 1 skipped, or a negative errno. */
+static int scan_entry(struct pci_tree *t, size_t *cap, const char *name)
+{
+	struct pci_dev d = { .iommu_group = -1, .plan = -1 };
+	int r;
+
+	if (parse_sysfs_name(name, &d.addr) < 0) {
+		log_warn("sys/bus/pci/devices/%.64s: not a PCI address, skipped", name);
+		return 1;
+	}
+	memcpy(d.name, name, strnlen(name, PCI_ADDR_STRLEN - 1) + 1);
+	r = read_ids(t, &d);
+	if (r < 0) {
+		log_warn("%s: %s, skipped", d.name,
+			 r == -ENOENT ? "vanished during the walk" :
+			 r == -EINVAL || r == -ERANGE || r == -EOVERFLOW || r == -EILSEQ ?
+			 "malformed modalias or ids" : strerror(-r));
+		return 1;
+	}
+	r = tree_add(t, cap, &d);
+	if (r == -E2BIG)
+		log_warn("more than %u PCI devices, the rest are ignored", PCI_DEVICES_MAX);
+	return r;
 }
 
 int pci_scan(struct pci_tree *t, int rootfd)
 {
-	struct dirent *e;
+	_cleanup_dir_ struct sysfs_dir dir = SYSFS_DIR_INIT;
+	const char *name;
 	size_t cap = 0;
-	DIR *dir;
-	int fd;
+	int r;
 
 	memset(t, 0, sizeof(*t));
 	t->rootfd = rootfd;
-	t->devfd = openat(rootfd, "sys/bus/pci/devices", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	t->devfd = sysfs_openf(rootfd, O_RDONLY | O_DIRECTORY, "sys/bus/pci/devices");
 	if (t->devfd < 0)
-		return -errno;
-	fd = dup(t->devfd);
-	if (fd < 0)
-		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		int r = -errno;
-
-		close(fd);
+		return t->devfd;
+	r = sysfs_opendirf(&dir, t->devfd, ".");
+	if (r < 0)
 		return r;
+	while ((name = sysfs_dir_next(&dir))) {
+		r = scan_entry(t, &cap, name);
+		if (r == -E2BIG)
+			break;
+		if (r < 0)
+			return r;
+		t->skipped += (unsigned)r;
 	}
-	while ((errno = 0, e = readdir(dir))) {
-		struct pci_dev d = { .iommu_group = -1, .plan = -1 };
-		int r;
-
-		if (e->d_name[0] == '.' &&
-		    (e->d_name[1] == '\0' || (e->d_name[1] == '.' && e->d_name[2] == '\0')))
-			continue;
-		if (parse_sysfs_name(e->d_name, &d.addr) < 0) {
-			log_warn("sys/bus/pci/devices/%.64s: not a PCI address, skipped", e->d_name);
-			t->skipped++;
-			continue;
-		}
-		memcpy(d.name, e->d_name, strnlen(e->d_name, PCI_ADDR_STRLEN - 1) + 1);
-		r = read_ids(t, &d);
-		if (r < 0) {
-			log_warn("%s: %s, skipped", d.name,
-				 r == -ENOENT ? "vanished during the walk" :
-				 r == -EINVAL || r == -ERANGE || r == -EOVERFLOW || r == -EILSEQ ?
-				 "malformed modalias or ids" : strerror(-r));
-			t->skipped++;
-			continue;
-		}
-		if (t->n == cap) {
-			struct pci_dev *v;
-
-			if (cap >= PCI_DEVICES_MAX) {
-				log_warn("more than %u PCI devices, the rest are ignored",
-					 PCI_DEVICES_MAX);
-				break;
-			}
-			cap = cap ? cap * 2 : 64;
-			v = realloc(t->dev, cap * sizeof(*v));
-			if (!v) {
-				closedir(dir);
-				return -ENOMEM;
-			}
-			t->dev = v;
-		}
-		t->dev[t->n++] = d;
+	t->skipped += dir.skipped;
+	if (dir.err) {
+		log_warn("reading sys/bus/pci/devices: %s", strerror(-dir.err));
+		return dir.err;
 	}
-	if (errno) {
-		int r = -errno;
-
-		log_warn("reading sys/bus/pci/devices: %s", strerror(errno));
-		closedir(dir);
-		return r;
-	}
-	closedir(dir);
 	if (sort_devices(t) < 0)
 		return -ENOMEM;
-	t->iommu = dir_has_entries(rootfd, "sys/kernel/iommu_groups");
+	t->iommu = has_iommu_groups(rootfd);
 	return 0;
 }
 
@@ -371,31 +441,22 @@ static int ptr_cmp(const void *a, const void *b)
 			    &(*(struct pci_dev *const *)b)->addr);
 }
 
-/* Devices named by the entries of a directory, optionally filtered. */
-static int collect_dir(const struct pci_tree *t, int dirfd, const char *path,
+/* Devices named by the entries of an open directory, optionally filtered. */
+static int collect_dir(const struct pci_tree *t, struct sysfs_dir *dir,
 		       bool (*keep)(const struct pci_addr *, const void *), const void *arg,
 		       struct pci_dev ***out, size_t *n)
 {
-	int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct pci_dev **v = NULL;
+	const char *name;
 	size_t cap = 0;
-	struct dirent *e;
-	DIR *dir;
 
 	*out = NULL;
 	*n = 0;
-	if (fd < 0)
-		return -errno;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while ((e = readdir(dir))) {
+	while ((name = sysfs_dir_next(dir))) {
 		struct pci_addr a;
 		struct pci_dev *d;
 
-		if (parse_sysfs_name(e->d_name, &a) < 0 || (keep && !keep(&a, arg)))
+		if (parse_sysfs_name(name, &a) < 0 || (keep && !keep(&a, arg)))
 			continue;
 		d = pci_find(t, &a);
 		if (!d)
@@ -407,14 +468,13 @@ static int collect_dir(const struct pci_tree *t, int dirfd, const char *path,
 			nv = realloc(v, cap * sizeof(*nv));
 			if (!nv) {
 				free(v);
-				closedir(dir);
+				*n = 0;
 				return -ENOMEM;
 			}
 			v = nv;
 		}
 		v[(*n)++] = d;
 	}
-	closedir(dir);
 	if (*n)
 		qsort(v, *n, sizeof(*v), ptr_cmp);
 	*out = v;
@@ -423,11 +483,12 @@ static int collect_dir(const struct pci_tree *t, int dirfd, const char *path,
 
 int pci_group_members(const struct pci_tree *t, int group, struct pci_dev ***out, size_t *n)
 {
-	char path[64];
+	_cleanup_dir_ struct sysfs_dir dir = SYSFS_DIR_INIT;
+	int r = sysfs_opendirf(&dir, t->rootfd, "sys/kernel/iommu_groups/%d/devices", group);
 
-	if (xsnprintf(path, sizeof(path), "sys/kernel/iommu_groups/%d/devices", group) < 0)
-		return -ENAMETOOLONG;
-	return collect_dir(t, t->rootfd, path, NULL, NULL, out, n);
+	*out = NULL;
+	*n = 0;
+	return r < 0 ? r : collect_dir(t, &dir, NULL, NULL, out, n);
 }
 
 struct hop_match {
@@ -459,12 +520,15 @@ int pci_resolve_path(const struct pci_tree *t, const struct path_spec *p,
 			.func = p->hop[i].func,
 			.any_func = last && !p->last_has_func,
 		};
-		struct pci_dev **v;
-		size_t nv;
+		_cleanup_dir_ struct sysfs_dir dir = SYSFS_DIR_INIT;
+		struct pci_dev **v = NULL;
+		size_t nv = 0;
 		int r;
 
 		/* Children of a bridge are subdirectories of its device directory. */
-		r = collect_dir(t, t->devfd, cur->name, keep_hop, &h, &v, &nv);
+		r = sysfs_opendirf(&dir, t->devfd, "%s", cur->name);
+		if (r == 0)
+			r = collect_dir(t, &dir, keep_hop, &h, &v, &nv);
 		if (r < 0 && r != -ENOENT && r != -ENOTDIR)
 			return r;
 		if (last) {

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "parse.h"
 
@@ -115,6 +116,35 @@ static inline bool pci_is_bridge(const struct pci_dev *d)
 {
 	return pci_base_class(d) == 0x06;
 }
+
+/*
+ * One attribute of one PCI device: DEVICE/ATTR below the tree's
+ * sys/bus/pci/devices.  The device's name must be a PCI address as the
+ * kernel prints it, and @attr one sysfs name (sysfs_name_ok(), at most
+ * SYSFS_ATTR_MAX characters: vendor, driver_override, vfio-dev) or one of
+ * the fixed sub-paths the binding needs ("driver/unbind").  Anything else
+ * is a bug in the caller: it is logged and refused with -EINVAL, and no
+ * path is built from it.
+ */
+#define SYSFS_ATTR_MAX 32
+
+/* read_attr() of the attribute; its results, or -EINVAL for a refused name. */
+ssize_t pci_attr_read(const struct pci_tree *t, const struct pci_dev *d, const char *attr,
+		      char *buf, size_t size);
+
+/* write_attr() of the attribute; its results, or -EINVAL for a refused name. */
+int pci_attr_write(const struct pci_tree *t, const struct pci_dev *d, const char *attr,
+		   const char *s, bool append);
+
+/*
+ * read_link() of the attribute (driver, iommu_group...); NULL or "" reads
+ * the device's own link in sys/bus/pci/devices.
+ */
+ssize_t pci_link_read(const struct pci_tree *t, const struct pci_dev *d, const char *attr,
+		      char *buf, size_t size);
+
+/* Whether the attribute is there (a link is not followed); false when refused. */
+bool pci_attr_exists(const struct pci_tree *t, const struct pci_dev *d, const char *attr);
 
 /* Parse "pci:v0000XXXXd0000XXXXsv0000XXXXsd0000XXXXbcXXscXXiXX". */
 int parse_pci_modalias(const char *s, struct pci_dev *d);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "card.h"
+#include "inuse.h"
 #include "iommu.h"
 #include "log.h"
 #include "plan.h"

@@ -13,8 +13,6 @@
  * btrfs filesystem, the vdevs of a ZFS pool (which only zpool(8) knows:
  * the image build passes them in).
  */
-#include <blkid/blkid.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -27,108 +25,14 @@
 #include "log.h"
 #include "mounts.h"
 #include "pci.h"
+#include "protect-block.h"
 #include "protect.h"
+#include "protlist.h"
 #include "rules.h"
 #include "sysfs.h"
 #include "util.h"
 
 #define STACK_DEPTH_MAX 8
-#define PROTECT_MAX 4096
-#define MISSING_MAX 64
-
-void protect_free(struct protect *p)
-{
-	free(p->v);
-	free(p->carriers);
-	for (size_t i = 0; i < p->nmissing; i++)
-		free(p->missing[i]);
-	free(p->missing);
-	memset(p, 0, sizeof(*p));
-}
-
-const struct protected_dev *protect_find(const struct protect *p, const struct pci_addr *a)
-{
-	for (size_t i = 0; i < p->n; i++)
-		if (pci_addr_cmp(&p->v[i].addr, a) == 0)
-			return &p->v[i];
-	return NULL;
-}
-
-/*
- * A device that holds several things says so: "holds /; holds /home".  A
- * device that the boot needs stays needed when it also carries the
- * management network.
- */
-int protect_add_need(struct protect *p, const struct pci_addr *a, const char *why, bool mgmt)
-{
-	struct protected_dev *d = (struct protected_dev *)protect_find(p, a);
-
-	if (d) {
-		size_t used = strlen(d->why), head = strcspn(why, "(");
-
-		d->mgmt = d->mgmt && mgmt;
-
-		/* "holds the root filesystem (root=...)" once, whichever way it was found. */
-		if (strncmp(d->why, why, head) != 0 && !strstr(d->why, why) &&
-		    used + 2 + strlen(why) < sizeof(d->why))
-			snprintf(d->why + used, sizeof(d->why) - used, "; %s", why);
-		return 0;
-	}
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 8;
-		struct protected_dev *v;
-
-		if (cap > PROTECT_MAX)
-			return -ENOSPC;
-		v = realloc(p->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		p->v = v;
-		p->cap = cap;
-	}
-	d = &p->v[p->n++];
-	memset(d, 0, sizeof(*d));
-	d->addr = *a;
-	d->addr.has_func = true;
-	d->mgmt = mgmt;
-	snprintf(d->why, sizeof(d->why), "%s", why);
-	return 0;
-}
-
-int protect_add(struct protect *p, const struct pci_addr *a, const char *why)
-{
-	return protect_add_need(p, a, why, false);
-}
-
-void protect_set_unverified(struct protect *p, const char *fmt, ...)
-{
-	va_list ap;
-
-	p->verified = false;
-	if (p->unverified[0])	/* the first reason is the one to fix */
-		return;
-	va_start(ap, fmt);
-	vsnprintf(p->unverified, sizeof(p->unverified), fmt, ap);
-	va_end(ap);
-}
-
-static void add_missing(struct protect *p, const char *what)
-{
-	char **v, *s;
-
-	if (p->nmissing >= MISSING_MAX)
-		return;
-	for (size_t i = 0; i < p->nmissing; i++)
-		if (strcmp(p->missing[i], what) == 0)
-			return;
-	v = realloc(p->missing, (p->nmissing + 1) * sizeof(*v));
-	if (!v)
-		return;
-	p->missing = v;
-	s = strdup(what);
-	if (s)
-		p->missing[p->nmissing++] = s;
-}
 
 /*
  * The components shaped like a PCI address in a sysfs link target, from
@@ -177,39 +81,6 @@ static bool is_bridge(const struct pci_tree *t, const struct pci_addr *a)
 	return pci_is_bridge(&d);
 }
 
-/* A block device name as sysfs spells it: no '/', no dots only. */
-static bool valid_block_name(const char *s)
-{
-	if (!*s || strcmp(s, ".") == 0 || strcmp(s, "..") == 0 || strlen(s) > 64)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.' ||
-		      *s == ':' || *s == '!'))
-			return false;
-	return true;
-}
-
-/* A /dev path that is safe to resolve under a test root. */
-static bool valid_dev_path(const char *s)
-{
-	if (strncmp(s, "/dev/", 5) != 0 || strlen(s) > 200)
-		return false;
-	for (const char *c = s + 5; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.' ||
-		      *c == ':' || *c == '/' || *c == '+' || *c == '=' || *c == '@'))
-			return false;
-	return strstr(s, "/..") == NULL && strstr(s, "//") == NULL;
-}
-
-static const char *const tag_dirs[][2] = {
-	{ "UUID=", "/dev/disk/by-uuid/" },
-	{ "LABEL=", "/dev/disk/by-label/" },
-	{ "PARTUUID=", "/dev/disk/by-partuuid/" },
-	{ "PARTLABEL=", "/dev/disk/by-partlabel/" },
-};
-
 /* The resolution of one host's needs. */
 struct resolver {
 	struct protect *p;
@@ -254,58 +125,6 @@ static bool protect_chain(struct resolver *r, const char *link, const char *what
 	return true;
 }
 
-/* The name of the component of @link that follows @marker ("nvme-subsystem/"). */
-static bool link_component_after(const char *link, const char *marker, char *buf, size_t size)
-{
-	const char *s = strstr(link, marker), *e;
-
-	if (!s)
-		return false;
-	s += strlen(marker);
-	e = strchr(s, '/');
-	if (!e || (size_t)(e - s) >= size)
-		return false;
-	memcpy(buf, s, (size_t)(e - s));
-	buf[e - s] = '\0';
-	return valid_block_name(buf);
-}
-
-int nvme_subsystem_each(int rootfd, const char *link,
-			bool (*fn)(const char *ctrl_link, void *arg), void *arg)
-{
-	char subsys[64], dir[128], sub[256], target[1024];
-	struct dirent *e;
-	int n = 0;
-	DIR *d;
-	int fd;
-
-	if (!link_component_after(link, "/nvme-subsystem/", subsys, sizeof(subsys)) ||
-	    xsnprintf(dir, sizeof(dir), "sys/class/nvme-subsystem/%s", subsys) < 0)
-		return -ENOENT;
-	fd = openat(rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		int r = -errno;
-
-		if (fd >= 0)
-			close(fd);
-		return r < 0 ? r : -EIO;
-	}
-	while ((e = readdir(d))) {
-		unsigned long num;
-
-		if (strncmp(e->d_name, "nvme", 4) != 0 ||
-		    parse_dec(e->d_name + 4, strlen(e->d_name + 4), 65535, &num) < 0 ||
-		    xsnprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) < 0 ||
-		    read_link(rootfd, sub, target, sizeof(target)) < 0)
-			continue;
-		n++;
-		if (fn(target, arg))
-			break;
-	}
-	closedir(d);
-	return n;
-}
-
 struct climb {
 	struct resolver *r;
 	const char *what;
@@ -338,179 +157,59 @@ static bool climb_nvme_subsystem(struct resolver *r, const char *link, const cha
 	return true;	/* nothing else would find its controllers */
 }
 
-/* The disk a partition belongs to: the directory above it in its link. */
-static bool partition_disk(const char *link, char *buf, size_t size)
-{
-	const char *last = strrchr(link, '/'), *prev;
-
-	if (!last || last == link)
-		return false;
-	for (prev = last - 1; prev > link && *prev != '/'; prev--)
-		;
-	if (*prev == '/')
-		prev++;
-	if ((size_t)(last - prev) >= size)
-		return false;
-	memcpy(buf, prev, (size_t)(last - prev));
-	buf[last - prev] = '\0';
-	return valid_block_name(buf);
-}
-
 /* A block device by its name in sys/class/block. */
 static void climb(struct resolver *r, const char *name, const char *what, unsigned depth)
 {
-	char path[128], link[1024], sub[192];
-	struct dirent *e;
-	DIR *dir;
-	int fd;
+	_cleanup_dir_ struct sysfs_dir dir = SYSFS_DIR_INIT;
+	const char *slave;
+	char link[1024];
 
 	if (depth > STACK_DEPTH_MAX) {
 		log_warn("%s: block devices stacked too deep, stopped", what);
 		return;
 	}
-	if (!valid_block_name(name) ||
-	    xsnprintf(path, sizeof(path), "sys/class/block/%s", name) < 0)
+	if (!block_name_ok(name))
 		return;
-	if (read_link(r->rootfd, path, link, sizeof(link)) < 0) {
-		log_debug("%s: %s not found", what, path);
+	if (sysfs_readlinkf(r->rootfd, link, sizeof(link), "sys/class/block/%s", name) < 0) {
+		log_debug("%s: sys/class/block/%s not found", what, name);
 		return;
 	}
 	if (climb_nvme_subsystem(r, link, what) || protect_chain(r, link, what))
 		return;
 	/* md0p2, dm partitions: the partition's disk is what to follow. */
-	if (xsnprintf(sub, sizeof(sub), "%s/partition", path) >= 0 &&
-	    faccessat(r->rootfd, sub, F_OK, 0) == 0) {
+	if (sysfs_accessf(r->rootfd, F_OK, "sys/class/block/%s/partition", name) == 0) {
 		char disk[64];
 
-		if (partition_disk(link, disk, sizeof(disk)))
+		if (block_partition_disk(link, disk, sizeof(disk)))
 			climb(r, disk, what, depth + 1);
 		return;
 	}
 	/* device-mapper, md, bcache: the devices underneath. */
-	if (xsnprintf(sub, sizeof(sub), "%s/slaves", path) < 0)
+	if (sysfs_opendirf(&dir, r->rootfd, "sys/class/block/%s/slaves", name) < 0)
 		return;
-	fd = openat(r->rootfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return;
-	}
-	while ((e = readdir(dir)))
-		if (e->d_name[0] != '.')
-			climb(r, e->d_name, what, depth + 1);
-	closedir(dir);
-}
-
-/* The sys/class/block name of a device number. */
-static int devno_name(int rootfd, unsigned long maj, unsigned long min, char *buf, size_t size)
-{
-	char path[64], link[512];
-	const char *base;
-
-	if (xsnprintf(path, sizeof(path), "sys/dev/block/%lu:%lu", maj, min) < 0 ||
-	    read_link(rootfd, path, link, sizeof(link)) < 0)
-		return -ENOENT;
-	base = path_basename(link);
-	if (!valid_block_name(base) || strlen(base) >= size)
-		return -EINVAL;
-	memcpy(buf, base, strlen(base) + 1);
-	return 0;
-}
-
-/*
- * A source as fstab, crypttab and the command line write it (MAJ:MIN,
- * UUID=, LABEL=, PARTUUID=, PARTLABEL=, /dev/...) to its block device's
- * name.  libblkid on the live system; under a test root the links udev
- * would make (dev/disk/by-uuid/X -> ../../nvme0n1p2).
- */
-static int spec_to_name(int rootfd, bool live, const char *spec, char *name, size_t size)
-{
-	char devpath[256], link[256];
-	unsigned long maj, min;
-	const char *colon = strchr(spec, ':'), *base;
-
-	if (colon && parse_dec(spec, (size_t)(colon - spec), 4095, &maj) == 0 &&
-	    parse_dec(colon + 1, strlen(colon + 1), 1048575, &min) == 0)
-		return devno_name(rootfd, maj, min, name, size);
-	if (live) {
-		blkid_cache cache = NULL;
-		struct stat st;
-		char *dev;
-		int ret = -ENOENT;
-
-		/* "/dev/null" keeps libblkid from writing its cache file. */
-		if (blkid_get_cache(&cache, "/dev/null") < 0)
-			return -ENOMEM;
-		dev = blkid_evaluate_spec(spec, &cache);
-		blkid_put_cache(cache);
-		if (dev && stat(dev, &st) == 0 && S_ISBLK(st.st_mode))
-			ret = devno_name(rootfd, major(st.st_rdev), minor(st.st_rdev), name, size);
-		free(dev);
-		return ret;
-	}
-	devpath[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(tag_dirs); i++) {
-		size_t tl = strlen(tag_dirs[i][0]);
-
-		if (strncmp(spec, tag_dirs[i][0], tl) != 0)
-			continue;
-		if (!valid_block_name(spec + tl) ||
-		    xsnprintf(devpath, sizeof(devpath), "%s%s", tag_dirs[i][1], spec + tl) < 0)
-			return -EINVAL;
-	}
-	if (!devpath[0]) {
-		if (!valid_dev_path(spec))
-			return -EINVAL;
-		snprintf(devpath, sizeof(devpath), "%s", spec);
-	}
-	base = path_basename(devpath);
-	if (read_link(rootfd, devpath + 1, link, sizeof(link)) >= 0)
-		base = path_basename(link);
-	if (!valid_block_name(base) || strlen(base) >= size)
-		return -EINVAL;
-	memcpy(name, base, strlen(base) + 1);
-	return 0;
+	while ((slave = sysfs_dir_next(&dir)))
+		climb(r, slave, what, depth + 1);
 }
 
 /* btrfs: every member of the filesystem @name belongs to (sys/fs/btrfs/UUID/devices). */
 static void climb_btrfs(struct resolver *r, const char *name, const char *what)
 {
-	char path[192];
-	struct dirent *e;
-	DIR *top;
-	int fd = openat(r->rootfd, "sys/fs/btrfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_dir_ struct sysfs_dir top = SYSFS_DIR_INIT;
+	const char *fsid;
 
-	if (fd < 0 || !(top = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	if (!block_name_ok(name) || sysfs_opendirf(&top, r->rootfd, "sys/fs/btrfs") < 0)
 		return;
-	}
-	while ((e = readdir(top))) {
-		struct dirent *m;
-		DIR *members;
-		int mfd;
+	while ((fsid = sysfs_dir_next(&top))) {
+		_cleanup_dir_ struct sysfs_dir members = SYSFS_DIR_INIT;
+		const char *m;
 
-		if (e->d_name[0] == '.' || !valid_block_name(e->d_name) ||
-		    xsnprintf(path, sizeof(path), "sys/fs/btrfs/%s/devices/%s", e->d_name,
-			      name) < 0 ||
-		    faccessat(r->rootfd, path, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		if (sysfs_accessf(r->rootfd, F_OK, "sys/fs/btrfs/%s/devices/%s", fsid, name) < 0 ||
+		    sysfs_opendirf(&members, r->rootfd, "sys/fs/btrfs/%s/devices", fsid) < 0)
 			continue;
-		/* The members' directory: the path that fitted, less "/NAME". */
-		path[strlen(path) - strlen(name) - 1] = '\0';
-		mfd = openat(r->rootfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (mfd < 0 || !(members = fdopendir(mfd))) {
-			if (mfd >= 0)
-				close(mfd);
-			continue;
-		}
-		while ((m = readdir(members)))
-			if (m->d_name[0] != '.' && strcmp(m->d_name, name) != 0)
-				climb(r, m->d_name, what, 0);
-		closedir(members);
+		while ((m = sysfs_dir_next(&members)))
+			if (strcmp(m, name) != 0)
+				climb(r, m, what, 0);
 	}
-	closedir(top);
 }
 
 static bool is_network_fs(const char *fstype)
@@ -543,12 +242,11 @@ static bool is_virtual_fs(const char *fstype)
 /* A network interface down to its PCI devices, through bonds, bridges, VLANs. */
 static void climb_net(struct resolver *r, const char *ifname, const char *what)
 {
-	char ports[HOSTNET_PORTS_MAX][HOSTNET_IFNAME_LEN], path[64], link[1024];
+	char ports[HOSTNET_PORTS_MAX][HOSTNET_IFNAME_LEN], link[1024];
 	size_t n = hostnet_ports(r->rootfd, ifname, ports, HOSTNET_PORTS_MAX);
 
 	for (size_t i = 0; i < n; i++)
-		if (xsnprintf(path, sizeof(path), "sys/class/net/%s", ports[i]) >= 0 &&
-		    read_link(r->rootfd, path, link, sizeof(link)) >= 0)
+		if (sysfs_readlinkf(r->rootfd, link, sizeof(link), "sys/class/net/%s", ports[i]) >= 0)
 			protect_chain(r, link, what);
 }
 
@@ -564,17 +262,37 @@ static void need_management(struct resolver *r)
 	r->mgmt = true;
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < mg[i].nports; j++) {
-			char desc[160], what[200], path[64], link[1024];
+			char desc[160], what[200], link[1024];
 
 			hostnet_describe(&mg[i], mg[i].ports[j], desc, sizeof(desc));
 			snprintf(what, sizeof(what), "the host's management network (%s)", desc);
-			if (xsnprintf(path, sizeof(path), "sys/class/net/%s", mg[i].ports[j]) >= 0 &&
-			    read_link(r->rootfd, path, link, sizeof(link)) >= 0 &&
+			if (sysfs_readlinkf(r->rootfd, link, sizeof(link), "sys/class/net/%s",
+					    mg[i].ports[j]) >= 0 &&
 			    protect_chain(r, link, what))
 				log_info("%s carries %s", mg[i].ports[j], what);
 		}
 	}
 	r->mgmt = false;
+}
+
+/* Every interface that is up, but the loopback. */
+static void climb_up_interfaces(struct resolver *r, const char *what)
+{
+	_cleanup_dir_ struct sysfs_dir dir = SYSFS_DIR_INIT;
+	const char *name;
+
+	if (sysfs_opendirf(&dir, r->rootfd, "sys/class/net") < 0)
+		return;
+	while ((name = sysfs_dir_next(&dir))) {
+		char state[16];
+
+		if (strcmp(name, "lo") == 0 || !hostnet_valid_ifname(name) ||
+		    sysfs_readf(r->rootfd, state, sizeof(state), "sys/class/net/%s/operstate",
+				name) < 0 ||
+		    strcmp(state, "up") != 0)
+			continue;
+		climb_net(r, name, what);
+	}
 }
 
 /* Interfaces with a default route (proc/net/route), else those that are up. */
@@ -601,30 +319,7 @@ static void need_network(struct resolver *r, const struct protect_sources *src,
 	}
 	if (r->added > before)
 		return;
-	{
-		struct dirent *e;
-		DIR *d;
-		int fd = openat(r->rootfd, "sys/class/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (fd < 0 || !(d = fdopendir(fd))) {
-			if (fd >= 0)
-				close(fd);
-			return;
-		}
-		while ((e = readdir(d))) {
-			char path[96], state[16];
-
-			if (e->d_name[0] == '.' || strcmp(e->d_name, "lo") == 0 ||
-			    !hostnet_valid_ifname(e->d_name) ||
-			    xsnprintf(path, sizeof(path), "sys/class/net/%s/operstate",
-				      e->d_name) < 0 ||
-			    read_attr(r->rootfd, path, state, sizeof(state)) < 0 ||
-			    strcmp(state, "up") != 0)
-				continue;
-			climb_net(r, e->d_name, what);
-		}
-		closedir(d);
-	}
+	climb_up_interfaces(r, what);
 }
 
 /* A ZFS pool: its vdevs as zpool(8) listed them at image build. */
@@ -641,14 +336,14 @@ static void need_zfs(struct resolver *r, const struct protect_sources *src, cons
 
 		if (strncmp(v, dataset, plen) != 0 || v[plen] != '=')
 			continue;
-		if (spec_to_name(r->rootfd, r->live, v + plen + 1, name, sizeof(name)) == 0)
+		if (block_spec_to_name(r->rootfd, r->live, v + plen + 1, name, sizeof(name)) == 0)
 			climb(r, name, what, 0);
 	}
 	if (r->added > before)
 		return;
 	snprintf(miss, sizeof(miss), "%s: ZFS pool %.*s: %s", what, (int)plen, dataset,
 		 src->zfs_given ? "no vdev of it found" : "no vdev list (zpool(8) missing or failed)");
-	add_missing(r->p, miss);
+	protect_add_missing(r->p, miss);
 }
 
 /*
@@ -667,7 +362,7 @@ static void need(struct resolver *r, const struct protect_sources *src, const ch
 	} else if (fstype && strcmp(fstype, "zfs") == 0) {
 		need_zfs(r, src, spec, what);
 		return;
-	} else if ((ret = spec_to_name(r->rootfd, r->live, spec, name, sizeof(name))) == 0) {
+	} else if ((ret = block_spec_to_name(r->rootfd, r->live, spec, name, sizeof(name))) == 0) {
 		climb(r, name, what, 0);
 		if (fstype && strcmp(fstype, "btrfs") == 0)
 			climb_btrfs(r, name, what);
@@ -679,7 +374,7 @@ static void need(struct resolver *r, const struct protect_sources *src, const ch
 		char miss[256];
 
 		snprintf(miss, sizeof(miss), "%s: no PCI controller found", what);
-		add_missing(r->p, miss);
+		protect_add_missing(r->p, miss);
 	}
 }
 
@@ -738,7 +433,7 @@ static void need_mounted_root(struct resolver *r, const struct protect_sources *
 	if (is_network_fs(fstype))
 		r->p->net_root = true;
 	snprintf(what, sizeof(what), "the root filesystem (mounted /)");
-	if (maj != 0 && devno_name(r->rootfd, maj, min, name, sizeof(name)) == 0) {
+	if (maj != 0 && block_devno_name(r->rootfd, maj, min, name, sizeof(name)) == 0) {
 		climb(r, name, what, 0);
 		if (strcmp(fstype, "btrfs") == 0)
 			climb_btrfs(r, name, what);
@@ -751,12 +446,14 @@ static void need_mounted_root(struct resolver *r, const struct protect_sources *
 /* sysroot/etc/NAME, relative to the root fd. */
 static char *read_etc(int rootfd, const char *sysroot, const char *name)
 {
-	char path[256];
+	_cleanup_close_ int fd = -1;
 	size_t len;
 
-	if (xsnprintf(path, sizeof(path), "%s%setc/%s", sysroot, *sysroot ? "/" : "", name) < 0)
+	/* The sysroot is a relative path boot.c checked (no ".."), the only one given whole. */
+	fd = openat(rootfd, *sysroot ? sysroot : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
 		return NULL;
-	return read_file_at(rootfd, path, 1 << 20, &len);
+	return sysfs_read_filef(fd, 1 << 20, &len, "etc/%s", name);
 }
 
 static void need_fstab(struct resolver *r, const struct protect_sources *src)
@@ -820,7 +517,7 @@ static void need_swaps(struct resolver *r, const struct protect_sources *src)
 		if (strncmp(file, "/dev/", 5) == 0) {
 			need(r, src, what, file, NULL, true);
 		} else if (r->live && stat(file, &st) == 0 &&
-			   devno_name(r->rootfd, major(st.st_dev), minor(st.st_dev), name,
+			   block_devno_name(r->rootfd, major(st.st_dev), minor(st.st_dev), name,
 				      sizeof(name)) == 0) {
 			climb(r, name, what, 0);	/* a swap file: its filesystem */
 		}
@@ -843,7 +540,7 @@ void protect_resolve_host(struct protect *p, struct pci_tree *t, int rootfd, boo
 		if (mounted && r.added == before) {
 			snprintf(what, sizeof(what), "the network root (%.100s): no PCI network "
 				 "controller found", src->net_root);
-			add_missing(p, what);
+			protect_add_missing(p, what);
 		}
 	} else if (src->root_spec && *src->root_spec) {
 		snprintf(what, sizeof(what), "the root filesystem (root=%.100s)", src->root_spec);
@@ -857,7 +554,7 @@ void protect_resolve_host(struct protect *p, struct pci_tree *t, int rootfd, boo
 		return;
 	need_mounted_root(&r, src);
 	if (r.added == before)
-		add_missing(p, "/: no PCI controller found under the root filesystem");
+		protect_add_missing(p, "/: no PCI controller found under the root filesystem");
 	need_fstab(&r, src);
 	need_crypttab(&r, src);
 	need_swaps(&r, src);
@@ -870,67 +567,17 @@ int protect_resolve_device(struct protect *p, struct pci_tree *t, int rootfd, bo
 	struct resolver r = { .p = p, .t = t, .rootfd = rootfd, .live = live };
 	char name[64];
 
-	if (!valid_dev_path(devpath)) {
+	if (!block_dev_path_ok(devpath)) {
 		log_err("%s: not a /dev path", devpath);
 		return -EINVAL;
 	}
-	if (spec_to_name(rootfd, live, devpath, name, sizeof(name)) == 0) {
+	if (block_spec_to_name(rootfd, live, devpath, name, sizeof(name)) == 0) {
 		char what[256];
 
 		snprintf(what, sizeof(what), "the root filesystem (%s)", devpath);
 		climb(&r, name, what, 0);
 	}
 	return r.added ? 0 : -ENODEV;
-}
-
-/* The members of each protected device's IOMMU group go along. */
-void protect_add_groups(struct protect *p, struct pci_tree *t)
-{
-	size_t n = p->n;
-
-	for (size_t i = 0; i < n; i++) {
-		struct pci_dev *d = pci_find(t, &p->v[i].addr), **mem;
-		size_t nmem;
-
-		if (!d || (pci_load(t, d), d->iommu_group < 0) ||
-		    pci_group_members(t, d->iommu_group, &mem, &nmem) < 0)
-			continue;
-		bool mgmt = p->v[i].mgmt;
-
-		for (size_t j = 0; j < nmem; j++) {
-			char why[PROTECT_WHY_LEN];
-
-			if (pci_is_bridge(mem[j]) || protect_find(p, &mem[j]->addr))
-				continue;
-			snprintf(why, sizeof(why), "in IOMMU group %d with %s%s", d->iommu_group,
-				 d->name, mgmt ? ", which carries the host's management network" : "");
-			protect_add_need(p, &mem[j]->addr, why, mgmt);
-		}
-		free(mem);
-	}
-}
-
-void protect_identify(struct protected_dev *e, struct pci_tree *t, const struct pci_dev *d)
-{
-	e->vendor = d->vendor;
-	e->device = d->device;
-	e->subvendor = d->subvendor;
-	e->subdevice = d->subdevice;
-	e->class = d->class;
-	e->has_ids = true;
-	if (pci_stable_path(t, d, e->path, sizeof(e->path)) < 0)
-		e->path[0] = '\0';
-}
-
-/* Path and ids from the tree, as the list records them. */
-void protect_complete(struct protect *p, struct pci_tree *t)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		const struct pci_dev *d = pci_find(t, &p->v[i].addr);
-
-		if (d)
-			protect_identify(&p->v[i], t, d);
-	}
 }
 
 void protect_sources_from(struct protect_sources *src, const struct ruleset *rs)

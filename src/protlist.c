@@ -29,7 +29,7 @@
 #include "log.h"
 #include "mounts.h"
 #include "pci.h"
-#include "protect.h"
+#include "protlist.h"
 #include "sysfs.h"
 #include "util.h"
 

@@ -109,13 +109,13 @@ static void gather_intremap(struct report *r)
 	if (report_cmdline_has(r, "intremap", "off") || report_cmdline_has(r, "intremap", "nosid")) {
 		snprintf(r->intremap, sizeof(r->intremap), "turned off on the command line");
 	} else if (strncmp(r->iommu_units, "dmar", 4) == 0) {
-		char path[96], buf[64];
+		char unit[33], buf[64];
 		unsigned long ecap;
 		size_t n = strcspn(r->iommu_units, ",");
 
-		snprintf(path, sizeof(path), "sys/class/iommu/%.*s/intel-iommu/ecap", (int)n,
-			 r->iommu_units);
-		if (read_attr(r->c->rootfd, path, buf, sizeof(buf)) > 0 &&
+		snprintf(unit, sizeof(unit), "%.*s", (int)n, r->iommu_units);
+		if (sysfs_readf(r->c->rootfd, buf, sizeof(buf), "sys/class/iommu/%s/intel-iommu/ecap",
+				unit) > 0 &&
 		    parse_hex(buf, strlen(buf), ~0UL, &ecap) == 0)
 			snprintf(r->intremap, sizeof(r->intremap), "%s",
 				 ecap & (1UL << 3) ? "supported" : "not supported by this IOMMU");
@@ -135,27 +135,20 @@ static void gather_iommu(struct report *r)
 	};
 	const char *pos, *end;
 	struct cmdline_tok t;
-	struct dirent *e;
-	DIR *dir;
-	int fd;
+	struct sysfs_dir dir = SYSFS_DIR_INIT;
+	const char *e;
 
 	r->iommu_active = r->t.iommu;
-	fd = openat(r->c->rootfd, "sys/class/iommu", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	dir = fd >= 0 ? fdopendir(fd) : NULL;
-	if (fd >= 0 && !dir)
-		close(fd);
-	while (dir && (e = readdir(dir))) {
-		if (e->d_name[0] == '.')
-			continue;
-		report_append(r->iommu_units, sizeof(r->iommu_units), ", ", e->d_name,
-		       strnlen(e->d_name, 32));
+	/* No directory: no units, and the iterator gives nothing. */
+	sysfs_opendirf(&dir, r->c->rootfd, "sys/class/iommu");
+	while ((e = sysfs_dir_next(&dir))) {
+		report_append(r->iommu_units, sizeof(r->iommu_units), ", ", e, strnlen(e, 32));
 		if (!r->iommu_kind[0])
 			snprintf(r->iommu_kind, sizeof(r->iommu_kind), "%s",
-				 strncmp(e->d_name, "dmar", 4) == 0 ? "Intel VT-d" :
-				 strncmp(e->d_name, "ivhd", 4) == 0 ? "AMD-Vi" : "IOMMU");
+				 strncmp(e, "dmar", 4) == 0 ? "Intel VT-d" :
+				 strncmp(e, "ivhd", 4) == 0 ? "AMD-Vi" : "IOMMU");
 	}
-	if (dir)
-		closedir(dir);
+	sysfs_dir_close(&dir);
 
 	if (r->cmdline) {
 		pos = r->cmdline;
@@ -174,11 +167,10 @@ static void gather_iommu(struct report *r)
 
 static void read_bars(struct report *r, struct rdev *x)
 {
-	char path[PCI_ADDR_STRLEN + 16], buf[2048];
+	char buf[2048];
 	const char *p = buf;
 
-	snprintf(path, sizeof(path), "%s/resource", x->d->name);
-	if (read_attr(r->t.devfd, path, buf, sizeof(buf)) <= 0)
+	if (pci_attr_read(&r->t, x->d, "resource", buf, sizeof(buf)) <= 0)
 		return;
 	for (unsigned i = 0; i < 6 && p; i++) {
 		unsigned long long start, endaddr, flags;
@@ -264,13 +256,12 @@ static void gather_devices(struct report *r)
 	names = calloc(r->ndev ? r->ndev : 1, sizeof(*names));
 	for (size_t k = 0; k < r->ndev; k++) {
 		struct rdev *x = &r->dev[k];
-		char path[PCI_ADDR_STRLEN + 16], buf[32];
+		char buf[32];
 		unsigned long v;
 
 		x->plan = x->d->plan >= 0 ? &r->pl.v[x->d->plan] : NULL;
 		x->numa = -1;
-		snprintf(path, sizeof(path), "%s/numa_node", x->d->name);
-		if (read_attr(r->t.devfd, path, buf, sizeof(buf)) > 0 && buf[0] != '-' &&
+		if (pci_attr_read(&r->t, x->d, "numa_node", buf, sizeof(buf)) > 0 && buf[0] != '-' &&
 		    parse_dec(buf, strlen(buf), 4096, &v) == 0)
 			x->numa = (int)v;
 		read_bars(r, x);
@@ -292,11 +283,10 @@ static void gather_devices(struct report *r)
 static const struct pci_dev *pf_in_group(const struct report *r, const struct rgroup *g,
 					 const struct pci_dev *vf)
 {
-	char path[PCI_ADDR_STRLEN + 8], target[PATH_MAX];
+	char target[PATH_MAX];
 	struct pci_addr a;
 
-	snprintf(path, sizeof(path), "%s/physfn", vf->name);
-	if (read_link(r->t.devfd, path, target, sizeof(target)) < 0 ||
+	if (pci_link_read(&r->t, vf, "physfn", target, sizeof(target)) < 0 ||
 	    parse_sysfs_name(path_basename(target), &a) < 0)
 		return NULL;
 	for (size_t j = 0; j < g->n; j++)
@@ -378,29 +368,24 @@ static void not_on_vfio(const struct rgroup *g, char *buf, size_t size)
 static void check_cdevs(const struct report *r, int vfiofd, struct rgroup *g)
 {
 	for (size_t j = 0; j < g->n; j++) {
-		char path[PCI_ADDR_STRLEN + 16], one[96];
-		struct dirent *e;
-		DIR *dir;
-		int fd, err;
+		_cleanup_dir_ struct sysfs_dir dir = SYSFS_DIR_INIT;
+		const char *e;
+		char one[96];
+		int err;
 
-		snprintf(path, sizeof(path), "%s/vfio-dev", g->mem[j]->name);
-		fd = openat(r->t.devfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		dir = fd >= 0 ? fdopendir(fd) : NULL;
-		if (fd >= 0 && !dir)
-			close(fd);
-		while (dir && (e = readdir(dir))) {
-			if (strncmp(e->d_name, "vfio", 4) != 0)
+		if (sysfs_opendirf(&dir, r->t.devfd, "%s/vfio-dev", g->mem[j]->name) < 0)
+			continue;
+		while ((e = sysfs_dir_next(&dir))) {
+			if (strncmp(e, "vfio", 4) != 0)
 				continue;
-			err = vfio_cdev_check(vfiofd, e->d_name);
+			err = vfio_cdev_check(vfiofd, e);
 			/* 6.1 to 6.5, or no CONFIG_VFIO_DEVICE_CDEV: sysfs has vfio-dev, /dev not. */
 			if (err == -ENOENT)
 				continue;
 			snprintf(one, sizeof(one), "; %s /dev/vfio/devices/%.16s %s", g->mem[j]->name,
-				 e->d_name, err ? strerror(-err) : "opens");
+				 e, err ? strerror(-err) : "opens");
 			report_append(g->vfio_why, sizeof(g->vfio_why), "", one, strlen(one));
 		}
-		if (dir)
-			closedir(dir);
 	}
 }
 
@@ -507,15 +492,15 @@ static void gather_modules(struct report *r)
 	kmod_unref(ctx);
 	/* Running, but no file for it: fine now, not for the next image. */
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		char path[64];
+		char mod[64];
 
 		if (strcmp(r->mods[i].state, "missing") != 0)
 			continue;
-		snprintf(path, sizeof(path), "sys/module/%s", names[i]);
-		for (char *p = path + 11; *p; p++)
+		snprintf(mod, sizeof(mod), "%s", names[i]);
+		for (char *p = mod; *p; p++)
 			if (*p == '-')
 				*p = '_';
-		if (faccessat(r->c->rootfd, path, F_OK, 0) == 0)
+		if (sysfs_accessf(r->c->rootfd, F_OK, "sys/module/%s", mod) == 0)
 			snprintf(r->mods[i].state, sizeof(r->mods[i].state), "loaded, no file");
 	}
 }
@@ -542,13 +527,12 @@ static const struct generator {
 /* The package a kernel came from (mkinitcpio names its image after it), or "". */
 static void read_pkgbase(const struct report *r, char *buf, size_t size)
 {
-	static const char *const dirs[] = { "usr/lib/modules", "lib/modules" };
-	char path[300];
+	static const char *const files[] = { "usr/lib/modules/%s/pkgbase",
+					     "lib/modules/%s/pkgbase" };
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < ARRAY_SIZE(dirs) && !buf[0]; i++) {
-		snprintf(path, sizeof(path), "%s/%s/pkgbase", dirs[i], r->kver);
-		if (read_attr(r->c->rootfd, path, buf, size) <= 0)
+	for (size_t i = 0; i < ARRAY_SIZE(files) && !buf[0]; i++) {
+		if (sysfs_readf(r->c->rootfd, buf, size, files[i], r->kver) <= 0)
 			buf[0] = '\0';
 	}
 	/* It becomes part of a file name. */

@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Bounded access to sysfs: attributes and links relative to a directory
- * descriptor, and the attributes of one PCI device by name.  Every device
- * path is built here, from a device name the walk validated and an
- * attribute name the caller spells as a constant; both are checked again
- * before a path is built.
+ * The path layer: bounded access to sysfs attributes and links relative to
+ * a directory descriptor, paths formatted from a constant and checked
+ * components, and a directory iterator that hands out only names that may
+ * become part of a path.  pci.c builds the per-device helpers on it.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "log.h"
-#include "pci.h"
 #include "sysfs.h"
 #include "util.h"
 
@@ -77,97 +79,213 @@ int write_attr(int dirfd, const char *path, const char *s, bool append)
 	return r;
 }
 
-/* Room for DEVICE/ATTR and the NUL. */
-#define DEV_PATH_LEN (PCI_ADDR_STRLEN + 1 + SYSFS_ATTR_MAX + 1)
-
-/* The paths below a device that are more than one name, all of them. */
-static const char *const sub_paths[] = {
-	"driver/unbind",	/* the bound driver's unbind file */
-};
-
-static bool plain_name(const char *s)
+bool sysfs_name_ok(const char *s)
 {
+	size_t len = strnlen(s, SYSFS_NAME_MAX + 1);
+
+	if (len == 0 || len > SYSFS_NAME_MAX || s[0] == '.')
+		return false;
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_'))
+		if ((unsigned char)*s <= ' ' || *s == '/' || *s == 0x7f)
 			return false;
 	return true;
 }
 
-static bool valid_attr(const char *attr)
+/* Append @len bytes of @s at *@used; -ENAMETOOLONG when they do not fit. */
+static int put(char *buf, size_t size, size_t *used, const char *s, size_t len)
 {
-	size_t len = strnlen(attr, SYSFS_ATTR_MAX + 1);
-
-	if (len == 0 || len > SYSFS_ATTR_MAX)
-		return false;
-	for (size_t i = 0; i < ARRAY_SIZE(sub_paths); i++)
-		if (strcmp(attr, sub_paths[i]) == 0)
-			return true;
-	return plain_name(attr);
-}
-
-/*
- * DEVICE/ATTR, or DEVICE alone for a NULL or empty @attr when @bare, into
- * @path.  0, or -EINVAL (logged) when the name or the attribute is refused.
- * memcpy, not printf: the walk calls this once per device.
- */
-static int dev_path(const struct pci_dev *d, const char *attr, bool bare,
-		    char path[DEV_PATH_LEN])
-{
-	struct pci_addr a;
-	size_t nlen, alen;
-
-	if (parse_sysfs_name(d->name, &a) < 0) {
-		log_err("\"%.*s\": not a PCI device name, no sysfs path built",
-			PCI_ADDR_STRLEN - 1, d->name);
-		return -EINVAL;
-	}
-	nlen = strlen(d->name);
-	memcpy(path, d->name, nlen + 1);
-	if (bare && (!attr || !*attr))
-		return 0;
-	if (!attr || !valid_attr(attr)) {
-		log_err("%s: attribute \"%.*s\" refused: not a sysfs attribute name", d->name,
-			SYSFS_ATTR_MAX, attr ? attr : "(null)");
-		return -EINVAL;
-	}
-	alen = strlen(attr);
-	path[nlen] = '/';
-	memcpy(path + nlen + 1, attr, alen + 1);
+	if (len >= size - *used)
+		return -ENAMETOOLONG;
+	memcpy(buf + *used, s, len);
+	*used += len;
+	buf[*used] = '\0';
 	return 0;
 }
 
-ssize_t pci_attr_read(const struct pci_tree *t, const struct pci_dev *d, const char *attr,
-		      char *buf, size_t size)
+/* One conversion at *@fmt (after the '%'), advancing it; 0 or a negative errno. */
+static int convert(char *buf, size_t size, size_t *used, const char **fmt, va_list *ap)
 {
-	char path[DEV_PATH_LEN];
-	int r = dev_path(d, attr, false, path);
+	char num[24];
+	const char *s;
 
-	return r < 0 ? r : read_attr(t->devfd, path, buf, size);
+	switch (*(*fmt)++) {
+	case '%':
+		return put(buf, size, used, "%", 1);
+	case 's':
+		s = va_arg(*ap, const char *);
+		if (!s || !sysfs_name_ok(s)) {
+			log_warn("\"%.64s\": not a sysfs name, no path built", s ? s : "(null)");
+			return -EINVAL;
+		}
+		return put(buf, size, used, s, strlen(s));
+	case 'd':
+		snprintf(num, sizeof(num), "%d", va_arg(*ap, int));
+		break;
+	case 'u':
+		snprintf(num, sizeof(num), "%u", va_arg(*ap, unsigned));
+		break;
+	case 'l':
+		if (*(*fmt)++ != 'u')
+			goto bad;
+		snprintf(num, sizeof(num), "%lu", va_arg(*ap, unsigned long));
+		break;
+	default:
+		goto bad;
+	}
+	return put(buf, size, used, num, strlen(num));
+bad:
+	log_err("sysfs path format \"%.64s\": unknown conversion, no path built", *fmt);
+	return -EINVAL;
 }
 
-int pci_attr_write(const struct pci_tree *t, const struct pci_dev *d, const char *attr,
-		   const char *s, bool append)
+int sysfs_vpathf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	char path[DEV_PATH_LEN];
-	int r = dev_path(d, attr, false, path);
+	size_t used = 0;
+	va_list aq;
+	int r = 0;
 
-	return r < 0 ? r : write_attr(t->devfd, path, s, append);
+	if (size == 0)
+		return -ENAMETOOLONG;
+	buf[0] = '\0';
+	va_copy(aq, ap);
+	while (*fmt && r == 0) {
+		size_t lit = strcspn(fmt, "%");
+
+		r = put(buf, size, &used, fmt, lit);
+		fmt += lit;
+		if (r == 0 && *fmt == '%') {
+			fmt++;
+			r = convert(buf, size, &used, &fmt, &aq);
+		}
+	}
+	va_end(aq);
+	if (r < 0)
+		buf[0] = '\0';
+	return r < 0 ? r : (int)used;
 }
 
-ssize_t pci_link_read(const struct pci_tree *t, const struct pci_dev *d, const char *attr,
-		      char *buf, size_t size)
+int sysfs_pathf(char *buf, size_t size, const char *fmt, ...)
 {
-	char path[DEV_PATH_LEN];
-	int r = dev_path(d, attr, true, path);
+	va_list ap;
+	int r;
 
-	return r < 0 ? r : read_link(t->devfd, path, buf, size);
+	va_start(ap, fmt);
+	r = sysfs_vpathf(buf, size, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
-bool pci_attr_exists(const struct pci_tree *t, const struct pci_dev *d, const char *attr)
-{
-	char path[DEV_PATH_LEN];
+/* The formatted helpers: the path into a local @path, or return its error. */
+#define FORMAT_PATH(path, fmt)						\
+	char path[PATH_MAX];						\
+	do {								\
+		va_list ap_;						\
+		int r_;							\
+									\
+		va_start(ap_, fmt);					\
+		r_ = sysfs_vpathf(path, sizeof(path), fmt, ap_);	\
+		va_end(ap_);						\
+		if (r_ < 0)						\
+			return r_;					\
+	} while (0)
 
-	return dev_path(d, attr, false, path) == 0 &&
-	       faccessat(t->devfd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+ssize_t sysfs_readf(int dirfd, char *buf, size_t size, const char *fmt, ...)
+{
+	FORMAT_PATH(path, fmt);
+	return read_attr(dirfd, path, buf, size);
+}
+
+int sysfs_writef(int dirfd, const char *s, bool append, const char *fmt, ...)
+{
+	FORMAT_PATH(path, fmt);
+	return write_attr(dirfd, path, s, append);
+}
+
+ssize_t sysfs_readlinkf(int dirfd, char *buf, size_t size, const char *fmt, ...)
+{
+	FORMAT_PATH(path, fmt);
+	return read_link(dirfd, path, buf, size);
+}
+
+int sysfs_accessf(int dirfd, int mode, const char *fmt, ...)
+{
+	FORMAT_PATH(path, fmt);
+	return faccessat(dirfd, path, mode, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+int sysfs_openf(int dirfd, int flags, const char *fmt, ...)
+{
+	int fd;
+
+	FORMAT_PATH(path, fmt);
+	fd = openat(dirfd, path, flags | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+char *sysfs_read_filef(int dirfd, size_t max, size_t *len, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = sysfs_vpathf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		errno = -r;
+		return NULL;
+	}
+	return read_file_at(dirfd, path, max, len);
+}
+
+int sysfs_opendir(struct sysfs_dir *d, int dirfd, const char *path)
+{
+	int fd;
+
+	memset(d, 0, sizeof(*d));
+	fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d->dir = fdopendir(fd);
+	if (!d->dir) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return 0;
+}
+
+int sysfs_opendirf(struct sysfs_dir *d, int dirfd, const char *fmt, ...)
+{
+	memset(d, 0, sizeof(*d));
+	{
+		FORMAT_PATH(path, fmt);
+		return sysfs_opendir(d, dirfd, path);
+	}
+}
+
+const char *sysfs_dir_next(struct sysfs_dir *d)
+{
+	struct dirent *e;
+
+	if (!d->dir || d->err)
+		return NULL;
+	while ((errno = 0, e = readdir(d->dir))) {
+		if (sysfs_name_ok(e->d_name))
+			return e->d_name;
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			d->skipped++;
+	}
+	if (errno)
+		d->err = -errno;
+	return NULL;
+}
+
+int sysfs_dir_close(struct sysfs_dir *d)
+{
+	if (d->dir)
+		closedir(d->dir);
+	d->dir = NULL;
+	return d->err;
 }

@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "sysfs.h"
 #include "vfio-status.h"
 
 /*
@@ -37,17 +38,15 @@ _Static_assert(sizeof(struct group_status) == sizeof(struct vfio_group_status),
 enum vfio_check vfio_group_check(int vfiofd, int group, int *err)
 {
 	struct group_status st = { .argsz = sizeof(st) };
-	char name[16];
 	int fd, r;
 
 	*err = 0;
 	if (group < 0 || vfiofd < 0)
 		return VFIO_UNCHECKED;
-	snprintf(name, sizeof(name), "%d", group);
-	fd = openat(vfiofd, name, O_RDWR | O_CLOEXEC | O_NOCTTY);
+	fd = sysfs_openf(vfiofd, O_RDWR | O_NOCTTY, "%d", group);
 	if (fd < 0) {
-		*err = errno;
-		return errno == EBUSY ? VFIO_BUSY : errno == ENOENT ? VFIO_NO_NODE : VFIO_FAILED;
+		*err = -fd;
+		return fd == -EBUSY ? VFIO_BUSY : fd == -ENOENT ? VFIO_NO_NODE : VFIO_FAILED;
 	}
 	r = ioctl(fd, GROUP_GET_STATUS, &st);
 	if (r < 0)
@@ -60,17 +59,15 @@ enum vfio_check vfio_group_check(int vfiofd, int group, int *err)
 
 int vfio_cdev_check(int vfiofd, const char *name)
 {
-	char path[64];
 	int fd;
 
 	/* The name comes from sysfs: vfio<digits>, nothing else. */
 	if (strncmp(name, "vfio", 4) != 0 || !name[4] || strspn(name + 4, "0123456789") !=
 	    strlen(name + 4) || strlen(name) > 32)
 		return -EINVAL;
-	snprintf(path, sizeof(path), "devices/%s", name);
-	fd = openat(vfiofd, path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+	fd = sysfs_openf(vfiofd, O_RDWR | O_NOCTTY, "devices/%s", name);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	close(fd);
 	return 0;
 }

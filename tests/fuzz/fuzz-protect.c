@@ -19,6 +19,7 @@
 #include "fuzz-tree.h"
 #include "pci.h"
 #include "protect.h"
+#include "protlist.h"
 #include "util.h"
 
 #define FUZZ_PROTECT_MAX (72u << 10)	/* past the file's 64 KiB cap */

@@ -4,7 +4,8 @@
  * attributes and links come from the input: read_attr, read_file_at and
  * read_link against a model of what they must return, then the walk
  * (pci_scan, which parses modalias or the separate id attributes) and
- * pci_load / pci_read_driver / pci_stable_path on what it found.
+ * pci_load / pci_read_driver / pci_stable_path on what it found, and the
+ * path layer's component check on the first field.
  *
  * Input: fields separated by 0xff bytes (never valid attribute text), in
  * the order of fields[] below.  A field that is not there, or that is the
@@ -176,6 +177,32 @@ static void walk(void)
 	pci_tree_free(&t);
 }
 
+/*
+ * The path layer on text from outside: a name is one component or
+ * nothing, and a formatted path holds it whole or is not built.
+ */
+static void model_path_component(const char *data, size_t len)
+{
+	char name[SYSFS_NAME_MAX + 8], path[SYSFS_NAME_MAX + 64];
+	size_t n = strnlen(data, len < sizeof(name) - 1 ? len : sizeof(name) - 1);
+	bool ok = n > 0 && n <= SYSFS_NAME_MAX && data[0] != '.';
+	int r;
+
+	memcpy(name, data, n);
+	name[n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] <= ' ' || name[i] == '/' || name[i] == 0x7f)
+			ok = false;
+	FUZZ_CHECK(sysfs_name_ok(name) == ok);
+	r = sysfs_pathf(path, sizeof(path), "sys/class/net/%s/device", name);
+	if (ok) {
+		FUZZ_CHECK(r == (int)n + 21);
+		FUZZ_CHECK(memcmp(path + 14, name, n) == 0 && strcmp(path + 14 + n, "/device") == 0);
+	} else {
+		FUZZ_CHECK(r == -EINVAL && path[0] == '\0');
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *f[NFIELDS] = { 0 };
@@ -198,6 +225,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < nf; i++)
 		if (flen[i] == 1 && (unsigned char)f[i][0] == 0xfe)
 			f[i] = NULL;
+	model_path_component(f[0] ? f[0] : "", f[0] ? flen[0] : 0);
 	for (size_t i = 0; i < NFIELDS; i++) {
 		unlinkat(rootfd, fields[i].path, 0);
 		if (!f[i])

@@ -16,7 +16,9 @@
 #include "config.h"
 #include "pci.h"
 #include "plan.h"
+#include "inuse.h"
 #include "protect.h"
+#include "protlist.h"
 #include "rules.h"
 #include "util.h"
 

@@ -11,6 +11,7 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "fixture.h"
 #include "mounts.h"
+#include "protect-block.h"
 
 TEST(mountinfo_plain_line)
 {
@@ -332,4 +333,28 @@ TEST(list_incomplete_comment_only_old_format_unverified)
 		}
 		fx_free(&f);
 	}
+}
+
+/* Names from fstab, crypttab and the command line become one component or nothing. */
+TEST(block_names_and_specs_refuse_paths)
+{
+	static const char *const bad_names[] = { "", ".", "..", "../sda", "sda/holders", "sd a" };
+	static const char *const bad_specs[] = {
+		"UUID=../../sys/class/block/sda", "LABEL=a/b", "PARTUUID=..", "/dev/../etc/passwd",
+		"/dev//sda", "/etc/passwd", "nvme0n1",
+	};
+	char name[64];
+
+	CHECK(block_name_ok("nvme0n1p2"));
+	CHECK(block_name_ok("dm-0"));
+	for (size_t i = 0; i < ARRAY_SIZE(bad_names); i++)
+		CHECK(!block_name_ok(bad_names[i]));
+	CHECK(block_dev_path_ok("/dev/disk/by-uuid/3A1F-9C2E"));
+	/* Under a test root nothing is there: each fails before a lookup. */
+	for (size_t i = 0; i < ARRAY_SIZE(bad_specs); i++)
+		CHECK_INT(block_spec_to_name(-1, false, bad_specs[i], name, sizeof(name)), -EINVAL);
+	CHECK(block_partition_disk("../../devices/pci0000:00/0000:00:1d.0/nvme/nvme0/nvme0n1/"
+				   "nvme0n1p2", name, sizeof(name)));
+	CHECK_STR(name, "nvme0n1");
+	CHECK(!block_partition_disk("nvme0n1p2", name, sizeof(name)));
 }

@@ -199,3 +199,124 @@ TEST(rejected_attribute_names)
 	CHECK_INT(pci_link_read(&f.t, &fake, NULL, buf, sizeof(buf)), -EINVAL);
 	fx_free(&f);
 }
+
+/* The path layer: which names may become a path component. */
+TEST(path_components)
+{
+	static const char *const good[] = {
+		"vfio-dev", "0000:0a:00.0", "nvme-subsys0", "dm-0", "enp3s0f1", "vfio_pci",
+		"5d6a1f2e-8b1c-4a2b-9e3f-0123456789ab", "x.y", "br@lan", "a+b",
+	};
+	static const char *const bad[] = {
+		"", ".", "..", ".hidden", "a/b", "../etc", "/", "sda/", "two words", "tab\there",
+		"line\n", "del\x7f",
+	};
+	char longest[SYSFS_NAME_MAX + 2];
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++)
+		CHECK(sysfs_name_ok(good[i]));
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		CHECK(!sysfs_name_ok(bad[i]));
+	memset(longest, 'a', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	CHECK(!sysfs_name_ok(longest));
+	longest[SYSFS_NAME_MAX] = '\0';
+	CHECK(sysfs_name_ok(longest));
+}
+
+TEST(path_format)
+{
+	char buf[64];
+
+	CHECK_INT(sysfs_pathf(buf, sizeof(buf), "sys/class/block/%s/holders", "dm-0"), 28);
+	CHECK_STR(buf, "sys/class/block/dm-0/holders");
+	CHECK_INT(sysfs_pathf(buf, sizeof(buf), "sys/dev/block/%lu:%lu", 259ul, 3ul), 19);
+	CHECK_STR(buf, "sys/dev/block/259:3");
+	CHECK_INT(sysfs_pathf(buf, sizeof(buf), "g/%d/%u/100%%", -1, 7u), 11);
+	CHECK_STR(buf, "g/-1/7/100%");
+	/* A component from outside that is not one name: no path at all. */
+	unit_log_clear();
+	CHECK_INT(sysfs_pathf(buf, sizeof(buf), "sys/class/net/%s/device", ".."), -EINVAL);
+	CHECK_STR(buf, "");
+	CHECK_LOG("not a sysfs name, no path built");
+	CHECK_INT(sysfs_pathf(buf, sizeof(buf), "sys/class/net/%s", "../../etc/passwd"),
+		  -EINVAL);
+	CHECK_INT(sysfs_pathf(buf, sizeof(buf), "sys/class/block/%s", "sda/holders"), -EINVAL);
+	CHECK_INT(sysfs_pathf(buf, sizeof(buf), "sys/class/block/%s", "/dev/sda"), -EINVAL);
+	CHECK_INT(sysfs_pathf(buf, sizeof(buf), "sys/class/block/%s", ""), -EINVAL);
+	/* Truncation is an error, not another file. */
+	CHECK_INT(sysfs_pathf(buf, 12, "sys/class/%s", "block"), -ENAMETOOLONG);
+	CHECK_INT(sysfs_pathf(buf, 16, "sys/class/%s", "block"), 15);
+}
+
+/* The formatted helpers refuse before they touch a file. */
+TEST(formatted_helpers_refuse_bad_components)
+{
+	struct fx f;
+	struct pci_dev *d;
+	char buf[64];
+	size_t len;
+
+	if (setup(&f, &d) < 0)
+		return;
+	CHECK_INT(sysfs_readf(f.rootfd, buf, sizeof(buf), "sys/bus/pci/devices/%s/vendor", GPU), 6);
+	CHECK_STR(buf, "0x10de");
+	CHECK_INT(sysfs_readf(f.rootfd, buf, sizeof(buf), "sys/bus/pci/devices/%s/vendor",
+			      "../devices/" GPU), -EINVAL);
+	CHECK_INT(sysfs_readlinkf(f.rootfd, buf, sizeof(buf), "sys/bus/pci/devices/%s/%s", GPU,
+				  ".."), -EINVAL);
+	CHECK(sysfs_readlinkf(f.rootfd, buf, sizeof(buf), "sys/bus/pci/devices/%s", GPU) > 0);
+	CHECK_INT(sysfs_accessf(f.rootfd, F_OK, "sys/bus/pci/devices/%s/vendor", GPU), 0);
+	CHECK_INT(sysfs_accessf(f.rootfd, F_OK, "sys/bus/pci/devices/%s/nothing", GPU), -ENOENT);
+	CHECK_INT(sysfs_accessf(f.rootfd, F_OK, "sys/bus/pci/devices/%s", "."), -EINVAL);
+	CHECK_INT(sysfs_writef(f.rootfd, "vfio-pci", false, "sys/bus/pci/devices/%s/%s", GPU,
+			       "../0000:0a:00.1/driver_override"), -EINVAL);
+	CHECK_STR(file_text(&f, "sys/bus/pci/devices/0000:0a:00.1/driver_override"), "(null)\n");
+	CHECK(!sysfs_read_filef(f.rootfd, 64, &len, "sys/bus/pci/devices/%s", ".."));
+	CHECK_INT(errno, EINVAL);
+	CHECK_INT(sysfs_openf(f.rootfd, O_RDONLY, "sys/bus/%s", "pci/devices"), -EINVAL);
+	fx_free(&f);
+}
+
+/* The iterator gives names only, never "." or "..", and says when it cannot open. */
+TEST(directory_iterator)
+{
+	struct sysfs_dir dir = SYSFS_DIR_INIT;
+	struct fx f;
+	struct pci_dev *d;
+	const char *name;
+	unsigned n = 0, seen_gpu = 0;
+
+	if (setup(&f, &d) < 0)
+		return;
+	CHECK_INT(sysfs_opendirf(&dir, f.rootfd, "sys/bus/pci/devices"), 0);
+	while ((name = sysfs_dir_next(&dir))) {
+		CHECK(strcmp(name, ".") != 0 && strcmp(name, "..") != 0);
+		CHECK(sysfs_name_ok(name));
+		seen_gpu += strcmp(name, GPU) == 0;
+		n++;
+	}
+	CHECK_INT(n, f.t.n);
+	CHECK_INT(seen_gpu, 1);
+	CHECK_INT(sysfs_dir_close(&dir), 0);
+	CHECK_INT(sysfs_dir_close(&dir), 0);	/* twice is harmless */
+	CHECK_INT(sysfs_opendirf(&dir, f.rootfd, "sys/class/%s", "nothing-here"), -ENOENT);
+	CHECK(!sysfs_dir_next(&dir));
+	CHECK_INT(sysfs_opendirf(&dir, f.rootfd, "sys/class/%s", ".."), -EINVAL);
+	CHECK_INT(sysfs_dir_close(&dir), 0);
+	fx_free(&f);
+}
+
+/* A dashed attribute (vfio-dev) is a name like any other. */
+TEST(dashed_attribute_names)
+{
+	struct fx f;
+	struct pci_dev *d;
+
+	if (setup(&f, &d) < 0)
+		return;
+	unit_log_clear();
+	CHECK(!pci_attr_exists(&f.t, d, "vfio-dev"));
+	CHECK(!unit_log_has("refused"));
+	fx_free(&f);
+}

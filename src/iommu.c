@@ -11,23 +11,19 @@
 #include <unistd.h>
 
 #include "iommu.h"
+#include "sysfs.h"
 
 static enum iommu_vendor units_vendor(int rootfd)
 {
-	int fd = openat(rootfd, "sys/class/iommu", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	_cleanup_dir_ struct sysfs_dir dir = SYSFS_DIR_INIT;
 	enum iommu_vendor v = IOMMU_NONE;
-	struct dirent *e;
+	const char *e;
 
-	if (!dir) {
-		if (fd >= 0)
-			close(fd);
+	if (sysfs_opendir(&dir, rootfd, "sys/class/iommu") < 0)
 		return IOMMU_NONE;
-	}
-	while (v == IOMMU_NONE && (e = readdir(dir)))
-		v = strncmp(e->d_name, "dmar", 4) == 0 ? IOMMU_INTEL :
-		    strncmp(e->d_name, "ivhd", 4) == 0 ? IOMMU_AMD : IOMMU_NONE;
-	closedir(dir);
+	while (v == IOMMU_NONE && (e = sysfs_dir_next(&dir)))
+		v = strncmp(e, "dmar", 4) == 0 ? IOMMU_INTEL :
+		    strncmp(e, "ivhd", 4) == 0 ? IOMMU_AMD : IOMMU_NONE;
 	return v;
 }
 

@@ -5,7 +5,6 @@
  * a built-in or already loaded module is fine.  Install commands from
  * modprobe.d are not run: this program never starts a shell.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
@@ -40,23 +39,21 @@ static int only_modules_dir(int rootfd, char *buf, size_t size)
 	static const char *const dirs[] = { "lib/modules", "usr/lib/modules" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		int fd = openat(rootfd, dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-		struct dirent *e;
+		_cleanup_dir_ struct sysfs_dir dir = SYSFS_DIR_INIT;
+		const char *e;
 		unsigned n = 0;
 
 		buf[0] = '\0';
-		if (fd >= 0 && !dir)
-			close(fd);
-		if (!dir)
+		if (sysfs_opendir(&dir, rootfd, dirs[i]) < 0)
 			continue;
-		while ((e = readdir(dir))) {
-			if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN))
+		while ((e = sysfs_dir_next(&dir))) {
+			struct stat st;
+
+			if (fstatat(dirfd(dir.dir), e, &st, 0) < 0 || !S_ISDIR(st.st_mode))
 				continue;
-			if (n++ == 0 && strlen(e->d_name) < size)
-				memcpy(buf, e->d_name, strlen(e->d_name) + 1);
+			if (n++ == 0 && strlen(e) < size)
+				memcpy(buf, e, strlen(e) + 1);
 		}
-		closedir(dir);
 		if (n == 1 && buf[0])
 			return 0;
 		if (n > 1)

@@ -122,33 +122,28 @@ static int add_file(struct conf_list *cl, const char *name, size_t d)
 /* The *.conf of directory @d that no earlier directory hides. */
 static int list_dir(struct conf_list *cl, size_t d, size_t max_files)
 {
-	int fd = cl->fd[d] >= 0 ? dup(cl->fd[d]) : -1;
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	_cleanup_dir_ struct sysfs_dir dir = SYSFS_DIR_INIT;
 	size_t count = 0, k;
-	struct dirent *e;
+	const char *e;
 	int r = 0;
 
-	if (!dir) {
-		if (fd >= 0)
-			close(fd);
+	if (cl->fd[d] < 0 || sysfs_opendir(&dir, cl->fd[d], ".") < 0)
 		return 0;
-	}
-	while (r == 0 && (e = readdir(dir))) {
-		if (!conf_name(e->d_name) || is_dir(cl->fd[d], e->d_name))
+	while (r == 0 && (e = sysfs_dir_next(&dir))) {
+		if (!conf_name(e) || is_dir(cl->fd[d], e))
 			continue;
-		for (k = 0; k < cl->n && strcmp(cl->v[k].name, e->d_name) != 0; k++)
+		for (k = 0; k < cl->n && strcmp(cl->v[k].name, e) != 0; k++)
 			;
 		if (k < cl->n) {
-			r = add_hidden(cl, e->d_name, d, &cl->v[k]);
+			r = add_hidden(cl, e, d, &cl->v[k]);
 			continue;
 		}
 		if (++count > max_files) {
 			cl->full[d] = true;
 			break;
 		}
-		r = add_file(cl, e->d_name, d);
+		r = add_file(cl, e, d);
 	}
-	closedir(dir);
 	return r;
 }
 

@@ -280,6 +280,20 @@ vfe_rootfs_tree()
 	printf 'NAME="vfio-early test root"\nID=vfe-test\nVERSION_ID=1\n' >"$dir/etc/os-release"
 }
 
+# vfe_root_ext4 DIR SIZE OUT: the tree DIR as a guest's ext4 root of SIZE
+# (UUID VFE_ROOT_UUID, label vfe-root) in OUT, through OUT.tmp; DIR is
+# removed either way.
+vfe_root_ext4()
+{
+	local dir=$1 size=$2 out=$3 rc
+	rm -f "$out.tmp"
+	truncate -s "$size" "$out.tmp" &&
+		mke2fs -q -F -t ext4 -U "$VFE_ROOT_UUID" -L vfe-root -d "$dir" "$out.tmp" >&2 &&
+		mv -f "$out.tmp" "$out" && rc=0 || rc=1
+	rm -rf "$dir" "$out.tmp"
+	return "$rc"
+}
+
 # vfe_rootfs: the guest's ext4 root (busybox, /sbin/init reporting the
 # drivers after switch_root, /usr/sbin/vfio-early for its --report with
 # the libraries a dynamic one needs, and the kernel's vfio modules), cached.
@@ -305,14 +319,7 @@ vfe_rootfs()
 		rm -rf "$dir"
 		return 1
 	fi
-	rm -f "$out.tmp"
-	truncate -s 48M "$out.tmp"
-	if ! mke2fs -q -F -t ext4 -U "$VFE_ROOT_UUID" -L vfe-root -d "$dir" "$out.tmp" >&2; then
-		rm -rf "$dir" "$out.tmp"
-		return 1
-	fi
-	mv -f "$out.tmp" "$out"
-	rm -rf "$dir"
+	vfe_root_ext4 "$dir" 48M "$out" || return 1
 	# older versions
 	find "$VFE_CACHE" -maxdepth 1 -name 'rootfs-*.ext4' -printf '%T@ %p\n' | sort -rn |
 		tail -n +5 | cut -d' ' -f2- | xargs -r rm -f

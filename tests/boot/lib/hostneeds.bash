@@ -110,13 +110,7 @@ vfe_hn_rootfs()
 					install -D -m 0644 "$path" "$dir$path" || exit 1
 			done
 	} >&2 || { rm -rf "$dir"; return 1; }
-	truncate -s 48M "$out.tmp"
-	if ! mke2fs -q -F -t ext4 -U "$VFE_ROOT_UUID" -L vfe-root -d "$dir" "$out.tmp" >&2; then
-		rm -rf "$dir" "$out.tmp"
-		return 1
-	fi
-	rm -rf "$dir"
-	mv -f "$out.tmp" "$out"
+	vfe_root_ext4 "$dir" 48M "$out" || return 1
 	echo "$out"
 }
 

@@ -90,13 +90,7 @@ vfe_vmtake_rootfs()
 		rm -rf "$dir"
 		return 1
 	fi
-	truncate -s "$VFE_VMTAKE_SIZE" "$out.tmp"
-	if ! mke2fs -q -F -t ext4 -U "$VFE_ROOT_UUID" -L vfe-root -d "$dir" "$out.tmp" >&2; then
-		rm -rf "$dir" "$out.tmp"
-		return 1
-	fi
-	rm -rf "$dir"
-	mv -f "$out.tmp" "$out"
+	vfe_root_ext4 "$dir" "$VFE_VMTAKE_SIZE" "$out" || return 1
 	echo "$out"
 }
 

@@ -17,7 +17,7 @@ setup_file()
 
 setup()
 {
-	vfe_suite_skip
+	vfe_boot_skip
 }
 
 @test "dracut: 1. card 1 by address on the command line is on vfio-pci from the start, card 2 untouched" {

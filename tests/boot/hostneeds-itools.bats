@@ -15,7 +15,7 @@ setup_file()
 
 setup()
 {
-	vfe_suite_skip
+	vfe_boot_skip
 }
 
 @test "initramfs-tools hostneeds: the emulated hosts have the xHCI, the NIC and the root disk where the tests expect them" {

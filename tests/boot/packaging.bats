@@ -27,7 +27,7 @@ setup_file()
 
 setup()
 {
-	[ -z "$VFE_SKIP_REASON" ] || skip "$VFE_SKIP_REASON"
+	vfe_boot_skip
 	STAGE=$BATS_FILE_TMPDIR/stage
 	KVER=$(vfe_kver) || KVER=""
 	CONFIG=$BATS_TEST_TMPDIR/vfio-early.conf

@@ -16,7 +16,7 @@ setup_file()
 
 setup()
 {
-	vfe_suite_skip
+	vfe_boot_skip
 }
 
 @test "initramfs-tools safety: the recorded lists are versioned, name their machine, are complete and name the NVMe controllers by path" {

@@ -19,7 +19,7 @@ setup_file()
 
 setup()
 {
-	vfe_sd_skip
+	vfe_boot_skip
 }
 
 @test "systemd image: vfio-early.service is enabled and ordered before systemd-modules-load, dracut-cmdline, dracut-pre-udev, udevd and its coldplug" {

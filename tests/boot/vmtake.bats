@@ -16,7 +16,7 @@ setup_file()
 
 setup()
 {
-	vfe_vmtake_skip
+	vfe_boot_skip
 }
 
 @test "vmtake: the boot bound card 1 with vfio-early, reached its root and ended cleanly" {

@@ -147,7 +147,7 @@ vfe_probe_initrd()
 # The answer is cached per QEMU and host kernel.
 vfe_accel()
 {
-	local kernel=$1 key file dir status
+	local kernel=$1 key file dir status VFE_QEMU_ARGS VFE_QEMU_CMD
 	case ${VFIO_EARLY_BOOT_ACCEL:-} in
 	tcg | kvm)
 		echo "$VFIO_EARLY_BOOT_ACCEL"
@@ -165,11 +165,9 @@ vfe_accel()
 		return 0
 	fi
 	dir=$(mktemp -d)
-	timeout -k 2 20 qemu-system-x86_64 -machine q35 -accel kvm -m 256 -nodefaults \
-		-display none -no-reboot -no-user-config \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-serial "file:$dir/console" -kernel "$kernel" -initrd "$(vfe_probe_initrd)" \
-		-append "console=ttyS0 panic=-1" </dev/null >/dev/null 2>&1 && status=0 || status=$?
+	vfe_qemu_machine 256
+	VFE_ACCEL=kvm vfe_qemu_run 20 "$kernel" "$(vfe_probe_initrd)" "console=ttyS0 panic=-1" \
+		"$dir/console" && status=0 || status=$?
 	if [ "$status" -eq 33 ] && grep -q VFE-PROBE-OK "$dir/console"; then
 		echo kvm >"$file"
 	else
@@ -282,6 +280,20 @@ vfe_rootfs_tree()
 	printf 'NAME="vfio-early test root"\nID=vfe-test\nVERSION_ID=1\n' >"$dir/etc/os-release"
 }
 
+# vfe_root_ext4 DIR SIZE OUT: the tree DIR as a guest's ext4 root of SIZE
+# (UUID VFE_ROOT_UUID, label vfe-root) in OUT, through OUT.tmp; DIR is
+# removed either way.
+vfe_root_ext4()
+{
+	local dir=$1 size=$2 out=$3 rc
+	rm -f "$out.tmp"
+	truncate -s "$size" "$out.tmp" &&
+		mke2fs -q -F -t ext4 -U "$VFE_ROOT_UUID" -L vfe-root -d "$dir" "$out.tmp" >&2 &&
+		mv -f "$out.tmp" "$out" && rc=0 || rc=1
+	rm -rf "$dir" "$out.tmp"
+	return "$rc"
+}
+
 # vfe_rootfs: the guest's ext4 root (busybox, /sbin/init reporting the
 # drivers after switch_root, /usr/sbin/vfio-early for its --report with
 # the libraries a dynamic one needs, and the kernel's vfio modules), cached.
@@ -307,14 +319,7 @@ vfe_rootfs()
 		rm -rf "$dir"
 		return 1
 	fi
-	rm -f "$out.tmp"
-	truncate -s 48M "$out.tmp"
-	if ! mke2fs -q -F -t ext4 -U "$VFE_ROOT_UUID" -L vfe-root -d "$dir" "$out.tmp" >&2; then
-		rm -rf "$dir" "$out.tmp"
-		return 1
-	fi
-	mv -f "$out.tmp" "$out"
-	rm -rf "$dir"
+	vfe_root_ext4 "$dir" 48M "$out" || return 1
 	# older versions
 	find "$VFE_CACHE" -maxdepth 1 -name 'rootfs-*.ext4' -printf '%T@ %p\n' | sort -rn |
 		tail -n +5 | cut -d' ' -f2- | xargs -r rm -f
@@ -567,13 +572,63 @@ vfe_image_file()
 	vfe_image_payload "$1" | cpio -i --quiet --to-stdout "$2" 2>/dev/null
 }
 
-# vfe_qemu_args IOMMU: the emulated host (IOMMU: 1 = emulated VT-d, 0 = none).
+# --- the emulated machine ------------------------------------------------
+#
+# One description of the machine: vfe_qemu_machine (machine, CPU, memory,
+# no defaults), vfe_qemu_common (its IOMMU, boot VGA and both cards), the
+# layouts (vfe_qemu_args, vfe_qemu_args_LAYOUT: their disks and
+# controllers), and one command line around them, vfe_qemu_command
+# (accelerator, debug-exit port, serial files, kernel, time limit), run by
+# vfe_qemu_run.  Every boot of every suite goes through it.
+
+# vfe_qemu_machine [MEM]: VFE_QEMU_ARGS = the q35 machine with MEM MiB
+# (default VFE_QEMU_MEM, else 768), one CPU, no default devices, no display.
 # shellcheck disable=SC2054 # commas inside QEMU option values
-vfe_qemu_args()
+vfe_qemu_machine()
+{
+	VFE_QEMU_ARGS=(-machine q35,kernel-irqchip=split -cpu qemu64,vendor=GenuineIntel
+		-m "${1:-${VFE_QEMU_MEM:-768}}" -smp 1 -nodefaults -no-user-config -display none -no-reboot)
+}
+
+# vfe_qemu_command SECONDS KERNEL INITRD CMDLINE SERIAL...: VFE_QEMU_CMD, the
+# whole command of a boot: QEMU (VFE_ACCEL) with VFE_QEMU_ARGS, the
+# isa-debug-exit port (the guest's way out: status 33), each SERIAL file a
+# serial port (ttyS0 first), KERNEL, INITRD and CMDLINE, under `timeout
+# SECONDS` (124 = hung).
+# shellcheck disable=SC2054 # commas inside QEMU option values
+vfe_qemu_command()
+{
+	local seconds=$1 kernel=$2 initrd=$3 cmdline=$4 f
+	shift 4
+	VFE_QEMU_CMD=(timeout -k 5 "$seconds" qemu-system-x86_64 -accel "$VFE_ACCEL" "${VFE_QEMU_ARGS[@]}"
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+	for f in "$@"; do
+		VFE_QEMU_CMD+=(-serial "file:$f")
+	done
+	VFE_QEMU_CMD+=(-kernel "$kernel" -initrd "$initrd" -append "$cmdline")
+}
+
+# vfe_qemu_run SECONDS KERNEL INITRD CMDLINE SERIAL...: run the command of
+# vfe_qemu_command, stdin closed, its own output to VFE_QEMU_LOG (default
+# /dev/null).  Returns QEMU's status: 33 the guest ended through the
+# debug-exit port, 124 hung, 0 a panic (panic=-1 with -no-reboot).
+vfe_qemu_run()
+{
+	vfe_qemu_command "$@"
+	"${VFE_QEMU_CMD[@]}" </dev/null >"${VFE_QEMU_LOG:-/dev/null}" 2>&1
+}
+
+# vfe_qemu_common IOMMU: vfe_qemu_machine with the emulated VT-d (IOMMU 1;
+# 0 = none), the boot VGA (00:01.0), card 1 and card 2 (VGA + ich9-intel-hda
+# behind root ports 00:02.0 and 00:03.0: buses 1 and 2) and the DMI UUID
+# (VFE_GUEST_UUID, else VFE_MACHINE_UUID): VFE_QEMU_ARGS, to which the
+# layouts add their controllers.
+# shellcheck disable=SC2054 # commas inside QEMU option values
+vfe_qemu_common()
 {
 	local iommu=$1
-	VFE_QEMU_ARGS=(-machine q35,kernel-irqchip=split -cpu qemu64,vendor=GenuineIntel -m 768 -smp 1
-		-nodefaults -no-user-config -display none -no-reboot)
+	vfe_qemu_machine
+	VFE_QEMU_ARGS+=(-uuid "${VFE_GUEST_UUID:-$VFE_MACHINE_UUID}")
 	# the IOMMU must come before the PCI devices it translates for
 	[ "$iommu" = 1 ] && VFE_QEMU_ARGS+=(-device intel-iommu,intremap=on)
 	VFE_QEMU_ARGS+=(
@@ -581,20 +636,29 @@ vfe_qemu_args()
 		-device VGA,bus=pcie.0,addr=0x1.0
 		-device pcie-root-port,id=rp1,bus=pcie.0,addr=0x2.0,chassis=1
 		-device pcie-root-port,id=rp2,bus=pcie.0,addr=0x3.0,chassis=2
-		-device pcie-root-port,id=rp3,bus=pcie.0,addr=0x4.0,chassis=3
-		-device pcie-root-port,id=rp4,bus=pcie.0,addr=0x5.0,chassis=4
 		-device VGA,id=gpu1,bus=rp1,addr=0x0.0,multifunction=on
 		-device ich9-intel-hda,id=hda1,bus=rp1,addr=0x0.1
 		-device hda-duplex,bus=hda1.0,audiodev=snd0
 		-device VGA,id=gpu2,bus=rp2,addr=0x0.0,multifunction=on
 		-device ich9-intel-hda,id=hda2,bus=rp2,addr=0x0.1
-		-device hda-duplex,bus=hda2.0,audiodev=snd0
+		-device hda-duplex,bus=hda2.0,audiodev=snd0)
+}
+
+# vfe_qemu_args IOMMU: the emulated host of the scenarios (IOMMU: 1 =
+# emulated VT-d, 0 = none): vfe_qemu_common's, with a blank NVMe behind
+# root port 00:04.0 (03:00.0) and the virtio-blk root disk (VFE_ROOTFS)
+# behind 00:05.0 (04:00.0).
+# shellcheck disable=SC2054 # commas inside QEMU option values
+vfe_qemu_args()
+{
+	vfe_qemu_common "$1"
+	VFE_QEMU_ARGS+=(
+		-device pcie-root-port,id=rp3,bus=pcie.0,addr=0x4.0,chassis=3
+		-device pcie-root-port,id=rp4,bus=pcie.0,addr=0x5.0,chassis=4
 		-drive "file=$(vfe_nvme_disk),if=none,id=nvme0,format=raw,snapshot=on"
 		-device nvme,bus=rp3,drive=nvme0,serial=vfe-nvme0
 		-drive "file=$VFE_ROOTFS,if=none,id=root0,format=raw,snapshot=on"
-		-device virtio-blk-pci,bus=rp4,drive=root0
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04
-		-uuid "${VFE_GUEST_UUID:-$VFE_MACHINE_UUID}")
+		-device virtio-blk-pci,bus=rp4,drive=root0)
 }
 
 # --- more emulated hosts (vfe_boot IOMMU@LAYOUT) --------------------------
@@ -614,30 +678,6 @@ vfe_qemu_args()
 #   base       vfe_qemu_args' host (virtio-blk root), named for the recorder
 VFE_NVME_SLOT1=00:05.0
 VFE_NVME_SLOT2=00:06.0
-
-# vfe_qemu_common IOMMU: machine, IOMMU, boot VGA, both cards, debug exit,
-# DMI UUID: VFE_QEMU_ARGS, to which the layouts add their controllers.
-# shellcheck disable=SC2054 # commas inside QEMU option values
-vfe_qemu_common()
-{
-	local iommu=$1
-	VFE_QEMU_ARGS=(-machine q35,kernel-irqchip=split -cpu qemu64,vendor=GenuineIntel -m 768 -smp 1
-		-nodefaults -no-user-config -display none -no-reboot
-		-uuid "${VFE_GUEST_UUID:-$VFE_MACHINE_UUID}")
-	[ "$iommu" = 1 ] && VFE_QEMU_ARGS+=(-device intel-iommu,intremap=on)
-	VFE_QEMU_ARGS+=(
-		-audiodev none,id=snd0
-		-device VGA,bus=pcie.0,addr=0x1.0
-		-device pcie-root-port,id=rp1,bus=pcie.0,addr=0x2.0,chassis=1
-		-device pcie-root-port,id=rp2,bus=pcie.0,addr=0x3.0,chassis=2
-		-device VGA,id=gpu1,bus=rp1,addr=0x0.0,multifunction=on
-		-device ich9-intel-hda,id=hda1,bus=rp1,addr=0x0.1
-		-device hda-duplex,bus=hda1.0,audiodev=snd0
-		-device VGA,id=gpu2,bus=rp2,addr=0x0.0,multifunction=on
-		-device ich9-intel-hda,id=hda2,bus=rp2,addr=0x0.1
-		-device hda-duplex,bus=hda2.0,audiodev=snd0
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04)
-}
 
 # vfe_qemu_nvme_pair DISK1 DISK2: NVMe controllers behind root ports
 # 00:05.0 and 00:06.0 with these disks (snapshot=on: the files stay as
@@ -705,7 +745,8 @@ vfe_guest_protected()
 	local name img rc VFE_GUEST_UUID=$uuid
 	"vfe_qemu_args_$layout" 1 || return 1
 	key=$( (echo "protected 1 $layout $uuid $cmdline $VFE_KVER"
-		declare -f "vfe_qemu_args_$layout" vfe_qemu_common vfe_qemu_nvme_pair vfe_qemu_args
+		declare -f "vfe_qemu_args_$layout" vfe_qemu_machine vfe_qemu_common vfe_qemu_nvme_pair \
+			vfe_qemu_args vfe_qemu_command
 		printf '%s\n' "${VFE_QEMU_ARGS[@]}") | sha256sum | head -c 16)
 	out=$VFE_CACHE/protected/$layout-$key.list
 	if [ -s "$out" ] && [ -s "$out.status" ]; then
@@ -718,14 +759,14 @@ vfe_guest_protected()
 	[ "$uuid" = "$VFE_MACHINE_UUID" ] || name=$name-other
 	# shellcheck disable=SC2086 # CMDLINE words
 	vfe_boot "$name" "$img" "1@$layout@$uuid" vfe_test.record $cmdline
-	rc=$(sed -n 's/^LIST-END exit=\([0-9]*\)$/\1/p' "$VFE_OUT/$name.report")
+	rc=$(vfe_block_exit "$VFE_OUT/$name.report" "LIST-END exit=")
 	if [ -z "$rc" ] || ! vfe_reached_record "$name"; then
 		vfe_log "the recording boot of layout $layout printed no protected list (QEMU status $(cat "$VFE_OUT/$name.status")); its outputs: $VFE_OUT/$name.*"
 		tr -d '\r' <"$VFE_OUT/$name.console" | tail -n 20 | sed 's/^/#   /' >&2
 		return 1
 	fi
 	[ "$rc" = 0 ] || vfe_log "layout $layout: vfio-early --list-protected exited $rc: $(sed -n 's/^LIST-STDERR //p' "$VFE_OUT/$name.result" | head -n 3)"
-	sed -n '/^LIST-BEGIN$/,/^LIST-END exit=/p' "$VFE_OUT/$name.report" | sed '1d;$d' >"$out.tmp"
+	vfe_block "$VFE_OUT/$name.report" LIST-BEGIN "LIST-END exit=" >"$out.tmp"
 	echo "$rc" >"$out.status"
 	mv -f "$out.tmp" "$out"
 	echo "$out"
@@ -763,6 +804,116 @@ vfe_prepare()
 	export VFE_KVER VFE_KERNEL VFE_ACCEL VFE_ROOTFS
 }
 
+# --- a suite's set-up ------------------------------------------------------
+
+# vfe_packager KIND: the tool that builds KIND's images (itools: mkinitramfs,
+# dracut: dracut).
+vfe_packager()
+{
+	case $1 in
+	dracut) echo dracut ;;
+	*) echo mkinitramfs ;;
+	esac
+}
+
+# vfe_boot_setup [TOOL...]: the preamble of every booting suite's
+# setup_file, before its own lists, images and boots.
+#   1. Checks VFE_BOOT_TOOLS, SeaBIOS, each TOOL and a kernel with modules
+#      in /boot.  When one is missing it sets VFE_SKIP_REASON (setup's
+#      vfe_boot_skip then skips each test: bats 1.8 cannot skip from
+#      setup_file) and returns 0 having done nothing else.
+#   2. VFE_SETUP_T0 = now (vfe_boot_timing counts the total from it);
+#      VFE_OUT created and emptied.
+#   3. `make install DESTDIR=$BATS_FILE_TMPDIR/stage`: VFE_STAGE.
+#   4. VFE_ROOTFS_BIN, the guest root's binary (--report, --list-protected):
+#      the staged static build, else the staged dynamic one, with
+#      VFE_STATIC_SKIP saying why there is no static one ("" when there is).
+#   5. vfe_prepare: VFE_KVER, VFE_KERNEL, VFE_ACCEL, VFE_ROOTFS.
+# Returns 1 (with a message) when a step of 2-5 fails.  Use:
+#   vfe_boot_setup mkinitramfs || return 1
+#   [ -z "$VFE_SKIP_REASON" ] || return 0
+vfe_boot_setup()
+{
+	local missing static
+	export VFE_SKIP_REASON="" VFE_STATIC_SKIP=""
+	missing=$(vfe_missing_tools "${VFE_BOOT_TOOLS[@]}" "$@")
+	[ -r /usr/share/seabios/bios-256k.bin ] || missing="$missing seabios"
+	if [ -n "${missing# }" ]; then
+		VFE_SKIP_REASON="not installed: ${missing# }"
+		return 0
+	fi
+	if ! vfe_kver >/dev/null; then
+		VFE_SKIP_REASON="no kernel image with modules in /boot (linux-image-amd64)"
+		return 0
+	fi
+	VFE_SETUP_T0=$(date +%s)
+	mkdir -p "$VFE_OUT" || return 1
+	rm -f "$VFE_OUT"/*
+	VFE_STAGE=$BATS_FILE_TMPDIR/stage
+	vfe_stage "$VFE_STAGE" || return 1
+	static=$VFE_STAGE/usr/lib/vfio-early/vfio-early-static
+	if [ -x "$static" ]; then
+		VFE_ROOTFS_BIN=$static
+	else
+		VFE_ROOTFS_BIN=$VFE_STAGE/usr/sbin/vfio-early
+		VFE_STATIC_SKIP="vfio-early-static is not built, so make install did not install it: run 'make static' first"
+	fi
+	export VFE_SETUP_T0 VFE_STAGE VFE_ROOTFS_BIN
+	vfe_prepare
+}
+
+# vfe_boot_skip: in setup: skip the test when vfe_boot_setup found
+# something missing.
+vfe_boot_skip()
+{
+	[ -z "${VFE_SKIP_REASON:-}" ] || skip "$VFE_SKIP_REASON"
+}
+
+# vfe_boot_specs SPEC...: vfe_boot_all, then each boot's image path in
+# OUT/NAME.image.
+vfe_boot_specs()
+{
+	local spec name image
+	vfe_boot_all "$@"
+	for spec in "$@"; do
+		IFS='|' read -r name image _ <<<"$spec"
+		echo "$image" >"$VFE_OUT/$name.image"
+	done
+}
+
+# vfe_boot_lines SPEC|NAME...: a timing line for each boot: its seconds,
+# QEMU's status and whether it was retried.
+vfe_boot_lines()
+{
+	local t
+	for t in "$@"; do
+		t=${t%%|*}
+		echo "boot $t: $(cat "$VFE_OUT/$t.seconds") s, qemu status $(cat "$VFE_OUT/$t.status")$(
+			[ ! -e "$VFE_OUT/$t.retried" ] || echo " ($(cat "$VFE_OUT/$t.retried"))")"
+	done
+}
+
+# vfe_record_lines NAME...: "NAME S s; " for each recording boot that ran
+# (the others' lists came from the cache).
+vfe_record_lines()
+{
+	local v
+	for v in "$@"; do
+		[ ! -e "$VFE_OUT/$v.seconds" ] || printf '%s %s s; ' "$v" "$(cat "$VFE_OUT/$v.seconds")"
+	done
+}
+
+# vfe_boot_timing LABEL: standard input and a "total" line (seconds since
+# VFE_SETUP_T0) into OUT/timing, shown to bats as "# LABEL: ..." lines.
+vfe_boot_timing()
+{
+	{
+		cat
+		echo "total: $(($(date +%s) - VFE_SETUP_T0)) s"
+	} >"$VFE_OUT/timing"
+	sed "s/^/# $1: /" "$VFE_OUT/timing" >&3
+}
+
 # vfe_boot NAME IMAGE IOMMU CMDLINE...: boot the emulated host (IOMMU 1 or
 # 0; IOMMU@LAYOUT boots the host of vfe_qemu_args_LAYOUT instead of
 # vfe_qemu_args', IOMMU@LAYOUT@UUID also with that DMI UUID).  Writes
@@ -772,7 +923,7 @@ vfe_prepare()
 # 33 = guest exited, 124 = hung), NAME.seconds and NAME.cmd.
 vfe_boot()
 {
-	local name=$1 image=$2 iommu=$3 cmdline start status ms attempt layout=""
+	local name=$1 image=$2 iommu=$3 cmdline start status ms attempt layout="" serials
 	# IOMMU[@LAYOUT[@UUID]]: another emulated host (vfe_qemu_args_LAYOUT),
 	# another DMI product UUID (read by the vfe_qemu_args* functions)
 	local VFE_GUEST_UUID=$VFE_MACHINE_UUID
@@ -790,15 +941,13 @@ vfe_boot()
 	[ "$#" -gt 0 ] && cmdline="$cmdline $*"
 	"vfe_qemu_args${layout:+_$layout}" "$iommu" || return 1
 	rm -f "$VFE_OUT/$name".*
-	printf '%q ' qemu-system-x86_64 -accel "$VFE_ACCEL" "${VFE_QEMU_ARGS[@]}" \
-		-kernel "$VFE_KERNEL" -initrd "$image" -append "$cmdline" >"$VFE_OUT/$name.cmd"
+	serials=("$VFE_OUT/$name.console" "$VFE_OUT/$name.result.raw" "$VFE_OUT/$name.report.raw")
+	vfe_qemu_command "$VFE_TIMEOUT" "$VFE_KERNEL" "$image" "$cmdline" "${serials[@]}"
+	printf '%q ' "${VFE_QEMU_CMD[@]}" >"$VFE_OUT/$name.cmd"
 	start=$(date +%s%N)
 	for attempt in 1 2; do
-		timeout -k 5 "$VFE_TIMEOUT" qemu-system-x86_64 -accel "$VFE_ACCEL" "${VFE_QEMU_ARGS[@]}" \
-			-serial "file:$VFE_OUT/$name.console" -serial "file:$VFE_OUT/$name.result.raw" \
-			-serial "file:$VFE_OUT/$name.report.raw" \
-			-kernel "$VFE_KERNEL" -initrd "$image" -append "$cmdline" \
-			</dev/null >"$VFE_OUT/$name.qemu" 2>&1 && status=0 || status=$?
+		VFE_QEMU_LOG=$VFE_OUT/$name.qemu vfe_qemu_run "$VFE_TIMEOUT" "$VFE_KERNEL" "$image" \
+			"$cmdline" "${serials[@]}" && status=0 || status=$?
 		# One more try only when the kernel died before starting the
 		# initramfs (nothing under test ran); the first console is kept.
 		[ "$status" != 33 ] && [ "$attempt" = 1 ] &&
@@ -836,6 +985,33 @@ vfe_boot_all()
 
 # --- parsers -------------------------------------------------------------
 
+# vfe_block FILE BEGIN END: the lines of FILE between the line BEGIN and the
+# first line holding END, the markers excluded.  Text before END on its
+# line is output that did not end in a newline (a monitor's prompt): it is
+# kept.  The guest scripts frame each command's output so on ttyS2:
+# "NAME-BEGIN", the output, "NAME-END exit=STATUS".
+vfe_block()
+{
+	awk -v b="$2" -v e="$3" '
+		$0 == b { on = 1; next }
+		on && (i = index($0, e)) {
+			if (i > 1) print substr($0, 1, i - 1)
+			exit
+		}
+		on' "$1" 2>/dev/null
+}
+
+# vfe_block_exit FILE END: the number after END (a block's exit status;
+# "" = the block never ended).
+vfe_block_exit()
+{
+	awk -v e="$2" '
+		(i = index($0, e)) {
+			s = substr($0, i + length(e))
+			if (s ~ /^[0-9]+$/) print s
+		}' "$1" 2>/dev/null
+}
+
 # vfe_driver NAME MOMENT ADDR: the driver the guest reported ("none" when
 # unbound, "missing" when the guest never reported that moment/device).
 vfe_driver()
@@ -869,19 +1045,13 @@ vfe_state()
 # `--report --json` (json) printed in the guest's real root.
 vfe_report()
 {
-	awk -v f="$2" '
-		$0 == "REPORT-BEGIN " f { on = 1; next }
-		on && (i = index($0, "REPORT-END " f " exit=")) {
-			if (i > 1) print substr($0, 1, i - 1)
-			exit
-		}
-		on' "$VFE_OUT/$1.report" 2>/dev/null
+	vfe_block "$VFE_OUT/$1.report" "REPORT-BEGIN $2" "REPORT-END $2 exit="
 }
 
 # vfe_report_exit NAME FORMAT: that report's exit status ("" = it never ended).
 vfe_report_exit()
 {
-	sed -n "s/.*REPORT-END $2 exit=\([0-9]*\)\$/\1/p" "$VFE_OUT/$1.report" 2>/dev/null
+	vfe_block_exit "$VFE_OUT/$1.report" "REPORT-END $2 exit="
 }
 
 # vfe_report_device NAME ADDR: the text report's block about device ADDR

@@ -110,13 +110,7 @@ vfe_hn_rootfs()
 					install -D -m 0644 "$path" "$dir$path" || exit 1
 			done
 	} >&2 || { rm -rf "$dir"; return 1; }
-	truncate -s 48M "$out.tmp"
-	if ! mke2fs -q -F -t ext4 -U "$VFE_ROOT_UUID" -L vfe-root -d "$dir" "$out.tmp" >&2; then
-		rm -rf "$dir" "$out.tmp"
-		return 1
-	fi
-	rm -rf "$dir"
-	mv -f "$out.tmp" "$out"
+	vfe_root_ext4 "$dir" 48M "$out" || return 1
 	echo "$out"
 }
 
@@ -163,37 +157,11 @@ vfe_hn_variant_no_list()
 # timings in VFE_OUT/timing.
 vfe_hn_setup()
 {
-	local missing packager t0 t1 t2 stage l_usb l_mgmt t v img
+	local t1 t2 stage l_usb l_mgmt t v
 	local img_usbother img_usb img_mgmt img_ids img_none img_allow boots=()
-	case $VFE_KIND in
-	itools) packager=mkinitramfs ;;
-	dracut) packager=dracut ;;
-	esac
-	# bats 1.8 cannot skip from setup_file: vfe_suite_skip (setup) does
-	export VFE_SKIP_REASON=""
-	missing=$(vfe_missing_tools "${VFE_BOOT_TOOLS[@]}" debugfs "$packager")
-	[ -r /usr/share/seabios/bios-256k.bin ] || missing="$missing seabios"
-	if [ -n "${missing# }" ]; then
-		VFE_SKIP_REASON="not installed: ${missing# }"
-		return 0
-	fi
-	if ! vfe_kver >/dev/null; then
-		VFE_SKIP_REASON="no kernel image with modules in /boot (linux-image-amd64)"
-		return 0
-	fi
-
-	t0=$(date +%s)
-	mkdir -p "$VFE_OUT"
-	rm -f "$VFE_OUT"/*
-	stage=$BATS_FILE_TMPDIR/stage
-	vfe_stage "$stage" || return 1
-	# the guest root's binary (--list-protected, --report): the staged
-	# static build, else the staged dynamic one
-	VFE_ROOTFS_BIN=$stage/usr/sbin/vfio-early
-	[ ! -x "$stage/usr/lib/vfio-early/vfio-early-static" ] ||
-		VFE_ROOTFS_BIN=$stage/usr/lib/vfio-early/vfio-early-static
-	export VFE_ROOTFS_BIN
-	vfe_prepare || return 1
+	vfe_boot_setup debugfs "$(vfe_packager "$VFE_KIND")" || return 1
+	[ -z "$VFE_SKIP_REASON" ] || return 0
+	stage=$VFE_STAGE
 	VFE_HN_ROOTFS=$(vfe_hn_rootfs) || return 1
 	export VFE_HN_ROOTFS
 
@@ -244,26 +212,14 @@ vfe_hn_setup()
 		"mgmtids|$img_ids|1@mgmt|vfio_early.devices=01:00 $VFE_HN_CMD_MGMT"
 		"mgmtnone|$img_none|1@mgmt|vfio_early.devices=01:00 $VFE_HN_CMD_MGMT"
 		"mgmtallow|$img_allow|1@mgmt|vfio_early.devices=01:00 $VFE_HN_CMD_MGMT")
-	vfe_boot_all "${boots[@]}"
-	for t in "${boots[@]}"; do
-		IFS='|' read -r v img _ <<<"$t"
-		echo "$img" >"$VFE_OUT/$v.image"
-	done
+	vfe_boot_specs "${boots[@]}"
 	{
 		echo "kind=hostneeds-$VFE_KIND accel=$VFE_ACCEL kernel=$VFE_KVER jobs=$VFE_JOBS"
-		echo "stage, root and lists: $((t1 - t0)) s (recording boots: $(
-			for v in record-usb-other record-mgmt; do
-				[ ! -e "$VFE_OUT/$v.seconds" ] || printf '%s %s s; ' "$v" "$(cat "$VFE_OUT/$v.seconds")"
-			done)cached otherwise)"
+		echo "stage, root and lists: $((t1 - VFE_SETUP_T0)) s (recording boots: $(
+			vfe_record_lines record-usb-other record-mgmt)cached otherwise)"
 		echo "images: $((t2 - t1)) s"
-		for t in "${boots[@]}"; do
-			t=${t%%|*}
-			echo "boot $t: $(cat "$VFE_OUT/$t.seconds") s, qemu status $(cat "$VFE_OUT/$t.status")$(
-				[ ! -e "$VFE_OUT/$t.retried" ] || echo " ($(cat "$VFE_OUT/$t.retried"))")"
-		done
-		echo "total: $(($(date +%s) - t0)) s"
-	} >"$VFE_OUT/timing"
-	sed "s/^/# hostneeds-$VFE_KIND: /" "$VFE_OUT/timing" >&3
+		vfe_boot_lines "${boots[@]}"
+	} | vfe_boot_timing "hostneeds-$VFE_KIND"
 }
 
 # --- parsers and assertions -------------------------------------------------

@@ -155,14 +155,12 @@ vfe_safety_md_disks()
 	log=$VFE_CACHE/md-prepare.console
 	truncate -s 64M "$dir/1.img" "$dir/2.img"
 	vfe_safety_md_initrd "$dir/initrd"
-	timeout -k 5 "$VFE_TIMEOUT" qemu-system-x86_64 -accel "$VFE_ACCEL" -machine q35 -m 512 \
-		-nodefaults -no-user-config -display none -no-reboot \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial "file:$log" \
-		-drive "file=$VFE_ROOTFS,if=virtio,format=raw,readonly=on" \
-		-drive "file=$dir/1.img,if=virtio,format=raw" \
-		-drive "file=$dir/2.img,if=virtio,format=raw" \
-		-kernel "$VFE_KERNEL" -initrd "$dir/initrd" -append "console=ttyS0 panic=-1 loglevel=4" \
-		</dev/null >/dev/null 2>&1 && status=0 || status=$?
+	vfe_qemu_machine 512
+	VFE_QEMU_ARGS+=(-drive "file=$VFE_ROOTFS,if=virtio,format=raw,readonly=on"
+		-drive "file=$dir/1.img,if=virtio,format=raw"
+		-drive "file=$dir/2.img,if=virtio,format=raw")
+	vfe_qemu_run "$VFE_TIMEOUT" "$VFE_KERNEL" "$dir/initrd" "console=ttyS0 panic=-1 loglevel=4" "$log" &&
+		status=0 || status=$?
 	if [ "$status" = 33 ] && grep -aq '^VFE-MD-OK' "$log"; then
 		mv -f "$dir/1.img" "$VFE_MD_DISK1"
 		mv -f "$dir/2.img" "$VFE_MD_DISK2"
@@ -191,38 +189,12 @@ vfe_safety_prepare()
 # VFE_OUT/timing.
 vfe_safety_setup()
 {
-	local missing packager t0 t1 t2 stage cfg l_nvme l_other l_md l_home l_base
+	local t1 t2 stage cfg l_nvme l_other l_md l_home l_base
 	local img_nvme img_other img_layout img_shift img_md img_home md_flavour=test boots=() t v
-	case $VFE_KIND in
-	itools) packager=mkinitramfs ;;
-	dracut) packager=dracut md_flavour=test+mdraid ;;
-	esac
-	export VFE_SKIP_REASON=""
-	missing=$(vfe_missing_tools "${VFE_BOOT_TOOLS[@]}" "${VFE_SAFETY_TOOLS[@]}" "$packager")
-	[ -r /usr/share/seabios/bios-256k.bin ] || missing="$missing seabios"
-	if [ -n "${missing# }" ]; then
-		VFE_SKIP_REASON="not installed: ${missing# }"
-		return 0
-	fi
-	if ! vfe_kver >/dev/null; then
-		VFE_SKIP_REASON="no kernel image with modules in /boot (linux-image-amd64)"
-		return 0
-	fi
-
-	t0=$(date +%s)
-	mkdir -p "$VFE_OUT"
-	rm -f "$VFE_OUT"/*
-	stage=$BATS_FILE_TMPDIR/stage
-	vfe_stage "$stage" || return 1
-	# the guest root's binary (for --list-protected and --report): as in
-	# scenarios.bash, the staged static build, else the staged dynamic one
-	# shellcheck disable=SC2034
-	if [ -x "$stage/usr/lib/vfio-early/vfio-early-static" ]; then
-		VFE_ROOTFS_BIN=$stage/usr/lib/vfio-early/vfio-early-static
-	else
-		VFE_ROOTFS_BIN=$stage/usr/sbin/vfio-early
-	fi
-	vfe_prepare || return 1
+	[ "$VFE_KIND" != dracut ] || md_flavour=test+mdraid
+	vfe_boot_setup "${VFE_SAFETY_TOOLS[@]}" "$(vfe_packager "$VFE_KIND")" || return 1
+	[ -z "$VFE_SKIP_REASON" ] || return 0
+	stage=$VFE_STAGE
 	vfe_safety_prepare || return 1
 
 	# the lists, as each machine's image build records them
@@ -268,26 +240,14 @@ vfe_safety_setup()
 		"shift|$img_shift|1@nvmeshift|vfio_early.devices=01:00,${VFE_S_SHIFT_ROOT#0000:}"
 		"home|$img_home|1@home|vfio_early.devices=01:00,${VFE_S_SPARE#0000:}"
 		"rerun|$img_home|1@home|vfio_early.devices=01:00 vfe_test.rebind=${VFE_S_SPARE#0000:}")
-	vfe_boot_all "${boots[@]}"
-	for t in "${boots[@]}"; do
-		IFS='|' read -r v img_nvme _ <<<"$t"
-		echo "$img_nvme" >"$VFE_OUT/$v.image"
-	done
+	vfe_boot_specs "${boots[@]}"
 	{
 		echo "kind=safety-$VFE_KIND accel=$VFE_ACCEL kernel=$VFE_KVER jobs=$VFE_JOBS"
-		echo "stage, disks and lists: $((t1 - t0)) s (recording boots: $(
-			for v in record-nvme record-nvme-other record-md record-home record-base; do
-				[ ! -e "$VFE_OUT/$v.seconds" ] || printf '%s %s s; ' "$v" "$(cat "$VFE_OUT/$v.seconds")"
-			done)cached otherwise)"
+		echo "stage, disks and lists: $((t1 - VFE_SETUP_T0)) s (recording boots: $(
+			vfe_record_lines record-nvme record-nvme-other record-md record-home record-base)cached otherwise)"
 		echo "images: $((t2 - t1)) s"
-		for t in "${boots[@]}"; do
-			t=${t%%|*}
-			echo "boot $t: $(cat "$VFE_OUT/$t.seconds") s, qemu status $(cat "$VFE_OUT/$t.status")$(
-				[ ! -e "$VFE_OUT/$t.retried" ] || echo " ($(cat "$VFE_OUT/$t.retried"))")"
-		done
-		echo "total: $(($(date +%s) - t0)) s"
-	} >"$VFE_OUT/timing"
-	sed "s/^/# safety-$VFE_KIND: /" "$VFE_OUT/timing" >&3
+		vfe_boot_lines "${boots[@]}"
+	} | vfe_boot_timing "safety-$VFE_KIND"
 }
 
 # --- assertions -------------------------------------------------------------

@@ -172,41 +172,11 @@ vfe_variant_no_kmsg()
 
 vfe_suite_setup()
 {
-	local missing packager t0 t1 stage prot cfg_path cfg_broken img_a img_b img_c img_sd img_st
+	local t1 stage prot cfg_path cfg_broken img_a img_b img_c img_sd img_st
 	local boots=() t v
-	case $VFE_KIND in
-	itools) packager=mkinitramfs ;;
-	dracut) packager=dracut ;;
-	esac
-	# bats 1.8 cannot skip from setup_file: vfe_suite_skip (setup) does
-	export VFE_SKIP_REASON="" VFE_STATIC_SKIP=""
-	missing=$(vfe_missing_tools "${VFE_BOOT_TOOLS[@]}" "$packager")
-	[ -r /usr/share/seabios/bios-256k.bin ] || missing="$missing seabios"
-	if [ -n "${missing# }" ]; then
-		VFE_SKIP_REASON="not installed: ${missing# }"
-		return 0
-	fi
-	if ! vfe_kver >/dev/null; then
-		VFE_SKIP_REASON="no kernel image with modules in /boot (linux-image-amd64)"
-		return 0
-	fi
-
-	t0=$(date +%s)
-	mkdir -p "$VFE_OUT"
-	rm -f "$VFE_OUT"/*
-	stage=$BATS_FILE_TMPDIR/stage
-	vfe_stage "$stage" || return 1
-	if [ -x "$stage/usr/lib/vfio-early/vfio-early-static" ]; then
-		t=$stage/usr/lib/vfio-early/vfio-early-static
-	else
-		t=$stage/usr/sbin/vfio-early
-		VFE_STATIC_SKIP="vfio-early-static is not built, so make install did not install it: run 'make static' first"
-	fi
-	# the guest root's binary for --report (vfe_rootfs): the staged static
-	# build, else the staged dynamic one
-	# shellcheck disable=SC2034
-	VFE_ROOTFS_BIN=$t
-	vfe_prepare || return 1
+	vfe_boot_setup "$(vfe_packager "$VFE_KIND")" || return 1
+	[ -z "$VFE_SKIP_REASON" ] || return 0
+	stage=$VFE_STAGE
 	prot=$(vfe_guest_protected)
 	cfg_path=$BATS_FILE_TMPDIR/path.conf
 	cfg_broken=$BATS_FILE_TMPDIR/broken.conf
@@ -243,30 +213,21 @@ vfe_suite_setup()
 	boots+=("ff|$img_a|1|${VFE_HOSTILE[*]}")
 	t1=$(date +%s)
 
-	vfe_boot_all "${boots[@]}"
-	for t in "${boots[@]}"; do
-		IFS='|' read -r v img_a _ <<<"$t"
-		echo "$img_a" >"$VFE_OUT/$v.image"
-	done
+	vfe_boot_specs "${boots[@]}"
 	# one real report, for people to read
 	vfe_report s1 text >"$VFE_OUT/report.txt"
 
 	{
 		echo "kind=$VFE_KIND accel=$VFE_ACCEL kernel=$VFE_KVER jobs=$VFE_JOBS"
-		echo "images: $((t1 - t0)) s"
-		for t in "${boots[@]}"; do
-			t=${t%%|*}
-			echo "boot $t: $(cat "$VFE_OUT/$t.seconds") s, qemu status $(cat "$VFE_OUT/$t.status")$(
-				[ ! -e "$VFE_OUT/$t.retried" ] || echo " ($(cat "$VFE_OUT/$t.retried"))")"
-		done
-		echo "total: $(($(date +%s) - t0)) s"
-	} >"$VFE_OUT/timing"
-	sed "s/^/# $VFE_KIND: /" "$VFE_OUT/timing" >&3
+		echo "images: $((t1 - VFE_SETUP_T0)) s"
+		vfe_boot_lines "${boots[@]}"
+	} | vfe_boot_timing "$VFE_KIND"
 }
 
+# the suites' setup (safety and hostneeds use it too)
 vfe_suite_skip()
 {
-	[ -z "${VFE_SKIP_REASON:-}" ] || skip "$VFE_SKIP_REASON"
+	vfe_boot_skip
 }
 
 # --- assertions (bats-assert) ----------------------------------------------

@@ -52,31 +52,18 @@ vfe_sd_variant_modules_load()
 
 vfe_sd_setup()
 {
-	local missing stage prot t0 t1 img_sd img_sdml img_sh race name image args i t
+	local missing stage prot t1 img_sd img_sdml img_sh race name image args i
 	local boots=()
-	export VFE_SKIP_REASON=""
-	missing=$(vfe_missing_tools "${VFE_BOOT_TOOLS[@]}" dracut)
-	[ -r /usr/share/seabios/bios-256k.bin ] || missing="$missing seabios"
+	missing=""
 	[ -d /usr/lib/dracut/modules.d/98dracut-systemd ] || missing="$missing dracut-systemd"
 	[ -x /lib/systemd/systemd ] || missing="$missing systemd"
-	if [ -n "${missing# }" ]; then
-		VFE_SKIP_REASON="not installed: ${missing# }"
+	if [ -n "$missing" ]; then
+		export VFE_SKIP_REASON="not installed:$missing"
 		return 0
 	fi
-	if ! vfe_kver >/dev/null; then
-		VFE_SKIP_REASON="no kernel image with modules in /boot (linux-image-amd64)"
-		return 0
-	fi
-	t0=$(date +%s)
-	mkdir -p "$VFE_OUT"
-	rm -f "$VFE_OUT"/*
-	stage=$BATS_FILE_TMPDIR/stage
-	vfe_stage "$stage" || return 1
-	# shellcheck disable=SC2034 # read by vfe_rootfs
-	VFE_ROOTFS_BIN=$stage/usr/sbin/vfio-early
-	[ ! -x "$stage/usr/lib/vfio-early/vfio-early-static" ] ||
-		VFE_ROOTFS_BIN=$stage/usr/lib/vfio-early/vfio-early-static
-	vfe_prepare || return 1
+	vfe_boot_setup dracut || return 1
+	[ -z "$VFE_SKIP_REASON" ] || return 0
+	stage=$VFE_STAGE
 	prot=$(vfe_guest_protected)
 	img_sd=$(vfe_image dracut systemd "$stage" "" "$prot" systemd "$VFE_KVER") || return 1
 	img_sdml=$(vfe_image_variant "$img_sd" systemd-modules-load vfe_sd_variant_modules_load) || return 1
@@ -101,19 +88,14 @@ vfe_sd_setup()
 	vfe_boot_all "${boots[@]}"
 	{
 		echo "kind=systemd accel=$VFE_ACCEL kernel=$VFE_KVER jobs=$VFE_JOBS runs=$VFE_SD_RUNS"
-		echo "images: $((t1 - t0)) s"
-		for t in "${boots[@]}"; do
-			t=${t%%|*}
-			echo "boot $t: $(cat "$VFE_OUT/$t.seconds") s, qemu status $(cat "$VFE_OUT/$t.status")"
-		done
-		echo "total: $(($(date +%s) - t0)) s"
-	} >"$VFE_OUT/timing"
-	sed 's/^/# systemd: /' "$VFE_OUT/timing" >&3
+		echo "images: $((t1 - VFE_SETUP_T0)) s"
+		vfe_boot_lines "${boots[@]}"
+	} | vfe_boot_timing systemd
 }
 
 vfe_sd_skip()
 {
-	[ -z "${VFE_SKIP_REASON:-}" ] || skip "$VFE_SKIP_REASON"
+	vfe_boot_skip
 }
 
 # vfe_sd_image NAME: the path of image NAME (sd, sdml, sh).

@@ -90,13 +90,7 @@ vfe_vmtake_rootfs()
 		rm -rf "$dir"
 		return 1
 	fi
-	truncate -s "$VFE_VMTAKE_SIZE" "$out.tmp"
-	if ! mke2fs -q -F -t ext4 -U "$VFE_ROOT_UUID" -L vfe-root -d "$dir" "$out.tmp" >&2; then
-		rm -rf "$dir" "$out.tmp"
-		return 1
-	fi
-	rm -rf "$dir"
-	mv -f "$out.tmp" "$out"
+	vfe_root_ext4 "$dir" "$VFE_VMTAKE_SIZE" "$out" || return 1
 	echo "$out"
 }
 
@@ -105,11 +99,9 @@ vfe_vmtake_rootfs()
 # (booted as IOMMU@vmtake).
 vfe_qemu_args_vmtake()
 {
-	local VFE_ROOTFS=$VFE_VMTAKE_ROOTFS i
-	vfe_qemu_args "$1" || return 1
-	for i in "${!VFE_QEMU_ARGS[@]}"; do
-		[ "${VFE_QEMU_ARGS[i]}" != -m ] || VFE_QEMU_ARGS[i + 1]=$VFE_VMTAKE_MEM
-	done
+	# shellcheck disable=SC2034 # read by vfe_qemu_machine
+	local VFE_ROOTFS=$VFE_VMTAKE_ROOTFS VFE_QEMU_MEM=$VFE_VMTAKE_MEM
+	vfe_qemu_args "$1"
 }
 
 # vfe_vmtake_setup: stage, the s1 image of initramfs-tools.bats (same
@@ -117,34 +109,12 @@ vfe_qemu_args_vmtake()
 # one boot; outputs in VFE_OUT.
 vfe_vmtake_setup()
 {
-	local missing stage prot img t0 t1 t2
-	# bats 1.8 cannot skip from setup_file: vfe_vmtake_skip (setup) does
-	export VFE_SKIP_REASON=""
-	missing=$(vfe_missing_tools "${VFE_BOOT_TOOLS[@]}" mkinitramfs)
-	[ -r /usr/share/seabios/bios-256k.bin ] || missing="$missing seabios"
-	if [ -n "${missing# }" ]; then
-		VFE_SKIP_REASON="not installed: ${missing# }"
-		return 0
-	fi
-	if ! vfe_kver >/dev/null; then
-		VFE_SKIP_REASON="no kernel image with modules in /boot (linux-image-amd64)"
-		return 0
-	fi
+	local stage prot img t1
+	vfe_boot_setup mkinitramfs || return 1
+	[ -z "$VFE_SKIP_REASON" ] || return 0
 	# lspci (pciutils, in tests/deps): the guest's check needs it
 	command -v lspci >/dev/null || { vfe_log "lspci (pciutils) is not installed"; return 1; }
-
-	t0=$(date +%s)
-	mkdir -p "$VFE_OUT"
-	rm -f "$VFE_OUT"/*
-	stage=$BATS_FILE_TMPDIR/stage
-	vfe_stage "$stage" || return 1
-	# the guest root's binary for --report (read by vfe_rootfs_binary):
-	# the staged static build, else the staged dynamic one
-	VFE_ROOTFS_BIN=$stage/usr/sbin/vfio-early
-	[ ! -x "$stage/usr/lib/vfio-early/vfio-early-static" ] ||
-		VFE_ROOTFS_BIN=$stage/usr/lib/vfio-early/vfio-early-static
-	export VFE_ROOTFS_BIN
-	vfe_prepare || return 1
+	stage=$VFE_STAGE
 	prot=$(vfe_guest_protected) || return 1
 	img=$(vfe_image itools noconf "$stage" "" "$prot" test "$VFE_KVER") || return 1
 	VFE_VMTAKE_ROOTFS=$(vfe_vmtake_rootfs) || return 1
@@ -153,7 +123,6 @@ vfe_vmtake_setup()
 
 	VFE_TIMEOUT=$VFE_VMTAKE_TIMEOUT vfe_boot vmtake "$img" 1@vmtake vfio_early.devices=01:00 \
 		init=/lib/vfio-early-test/vmtake.sh "vfe_test.vmtake=$VFE_CARD1_VGA,$VFE_CARD1_HDA"
-	t2=$(date +%s)
 	echo "$img" >"$VFE_OUT/vmtake.image"
 	vfe_vmtake_block LSPCI >"$VFE_OUT/lspci.txt"
 	vfe_vmtake_block INNER >"$VFE_OUT/inner-monitor.txt"
@@ -163,17 +132,15 @@ vfe_vmtake_setup()
 	vfe_report vmtake json >"$VFE_OUT/report.json"
 	{
 		echo "kind=vmtake accel=$VFE_ACCEL kernel=$VFE_KVER root=${VFE_VMTAKE_ROOTFS##*/}"
-		echo "image and root: $((t1 - t0)) s"
-		echo "boot vmtake: $(cat "$VFE_OUT/vmtake.seconds") s, qemu status $(cat "$VFE_OUT/vmtake.status")"
+		echo "image and root: $((t1 - VFE_SETUP_T0)) s"
+		vfe_boot_lines vmtake
 		sed -n 's/^VMTAKE \([a-z-]*\) uptime=/guest \1: uptime /p' "$VFE_OUT/vmtake.result"
-		echo "total: $((t2 - t0)) s"
-	} >"$VFE_OUT/timing"
-	sed 's/^/# vmtake: /' "$VFE_OUT/timing" >&3
+	} | vfe_boot_timing vmtake
 }
 
 vfe_vmtake_skip()
 {
-	[ -z "${VFE_SKIP_REASON:-}" ] || skip "$VFE_SKIP_REASON"
+	vfe_boot_skip
 }
 
 # --- parsers ------------------------------------------------------------------
@@ -183,19 +150,13 @@ vfe_vmtake_skip()
 # of output that does not end in a newline (the monitor's prompt).
 vfe_vmtake_block()
 {
-	awk -v b="$1-BEGIN" -v e="$1-END exit=" '
-		$0 == b { on = 1; next }
-		on && (i = index($0, e)) {
-			if (i > 1) print substr($0, 1, i - 1)
-			exit
-		}
-		on' "$VFE_OUT/vmtake.report" 2>/dev/null
+	vfe_block "$VFE_OUT/vmtake.report" "$1-BEGIN" "$1-END exit="
 }
 
 # vfe_vmtake_exit NAME: the exit status on NAME-END ("" = it never ended).
 vfe_vmtake_exit()
 {
-	sed -n "s/.*$1-END exit=\([0-9]*\)\$/\1/p" "$VFE_OUT/vmtake.report" 2>/dev/null
+	vfe_block_exit "$VFE_OUT/vmtake.report" "$1-END exit="
 }
 
 # vfe_vmtake_lspci ADDR: lspci's block about ADDR (bus:slot.function, as

@@ -233,6 +233,24 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return check_options(argc, argv, o);
 }
 
+/* Take every "--all" (before a "--") out of argv: it goes with --report. */
+static bool take_all(int *argc, char **argv)
+{
+	bool all = false;
+	int i = 1, j = 1;
+
+	for (; i < *argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--all") == 0)
+			all = true;
+		else
+			argv[j++] = argv[i];
+	}
+	while (i < *argc)
+		argv[j++] = argv[i++];
+	argv[j] = NULL;
+	*argc = j;
+	return all;
+}
 
 int main(int argc, char **argv)
 {
@@ -241,9 +259,18 @@ int main(int argc, char **argv)
 	char root[PATH_MAX];
 	bool live;
 	int rootfd, ret = 0;
+	bool all;
 
+	/* A subcommand of its own options, and --report's --all, before getopt. */
+	if (argc > 1 && strcmp(argv[1], "select") == 0)
+		return select_main(argc - 1, argv + 1);
+	all = take_all(&argc, argv);
 	if (parse_options(argc, argv, &o) < 0)
 		return EXIT_USAGE;
+	if (all && o.mode != MODE_REPORT) {
+		fprintf(stderr, "vfio-early: --all goes with --report\n");
+		return EXIT_USAGE;
+	}
 	if (!realpath(o.root, root)) {
 		fprintf(stderr, "vfio-early: --root %s: %s\n", o.root, strerror(errno));
 		return EXIT_USAGE;
@@ -269,7 +296,7 @@ int main(int argc, char **argv)
 			.devices = argv + optind, .ndevices = (size_t)(argc - optind) });
 		break;
 	case MODE_REPORT:
-		ret = report_run(&c, o.json);
+		ret = all ? report_all_run(&c, o.json) : report_run(&c, o.json);
 		break;
 	case MODE_CAPTURE:
 		ret = capture_run(&c, o.capture_dir);

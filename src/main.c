@@ -44,6 +44,8 @@ static void usage(FILE *out)
 	fputs("Usage: vfio-early [options]                 bind the configured devices (boot)\n"
 	      "       vfio-early --yes [options]           the same by hand on a booted host\n"
 	      "       vfio-early --report [--json]        diagnose this host\n"
+	      "       vfio-early --report --all [--json]  every PCI device by IOMMU group\n"
+	      "       vfio-early select [--append] DEVICE the rule for a card, and its dry run\n"
 	      "       vfio-early --capture DIR            copy what --report reads into DIR\n"
 	      "       vfio-early --import                 config from an existing modprobe.d recipe\n"
 	      "       vfio-early --late NEWROOT           the late pass, root mounted at NEWROOT\n"

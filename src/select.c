@@ -354,9 +354,51 @@ static int dry_run_with(const struct mode_ctx *c, const char *old, size_t len, c
 	return r;
 }
 
-static void describe_card(const struct pci_tree *t, const struct pci_card *card,
-			  const struct pci_addr *a)
+/*
+ * A card whose IOMMU group holds, besides it, only other functions of its
+ * own slot (a GPU with another maker's audio beside it): a VM needs the
+ * group whole, so the rule is the slot's address.  @buf gets the rule, and
+ * 1 is returned; 0 when the card's own rule stands.
+ */
+static int slot_for_group(struct pci_tree *t, const struct suggestion *s, char *buf,
+			  size_t size)
 {
+	const struct pci_dev *d = s->card.fn[0];
+	_cleanup_free_ struct pci_dev **mem = NULL;
+	char slot[PCI_ADDR_STRLEN];
+	struct pci_addr a = d->addr;
+	size_t n = 0;
+	bool extra = false;
+
+	for (size_t i = 1; i < s->card.n; i++)
+		if (!pci_same_slot(s->card.fn[i], d))
+			return 0;
+	if (d->iommu_group < 0 || pci_group_members(t, d->iommu_group, &mem, &n) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (pci_card_has(&s->card, mem[i]))
+			continue;
+		if (!pci_same_slot(mem[i], d))
+			return 0;
+		extra = true;
+	}
+	if (!extra)
+		return 0;
+	a.has_func = false;
+	format_pci_addr(&a, slot);
+	snprintf(buf, size, "address %s%s", slot, s->boot_vga ? " allow-boot-vga" : "");
+	return 1;
+}
+
+/*
+ * "card: ..." and, for a slot shared with another maker's functions, those:
+ * taken along when @whole (the slot rule of slot_for_group), else left to
+ * the host (an APU's chipset functions) and said only when a slot was asked.
+ */
+static void describe_card(const struct pci_tree *t, const struct pci_card *card,
+			  const struct pci_addr *a, bool whole)
+{
+	const struct pci_dev *d0 = card->fn[0];
 	bool others = false;
 
 	printf("card:");
@@ -364,16 +406,15 @@ static void describe_card(const struct pci_tree *t, const struct pci_card *card,
 		printf(" %s [%04x:%04x]", card->fn[i]->name, card->fn[i]->vendor,
 		       card->fn[i]->device);
 	printf("\n");
-	if (a->has_func)
+	if (a->has_func && !whole)
 		return;
-	/* A slot shared with another vendor's functions (an APU's): the card only. */
 	for (size_t i = 0; i < t->n; i++) {
 		const struct pci_dev *d = &t->dev[i];
 
-		if (d->addr.domain != a->domain || d->addr.bus != a->bus ||
-		    d->addr.slot != a->slot || pci_card_has(card, d))
+		if (!pci_same_slot(d, d0) || pci_card_has(card, d))
 			continue;
-		printf("%s %s", others ? "" : "not of the card, left to the host:", d->name);
+		printf("%s %s", others ? "" : whole ? "in its IOMMU group and slot, taken along "
+		       "(a VM needs the group whole):" : "not of the card, left to the host:", d->name);
 		others = true;
 	}
 	if (others)
@@ -391,6 +432,7 @@ static int select_run(const struct mode_ctx *c, const char *tok, bool append)
 	size_t len = 0;
 	mode_t mode;
 	unsigned line;
+	bool whole;
 	int ret = EXIT_USAGE, r;
 
 	if (parse_token(tok, &a) < 0)
@@ -410,7 +452,8 @@ static int select_run(const struct mode_ctx *c, const char *tok, bool append)
 	if (!s)
 		goto out;
 	suggest_card_rules(&t, d, s);
-	describe_card(&t, &s->card, &a);
+	whole = s->n > 0 && slot_for_group(&t, s, s->rule[0], sizeof(s->rule[0]));
+	describe_card(&t, &s->card, &a, whole);
 	if (s->n == 0) {
 		fprintf(stderr, "vfio-early: select: %s: no rule selects this card alone\n", lead);
 		goto out;

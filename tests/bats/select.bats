@@ -178,3 +178,16 @@ address 0000:09:00"
 	assert_failure 1
 	assert_equal "$stderr" "vfio-early: --all goes with --report"
 }
+
+@test "a card whose group holds only the rest of its slot (another maker's audio): the slot" {
+	make_root proxmox-3090 "pci 0000:0c:00.0 parent=0000:00:1d.0 ids=1234:1111 class=030000 group=30 driver=bochs-drm
+pci 0000:0c:00.1 parent=0000:00:1d.0 ids=8086:293e class=040300 group=30 driver=snd_hda_intel"
+	for tok in 0c:00 0c:00.0; do
+		sel "$tok"
+		assert_success
+		assert_line --index 0 "card: 0000:0c:00.0 [1234:1111]"
+		assert_line --index 1 "in its IOMMU group and slot, taken along (a VM needs the group whole): 0000:0c:00.1"
+		assert_line --index 2 "rule: address 0000:0c:00"
+		assert_line "summary (dry run): 2 to bind, 0 refused, 0 rule errors (exit 0)"
+	done
+}

@@ -129,7 +129,7 @@ static int judge(const struct mode_ctx *c, struct pci_tree *t, const char *rule,
 		ret = -ENOMEM;
 	}
 	for (size_t k = 0; ret == 0 && k < pl.n; k++) {
-		if (plan_refused(&pl.v[k]) && pl.v[k].cause != REF_ORIGIN && pl.v[k].cause != REF_CARD) {
+		if (plan_refused(&pl.v[k]) && pl.v[k].code != REF_ORIGIN && pl.v[k].code != REF_CARD) {
 			snprintf(why, size, "%s %s", pl.v[k].dev->name, pl.v[k].reason);
 			break;
 		}

@@ -191,3 +191,20 @@ pci 0000:0c:00.1 parent=0000:00:1d.0 ids=8086:293e class=040300 group=30 driver=
 		assert_line "summary (dry run): 2 to bind, 0 refused, 0 rule errors (exit 0)"
 	done
 }
+
+@test "bash completion offers select as the first word, then select's own options" {
+	# shellcheck disable=SC1091
+	. "$TOP/completion/vfio-early.bash"
+	COMP_WORDS=(vfio-early se)
+	COMP_CWORD=1
+	_vfio_early
+	assert_equal "${COMPREPLY[*]}" "select"
+	COMP_WORDS=(vfio-early select --ap)
+	COMP_CWORD=2
+	_vfio_early
+	assert_equal "${COMPREPLY[*]}" "--append"
+	COMP_WORDS=(vfio-early --report --al)
+	COMP_CWORD=2
+	_vfio_early
+	assert_equal "${COMPREPLY[*]}" "--all"
+}

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -578,6 +579,8 @@ int select_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	log_setup(c.rootfd, LOG_TO_STDERR, c.verbose);
+	/* A reader that stops early (| head) must not leave the dry run's copy behind. */
+	signal(SIGPIPE, SIG_IGN);
 	ret = select_run(&c, argv[optind], append);
 	close(c.rootfd);
 	return ret;

@@ -5,7 +5,10 @@
 # shellcheck shell=bash
 
 _vfio_early_options='--dry-run -n --yes -y --config -c --root -r --report --json --capture
---import --list-protected --zfs-vdevs --late --verbose -v --version -V --help -h'
+--import --list-protected --zfs-vdevs --late --verbose -v --version -V --help -h --all'
+
+# vfio-early select [--append] [--root DIR] [--config FILE] DEVICE|SLOT
+_vfio_early_select_options='--append -a --config -c --root -r --verbose -v --help -h'
 
 # _vfio_early_paths KIND WORD: file names (KIND=file), directories (dir), or
 # block devices and the directories that lead to them (block).
@@ -62,9 +65,26 @@ _vfio_early() {
 		;;
 	esac
 
+	# The subcommand: its options, or the PCI addresses of this host.
+	if ((COMP_CWORD > 1)) && [[ ${COMP_WORDS[1]} == select ]]; then
+		if [[ $cur == -* ]]; then
+			# shellcheck disable=SC2207
+			COMPREPLY=($(compgen -W "$_vfio_early_select_options" -- "$cur"))
+		else
+			# shellcheck disable=SC2207
+			COMPREPLY=($(compgen -W "$(cd /sys/bus/pci/devices 2>/dev/null && printf '%s ' *)" -- "$cur"))
+		fi
+		return 0
+	fi
+
 	if [[ $cur == -* ]]; then
 		# shellcheck disable=SC2207 # the option names hold no spaces
 		COMPREPLY=($(compgen -W "$_vfio_early_options" -- "$cur"))
+		return 0
+	fi
+	if ((COMP_CWORD == 1)); then
+		# shellcheck disable=SC2207
+		COMPREPLY=($(compgen -W "select $_vfio_early_options" -- "$cur"))
 		return 0
 	fi
 

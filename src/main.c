@@ -44,6 +44,8 @@ static void usage(FILE *out)
 	fputs("Usage: vfio-early [options]                 bind the configured devices (boot)\n"
 	      "       vfio-early --yes [options]           the same by hand on a booted host\n"
 	      "       vfio-early --report [--json]        diagnose this host\n"
+	      "       vfio-early --report --all [--json]  every PCI device by IOMMU group\n"
+	      "       vfio-early select [--append] DEVICE the rule for a card, and its dry run\n"
 	      "       vfio-early --capture DIR            copy what --report reads into DIR\n"
 	      "       vfio-early --import                 config from an existing modprobe.d recipe\n"
 	      "       vfio-early --late NEWROOT           the late pass, root mounted at NEWROOT\n"
@@ -233,6 +235,24 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return check_options(argc, argv, o);
 }
 
+/* Take every "--all" (before a "--") out of argv: it goes with --report. */
+static bool take_all(int *argc, char **argv)
+{
+	bool all = false;
+	int i = 1, j = 1;
+
+	for (; i < *argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--all") == 0)
+			all = true;
+		else
+			argv[j++] = argv[i];
+	}
+	while (i < *argc)
+		argv[j++] = argv[i++];
+	argv[j] = NULL;
+	*argc = j;
+	return all;
+}
 
 int main(int argc, char **argv)
 {
@@ -241,9 +261,18 @@ int main(int argc, char **argv)
 	char root[PATH_MAX];
 	bool live;
 	int rootfd, ret = 0;
+	bool all;
 
+	/* A subcommand of its own options, and --report's --all, before getopt. */
+	if (argc > 1 && strcmp(argv[1], "select") == 0)
+		return select_main(argc - 1, argv + 1);
+	all = take_all(&argc, argv);
 	if (parse_options(argc, argv, &o) < 0)
 		return EXIT_USAGE;
+	if (all && o.mode != MODE_REPORT) {
+		fprintf(stderr, "vfio-early: --all goes with --report\n");
+		return EXIT_USAGE;
+	}
 	if (!realpath(o.root, root)) {
 		fprintf(stderr, "vfio-early: --root %s: %s\n", o.root, strerror(errno));
 		return EXIT_USAGE;
@@ -269,7 +298,7 @@ int main(int argc, char **argv)
 			.devices = argv + optind, .ndevices = (size_t)(argc - optind) });
 		break;
 	case MODE_REPORT:
-		ret = report_run(&c, o.json);
+		ret = all ? report_all_run(&c, o.json) : report_run(&c, o.json);
 		break;
 	case MODE_CAPTURE:
 		ret = capture_run(&c, o.capture_dir);

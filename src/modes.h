@@ -56,4 +56,13 @@ int capture_run(const struct mode_ctx *c, const char *dest);
 /* --import: config equivalent of modprobe.d and command-line recipes (import.c). */
 int import_run(const struct mode_ctx *c);
 
+/*
+ * select DEVICE|SLOT [--append]: the rule for that card, then the dry run
+ * with it (select.c).  Takes the arguments after the word "select".
+ */
+int select_main(int argc, char **argv);
+
+/* --report --all [--json]: every PCI device by IOMMU group (report-all.c). */
+int report_all_run(const struct mode_ctx *c, bool json);
+
 #endif

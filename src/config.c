@@ -74,7 +74,38 @@ static const struct {
 	{ "allow-boot-vga", OPT_BOOT_VGA },
 	{ "allow-storage", OPT_STORAGE },
 	{ "allow-network", OPT_NETWORK },
+	{ "disable_idle_d3", OPT_IDLE_D3_OFF },
 };
+
+/* The valued options that prepare a device: reset_method=, d3cold=. */
+static int parse_prepare_option(struct line_ctx *c, struct rule *proto, const char *tok,
+				size_t len, size_t klen)
+{
+	const char *v = tok + klen + 1, *why, *bad;
+	size_t vlen = len - klen - 1, badlen;
+
+	if (name_eq(tok, klen, "reset_method")) {
+		if (parse_reset_method(v, vlen, proto->reset_method, &why, &bad, &badlen) < 0) {
+			line_error(c, badlen ? bad : tok, badlen ? badlen : len, why);
+			return -1;
+		}
+		proto->opts |= OPT_RESET_METHOD;
+		return 1;
+	}
+	if (name_eq(tok, klen, "d3cold")) {
+		proto->opts &= ~(unsigned)(OPT_D3COLD_OFF | OPT_D3COLD_ON);
+		if (vlen == 3 && memcmp(v, "off", 3) == 0) {
+			proto->opts |= OPT_D3COLD_OFF;
+		} else if (vlen == 2 && memcmp(v, "on", 2) == 0) {
+			proto->opts |= OPT_D3COLD_ON;
+		} else {
+			line_error(c, tok, len, "d3cold= takes off or on");
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
 
 /* Returns 1 when @tok was an option, 0 when it is not one, -1 on error. */
 static int parse_option(struct line_ctx *c, struct rule *proto, const char *tok, size_t len)
@@ -115,15 +146,23 @@ static int parse_option(struct line_ctx *c, struct rule *proto, const char *tok,
 		}
 		return 1;
 	}
+	if (eq) {
+		int r = parse_prepare_option(c, proto, tok, len, klen);
+
+		if (r != 0)
+			return r;
+	}
 	if (eq || !looks_like_selector(tok, len)) {
 		static const char *const words[] = { "expect", "functions", "whole-group",
 						     "allow-boot-vga", "allow-storage",
-						     "allow-network" };
+						     "allow-network", "reset_method", "d3cold",
+						     "disable_idle_d3" };
 		const char *near = nearest(tok, klen, words, ARRAY_SIZE(words));
-		char msg[160];
+		char msg[240];
 
 		snprintf(msg, sizeof(msg), "unknown option%s%s%s (expect=, functions=, "
-			 "whole-group, allow-boot-vga, allow-storage, allow-network)",
+			 "whole-group, allow-boot-vga, allow-storage, allow-network, "
+			 "reset_method=, d3cold=, disable_idle_d3)",
 			 near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
 		line_error(c, tok, len, msg);
 		return -1;

@@ -234,6 +234,18 @@ static void late_cmdline(int rootfd, struct ruleset *rs)
 	ruleset_free(&cmd);
 }
 
+/*
+ * take SELECTION: the words are the only rule, checked by every safety rule
+ * of the boot; the command line's host facts (root=, ip=, allow-boot-vga)
+ * still count, its kill switch and dry-run flag do not: a person asked.
+ */
+static int take_rules(const struct boot_options *o, struct ruleset *rs)
+{
+	rs->off = false;
+	rs->dry_run = false;
+	return config_parse_words("take", o->take, o->ntake, rs);
+}
+
 /* One boot-mode run: what its steps share. */
 struct run {
 	const struct mode_ctx *c;
@@ -256,6 +268,8 @@ struct run {
  */
 static bool is_manual(int rootfd, const struct boot_options *o)
 {
+	if (o->take)
+		return !o->dry_run;
 	return !o->dry_run && !o->late_root && protect_root_mounted(rootfd, "");
 }
 
@@ -381,7 +395,7 @@ static int plan_and_bind(struct run *r)
 		if (!r->confirmed)
 			return ret | EXIT_UNCONFIRMED;
 		/* Confirmed: from now on the kernel log records what changes. */
-		if (!r->o->yes)
+		if (!r->o->yes || r->o->take)
 			log_setup(c->rootfd, LOG_TO_KMSG | (isatty(STDERR_FILENO) ? LOG_TO_STDERR : 0),
 				  c->verbose);
 	}
@@ -459,17 +473,21 @@ int boot_run(const struct mode_ctx *c, const struct boot_options *o)
 	 * so is a manual run until it is confirmed.
 	 */
 	r.manual = is_manual(c->rootfd, o);
-	log_setup(c->rootfd, o->dry_run || (r.manual && !o->yes) ? LOG_TO_STDERR :
+	log_setup(c->rootfd, o->dry_run || (r.manual && (!o->yes || o->take)) ? LOG_TO_STDERR :
 		  LOG_TO_KMSG | (isatty(STDERR_FILENO) ? LOG_TO_STDERR : 0), c->verbose);
 	if (o->late_root)
 		log_set_tag("late pass: ");
 	signal(SIGALRM, watchdog);
 	alarm(WATCHDOG_SECONDS);
 
-	if (o->late_root)
+	if (o->late_root || o->take)
 		late_cmdline(c->rootfd, &r.rs);
 	else
 		rules_load(c->root, c->rootfd, c->config, true, &r.rs);
+	if (o->take && take_rules(o, &r.rs) < 0) {
+		ret = EXIT_USAGE;
+		goto out;
+	}
 	modload_kernel_release(c->rootfd, r.kver, sizeof(r.kver));
 	r.sum.kernel = r.kver;
 	if (r.rs.off) {

@@ -425,3 +425,36 @@ void config_parse(const char *file, const char *buf, size_t len, struct ruleset 
 		p = nl ? nl + 1 : end;
 	}
 }
+
+/* What the words of a command line may add up to. */
+#define WORDS_LINE_MAX 1024
+
+/* The words as one config line: "address" is understood before an address. */
+int config_parse_words(const char *what, char **words, size_t n, struct ruleset *rs)
+{
+	char line[WORDS_LINE_MAX];
+	size_t used = 0;
+	bool kind = n && strcmp(words[0], "exclude") == 0;
+
+	if (n == 0) {
+		fprintf(stderr, "vfio-early: %s: name a device or card (0000:09:00, "
+			"ids 10de:2204, ...)\n", what);
+		return -EINVAL;
+	}
+	for (size_t i = 0; n && i < ARRAY_SIZE(kinds); i++)
+		kind |= strcmp(words[0], kinds[i].name) == 0;
+	if (!kind)
+		used = (size_t)snprintf(line, sizeof(line), "address");
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(line + used, sizeof(line) - used, "%s%s", used ? " " : "",
+				 words[i]);
+
+		if (w < 0 || (size_t)w >= sizeof(line) - used || strchr(words[i], '\n')) {
+			fprintf(stderr, "vfio-early: %s: the selection is too long\n", what);
+			return -EINVAL;
+		}
+		used += (size_t)w;
+	}
+	config_parse(what, line, used, rs);
+	return rs->errors ? -EINVAL : 0;
+}

@@ -31,6 +31,8 @@ struct boot_options {
 	const char *late_root;	/* --late NEWROOT, or NULL */
 	bool dry_run;		/* --dry-run */
 	bool yes;		/* --yes: a manual run acts without asking */
+	char **take;		/* take SELECTION...: these words are the only rule */
+	size_t ntake;
 };
 
 /* Boot mode, --dry-run and the late pass: what the shim runs (boot.c). */
@@ -55,5 +57,8 @@ int capture_run(const struct mode_ctx *c, const char *dest);
 
 /* --import: config equivalent of modprobe.d and command-line recipes (import.c). */
 int import_run(const struct mode_ctx *c);
+
+/* release SELECTION...: give a card vfio-pci holds back to the host (release.c). */
+int release_run(const struct mode_ctx *c, char **words, size_t n);
 
 #endif

@@ -133,7 +133,7 @@ static bool find_holder(int rootfd, const char *node, const char *cdev, char *wh
 	if (!dir)
 		return false;
 	while (!found && (e = readdir(dir))) {
-		char fdpath[64], link[128];
+		char fdpath[64], link[128], pid[16];
 		DIR *fds;
 		struct dirent *f;
 		int fdd;
@@ -141,7 +141,8 @@ static bool find_holder(int rootfd, const char *node, const char *cdev, char *wh
 		if (!isdigit((unsigned char)e->d_name[0]) ||
 		    strspn(e->d_name, "0123456789") != strlen(e->d_name) || strlen(e->d_name) > 10)
 			continue;
-		snprintf(fdpath, sizeof(fdpath), "%s/fd", e->d_name);
+		memcpy(pid, e->d_name, strlen(e->d_name) + 1);
+		snprintf(fdpath, sizeof(fdpath), "%s/fd", pid);
 		fdd = openat(procfd, fdpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fdd < 0 || !(fds = fdopendir(fdd))) {
 			if (fdd >= 0)
@@ -158,10 +159,10 @@ static bool find_holder(int rootfd, const char *node, const char *cdev, char *wh
 				char comm[64] = "";
 				char commpath[64];
 
-				snprintf(commpath, sizeof(commpath), "%s/comm", e->d_name);
+				snprintf(commpath, sizeof(commpath), "%s/comm", pid);
 				if (read_attr(procfd, commpath, comm, sizeof(comm)) <= 0)
 					snprintf(comm, sizeof(comm), "a process");
-				snprintf(who, size, "%s (pid %s)", comm, e->d_name);
+				snprintf(who, size, "%.32s (pid %s)", comm, pid);
 				found = true;
 				break;
 			}
@@ -189,7 +190,7 @@ static int cdev_name(const struct pci_tree *t, const struct pci_dev *d, char *bu
 		if (strncmp(e->d_name, "vfio", 4) == 0 && e->d_name[4] &&
 		    strspn(e->d_name + 4, "0123456789") == strlen(e->d_name + 4) &&
 		    strlen(e->d_name) < size) {
-			snprintf(buf, size, "%s", e->d_name);
+			memcpy(buf, e->d_name, strlen(e->d_name) + 1);
 			r = 0;
 			break;
 		}

@@ -64,7 +64,8 @@ static const char *refusal_meaning(int err)
 	case -EINVAL:
 		return "a method this device does not support, or one this kernel does not know";
 	case -ENOENT:
-		return "this kernel has no such attribute (reset_method came with 5.15)";
+		return "no such attribute: the device has no reset method at all, or the kernel "
+		       "is older than 5.15";
 	case -EACCES:
 	case -EPERM:
 		return "the attribute is not writable here";

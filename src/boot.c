@@ -27,6 +27,7 @@
 #include "sources.h"
 #include "state.h"
 #include "util.h"
+#include "vfs.h"
 
 /* Below the shim's own 20 s, so this program says why it stopped. */
 #define WATCHDOG_SECONDS 15
@@ -345,10 +346,32 @@ static void print_changes(const struct plan *pl)
 	}
 }
 
+/*
+ * The config's vfs= rules: the early pass, before udev, finds the PFs
+ * without their driver; the late pass makes their VFs.  Returns how many.
+ */
+static int late_vfs(struct run *r)
+{
+	struct ruleset all = { 0 };
+	int n = 0;
+
+	rules_load(r->c->root, r->c->rootfd, r->c->config, false, &all);
+	for (size_t i = 0; i < all.n; i++) {
+		if (!(all.v[i].opts & OPT_VFS))
+			continue;
+		all.v[i].file = ruleset_intern(&r->rs, all.v[i].file);
+		if (all.v[i].file && ruleset_add(&r->rs, &all.v[i]) == 0)
+			n++;
+	}
+	ruleset_free(&all);
+	return n;
+}
+
 /* The late pass: where the new root is, and what the early pass left.  > 0: go on. */
 static int late_setup(struct run *r, int *ret)
 {
 	const char *nr = r->o->late_root;
+	int n;
 
 	while (*nr == '/')
 		nr++;
@@ -361,7 +384,31 @@ static int late_setup(struct run *r, int *ret)
 		log_warn("%s is not mounted: nothing decided", r->o->late_root);
 		return 0;
 	}
-	return late_rules(r->c->rootfd, &r->rs);
+	n = late_rules(r->c->rootfd, &r->rs);
+	return n < 0 ? n : n + late_vfs(r);
+}
+
+/*
+ * vfs= rules: their PFs' VFs are made now (when a driver holds the PF) and
+ * join the rules by address; the tree is walked again to see them.
+ */
+static int vfs_step(struct run *r, bool dry)
+{
+	struct ruleset vr = { 0 };
+	int ret = 0;
+
+	if (vfs_rules(&r->t, &r->rs, dry, &vr) > 0 && vr.n) {
+		for (size_t i = 0; i < vr.n; i++)
+			ruleset_add(&r->rs, &vr.v[i]);
+		pci_tree_free(&r->t);
+		r->t = (struct pci_tree){ .devfd = -1 };
+		if (pci_scan(&r->t, r->c->rootfd) < 0) {
+			log_err("cannot read /sys/bus/pci/devices: %s", strerror(errno));
+			ret = -EIO;
+		}
+	}
+	ruleset_free(&vr);
+	return ret;
 }
 
 /* Walk, protect, plan, and (once confirmed, for a manual run) bind: exit bits. */
@@ -377,6 +424,8 @@ static int plan_and_bind(struct run *r)
 		log_err("cannot read /sys/bus/pci/devices: %s", strerror(errno));
 		return EXIT_USAGE;
 	}
+	if (vfs_step(r, dry) < 0)
+		return EXIT_USAGE;
 	r->sum.iommu = r->t.iommu;
 	protect_sources_from(&src, &r->rs);
 	protect_for_run(&r->prot, &r->t, c->rootfd, c->live, &src,

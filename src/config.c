@@ -92,6 +92,17 @@ static int parse_prepare_option(struct line_ctx *c, struct rule *proto, const ch
 		proto->opts |= OPT_RESET_METHOD;
 		return 1;
 	}
+	if (name_eq(tok, klen, "vfs")) {
+		unsigned long n;
+
+		if (parse_dec(v, vlen, VFS_MAX, &n) < 0 || n == 0) {
+			line_error(c, tok, len, "vfs= takes a number of VFs, 1 to 4096");
+			return -1;
+		}
+		proto->vfs = (unsigned)n;
+		proto->opts |= OPT_VFS;
+		return 1;
+	}
 	if (name_eq(tok, klen, "d3cold")) {
 		proto->opts &= ~(unsigned)(OPT_D3COLD_OFF | OPT_D3COLD_ON);
 		if (vlen == 3 && memcmp(v, "off", 3) == 0) {
@@ -156,13 +167,13 @@ static int parse_option(struct line_ctx *c, struct rule *proto, const char *tok,
 		static const char *const words[] = { "expect", "functions", "whole-group",
 						     "allow-boot-vga", "allow-storage",
 						     "allow-network", "reset_method", "d3cold",
-						     "disable_idle_d3" };
+						     "disable_idle_d3", "vfs" };
 		const char *near = nearest(tok, klen, words, ARRAY_SIZE(words));
 		char msg[240];
 
 		snprintf(msg, sizeof(msg), "unknown option%s%s%s (expect=, functions=, "
 			 "whole-group, allow-boot-vga, allow-storage, allow-network, "
-			 "reset_method=, d3cold=, disable_idle_d3)",
+			 "reset_method=, d3cold=, disable_idle_d3, vfs=)",
 			 near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
 		line_error(c, tok, len, msg);
 		return -1;

@@ -26,6 +26,7 @@
 #include "modes.h"
 #include "modload.h"
 #include "pci.h"
+#include "plan.h"
 #include "rules.h"
 #include "sysfs.h"
 #include "util.h"
@@ -84,24 +85,12 @@ static void add_card(struct release *rl, struct pci_dev *d)
 static void select_devices(struct release *rl)
 {
 	for (size_t k = 0; k < rl->rs.n; k++) {
-		struct rule *r = &rl->rs.v[k];
+		_cleanup_free_ struct pci_dev **v = NULL;
+		size_t n = 0;
 
-		if (r->kind == RULE_PATH) {
-			_cleanup_free_ struct pci_dev **v = NULL;
-			size_t n = 0;
-
-			if (pci_resolve_path(&rl->t, &r->u.path, &v, &n) == 0)
-				for (size_t i = 0; i < n; i++)
-					add_card(rl, v[i]);
-			continue;
-		}
-		for (size_t i = 0; i < rl->t.n; i++) {
-			struct pci_dev *d = &rl->t.dev[i];
-
-			if (rule_matches_addr(r, &d->addr) ||
-			    rule_matches_ids(r, d->vendor, d->device, d->subvendor, d->subdevice))
-				add_card(rl, d);
-		}
+		if (plan_rule_devices(&rl->t, &rl->rs.v[k], &v, &n) == 0)
+			for (size_t i = 0; i < n; i++)
+				add_card(rl, v[i]);
 	}
 }
 

@@ -27,10 +27,13 @@ enum rule_opt {
 	OPT_D3COLD_OFF = 1 << 8,	/* d3cold=off */
 	OPT_D3COLD_ON = 1 << 9,		/* d3cold=on */
 	OPT_IDLE_D3_OFF = 1 << 10,	/* disable_idle_d3 (vfio-pci's, for every device) */
+	OPT_VFS = 1 << 11,		/* vfs=N: the PF stays, N SR-IOV VFs go to vfio-pci */
 };
 
 /* "flr bus": the methods as the kernel's reset_method attribute takes them. */
 #define RESET_METHOD_LEN 64
+/* vfs=N: no PF has more (PCIe allows 65535; real ones stop at a few hundred). */
+#define VFS_MAX 4096
 
 #define RULE_TOKEN_LEN 64
 
@@ -47,6 +50,7 @@ struct rule {
 	uint16_t expect_vendor;
 	uint16_t expect_device;
 	char reset_method[RESET_METHOD_LEN];
+	unsigned vfs;			/* vfs=N */
 	/* Where it was written: FILE:LINE, or the command-line KEY. */
 	const char *file;
 	unsigned line;

@@ -57,6 +57,104 @@ static int probe(const struct pci_tree *t, const struct pci_dev *d)
 	return r < 0 ? r : write_attr(t->rootfd, "sys/bus/pci/drivers_probe", name, true);
 }
 
+/* What the kernel's refusal of a reset_method or d3cold_allowed write means. */
+static const char *refusal_meaning(int err)
+{
+	switch (err) {
+	case -EINVAL:
+		return "a method this device does not support, or one this kernel does not know";
+	case -ENOENT:
+		return "no such attribute: the device has no reset method at all, or the kernel "
+		       "is older than 5.15";
+	case -EACCES:
+	case -EPERM:
+		return "the attribute is not writable here";
+	default:
+		return "see the kernel log";
+	}
+}
+
+/* Write @attr, read it back, log both; a refusal is logged and the bind goes on. */
+static void set_and_read_back(struct pci_tree *t, const struct pci_dev *d, const char *attr,
+			      const char *value, const char *asked)
+{
+	char line[RESET_METHOD_LEN + 2], now[128];
+	ssize_t n;
+	int r;
+
+	if (xsnprintf(line, sizeof(line), "%s\n", value) < 0)
+		return;
+	r = pci_attr_write(t, d, attr, line, false);
+	n = pci_attr_read(t, d, attr, now, sizeof(now));
+	if (r < 0 && n < 0)
+		log_warn("%s: the kernel refused %s (%s: %s); the bind goes on", d->name, asked,
+			 strerror(-r), refusal_meaning(r));
+	else if (r < 0)
+		log_warn("%s: the kernel refused %s (%s: %s); %s stays \"%s\", the bind goes on",
+			 d->name, asked, strerror(-r), refusal_meaning(r), attr, now);
+	else if (n < 0)
+		log_warn("%s: %s set, but %s cannot be read back: %s", d->name, asked, attr,
+			 strerror((int)-n));
+	else
+		log_notice("%s: %s set; %s reads \"%s\"", d->name, asked, attr, now);
+}
+
+/*
+ * Before vfio-pci takes the device: the reset method and the D3cold
+ * permission its rule asks for.  vfio-pci reads both when a VM opens it.
+ */
+static void prepare_device(struct pci_tree *t, const struct plan_item *it)
+{
+	const struct rule *rule = it->rule;
+	char asked[RESET_METHOD_LEN + 16];
+
+	if (!rule)
+		return;
+	if (rule->opts & OPT_RESET_METHOD) {
+		snprintf(asked, sizeof(asked), "reset_method=%s", rule->reset_method);
+		set_and_read_back(t, it->dev, "reset_method", rule->reset_method, asked);
+	}
+	if (rule->opts & (OPT_D3COLD_OFF | OPT_D3COLD_ON)) {
+		bool off = rule->opts & OPT_D3COLD_OFF;
+
+		set_and_read_back(t, it->dev, "d3cold_allowed", off ? "0" : "1",
+				  off ? "d3cold=off" : "d3cold=on");
+	}
+}
+
+/* The first item to bind whose rule asks for vfio-pci's disable_idle_d3, or NULL. */
+static const struct plan_item *wants_idle_d3_off(const struct plan *pl)
+{
+	for (size_t k = 0; k < pl->n; k++) {
+		const struct plan_item *it = &pl->v[k];
+
+		if (!plan_refused(it) && it->rule && (it->rule->opts & OPT_IDLE_D3_OFF))
+			return it;
+	}
+	return NULL;
+}
+
+/*
+ * disable_idle_d3 is a parameter of vfio-pci, read once when it loads: it
+ * holds for every device vfio-pci has.  Given at load; when vfio-pci was
+ * already there, check that it holds and say how to get it if not.
+ */
+static void check_idle_d3(const struct plan_item *asker, struct pci_tree *t)
+{
+	char v[8];
+	ssize_t n = read_attr(t->rootfd, "sys/module/vfio_pci/parameters/disable_idle_d3", v,
+			      sizeof(v));
+
+	if (n > 0 && v[0] == 'Y')
+		log_notice("vfio-pci: disable_idle_d3 is on (asked by %s:%u), for every device "
+			   "vfio-pci holds", asker->rule->file, asker->rule->line);
+	else
+		log_warn("vfio-pci: disable_idle_d3 is not on (%s), although %s:%u asks for it: "
+			 "vfio-pci was there before this run; put vfio_pci.disable_idle_d3=1 on "
+			 "the kernel command line", n < 0 ? strerror((int)-n) : "N",
+			 asker->rule->file, asker->rule->line);
+}
+
 /* Step one: override and unbind.  Returns true when a probe is needed. */
 static bool prepare(struct pci_tree *t, struct plan_item *it)
 {
@@ -118,6 +216,7 @@ static void give_back(struct pci_tree *t, struct plan_item *it)
 void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 {
 	bool live = strcmp(root, "/") == 0, any = false;
+	const struct plan_item *idle;
 	int mod_err = 0;
 	unsigned waited = 0;
 
@@ -127,13 +226,15 @@ void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 		if (plan_refused(it))
 			continue;
 		it->result = RES_PLANNED;
+		prepare_device(t, it);
 		if (prepare(t, it))
 			any = true;
 	}
 	if (!any)
 		return;
 
-	mod_err = modload_vfio(root, t->rootfd, live);
+	idle = wants_idle_d3_off(pl);
+	mod_err = modload_vfio(root, t->rootfd, live, idle ? "disable_idle_d3=1" : NULL);
 	if (mod_err < 0 && live) {
 		for (size_t k = 0; k < pl->n; k++) {
 			struct plan_item *it = &pl->v[k];
@@ -146,6 +247,8 @@ void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 		}
 		return;
 	}
+	if (idle && live)
+		check_idle_d3(idle, t);
 
 	for (size_t k = 0; k < pl->n; k++) {
 		struct plan_item *it = &pl->v[k];
@@ -199,7 +302,8 @@ void bind_dry_run(struct plan *pl, const char *root, int rootfd)
 {
 	for (size_t k = 0; k < pl->n; k++) {
 		if (!plan_refused(&pl->v[k]) && strcmp(pl->v[k].dev->driver, VFIO_PCI) != 0) {
-			modload_vfio(root, rootfd, false);
+			modload_vfio(root, rootfd, false,
+				     wants_idle_d3_off(pl) ? "disable_idle_d3=1" : NULL);
 			return;
 		}
 	}

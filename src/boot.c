@@ -29,6 +29,7 @@
 #include "sources.h"
 #include "state.h"
 #include "util.h"
+#include "vfs.h"
 
 /* Below the shim's own 20 s, so this program says why it stopped. */
 #define WATCHDOG_SECONDS 15
@@ -236,6 +237,18 @@ static void late_cmdline(int rootfd, struct ruleset *rs)
 	ruleset_free(&cmd);
 }
 
+/*
+ * take SELECTION: the words are the only rule, checked by every safety rule
+ * of the boot; the command line's host facts (root=, ip=, allow-boot-vga)
+ * still count, its kill switch and dry-run flag do not: a person asked.
+ */
+static int take_rules(const struct boot_options *o, struct ruleset *rs)
+{
+	rs->off = false;
+	rs->dry_run = false;
+	return config_parse_words("take", o->take, o->ntake, rs);
+}
+
 /* One boot-mode run: what its steps share. */
 struct run {
 	const struct mode_ctx *c;
@@ -258,6 +271,8 @@ struct run {
  */
 static bool is_manual(int rootfd, const struct boot_options *o)
 {
+	if (o->take)
+		return !o->dry_run;
 	return !o->dry_run && !o->late_root && protect_root_mounted(rootfd, "");
 }
 
@@ -333,10 +348,32 @@ static void print_changes(const struct plan *pl)
 	}
 }
 
+/*
+ * The config's vfs= rules: the early pass, before udev, finds the PFs
+ * without their driver; the late pass makes their VFs.  Returns how many.
+ */
+static int late_vfs(struct run *r)
+{
+	struct ruleset all = { 0 };
+	int n = 0;
+
+	rules_load(r->c->root, r->c->rootfd, r->c->config, false, &all);
+	for (size_t i = 0; i < all.n; i++) {
+		if (!(all.v[i].opts & OPT_VFS))
+			continue;
+		all.v[i].file = ruleset_intern(&r->rs, all.v[i].file);
+		if (all.v[i].file && ruleset_add(&r->rs, &all.v[i]) == 0)
+			n++;
+	}
+	ruleset_free(&all);
+	return n;
+}
+
 /* The late pass: where the new root is, and what the early pass left.  > 0: go on. */
 static int late_setup(struct run *r, int *ret)
 {
 	const char *nr = r->o->late_root;
+	int n;
 
 	while (*nr == '/')
 		nr++;
@@ -349,7 +386,31 @@ static int late_setup(struct run *r, int *ret)
 		log_warn("%s is not mounted: nothing decided", r->o->late_root);
 		return 0;
 	}
-	return late_rules(r->c->rootfd, &r->rs);
+	n = late_rules(r->c->rootfd, &r->rs);
+	return n < 0 ? n : n + late_vfs(r);
+}
+
+/*
+ * vfs= rules: their PFs' VFs are made now (when a driver holds the PF) and
+ * join the rules by address; the tree is walked again to see them.
+ */
+static int vfs_step(struct run *r, bool dry)
+{
+	struct ruleset vr = { 0 };
+	int ret = 0;
+
+	if (vfs_rules(&r->t, &r->rs, dry, &vr) > 0 && vr.n) {
+		for (size_t i = 0; i < vr.n; i++)
+			ruleset_add(&r->rs, &vr.v[i]);
+		pci_tree_free(&r->t);
+		r->t = (struct pci_tree){ .devfd = -1 };
+		if (pci_scan(&r->t, r->c->rootfd) < 0) {
+			log_err("cannot read /sys/bus/pci/devices: %s", strerror(errno));
+			ret = -EIO;
+		}
+	}
+	ruleset_free(&vr);
+	return ret;
 }
 
 /* Walk, protect, plan, and (once confirmed, for a manual run) bind: exit bits. */
@@ -365,6 +426,8 @@ static int plan_and_bind(struct run *r)
 		log_err("cannot read /sys/bus/pci/devices: %s", strerror(errno));
 		return EXIT_USAGE;
 	}
+	if (vfs_step(r, dry) < 0)
+		return EXIT_USAGE;
 	r->sum.iommu = r->t.iommu;
 	protect_sources_from(&src, &r->rs);
 	protect_for_run(&r->prot, &r->t, c->rootfd, c->live, &src,
@@ -386,7 +449,7 @@ static int plan_and_bind(struct run *r)
 		if (!r->confirmed)
 			return ret | EXIT_UNCONFIRMED;
 		/* Confirmed: from now on the kernel log records what changes. */
-		if (!r->o->yes)
+		if (!r->o->yes || r->o->take)
 			log_setup(c->rootfd, LOG_TO_KMSG | (isatty(STDERR_FILENO) ? LOG_TO_STDERR : 0),
 				  c->verbose);
 	}
@@ -469,17 +532,21 @@ int boot_run(const struct mode_ctx *c, const struct boot_options *o)
 	 * so is a manual run until it is confirmed.
 	 */
 	r.manual = is_manual(c->rootfd, o);
-	log_setup(c->rootfd, o->dry_run || (r.manual && !o->yes) ? LOG_TO_STDERR :
+	log_setup(c->rootfd, o->dry_run || (r.manual && (!o->yes || o->take)) ? LOG_TO_STDERR :
 		  LOG_TO_KMSG | (isatty(STDERR_FILENO) ? LOG_TO_STDERR : 0), c->verbose);
 	if (o->late_root)
 		log_set_tag("late pass: ");
 	signal(SIGALRM, watchdog);
 	alarm(WATCHDOG_SECONDS);
 
-	if (o->late_root)
+	if (o->late_root || o->take)
 		late_cmdline(c->rootfd, &r.rs);
 	else
 		rules_load(c->root, c->rootfd, c->config, true, &r.rs);
+	if (o->take && take_rules(o, &r.rs) < 0) {
+		ret = EXIT_USAGE;
+		goto out;
+	}
 	modload_kernel_release(c->rootfd, r.kver, sizeof(r.kver));
 	r.sum.kernel = r.kver;
 	if (r.rs.off) {

@@ -74,7 +74,49 @@ static const struct {
 	{ "allow-boot-vga", OPT_BOOT_VGA },
 	{ "allow-storage", OPT_STORAGE },
 	{ "allow-network", OPT_NETWORK },
+	{ "disable_idle_d3", OPT_IDLE_D3_OFF },
 };
+
+/* The valued options that prepare a device: reset_method=, d3cold=. */
+static int parse_prepare_option(struct line_ctx *c, struct rule *proto, const char *tok,
+				size_t len, size_t klen)
+{
+	const char *v = tok + klen + 1, *why, *bad;
+	size_t vlen = len - klen - 1, badlen;
+
+	if (name_eq(tok, klen, "reset_method")) {
+		if (parse_reset_method(v, vlen, proto->reset_method, &why, &bad, &badlen) < 0) {
+			line_error(c, badlen ? bad : tok, badlen ? badlen : len, why);
+			return -1;
+		}
+		proto->opts |= OPT_RESET_METHOD;
+		return 1;
+	}
+	if (name_eq(tok, klen, "vfs")) {
+		unsigned long n;
+
+		if (parse_dec(v, vlen, VFS_MAX, &n) < 0 || n == 0) {
+			line_error(c, tok, len, "vfs= takes a number of VFs, 1 to 4096");
+			return -1;
+		}
+		proto->vfs = (unsigned)n;
+		proto->opts |= OPT_VFS;
+		return 1;
+	}
+	if (name_eq(tok, klen, "d3cold")) {
+		proto->opts &= ~(unsigned)(OPT_D3COLD_OFF | OPT_D3COLD_ON);
+		if (vlen == 3 && memcmp(v, "off", 3) == 0) {
+			proto->opts |= OPT_D3COLD_OFF;
+		} else if (vlen == 2 && memcmp(v, "on", 2) == 0) {
+			proto->opts |= OPT_D3COLD_ON;
+		} else {
+			line_error(c, tok, len, "d3cold= takes off or on");
+			return -1;
+		}
+		return 1;
+	}
+	return 0;
+}
 
 /* Returns 1 when @tok was an option, 0 when it is not one, -1 on error. */
 static int parse_option(struct line_ctx *c, struct rule *proto, const char *tok, size_t len)
@@ -115,15 +157,23 @@ static int parse_option(struct line_ctx *c, struct rule *proto, const char *tok,
 		}
 		return 1;
 	}
+	if (eq) {
+		int r = parse_prepare_option(c, proto, tok, len, klen);
+
+		if (r != 0)
+			return r;
+	}
 	if (eq || !looks_like_selector(tok, len)) {
 		static const char *const words[] = { "expect", "functions", "whole-group",
 						     "allow-boot-vga", "allow-storage",
-						     "allow-network" };
+						     "allow-network", "reset_method", "d3cold",
+						     "disable_idle_d3", "vfs" };
 		const char *near = nearest(tok, klen, words, ARRAY_SIZE(words));
-		char msg[160];
+		char msg[240];
 
 		snprintf(msg, sizeof(msg), "unknown option%s%s%s (expect=, functions=, "
-			 "whole-group, allow-boot-vga, allow-storage, allow-network)",
+			 "whole-group, allow-boot-vga, allow-storage, allow-network, "
+			 "reset_method=, d3cold=, disable_idle_d3, vfs=)",
 			 near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
 		line_error(c, tok, len, msg);
 		return -1;
@@ -385,4 +435,37 @@ void config_parse(const char *file, const char *buf, size_t len, struct ruleset 
 		}
 		p = nl ? nl + 1 : end;
 	}
+}
+
+/* What the words of a command line may add up to. */
+#define WORDS_LINE_MAX 1024
+
+/* The words as one config line: "address" is understood before an address. */
+int config_parse_words(const char *what, char **words, size_t n, struct ruleset *rs)
+{
+	char line[WORDS_LINE_MAX];
+	size_t used = 0;
+	bool kind = n && strcmp(words[0], "exclude") == 0;
+
+	if (n == 0) {
+		fprintf(stderr, "vfio-early: %s: name a device or card (0000:09:00, "
+			"ids 10de:2204, ...)\n", what);
+		return -EINVAL;
+	}
+	for (size_t i = 0; n && i < ARRAY_SIZE(kinds); i++)
+		kind |= strcmp(words[0], kinds[i].name) == 0;
+	if (!kind)
+		used = (size_t)snprintf(line, sizeof(line), "address");
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(line + used, sizeof(line) - used, "%s%s", used ? " " : "",
+				 words[i]);
+
+		if (w < 0 || (size_t)w >= sizeof(line) - used || strchr(words[i], '\n')) {
+			fprintf(stderr, "vfio-early: %s: the selection is too long\n", what);
+			return -EINVAL;
+		}
+		used += (size_t)w;
+	}
+	config_parse(what, line, used, rs);
+	return rs->errors ? -EINVAL : 0;
 }

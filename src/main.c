@@ -22,6 +22,8 @@ enum mode {
 	MODE_REPORT,
 	MODE_CAPTURE,
 	MODE_IMPORT,
+	MODE_RELEASE,
+	MODE_TAKE,
 };
 
 struct options {
@@ -50,6 +52,8 @@ static void usage(FILE *out)
 	      "       vfio-early --import                 config from an existing modprobe.d recipe\n"
 	      "       vfio-early --late NEWROOT           the late pass, root mounted at NEWROOT\n"
 	      "       vfio-early --list-protected [--zfs-vdevs=POOL=DEV,...] [DEVICE...]\n"
+	      "       vfio-early take [--yes] SELECTION   hand a card to vfio-pci now, safely\n"
+	      "       vfio-early release SELECTION        give a card back to the host\n"
 	      "\n"
 	      "Hand the PCI devices named by /etc/vfio-early.conf and the kernel command\n"
 	      "line to vfio-pci, before other drivers claim them.\n"
@@ -132,7 +136,16 @@ static int check_options(int argc, char **argv, const struct options *o)
 		fprintf(stderr, "vfio-early: --zfs-vdevs goes with --list-protected\n");
 		return -EINVAL;
 	}
-	if (o->yes && (o->mode != MODE_BOOT || o->late_root)) {
+	if ((o->mode == MODE_RELEASE || o->mode == MODE_TAKE) && (o->late_root || optind >= argc)) {
+		fprintf(stderr, "vfio-early: %s: name a device or card (0000:09:00, ids 10de:2204)\n",
+			o->mode == MODE_TAKE ? "take" : "release");
+		return -EINVAL;
+	}
+	if (o->mode == MODE_RELEASE && (o->dry_run || o->yes)) {
+		fprintf(stderr, "vfio-early: release acts at once: no --dry-run, no --yes\n");
+		return -EINVAL;
+	}
+	if (o->yes && ((o->mode != MODE_BOOT && o->mode != MODE_TAKE) || o->late_root)) {
 		fprintf(stderr, "vfio-early: --yes goes with boot mode (a run by hand), not --late\n");
 		return -EINVAL;
 	}
@@ -140,7 +153,8 @@ static int check_options(int argc, char **argv, const struct options *o)
 		fprintf(stderr, "vfio-early: --late is a boot-time pass of its own\n");
 		return -EINVAL;
 	}
-	if (o->mode != MODE_LIST_PROTECTED && optind < argc) {
+	if (o->mode != MODE_LIST_PROTECTED && o->mode != MODE_RELEASE && o->mode != MODE_TAKE &&
+	    optind < argc) {
 		fprintf(stderr, "vfio-early: unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
 	}
@@ -232,6 +246,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return -EINVAL;
 		}
 	}
+	/* The words: "take SELECTION..." and "release SELECTION...". */
+	if (o->mode == MODE_BOOT && optind < argc &&
+	    (strcmp(argv[optind], "take") == 0 || strcmp(argv[optind], "release") == 0)) {
+		o->mode = strcmp(argv[optind], "take") == 0 ? MODE_TAKE : MODE_RELEASE;
+		optind++;
+	}
 	return check_options(argc, argv, o);
 }
 
@@ -285,7 +305,7 @@ int main(int argc, char **argv)
 	}
 	c = (struct mode_ctx){ .rootfd = rootfd, .root = root, .live = live,
 			       .config = o.config, .verbose = o.verbose };
-	if (o.mode != MODE_BOOT)
+	if (o.mode != MODE_BOOT && o.mode != MODE_TAKE)
 		log_setup(rootfd, LOG_TO_STDERR, o.verbose);
 	switch (o.mode) {
 	case MODE_BOOT:
@@ -305,6 +325,14 @@ int main(int argc, char **argv)
 		break;
 	case MODE_IMPORT:
 		ret = import_run(&c);
+		break;
+	case MODE_TAKE:
+		ret = boot_run(&c, &(struct boot_options){ .dry_run = o.dry_run, .yes = o.yes,
+							   .take = argv + optind,
+							   .ntake = (size_t)(argc - optind) });
+		break;
+	case MODE_RELEASE:
+		ret = release_run(&c, argv + optind, (size_t)(argc - optind));
 		break;
 	}
 	for (size_t i = 0; i < o.nzfs; i++)

@@ -31,6 +31,8 @@ struct boot_options {
 	const char *late_root;	/* --late NEWROOT, or NULL */
 	bool dry_run;		/* --dry-run */
 	bool yes;		/* --yes: a manual run acts without asking */
+	char **take;		/* take SELECTION...: these words are the only rule */
+	size_t ntake;
 };
 
 /* Boot mode, --dry-run and the late pass: what the shim runs (boot.c). */
@@ -64,5 +66,8 @@ int select_main(int argc, char **argv);
 
 /* --report --all [--json]: every PCI device by IOMMU group (report-all.c). */
 int report_all_run(const struct mode_ctx *c, bool json);
+
+/* release SELECTION...: give a card vfio-pci holds back to the host (release.c). */
+int release_run(const struct mode_ctx *c, char **words, size_t n);
 
 #endif

@@ -245,12 +245,25 @@ static int probe_list(struct kmod_list *list, bool insert, bool live, const char
 }
 
 /* vfio-pci itself: what it needs, then the module with its options but ids=. */
+/* @opts (taken) with @extra after it, or @opts as it is; NULL when out of memory. */
+static char *options_with(char *opts, const char *extra)
+{
+	char *both;
+
+	if (!opts || !extra || !*extra)
+		return opts;
+	if (asprintf(&both, "%s%s%s", opts, *opts ? " " : "", extra) < 0)
+		both = NULL;
+	free(opts);
+	return both;
+}
+
 static int load_vfio_pci(struct kmod_module *mod, bool insert, bool live, const char *kver,
-			 int rootfd)
+			 int rootfd, const char *extra)
 {
 	struct kmod_list *deps = kmod_module_get_dependencies(mod), *pre = NULL, *post = NULL;
 	_cleanup_free_ char *all = vfio_pci_options(mod, live, rootfd);
-	_cleanup_free_ char *opts = options_without_ids(all);
+	_cleanup_free_ char *opts = options_with(options_without_ids(all), extra);
 	const char *path = kmod_module_get_path(mod);
 	int r = 0, err;
 
@@ -278,7 +291,7 @@ static int load_vfio_pci(struct kmod_module *mod, bool insert, bool live, const 
 	return r;
 }
 
-int modload_vfio(const char *root, int rootfd, bool insert)
+int modload_vfio(const char *root, int rootfd, bool insert, const char *extra)
 {
 	struct kmod_list *list = NULL, *l;
 	struct kmod_ctx *ctx;
@@ -318,7 +331,7 @@ int modload_vfio(const char *root, int rootfd, bool insert)
 		} else if (state == KMOD_MODULE_BUILTIN || state == KMOD_MODULE_LIVE) {
 			log_debug("%s is %s", kmod_module_get_name(mod),
 				  state == KMOD_MODULE_BUILTIN ? "built in" : "loaded");
-		} else if ((err = load_vfio_pci(mod, insert, live, kver, rootfd)) < 0) {
+		} else if ((err = load_vfio_pci(mod, insert, live, kver, rootfd, extra)) < 0) {
 			r = err;
 		}
 		kmod_module_unref(mod);

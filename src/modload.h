@@ -33,9 +33,10 @@ struct kmod_ctx *modload_open_root(const char *root, int rootfd, char *kver, siz
  * Load vfio-pci with libkmod from DIR/lib/modules/KVER, with its
  * dependencies and softdeps, honouring modprobe.d.  When @insert is false
  * (a test root, or a dry run) modules are resolved and logged, never
- * inserted.  Returns 0 when vfio-pci is (or would be) available.
+ * inserted.  @extra (NULL or "name=value ...") goes after the options
+ * modprobe.d gives.  Returns 0 when vfio-pci is (or would be) available.
  */
-int modload_vfio(const char *root, int rootfd, bool insert);
+int modload_vfio(const char *root, int rootfd, bool insert, const char *extra);
 
 /*
  * vfio-pci's own ids= (from modprobe.d, and from the command line as

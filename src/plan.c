@@ -178,6 +178,9 @@ static void match_direct(struct pci_tree *t, struct ruleset *rs, struct match *m
 			struct rule *r = &rs->v[k];
 			bool hit;
 
+			/* vfs=: the PF stays with its driver (vfs.c). */
+			if (r->opts & OPT_VFS)
+				continue;
 			switch (r->kind) {
 			case RULE_IDS:
 				hit = rule_matches_ids(r, d->vendor, d->device, d->subvendor,
@@ -207,7 +210,7 @@ static int match_paths(struct pci_tree *t, struct ruleset *rs, struct match *m)
 		size_t n;
 		int ret;
 
-		if (r->kind != RULE_PATH)
+		if (r->kind != RULE_PATH || (r->opts & OPT_VFS))
 			continue;
 		ret = pci_resolve_path(t, &r->u.path, &v, &n);
 		if (ret < 0)
@@ -216,6 +219,38 @@ static int match_paths(struct pci_tree *t, struct ruleset *rs, struct match *m)
 			note_match(&m[v[j] - t->dev], r);
 		free(v);
 	}
+	return 0;
+}
+
+int plan_rule_devices(const struct pci_tree *t, const struct rule *r, struct pci_dev ***out,
+		      size_t *n)
+{
+	struct pci_dev **v = NULL;
+
+	*out = NULL;
+	*n = 0;
+	if (r->kind == RULE_PATH)
+		return pci_resolve_path(t, &r->u.path, out, n);
+	for (size_t i = 0; i < t->n; i++) {
+		struct pci_dev *d = &t->dev[i];
+
+		if (!rule_matches_addr(r, &d->addr) &&
+		    !rule_matches_ids(r, d->vendor, d->device, d->subvendor, d->subdevice) &&
+		    !rule_matches_class(r, d->class))
+			continue;
+		if (*n % 16 == 0) {
+			struct pci_dev **nv = realloc(v, (*n + 16) * sizeof(*v));
+
+			if (!nv) {
+				free(v);
+				*n = 0;
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[(*n)++] = d;
+	}
+	*out = v;
 	return 0;
 }
 
@@ -577,7 +612,7 @@ static void report_unmatched(const struct ruleset *rs)
 		const struct rule *rr = &rs->v[k];
 		char o[80];
 
-		if (rr->matches || ++n > SHOWN)
+		if (rr->matches || (rr->opts & OPT_VFS) || ++n > SHOWN)
 			continue;
 		rule_origin(rr, o, sizeof(o));
 		log_notice("%s: %s%s matches no device", o, rr->exclude ? "exclude " : "",

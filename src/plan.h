@@ -77,6 +77,13 @@ int plan_build(struct plan *pl, struct pci_tree *t, struct ruleset *rs,
 	       const struct protect *prot);
 void plan_free(struct plan *pl);
 
+/*
+ * The devices one rule names, taken alone (no card, no group, no safety):
+ * *out (caller frees) and *n.  0, or a negative errno.
+ */
+int plan_rule_devices(const struct pci_tree *t, const struct rule *r, struct pci_dev ***out,
+		      size_t *n);
+
 /* What became of the items: bound counts those already on vfio-pci too. */
 struct plan_counts {
 	unsigned planned;	/* not refused (a dry run's "to bind") */

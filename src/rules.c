@@ -116,3 +116,62 @@ bool rule_matches_class(const struct rule *r, uint32_t cls)
 {
 	return r->kind == RULE_CLASS && (cls & r->u.cls.mask) == r->u.cls.value;
 }
+
+/*
+ * The methods the kernel's reset_method attribute knows (drivers/pci/pci.c,
+ * pci_reset_fn_methods; cxl_bus since 6.7).  A name outside this list is a
+ * typo in the config; a name in it the device lacks is the kernel's to
+ * refuse, at bind time.
+ */
+static const char *const reset_methods[] = {
+	"device_specific", "acpi", "flr", "af_flr", "pm", "bus", "cxl_bus",
+};
+
+int parse_reset_method(const char *s, size_t len, char out[RESET_METHOD_LEN],
+		       const char **why, const char **bad, size_t *badlen)
+{
+	size_t used = 0, n = 0;
+	bool seen[ARRAY_SIZE(reset_methods)] = { false };
+
+	*bad = s;
+	*badlen = len;
+	if (len == 7 && memcmp(s, "default", 7) == 0) {
+		memcpy(out, "default", 8);
+		return 0;
+	}
+	for (const char *p = s, *end = s + len; p <= end; n++) {
+		const char *comma = memchr(p, ',', (size_t)(end - p));
+		size_t wl = comma ? (size_t)(comma - p) : (size_t)(end - p);
+		size_t i;
+
+		*bad = p;
+		*badlen = wl;
+		for (i = 0; i < ARRAY_SIZE(reset_methods); i++)
+			if (name_eq(p, wl, reset_methods[i]))
+				break;
+		if (i == ARRAY_SIZE(reset_methods)) {
+			*why = wl ? "unknown reset method (device_specific, acpi, flr, af_flr, "
+				    "pm, bus, cxl_bus, or default alone)"
+				  : "empty reset method";
+			return -EINVAL;
+		}
+		if (seen[i]) {
+			*why = "reset method named twice";
+			return -EINVAL;
+		}
+		seen[i] = true;
+		if (used + wl + 1 >= RESET_METHOD_LEN) {
+			*why = "too many reset methods";
+			return -EINVAL;
+		}
+		if (used)
+			out[used++] = ' ';
+		memcpy(out + used, p, wl);
+		used += wl;
+		out[used] = '\0';
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return 0;
+}

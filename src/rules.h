@@ -23,7 +23,17 @@ enum rule_opt {
 	OPT_BOOT_VGA = 1 << 4,		/* allow-boot-vga */
 	OPT_STORAGE = 1 << 5,		/* allow-storage */
 	OPT_NETWORK = 1 << 6,		/* allow-network */
+	OPT_RESET_METHOD = 1 << 7,	/* reset_method=METHOD[,METHOD...] */
+	OPT_D3COLD_OFF = 1 << 8,	/* d3cold=off */
+	OPT_D3COLD_ON = 1 << 9,		/* d3cold=on */
+	OPT_IDLE_D3_OFF = 1 << 10,	/* disable_idle_d3 (vfio-pci's, for every device) */
+	OPT_VFS = 1 << 11,		/* vfs=N: the PF stays, N SR-IOV VFs go to vfio-pci */
 };
+
+/* "flr bus": the methods as the kernel's reset_method attribute takes them. */
+#define RESET_METHOD_LEN 64
+/* vfs=N: no PF has more (PCIe allows 65535; real ones stop at a few hundred). */
+#define VFS_MAX 4096
 
 #define RULE_TOKEN_LEN 64
 
@@ -39,6 +49,8 @@ struct rule {
 	} u;
 	uint16_t expect_vendor;
 	uint16_t expect_device;
+	char reset_method[RESET_METHOD_LEN];
+	unsigned vfs;			/* vfs=N */
 	/* Where it was written: FILE:LINE, or the command-line KEY. */
 	const char *file;
 	unsigned line;
@@ -93,5 +105,13 @@ bool rule_matches_ids(const struct rule *r, uint16_t vendor, uint16_t device,
 		      uint16_t subvendor, uint16_t subdevice);
 bool rule_matches_addr(const struct rule *r, const struct pci_addr *a);
 bool rule_matches_class(const struct rule *r, uint32_t cls);
+
+/*
+ * A reset_method= value ("flr,bus", "default") into the kernel's form
+ * ("flr bus") in @out; 0, or -EINVAL with *@why and the offending method
+ * in *@bad / *@badlen.
+ */
+int parse_reset_method(const char *s, size_t len, char out[RESET_METHOD_LEN],
+		       const char **why, const char **bad, size_t *badlen);
 
 #endif

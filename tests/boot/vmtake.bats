@@ -96,3 +96,52 @@ setup()
 	assert_success
 	assert_output "ready $VFE_CARD1_VGA=vfio-pci $VFE_CARD1_HDA=vfio-pci"
 }
+
+# --- take and release at runtime (issue 19) -----------------------------------
+
+@test "vmtake runtime: take card 2 by hand; the kernel refuses a bus reset for a multi-function card, logged, and the bind goes on" {
+	run vfe_vmtake_block RUNTIME
+	assert_line "TAKE-CARD2 exit=0"
+	assert_line "0000:02:00.0: was bochs-drm, now vfio-pci"
+	assert_line "0000:02:00.1: was snd_hda_intel, now vfio-pci"
+	assert_line --regexp "^STATE 0000:02:00.0 driver=vfio-pci override=vfio-pci reset_method="
+	run vfe_kmsg vmtake
+	assert_line --regexp "vfio-early: 0000:02:00.0: the kernel refused reset_method=bus \(Invalid argument: a method this device does not support, or one this kernel does not know\).*the bind goes on$"
+	# QEMU's ICH9 HDA has no reset method: the kernel hides the attribute
+	assert_line --regexp "vfio-early: 0000:02:00.1: the kernel refused reset_method=bus \(No such file or directory: no such attribute: the device has no reset method at all, or the kernel is older than 5.15\); the bind goes on$"
+	assert_line --regexp "vfio-early: 0000:02:00.0 \[1234:1111\] class 030000: bound to vfio-pci \(was bochs-drm\) \(rule take:1 0000:02:00\)$"
+}
+
+@test "vmtake runtime: reset_method=bus on the NVMe alone on its bus is written and read back" {
+	run vfe_vmtake_block RUNTIME
+	assert_line "TAKE-NVME exit=0"
+	assert_line "STATE 0000:03:00.0 driver=vfio-pci override=vfio-pci reset_method=bus"
+	run vfe_kmsg vmtake
+	assert_line --partial 'vfio-early: 0000:03:00.0: reset_method=bus set; reset_method reads "bus"'
+	run vfe_vmtake_block RUNTIME
+	assert_line "RELEASE-NVME exit=0"
+	assert_line "0000:03:00.0: released, now on nvme"
+	assert_line --regexp "^STATE 0000:03:00.0 driver=nvme override=\(null\) "
+}
+
+@test "vmtake runtime: release gives card 2 back to bochs-drm and snd_hda_intel; a second release does nothing" {
+	run vfe_vmtake_block RUNTIME
+	assert_line "RELEASE-CARD2 exit=0"
+	assert_line "0000:02:00.0: released, now on bochs-drm"
+	assert_line "0000:02:00.1: released, now on snd_hda_intel"
+	assert_line --regexp "^STATE 0000:02:00.0 driver=bochs-drm override=\(null\) "
+	assert_line --regexp "^STATE 0000:02:00.1 driver=snd_hda_intel override=\(null\) "
+	assert_line "RELEASE-CARD2-AGAIN exit=0"
+	assert_line "0000:02:00.0: not on vfio-pci (bochs-drm): nothing to release"
+}
+
+@test "vmtake runtime: release of card 1 is refused while a nested QEMU holds its group" {
+	local pid group
+	run vfe_vmtake_block RUNTIME
+	assert_line --regexp "^HOLDER group=[0-9]+ pid=[0-9]+ waited=[0-9]+$"
+	group=$(vfe_vmtake_block RUNTIME | sed -n 's/^HOLDER group=\([0-9]*\) .*/\1/p')
+	pid=$(vfe_vmtake_block RUNTIME | sed -n 's/^HOLDER .* pid=\([0-9]*\) .*/\1/p')
+	assert_line "RELEASE-HELD exit=4"
+	assert_line "0000:01:00.0: not released: qemu-system-x86 (pid $pid) holds /dev/vfio/$group; stop it first"
+	assert_line --regexp "^STATE 0000:01:00.0 driver=vfio-pci override=vfio-pci "
+}

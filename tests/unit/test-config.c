@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The config file grammar (vfio-early.conf(5)). */
+#include <errno.h>
+
 #include "config.h"
 #include "rules.h"
 #include "unit.h"
@@ -131,7 +133,7 @@ TEST(grammar_errors)
 		{ "adress 09:00.0\n", CONF ":1: adress: unknown rule; did you mean address? (expected ids, address, path, class or exclude)" },
 		{ "id 10de:2204\n", CONF ":1: id: unknown rule; did you mean ids? (expected ids, address, path, class or exclude)" },
 		{ "exlcude ids 10de:2204\n", CONF ":1: exlcude: unknown rule; did you mean exclude?" },
-		{ "ids 10de:2204 allow-netwrok\n", CONF ":1: allow-netwrok: unknown option; did you mean allow-network? (expect=, functions=, whole-group, allow-boot-vga, allow-storage, allow-network)" },
+		{ "ids 10de:2204 allow-netwrok\n", CONF ":1: allow-netwrok: unknown option; did you mean allow-network? (expect=, functions=, whole-group, allow-boot-vga, allow-storage, allow-network, reset_method=, d3cold=, disable_idle_d3, vfs=)" },
 		{ "address 09:00.0 function=one\n", CONF ":1: function=one: unknown option; did you mean functions?" },
 		/* BB:SS:F is no domain:bus:slot */
 		{ "address 09:00:0\n", CONF ":1: 09:00:0: a domain has four hex digits; a function follows a dot (BB:SS.F, or 0000:BB:SS.F)" },
@@ -230,4 +232,59 @@ TEST(file_without_final_newline)
 	parse("ids 10de:2204", &rs);
 	CHECK_INT(rs.n, 1);
 	ruleset_free(&rs);
+}
+
+TEST(device_preparation_options)
+{
+	struct ruleset rs;
+
+	parse("address 0000:09:00 reset_method=flr,bus d3cold=off disable_idle_d3\n"
+	      "ids 10de:2204 reset-method=default d3cold=on\n"
+	      "ids 1002:73bf reset_method=device_specific d3cold=off d3cold=on\n", &rs);
+	CHECK_INT(rs.errors, 0);
+	CHECK_INT(rs.n, 3);
+	CHECK_INT(rs.v[0].opts, OPT_RESET_METHOD | OPT_D3COLD_OFF | OPT_IDLE_D3_OFF);
+	CHECK_STR(rs.v[0].reset_method, "flr bus");
+	CHECK_INT(rs.v[1].opts, OPT_RESET_METHOD | OPT_D3COLD_ON);
+	CHECK_STR(rs.v[1].reset_method, "default");
+	/* The last d3cold= wins, as with functions=. */
+	CHECK_INT(rs.v[2].opts, OPT_RESET_METHOD | OPT_D3COLD_ON);
+	CHECK_STR(rs.v[2].reset_method, "device_specific");
+	ruleset_free(&rs);
+}
+
+TEST(reset_method_values)
+{
+	static const struct {
+		const char *in, *out, *bad;
+	} cases[] = {
+		{ "bus", "bus", NULL },
+		{ "device_specific,acpi,flr,af_flr,pm,bus,cxl_bus",
+		  "device_specific acpi flr af_flr pm bus cxl_bus", NULL },
+		{ "default", "default", NULL },
+		{ "flr,default", NULL, "default" },
+		{ "flr,,bus", NULL, "" },
+		{ "bus,", NULL, "" },
+		{ "FLR", NULL, "FLR" },
+		{ "pm,pm", NULL, "pm" },
+		{ "bus/../../x", NULL, "bus/../../x" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char out[RESET_METHOD_LEN];
+		const char *why = NULL, *bad = NULL;
+		size_t badlen = 0;
+		int r = parse_reset_method(cases[i].in, strlen(cases[i].in), out, &why, &bad,
+					   &badlen);
+
+		if (cases[i].out) {
+			CHECK_INT(r, 0);
+			CHECK_STR(out, cases[i].out);
+		} else {
+			CHECK_INT(r, -EINVAL);
+			CHECK(why != NULL);
+			CHECK_INT(badlen, strlen(cases[i].bad));
+			CHECK(memcmp(bad, cases[i].bad, badlen) == 0);
+		}
+	}
 }

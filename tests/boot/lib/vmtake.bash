@@ -27,7 +27,7 @@ VFE_VMTAKE_SIZE=400M
 VFE_VMTAKE_QEMU_MODULE=/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so
 VFE_VMTAKE_PCI_IDS=/usr/share/misc/pci.ids
 # the nested QEMU's own time limit in the guest is 120 s (guest/vmtake.sh)
-VFE_VMTAKE_TIMEOUT=$((VFE_TIMEOUT + 120))
+VFE_VMTAKE_TIMEOUT=$((VFE_TIMEOUT + 420))
 
 # vfe_vmtake_copy DIR FILE...: each FILE at its own path below DIR, with
 # the shared objects it loads.

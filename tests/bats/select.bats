@@ -43,11 +43,13 @@ sel() { run --separate-stderr "$VFIO_EARLY" select --root "$ROOT" "$@"; }
 @test "an APU: the ids of its graphics, not its slot, and the chipset's functions stay" {
 	make_root apu-phoenix-rtx4060
 	sel 05:00
-	assert_success
+	# the chipset's functions stay in the APU's IOMMU group: the dry run says
+	# no VM can use it, with the status --report gives a shared group
+	assert_failure 4
 	assert_line --index 0 "card: 0000:05:00.0 [1002:15bf] 0000:05:00.1 [1002:1640]"
 	assert_line --index 1 "not of the card, left to the host: 0000:05:00.2 0000:05:00.3 0000:05:00.4 0000:05:00.5 0000:05:00.6"
 	assert_line --index 2 "rule: ids 1002:15bf allow-boot-vga"
-	assert_line "summary (dry run): 2 to bind, 0 refused, 0 rule errors (exit 0)"
+	assert_line "summary (dry run): 2 to bind, 0 refused, 0 rule errors, 1 IOMMU group no VM can use (exit 4)"
 	# the laptop's NVIDIA card is its slot
 	sel 01:00
 	assert_success

@@ -36,6 +36,10 @@ allowed() {
 	'src/protect.c:'*':/%s') return 0 ;;
 	# a file's path as import shows it to the user
 	'src/import-read.c:'*':/%s') return 0 ;;
+	# the device nodes a /proc/PID/fd link may point to: compared, never opened
+	'src/release.c:'*':/dev/vfio/%d' | 'src/release.c:'*':/dev/vfio/devices/%s') return 0 ;;
+	# the config file: DIR/etc/vfio-early.conf under --root, written by select --append
+	'src/select.c:'*':%s/%s') return 0 ;;
 	# a modprobe.d file's path as messages name it (directory, file)
 	'src/modprobe-conf.c:'*':%s/%s') return 0 ;;
 	# libkmod's directories: absolute paths under the root prefix it needs

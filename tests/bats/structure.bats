@@ -38,8 +38,9 @@ allowed() {
 	'src/import-read.c:'*':/%s') return 0 ;;
 	# the device nodes a /proc/PID/fd link may point to: compared, never opened
 	'src/release.c:'*':/dev/vfio/%d' | 'src/release.c:'*':/dev/vfio/devices/%s') return 0 ;;
-	# the config file: DIR/etc/vfio-early.conf under --root, written by select --append
-	'src/select.c:'*':%s/%s') return 0 ;;
+	# the config file (DIR/etc/vfio-early.conf under --root) and the temporary
+	# directory of its copy, for select
+	'src/select.c:'*':%s/%s' | 'src/select.c:'*':%s/vfio-early-select.XXXXXX') return 0 ;;
 	# a modprobe.d file's path as messages name it (directory, file)
 	'src/modprobe-conf.c:'*':%s/%s') return 0 ;;
 	# libkmod's directories: absolute paths under the root prefix it needs

@@ -213,12 +213,53 @@ static void give_back(struct pci_tree *t, struct plan_item *it)
 		log_warn("%s: writing drivers_probe: %s", d->name, strerror(-r));
 }
 
+/*
+ * Step three: the driver link says whether each device ended on vfio-pci.
+ * Probing is synchronous; async probing is allowed for, bounded in all.
+ */
+static void verify(struct plan *pl, struct pci_tree *t, bool live)
+{
+	unsigned waited = 0;
+
+	for (size_t k = 0; k < pl->n; k++) {
+		struct plan_item *it = &pl->v[k];
+		char drv[DRIVER_NAME_LEN];
+
+		if (it->result != RES_PLANNED)
+			continue;
+		for (;;) {
+			int r = pci_read_driver(t, it->dev, drv, sizeof(drv));
+
+			if (r == 0 && strcmp(drv, VFIO_PCI) == 0) {
+				it->result = RES_BOUND;
+				memcpy(it->dev->driver, drv, sizeof(drv));
+				break;
+			}
+			if (!live) {
+				it->result = RES_OVERRIDE_SET;
+				break;
+			}
+			if (waited >= VERIFY_TIMEOUT_MS) {
+				if (drv[0]) {
+					fail(it, "still on %s after the probe", drv);
+				} else {
+					give_back(t, it);
+					fail(it, "vfio-pci did not take it (see the kernel log); the "
+					     "device was given back to the host");
+				}
+				memcpy(it->dev->driver, drv, sizeof(drv));
+				break;
+			}
+			sleep_ms(VERIFY_STEP_MS);
+			waited += VERIFY_STEP_MS;
+		}
+	}
+}
+
 void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 {
 	bool live = strcmp(root, "/") == 0, any = false;
 	const struct plan_item *idle;
-	int mod_err = 0;
-	unsigned waited = 0;
 
 	for (size_t k = 0; k < pl->n; k++) {
 		struct plan_item *it = &pl->v[k];
@@ -234,8 +275,7 @@ void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 		return;
 
 	idle = wants_idle_d3_off(pl);
-	mod_err = modload_vfio(root, t->rootfd, live, idle ? "disable_idle_d3=1" : NULL);
-	if (mod_err < 0 && live) {
+	if (modload_vfio(root, t->rootfd, live, idle ? "disable_idle_d3=1" : NULL) < 0 && live) {
 		for (size_t k = 0; k < pl->n; k++) {
 			struct plan_item *it = &pl->v[k];
 
@@ -257,45 +297,10 @@ void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 		if (it->result != RES_PLANNED)
 			continue;
 		r = probe(t, it->dev);
-		/* The driver link below says whether the device ended on vfio-pci. */
 		if (r < 0)
 			log_warn("%s: writing drivers_probe: %s", it->dev->name, strerror(-r));
 	}
-
-	for (size_t k = 0; k < pl->n; k++) {
-		struct plan_item *it = &pl->v[k];
-		char drv[DRIVER_NAME_LEN];
-
-		if (it->result != RES_PLANNED)
-			continue;
-		for (;;) {
-			int r = pci_read_driver(t, it->dev, drv, sizeof(drv));
-
-			if (r == 0 && strcmp(drv, VFIO_PCI) == 0) {
-				it->result = RES_BOUND;
-				memcpy(it->dev->driver, drv, sizeof(drv));
-				break;
-			}
-			if (!live) {
-				it->result = RES_OVERRIDE_SET;
-				break;
-			}
-			/* Probing is synchronous; allow for async probing, bounded. */
-			if (waited >= VERIFY_TIMEOUT_MS) {
-				if (drv[0]) {
-					fail(it, "still on %s after the probe", drv);
-				} else {
-					give_back(t, it);
-					fail(it, "vfio-pci did not take it (see the kernel log); the "
-					     "device was given back to the host");
-				}
-				memcpy(it->dev->driver, drv, sizeof(drv));
-				break;
-			}
-			sleep_ms(VERIFY_STEP_MS);
-			waited += VERIFY_STEP_MS;
-		}
-	}
+	verify(pl, t, live);
 }
 
 void bind_dry_run(struct plan *pl, const char *root, int rootfd)

@@ -584,45 +584,6 @@ static void mark_present(struct cap *c, const char *rel, bool dir)
 	}
 }
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void buf_put(struct buf *b, const void *data, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n > b->cap) {
-		size_t cap = (b->len + n) * 2;
-		char *np = realloc(b->p, cap);
-
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-}
-
-/* One empty member of a newc cpio archive (name and header padded to 4 bytes). */
-static void cpio_member(struct buf *b, unsigned ino, unsigned mode, const char *name, size_t n)
-{
-	static const char zeros[4];
-	char h[111];
-
-	snprintf(h, sizeof(h), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino,
-		 mode, 0u, 0u, 1u, 0u, 0u, 0u, 0u, 0u, 0u, (unsigned)n + 1, 0u);
-	buf_put(b, h, 110);
-	buf_put(b, name, n);
-	buf_put(b, zeros, 1);
-	buf_put(b, zeros, (4 - (110 + n + 1) % 4) % 4);
-}
-
 /*
  * The installed initramfs, found as the report finds it (report-gather.c:
  * boot/initrd.img-KVER, boot/initramfs-KVER.img, boot/initramfs-PKGBASE.img)
@@ -641,11 +602,10 @@ static const char *const tools_initcpio[] = { "/usr/bin/lsinitcpio", "/usr/sbin/
 static void capture_image(struct cap *c, const char *rel, const char *const *tools,
 			  const char *root)
 {
-	_cleanup_free_ char *list = NULL;
+	_cleanup_free_ char *list = NULL, *archive = NULL;
 	char image[PATH_MAX];
-	struct buf b = { 0 };
-	unsigned ino = 1;
 	struct stat st;
+	size_t len;
 	int r;
 
 	if (fstatat(c->src, rel, &st, 0) < 0 || !S_ISREG(st.st_mode))
@@ -662,17 +622,8 @@ static void capture_image(struct cap *c, const char *rel, const char *const *too
 
 		r = put_file(c, rel, unlisted, sizeof(unlisted) - 1);
 	} else {
-		for (char *line = list; *line;) {
-			size_t n = strcspn(line, "\n");
-
-			if (n && n < 4096)
-				cpio_member(&b, ino++, 0100644, line, n);
-			line += n;
-			line += *line == '\n';
-		}
-		cpio_member(&b, 0, 0, "TRAILER!!!", strlen("TRAILER!!!"));
-		r = b.oom ? -ENOMEM : put_file(c, rel, b.p, b.len);
-		free(b.p);
+		archive = cpio_of_names(list, &len);
+		r = archive ? put_file(c, rel, archive, len) : -ENOMEM;
 	}
 	if (r < 0) {
 		log_warn("%s: cannot write its listing: %s", rel, strerror(-r));
@@ -706,6 +657,37 @@ static void capture_initramfs(struct cap *c, const char *root)
 	keep_mtime(c, "etc/vfio-early.conf");
 }
 
+/*
+ * The capture's directory, made or empty: a capture is never mixed into a
+ * tree that holds something else.  Its fd, or -1 (logged).
+ */
+static int open_dest(const char *dest)
+{
+	struct sysfs_dir d = SYSFS_DIR_INIT;
+	int fd;
+	bool empty;
+
+	if (mkdir(dest, 0755) < 0 && errno != EEXIST) {
+		log_err("%s: %s", dest, strerror(errno));
+		return -1;
+	}
+	fd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		log_err("%s: %s", dest, strerror(errno));
+		return -1;
+	}
+	if (sysfs_opendir(&d, fd, ".") < 0)
+		return fd;
+	empty = !sysfs_dir_next(&d) && d.skipped == 0;
+	sysfs_dir_close(&d);
+	if (!empty) {
+		log_err("%s: not empty; capture into a new directory", dest);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int capture_run(const struct mode_ctx *mc, const char *dest)
 {
 	static const char *const files[] = {
@@ -735,28 +717,10 @@ int capture_run(const struct mode_ctx *mc, const char *dest)
 		"sys/module/vfio_iommu_type1",
 	};
 	struct cap c = { .src = mc->rootfd };
-	struct sysfs_dir d = SYSFS_DIR_INIT;
 
-	if (mkdir(dest, 0755) < 0 && errno != EEXIST) {
-		log_err("%s: %s", dest, strerror(errno));
+	c.dst = open_dest(dest);
+	if (c.dst < 0)
 		return 1;
-	}
-	c.dst = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (c.dst < 0) {
-		log_err("%s: %s", dest, strerror(errno));
-		return 1;
-	}
-	/* Refuse to mix a capture into a tree that holds something else. */
-	if (sysfs_opendir(&d, c.dst, ".") == 0) {
-		bool empty = !sysfs_dir_next(&d) && d.skipped == 0;
-
-		sysfs_dir_close(&d);
-		if (!empty) {
-			log_err("%s: not empty; capture into a new directory", dest);
-			close(c.dst);
-			return 1;
-		}
-	}
 
 	capture_pci(&c);
 	capture_iommu_units(&c);

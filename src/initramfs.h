@@ -16,4 +16,12 @@ char *list_image(const char *tool, const char *image);
  */
 char *list_cpio(int dirfd, const char *path);
 
+/*
+ * A newc cpio archive of empty files named by the lines of @list (what
+ * list_image() gave), as --capture stands it in for an image: list_cpio()
+ * and the listing tools read the same names from it.  NULL when out of
+ * memory; *@len its size.
+ */
+char *cpio_of_names(const char *list, size_t *len);
+
 #endif

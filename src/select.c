@@ -422,19 +422,61 @@ static void describe_card(const struct pci_tree *t, const struct pci_card *card,
 		printf("\n");
 }
 
+/* The rule into the config (--append) or a copy of it, then the dry run: its status. */
+static int add_and_check(const struct mode_ctx *c, const char *lead, const char *rule,
+			 bool append)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	_cleanup_free_ char *old = NULL;
+	size_t len = 0;
+	mode_t mode;
+	unsigned line;
+	int ret, r;
+
+	config_path(c, path, sizeof(path));
+	r = read_config(path, target, sizeof(target), &old, &len, &mode);
+	if (r < 0) {
+		fprintf(stderr, "vfio-early: select: %s: %s\n", path,
+			r == -EINVAL ? "not a regular file" : strerror(-r));
+		return EXIT_USAGE;
+	}
+	line = old ? find_rule(old, len, rule) : 0;
+	if (line && append) {
+		fprintf(stderr, "vfio-early: select: %s:%u already has this rule; not added again\n",
+			sources_config_name(c->config), line);
+		return EXIT_USAGE;
+	}
+	if (append) {
+		r = write_config(target, old ? old : "", len, lead, rule, mode);
+		if (r < 0) {
+			fprintf(stderr, "vfio-early: select: %s: %s\n", target, strerror(-r));
+			return EXIT_USAGE;
+		}
+		printf("added to %s\n", sources_config_name(c->config));
+	}
+	printf("dry run of %s%s:\n", sources_config_name(c->config),
+	       line ? ", which has it already" : append ? "" : " with the rule added");
+	fflush(stdout);
+	if (line || append)
+		ret = boot_run(c, &(struct boot_options){ .dry_run = true });
+	else
+		ret = dry_run_with(c, old, len, lead, rule);
+	if (!line && !append)
+		printf("to add it: vfio-early select --append %s\n", lead);
+	else if (append)
+		printf("next: rebuild the initramfs and reboot\n");
+	return ret;
+}
+
 static int select_run(const struct mode_ctx *c, const char *tok, bool append)
 {
 	struct pci_tree t = { .devfd = -1 };
 	struct pci_addr a;
 	struct pci_dev *d;
 	struct suggestion *s = NULL;
-	char lead[PCI_ADDR_STRLEN], why[PLAN_REASON_LEN + 64], path[PATH_MAX], target[PATH_MAX];
-	char *old = NULL;
-	size_t len = 0;
-	mode_t mode;
-	unsigned line;
+	char lead[PCI_ADDR_STRLEN], why[PLAN_REASON_LEN + 64];
 	bool whole;
-	int ret = EXIT_USAGE, r;
+	int ret = EXIT_USAGE;
 
 	if (parse_token(tok, &a) < 0)
 		return EXIT_USAGE;
@@ -469,41 +511,8 @@ static int select_run(const struct mode_ctx *c, const char *tok, bool append)
 		goto out;
 	}
 	printf("rule: %s\n", s->rule[0]);
-
-	config_path(c, path, sizeof(path));
-	r = read_config(path, target, sizeof(target), &old, &len, &mode);
-	if (r < 0) {
-		fprintf(stderr, "vfio-early: select: %s: %s\n", path,
-			r == -EINVAL ? "not a regular file" : strerror(-r));
-		goto out;
-	}
-	line = old ? find_rule(old, len, s->rule[0]) : 0;
-	if (line && append) {
-		fprintf(stderr, "vfio-early: select: %s:%u already has this rule; not added again\n",
-			sources_config_name(c->config), line);
-		goto out;
-	}
-	if (append) {
-		r = write_config(target, old ? old : "", len, lead, s->rule[0], mode);
-		if (r < 0) {
-			fprintf(stderr, "vfio-early: select: %s: %s\n", target, strerror(-r));
-			goto out;
-		}
-		printf("added to %s\n", sources_config_name(c->config));
-	}
-	printf("dry run of %s%s:\n", sources_config_name(c->config),
-	       line ? ", which has it already" : append ? "" : " with the rule added");
-	fflush(stdout);
-	if (line || append)
-		ret = boot_run(c, &(struct boot_options){ .dry_run = true });
-	else
-		ret = dry_run_with(c, old, len, lead, s->rule[0]);
-	if (!line && !append)
-		printf("to add it: vfio-early select --append %s\n", lead);
-	else if (append)
-		printf("next: rebuild the initramfs and reboot\n");
+	ret = add_and_check(c, lead, s->rule[0], append);
 out:
-	free(old);
 	free(s);
 	pci_tree_free(&t);
 	return ret;

@@ -305,8 +305,8 @@ static const char *manual_confirm(const struct run *r)
 		return "none-needed";
 	report_plan(&r->pl, true, true);
 	plan_count(&r->pl, &counts);
-	printf("plan: %u to bind, %u refused, %u rule errors\n", counts.planned, r->pl.refused,
-	       r->rs.errors);
+	printf("plan: %u to bind, %u refused, %u rule error%s\n", counts.planned, r->pl.refused,
+	       r->rs.errors, plural(r->rs.errors));
 	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
 		fprintf(stderr, "vfio-early: this host is booted (its root filesystem is mounted): "
 			"nothing was changed; rerun with --yes to apply the plan above\n");
@@ -414,19 +414,21 @@ static void finish(struct run *r, int ret)
 	if (r->o->dry_run || r->rs.dry_run) {
 		plan_count(&r->pl, &counts);
 		if (r->o->dry_run)
-			printf("summary (dry run): %u to bind, %u refused, %u rule errors (exit %d)\n",
-			       counts.planned, r->pl.refused, r->rs.errors, ret);
+			printf("summary (dry run): %u to bind, %u refused, %u rule error%s (exit %d)\n",
+			       counts.planned, r->pl.refused, r->rs.errors, plural(r->rs.errors), ret);
 		else
-			log_notice("summary (dry run): %u to bind, %u refused, %u rule errors "
-				   "(exit %d)", counts.planned, r->pl.refused, r->rs.errors, ret);
+			log_notice("summary (dry run): %u to bind, %u refused, %u rule error%s "
+				   "(exit %d)", counts.planned, r->pl.refused, r->rs.errors,
+				   plural(r->rs.errors), ret);
 	} else if (!r->manual || r->confirmed) {
 		char set[48] = "";
 
 		if (r->sum.override_set)
-			snprintf(set, sizeof(set), ", %u overrides set (test root)",
-				 r->sum.override_set);
-		log_notice("summary: %u bound%s, %u failed, %u refused, %u rule errors (exit %d)",
-			   r->sum.bound, set, r->sum.failed, r->pl.refused, r->rs.errors, ret);
+			snprintf(set, sizeof(set), ", %u override%s set (test root)",
+				 r->sum.override_set, plural(r->sum.override_set));
+		log_notice("summary: %u bound%s, %u failed, %u refused, %u rule error%s (exit %d)",
+			   r->sum.bound, set, r->sum.failed, r->pl.refused, r->rs.errors,
+			   plural(r->rs.errors), ret);
 	}
 	if (r->o->dry_run)
 		return;

@@ -203,7 +203,8 @@ int import_run(const struct mode_ctx *c)
 		return EXIT_IMPORT_NOTHING;
 	}
 	if (im->warnings > WARNINGS_SHOWN)
-		log_warn("%u more problems not shown", im->warnings - WARNINGS_SHOWN);
+		log_warn("%u more problem%s not shown", im->warnings - WARNINGS_SHOWN,
+			 plural(im->warnings - WARNINGS_SHOWN));
 
 	if (c->config)
 		config_exists = faccessat(AT_FDCWD, c->config, F_OK, 0) == 0;

@@ -577,7 +577,8 @@ static void report_unmatched(const struct ruleset *rs)
 			   rr->token);
 	}
 	if (n > SHOWN)
-		log_notice("%u more rules match no device", n - SHOWN);
+		log_notice("%u more rule%s no device", n - SHOWN,
+			   n - SHOWN == 1 ? " matches" : "s match");
 }
 
 int plan_build(struct plan *pl, struct pci_tree *t, struct ruleset *rs,

@@ -298,7 +298,8 @@ static void print_manual_runs(FILE *f, const struct report *r)
 			fprintf(f, "    %s: %s\n", d->addr, what);
 		}
 		if (run->more)
-			fprintf(f, "    (%u more devices not recorded)\n", run->more);
+			fprintf(f, "    (%u more device%s not recorded)\n", run->more,
+				plural(run->more));
 	}
 }
 

@@ -31,9 +31,10 @@
 #include "sysfs.h"
 #include "util.h"
 
+/* --import's exit status: the values of modes.h, vfio-early(8) EXIT STATUS. */
 enum {
-	EXIT_IMPORT_NOTHING = 1,
-	EXIT_IMPORT_ERRORS = 2,
+	EXIT_IMPORT_ERRORS = EXIT_RULES,
+	EXIT_IMPORT_NOTHING = EXIT_NOTHING_TO_IMPORT,
 };
 
 #define IMPORT_FILE_MAX (1u << 20)	/* per file */

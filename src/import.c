@@ -194,13 +194,13 @@ int import_run(const struct mode_ctx *c)
 
 	if (!im) {
 		log_err("out of memory");
-		return EXIT_IMPORT_NOTHING;
+		return EXIT_USAGE;
 	}
 	if (gather(im, c) < 0) {
 		log_err("out of memory");
 		imp_free(im);
 		free(im);
-		return EXIT_IMPORT_NOTHING;
+		return EXIT_USAGE;
 	}
 	if (im->warnings > WARNINGS_SHOWN)
 		log_warn("%u more problem%s not shown", im->warnings - WARNINGS_SHOWN,
@@ -211,17 +211,13 @@ int import_run(const struct mode_ctx *c)
 	else
 		config_exists = faccessat(c->rootfd, CONFIG_FILE, F_OK, 0) == 0;
 	imp_print_config(im, stdout, config_shown, config_exists);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		log_err("writing the config: %s", strerror(errno));
-		ret |= EXIT_IMPORT_NOTHING;
-	}
 	if (im->nids == 0) {
 		log_notice("nothing to import: no vfio-pci ids in modprobe.d or on the kernel "
 			   "command line");
-		ret |= EXIT_IMPORT_NOTHING;
+		ret = EXIT_IMPORT_NOTHING;
+	} else if (im->warnings) {
+		ret = EXIT_IMPORT_ERRORS;
 	}
-	if (im->warnings)
-		ret |= EXIT_IMPORT_ERRORS;
 	imp_free(im);
 	free(im);
 	return ret;

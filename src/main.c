@@ -37,6 +37,8 @@ struct options {
 	bool yes;
 	bool json;
 	bool verbose;
+	bool help;
+	bool version;
 };
 
 static void usage(FILE *out)
@@ -68,10 +70,10 @@ static void usage(FILE *out)
 	      "  -V, --version         print the version\n"
 	      "  -h, --help            print this help\n"
 	      "\n"
-	      "Exit status: 0 success or nothing to do; otherwise the sum of 1 usage or\n"
-	      "internal error, 2 invalid rules skipped, 4 devices refused by the safety\n"
-	      "policy, 8 devices failed to bind, 16 a run on a booted host was not\n"
-	      "confirmed (nothing changed).  See vfio-early(8).\n",
+	      "Exit status: 0 success or nothing to do; below 64 the sum of 1 usage or\n"
+	      "internal error, 2 input skipped, 4 devices refused, 8 devices failed to\n"
+	      "bind, 16 not confirmed, 32 stopped by the watchdog; --report: 64 warnings,\n"
+	      "65 blocked; --import: 66 nothing to import.  See vfio-early(8).\n",
 	      out);
 }
 
@@ -220,17 +222,43 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->verbose = true;
 			break;
 		case 'V':
-			printf("vfio-early %s\n", VERSION);
-			exit(0);
+			o->version = true;
+			break;
 		case 'h':
-			usage(stdout);
-			exit(0);
+			o->help = true;
+			break;
 		default:
 			usage(stderr);
 			return -EINVAL;
 		}
 	}
+	/* --help and --version answer whatever else the line says. */
+	if (o->help || o->version)
+		return 0;
 	return check_options(argc, argv, o);
+}
+
+/*
+ * Every mode ends here: output that did not reach standard output (a full
+ * disk, a closed pipe) is an error, said once.  Below 64 the status is a
+ * sum and gains EXIT_USAGE; above, it becomes EXIT_USAGE.
+ */
+static int close_stdout(int ret)
+{
+	int err = 0;
+
+	if (fflush(stdout) != 0)
+		err = errno;
+	else if (ferror(stdout))
+		err = EIO;
+	/* A closed standard output that was never written to is no error. */
+	if (fclose(stdout) != 0 && err == 0 && errno != EBADF)
+		err = errno;
+	if (err == 0)
+		return ret;
+	fprintf(stderr, "vfio-early: error: cannot write to standard output: %s\n",
+		strerror(err));
+	return ret < EXIT_ANSWERS ? ret | EXIT_USAGE : EXIT_USAGE;
 }
 
 
@@ -244,6 +272,13 @@ int main(int argc, char **argv)
 
 	if (parse_options(argc, argv, &o) < 0)
 		return EXIT_USAGE;
+	if (o.help || o.version) {
+		if (o.help)
+			usage(stdout);
+		else
+			printf("vfio-early %s\n", VERSION);
+		return close_stdout(0);
+	}
 	if (!realpath(o.root, root)) {
 		fprintf(stderr, "vfio-early: --root %s: %s\n", o.root, strerror(errno));
 		return EXIT_USAGE;
@@ -282,5 +317,5 @@ int main(int argc, char **argv)
 		free(o.zfs_vdevs[i]);
 	free(o.zfs_vdevs);
 	close(rootfd);
-	return ret;
+	return close_stdout(ret);
 }

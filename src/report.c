@@ -120,7 +120,6 @@ int report_run(const struct mode_ctx *c, bool json)
 		report_print_json(stdout, &r, &p);
 	else
 		report_print_text(stdout, &r, &p);
-	fflush(stdout);
 	status = report_status(&p, &warn, &block);
 	problems_free(&p);
 	report_free(&r);

@@ -341,12 +341,12 @@ flat() { sed 's/^#  *//' <<< "$output" | tr '\n' ' '; }
 	refute_output --partial "modules-load.d/modules.conf"
 }
 
-@test "nothing to import: exit 1, a valid config with no rule" {
+@test "nothing to import: exit 66, a valid config with no rule" {
 	make_root proxmox-3090
 	mkdir -p "$ROOT/etc/modprobe.d"
 	printf '%s\n' "options snd_hda_intel power_save=0" > "$ROOT/etc/modprobe.d/audio.conf"
 	ve_import
-	assert_equal "$status" 1
+	assert_equal "$status" 66
 	assert_equal "$stderr" "vfio-early: nothing to import: no vfio-pci ids in modprobe.d or on the kernel command line"
 	refute_line --regexp "^ids "
 	assert_output --partial "nothing to import"

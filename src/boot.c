@@ -282,16 +282,19 @@ static bool ask(void)
 static const char *manual_confirm(const struct run *r)
 {
 	struct plan_counts counts;
+	bool terminal = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
 
 	if (r->o->yes)
 		return "yes";
 	if (!plan_changes(&r->pl))
 		return "none-needed";
-	report_plan(&r->pl, true, true);
+	/* --quiet never hides what a person is asked to confirm. */
+	if (terminal || !r->c->quiet)
+		report_plan(&r->pl, true, true);
 	plan_count(&r->pl, &counts);
 	printf("plan: %u to bind, %u refused, %u rule error%s\n", counts.planned, r->pl.refused,
 	       r->rs.errors, plural(r->rs.errors));
-	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+	if (!terminal) {
 		fprintf(stderr, "vfio-early: this host is booted (its root filesystem is mounted): "
 			"nothing was changed; rerun with --yes to apply the plan above\n");
 		return NULL;
@@ -374,7 +377,8 @@ static int plan_and_bind(struct run *r)
 		bind_dry_run(&r->pl, c->root, c->rootfd);
 	else
 		bind_run(&r->pl, &r->t, c->root);
-	report_plan(&r->pl, dry, r->o->dry_run);
+	if (!(r->o->dry_run && c->quiet))
+		report_plan(&r->pl, dry, r->o->dry_run);
 	plan_count(&r->pl, &counts);
 	r->sum.bound = counts.bound;
 	r->sum.override_set = counts.override_set;
@@ -423,7 +427,8 @@ static void finish(struct run *r, int ret)
 	/* A manual run leaves the boot's record alone and keeps its own. */
 	if (!r->confirmed || r->rs.dry_run)
 		return;
-	print_changes(&r->pl);
+	if (!r->c->quiet)
+		print_changes(&r->pl);
 	for (size_t k = 0; k < r->pl.n; k++)
 		changed += r->pl.v[k].result == RES_BOUND || r->pl.v[k].result == RES_OVERRIDE_SET;
 	w = manual_write(r->c->rootfd, r->confirmed, ret, &r->pl);

@@ -45,7 +45,8 @@ struct mode_ctx {
 	const char *root;	/* realpath of --root */
 	bool live;		/* root is "/" */
 	const char *config;	/* --config, or NULL for DIR/etc/vfio-early.conf */
-	bool verbose;
+	bool quiet;		/* --quiet: standard output is the last line only */
+	bool verbose;		/* --verbose: debug lines, each device's reasons */
 };
 
 struct boot_options {

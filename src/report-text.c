@@ -356,11 +356,18 @@ static void print_boot_chain(FILE *f, const struct report *r)
 			r->legacy[i].v == LEGACY_EDIT ? "to edit" : "keep");
 }
 
-void report_print_text(FILE *f, const struct report *r, const struct problems *p)
+void report_print_verdict(FILE *f, const struct problems *p)
 {
 	unsigned warn, block;
 	int status = report_status(p, &warn, &block);
 
+	fprintf(f, "Verdict: %s (%u blocking, %u warning%s; exit %d)\n",
+		status == REPORT_OK ? "ready" : status == REPORT_WARNINGS ? "warnings" : "blocked",
+		block, warn, warn == 1 ? "" : "s", status);
+}
+
+void report_print_text(FILE *f, const struct report *r, const struct problems *p)
+{
 	fprintf(f, "vfio-early %s report (kernel %s)\n\n", VERSION, r->kver);
 	print_iommu(f, r);
 	print_devices(f, r);
@@ -380,7 +387,6 @@ void report_print_text(FILE *f, const struct report *r, const struct problems *p
 		if (p->v[i].fix[0])
 			fprintf(f, "      fix: %s\n", p->v[i].fix);
 	}
-	fprintf(f, "\nVerdict: %s (%u blocking, %u warning%s; exit %d)\n",
-		status == REPORT_OK ? "ready" : status == REPORT_WARNINGS ? "warnings" : "blocked",
-		block, warn, warn == 1 ? "" : "s", status);
+	fputc('\n', f);
+	report_print_verdict(f, p);
 }

@@ -118,6 +118,8 @@ int report_run(const struct mode_ctx *c, bool json)
 	report_analyse(&r, &p);
 	if (json)
 		report_print_json(stdout, &r, &p);
+	else if (c->quiet)
+		report_print_verdict(stdout, &p);
 	else
 		report_print_text(stdout, &r, &p);
 	status = report_status(&p, &warn, &block);

@@ -216,6 +216,8 @@ void report_vm_hostdev(const struct pci_dev *d, char *buf, size_t size);
 
 /* report-text.c, report-json.c */
 void report_print_text(FILE *f, const struct report *r, const struct problems *p);
+/* Its last line, "Verdict: ...", alone for --quiet. */
+void report_print_verdict(FILE *f, const struct problems *p);
 void report_print_json(FILE *f, const struct report *r, const struct problems *p);
 
 /* report.c: helpers the parts share. */

@@ -1,10 +1,80 @@
 #!/usr/bin/env bats
-# Command-line conventions: one exit-status table, standard output checked
-# at exit in every mode, counts with their plurals.
+# Command-line conventions: usage errors, --help's sections, --quiet and
+# --verbose, one exit-status table, standard output checked at exit in every
+# mode, counts with their plurals.
 
 load helper
 
 bats_require_minimum_version 1.5.0
+
+TRY="Try 'vfio-early --help' for more information."
+
+# usage_error ARG... MESSAGE: the run fails with status 1 and says MESSAGE,
+# then where to look, on standard error; nothing on standard output.
+usage_error() {
+	local msg=${*: -1}
+	run --separate-stderr "$VFIO_EARLY" "${@:1:$#-1}"
+	assert_equal "$status" 1
+	assert_equal "$output" ""
+	assert_equal "$stderr" "vfio-early: $msg
+$TRY"
+}
+
+@test "an unknown option: one line and where to look, as coreutils says it, exit 1" {
+	usage_error --foo "unrecognized option '--foo'"
+	usage_error --foo=bar "unrecognized option '--foo=bar'"
+	usage_error -x "invalid option -- 'x'"
+	usage_error -nx "invalid option -- 'x'"
+}
+
+@test "bad option arguments and abbreviations are usage errors too" {
+	usage_error --config "option '--config' requires an argument"
+	usage_error -c "option requires an argument -- 'c'"
+	usage_error --report=yes "option '--report' doesn't allow an argument"
+	usage_error --dry-run=1 "option '--dry-run' doesn't allow an argument"
+	usage_error --r "option '--r' is ambiguous; possibilities: '--report' '--root'"
+	# an unambiguous abbreviation is the option
+	run "$VFIO_EARLY" --vers
+	assert_success
+	assert_output --regexp '^vfio-early [0-9]'
+}
+
+@test "option combinations that make no sense are usage errors with the same pointer" {
+	make_root two-cards
+	usage_error --root "$ROOT" --report --import "--report and --import: one mode at a time"
+	usage_error --root "$ROOT" --import --json "--json goes with --report"
+	usage_error --root "$ROOT" --report stray "unexpected argument 'stray'"
+	usage_error --quiet --verbose "--quiet and --verbose: one or the other"
+	usage_error --list-protected --zfs-vdevs rpool "--zfs-vdevs: rpool: expected POOL=/dev/DEVICE"
+}
+
+@test "--help: what a person runs first, then the internal modes in a section of their own" {
+	run "$VFIO_EARLY" --help
+	assert_success
+	assert_line "Options:"
+	assert_line "Modes:"
+	assert_line "Modes for the initramfs, its build and bug reports:"
+	# everything above the internal section is for people
+	head=$(sed '/^Modes for the initramfs/,$d' <<< "$output")
+	tail=$(sed -n '/^Modes for the initramfs/,/^$/p' <<< "$output")
+	for o in --late --list-protected --zfs-vdevs --capture; do
+		grep -q -- "^ *$o" <<< "$tail" || fail "$o is not in the internal section"
+		! grep -q -- "$o" <<< "$head" || fail "$o is outside the internal section"
+	done
+	for o in --dry-run --yes --config --root --quiet --verbose --report --json --import; do
+		grep -q -- "$o" <<< "$head" || fail "$o is not among the options for people"
+	done
+	# it fits a terminal: 80 columns
+	[ "$(awk 'length > 80' <<< "$output" | wc -l)" -eq 0 ]
+}
+
+@test "--help answers whatever options go with it; a bad option still wins" {
+	run "$VFIO_EARLY" --import --json --help
+	assert_success
+	assert_line --partial "Usage: vfio-early"
+	run "$VFIO_EARLY" --help --foo
+	assert_equal "$status" 1
+}
 
 # stdout_full ARG...: the run with standard output on /dev/full.
 stdout_full() {
@@ -22,9 +92,14 @@ stdout_full() {
 		stdout_full --root "$ROOT" $args
 		[ "$status" -ne 0 ] || fail "$args: status 0 with standard output on /dev/full"
 		[ $((status & 1)) -eq 1 ] || fail "$args: status $status lacks 1"
-		grep -qx "vfio-early: error: cannot write to standard output: No space left on device" \
+		# the reason is the write's own when it failed at the last flush (a
+		# long output may fail earlier, and musl keeps no errno for it)
+		grep -q "^vfio-early: error: cannot write to standard output: " \
 			<<< "$stderr" || fail "$args: no message: $stderr"
 	done
+	stdout_full --version
+	assert_equal "$status" 1
+	assert_equal "$stderr" "vfio-early: error: cannot write to standard output: No space left on device"
 	# a sum keeps its other bits: the rule error's 2 stays
 	make_root two-cards
 	set_config "address 0b:00" "ids nope"
@@ -44,6 +119,82 @@ stdout_full() {
 	assert_success
 	run sh -c '"$0" --root "$1" --capture "$2" > /dev/full' "$VFIO_EARLY" "$ROOT" "$BATS_TEST_TMPDIR/cap"
 	assert_success
+}
+
+# only_errors: $stderr holds error lines and nothing else.
+only_errors() {
+	local other
+	other=$(grep -v '^vfio-early: error: ' <<< "$stderr" || :)
+	assert_equal "$other" ""
+}
+
+@test "--quiet --dry-run: the summary line only; the rule error's warning is not shown" {
+	make_root two-cards
+	set_config "address 0b:00" "ids nope"
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --dry-run --quiet
+	assert_equal "$status" 2
+	assert_output "summary (dry run): 2 to bind, 0 refused, 1 rule error (exit 2)"
+	only_errors
+	# without it: the device lines, the warning and the notices
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --dry-run
+	assert_equal "${#lines[@]}" 3
+	grep -qx "vfio-early: warning: /etc/vfio-early.conf:2: nope: unknown option (expect=, functions=, whole-group, allow-boot-vga, allow-storage, allow-network)" \
+		<<< "$stderr"
+	grep -qx "vfio-early: protected set resolved from the mounted system: 1 device" <<< "$stderr"
+}
+
+@test "--quiet, a run by hand: the manual run line; unconfirmed, the plan line and why; errors stay" {
+	make_root two-cards
+	set_config "address 0b:00"
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" -q < /dev/null
+	assert_equal "$status" 16
+	assert_output "plan: 2 to bind, 0 refused, 0 rule errors"
+	assert_equal "$stderr" "vfio-early: this host is booted (its root filesystem is mounted): nothing was changed; rerun with --yes to apply the plan above"
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" -q --yes
+	assert_success
+	assert_output "manual run: 2 changed, 0 failed, 0 refused (exit 0); recorded in /run/vfio-early/manual"
+	# only errors on standard error (no vfio modules in this root); the kernel log is whole
+	only_errors
+	run kmsg
+	assert_line "<5>vfio-early: summary: 0 bound, 2 overrides set (test root), 0 failed, 0 refused, 0 rule errors (exit 0)"
+}
+
+@test "--quiet --report: the verdict line only; --json, --import and --list-protected stay whole" {
+	make_root two-cards
+	set_config "address 0b:00"
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --report --quiet
+	assert_equal "$status" 65
+	assert_output --regexp '^Verdict: blocked \([0-9]+ blocking, [0-9]+ warnings?; exit 65\)$'
+	for mode in "--report --json" --import --list-protected; do
+		# shellcheck disable=SC2086
+		whole=$("$VFIO_EARLY" --root "$ROOT" $mode 2> /dev/null) || :
+		# shellcheck disable=SC2086
+		run --separate-stderr "$VFIO_EARLY" --root "$ROOT" $mode -q
+		assert_equal "$output" "$whole"
+		[ -n "$output" ]
+	done
+	# --import's notice goes; its status says it all
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --import -q
+	assert_equal "$status" 66
+	only_errors
+}
+
+@test "--verbose: each device no rule selects gets a line saying so, in the dry run and the report" {
+	make_root two-cards
+	set_config "address 0b:00"
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --dry-run --verbose
+	assert_success
+	grep -qx "vfio-early: 0000:0a:00.0 \[10de:2204\] class 030000: not selected: no rule names it" \
+		<<< "$stderr" || fail "no reason for 0a:00.0: $stderr"
+	grep -q "0000:0b:00.0.*not selected" <<< "$stderr" && fail "0b:00.0 is selected"
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --dry-run
+	refute [ -z "$stderr" ]
+	grep -q "not selected" <<< "$stderr" && fail "not selected without --verbose"
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --report -v
+	grep -q "0000:0a:00.1 \[10de:1aef\] class 040300: not selected: no rule names it" \
+		<<< "$stderr" || fail "no reason in the report's log: $stderr"
+	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --report
+	assert_equal "$stderr" ""
 }
 
 @test "exit status: one table, the values in modes.h, the shim's limit and the page agree" {

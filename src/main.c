@@ -234,9 +234,10 @@ static int bad_option(int c, char **argv)
 		return usage_error("option '%s' requires an argument", arg);
 	if (c == ':')
 		return usage_error("option requires an argument -- '%c'", optopt);
-	if (optopt == 0)
+	if (optopt == 0 && long_opt)
 		return unknown_long_option(arg);
-	if (optopt >= 0x100 || strchr(shortopts, optopt))
+	/* A long option of ours given "=ARG"; ':' is no option, whatever shortopts says. */
+	if (long_opt && (optopt >= 0x100 || (optopt != ':' && strchr(shortopts, optopt))))
 		return usage_error("option '%.*s' doesn't allow an argument",
 				   (int)long_name_len(arg) + 2, arg);
 	if (optopt > ' ' && optopt < 0x7f)

@@ -25,6 +25,7 @@ $TRY"
 	usage_error --foo=bar "unrecognized option '--foo=bar'"
 	usage_error -x "invalid option -- 'x'"
 	usage_error -nx "invalid option -- 'x'"
+	usage_error -: "invalid option -- ':'"
 }
 
 @test "bad option arguments and abbreviations are usage errors too" {

@@ -4,7 +4,7 @@
 # package.
 # shellcheck shell=bash
 
-_vfio_early_options='--dry-run -n --yes -y --config -c --root -r --report --json --capture
+_vfio_early_options='--dry-run -n --yes -y --config -c --root -r --quiet -q --report --json --capture
 --import --list-protected --zfs-vdevs --late --verbose -v --version -V --help -h --all'
 
 # vfio-early select [--append] [--root DIR] [--config FILE] DEVICE|SLOT

@@ -43,7 +43,7 @@ static void watchdog(int sig)
 	(void)sig;
 	ignored = write(log_fd(), msg, sizeof(msg) - 1);
 	(void)ignored;
-	_exit(EXIT_USAGE | EXIT_FAILED);
+	_exit(EXIT_WATCHDOG);
 }
 
 /* What each device line says about one item of the plan. */
@@ -103,20 +103,6 @@ static void report_plan(const struct plan *pl, bool dry_run, bool to_stdout)
 	}
 }
 
-/* Flush and close stdout: 0, or -errno when what was printed did not all get out. */
-static int close_stdout(void)
-{
-	int r = 0;
-
-	if (fflush(stdout) != 0)
-		r = -errno;
-	else if (ferror(stdout))
-		r = -EIO;
-	if (fclose(stdout) != 0 && r == 0)
-		r = -errno;
-	return r;
-}
-
 /*
  * --list-protected: what this host needs, as the early pass reads it.
  * 2 when the list is incomplete: something needed has no controller found.
@@ -131,7 +117,7 @@ int list_protected_run(const struct mode_ctx *c, const struct list_protected_opt
 	struct pci_tree t = { .devfd = -1 };
 	_cleanup_free_ char *cmdline = NULL;
 	size_t len;
-	int ret = 0, w;
+	int ret = 0;
 
 	cmdline = read_file_at(rootfd, "proc/cmdline", CMDLINE_MAX, &len);
 	if (cmdline)
@@ -159,12 +145,10 @@ int list_protected_run(const struct mode_ctx *c, const struct list_protected_opt
 		log_warn("incomplete: %s", prot.missing[i]);
 	if (prot.nmissing || prot.n == 0)
 		ret |= EXIT_RULES;
-	/* The image build keeps what it gets: a cut list must not look whole. */
-	w = close_stdout();
-	if (w < 0) {
-		log_err("cannot write the list to standard output: %s", strerror(-w));
-		ret |= EXIT_USAGE;
-	}
+	/*
+	 * The image build keeps what it gets: main() checks standard output at
+	 * exit, so a cut list ends in status 1 and does not look whole.
+	 */
 	pci_tree_free(&t);
 	protect_free(&prot);
 	ruleset_free(&rs);
@@ -315,16 +299,19 @@ static bool ask(void)
 static const char *manual_confirm(const struct run *r)
 {
 	struct plan_counts counts;
+	bool terminal = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
 
 	if (r->o->yes)
 		return "yes";
 	if (!plan_changes(&r->pl))
 		return "none-needed";
-	report_plan(&r->pl, true, true);
+	/* --quiet never hides what a person is asked to confirm. */
+	if (terminal || !r->c->quiet)
+		report_plan(&r->pl, true, true);
 	plan_count(&r->pl, &counts);
-	printf("plan: %u to bind, %u refused, %u rule errors\n", counts.planned, r->pl.refused,
-	       r->rs.errors);
-	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+	printf("plan: %u to bind, %u refused, %u rule error%s\n", counts.planned, r->pl.refused,
+	       r->rs.errors, plural(r->rs.errors));
+	if (!terminal) {
 		fprintf(stderr, "vfio-early: this host is booted (its root filesystem is mounted): "
 			"nothing was changed; rerun with --yes to apply the plan above\n");
 		return NULL;
@@ -458,7 +445,8 @@ static int plan_and_bind(struct run *r)
 		bind_dry_run(&r->pl, c->root, c->rootfd);
 	else
 		bind_run(&r->pl, &r->t, c->root);
-	report_plan(&r->pl, dry, r->o->dry_run);
+	if (!(r->o->dry_run && c->quiet))
+		report_plan(&r->pl, dry, r->o->dry_run);
 	plan_count(&r->pl, &counts);
 	r->sum.bound = counts.bound;
 	r->sum.override_set = counts.override_set;
@@ -487,19 +475,22 @@ static void finish(struct run *r, int ret)
 			snprintf(groups, sizeof(groups), ", %u IOMMU group%s no VM can use",
 				 r->pl.partial_groups, r->pl.partial_groups == 1 ? "" : "s");
 		if (r->o->dry_run)
-			printf("summary (dry run): %u to bind, %u refused, %u rule errors%s (exit %d)\n",
-			       counts.planned, r->pl.refused, r->rs.errors, groups, ret);
+			printf("summary (dry run): %u to bind, %u refused, %u rule error%s%s (exit %d)\n",
+			       counts.planned, r->pl.refused, r->rs.errors, plural(r->rs.errors),
+			       groups, ret);
 		else
-			log_notice("summary (dry run): %u to bind, %u refused, %u rule errors "
-				   "(exit %d)", counts.planned, r->pl.refused, r->rs.errors, ret);
+			log_notice("summary (dry run): %u to bind, %u refused, %u rule error%s%s "
+				   "(exit %d)", counts.planned, r->pl.refused, r->rs.errors,
+				   plural(r->rs.errors), groups, ret);
 	} else if (!r->manual || r->confirmed) {
 		char set[48] = "";
 
 		if (r->sum.override_set)
-			snprintf(set, sizeof(set), ", %u overrides set (test root)",
-				 r->sum.override_set);
-		log_notice("summary: %u bound%s, %u failed, %u refused, %u rule errors (exit %d)",
-			   r->sum.bound, set, r->sum.failed, r->pl.refused, r->rs.errors, ret);
+			snprintf(set, sizeof(set), ", %u override%s set (test root)",
+				 r->sum.override_set, plural(r->sum.override_set));
+		log_notice("summary: %u bound%s, %u failed, %u refused, %u rule error%s (exit %d)",
+			   r->sum.bound, set, r->sum.failed, r->pl.refused, r->rs.errors,
+			   plural(r->rs.errors), ret);
 	}
 	if (r->o->dry_run)
 		return;
@@ -510,7 +501,8 @@ static void finish(struct run *r, int ret)
 	/* A manual run leaves the boot's record alone and keeps its own. */
 	if (!r->confirmed || r->rs.dry_run)
 		return;
-	print_changes(&r->pl);
+	if (!r->c->quiet)
+		print_changes(&r->pl);
 	for (size_t k = 0; k < r->pl.n; k++)
 		changed += r->pl.v[k].result == RES_BOUND || r->pl.v[k].result == RES_OVERRIDE_SET;
 	w = manual_write(r->c->rootfd, r->confirmed, ret, &r->pl);

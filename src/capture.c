@@ -750,7 +750,7 @@ int capture_run(const struct mode_ctx *mc, const char *dest)
 	capture_initramfs(&c, mc->root);
 	mkdirs(&c, "run");
 	close(c.dst);
-	fprintf(stderr, "vfio-early: captured %u files into %s%s\n", c.files, dest,
+	fprintf(stderr, "vfio-early: captured %u file%s into %s%s\n", c.files, plural(c.files), dest,
 		c.errors ? " (some could not be copied, see above)" : "");
 	return c.errors ? 2 : 0;
 }

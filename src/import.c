@@ -65,8 +65,8 @@
 #include "sources.h"
 
 enum {
-	EXIT_IMPORT_NOTHING = 1,
-	EXIT_IMPORT_ERRORS = 2,
+	EXIT_IMPORT_ERRORS = EXIT_RULES,
+	EXIT_IMPORT_NOTHING = EXIT_NOTHING_TO_IMPORT,
 };
 
 /*
@@ -123,33 +123,30 @@ int import_run(const struct mode_ctx *c)
 
 	if (!im) {
 		log_err("out of memory");
-		return EXIT_IMPORT_NOTHING;
+		return EXIT_USAGE;
 	}
 	if (gather(im, c) < 0) {
 		log_err("out of memory");
 		imp_free(im);
 		free(im);
-		return EXIT_IMPORT_NOTHING;
+		return EXIT_USAGE;
 	}
 	if (im->warnings > WARNINGS_SHOWN)
-		log_warn("%u more problems not shown", im->warnings - WARNINGS_SHOWN);
+		log_warn("%u more problem%s not shown", im->warnings - WARNINGS_SHOWN,
+			 plural(im->warnings - WARNINGS_SHOWN));
 
 	if (c->config)
 		config_exists = faccessat(AT_FDCWD, c->config, F_OK, 0) == 0;
 	else
 		config_exists = faccessat(c->rootfd, CONFIG_FILE, F_OK, 0) == 0;
 	imp_print_config(im, stdout, config_shown, config_exists);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		log_err("writing the config: %s", strerror(errno));
-		ret |= EXIT_IMPORT_NOTHING;
-	}
 	if (im->nids == 0) {
 		log_notice("nothing to import: no vfio-pci ids in modprobe.d or on the kernel "
 			   "command line");
-		ret |= EXIT_IMPORT_NOTHING;
+		ret = EXIT_IMPORT_NOTHING;
+	} else if (im->warnings) {
+		ret = EXIT_IMPORT_ERRORS;
 	}
-	if (im->warnings)
-		ret |= EXIT_IMPORT_ERRORS;
 	imp_free(im);
 	free(im);
 	return ret;

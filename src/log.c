@@ -25,6 +25,7 @@ static struct {
 	unsigned written;
 	unsigned targets;
 	bool verbose;
+	bool quiet;
 	log_hook_fn hook;
 	void *hook_data;
 } L = { .rootfd = -1, .kmsg = -1, .targets = LOG_TO_STDERR };
@@ -58,6 +59,16 @@ void log_close(void)
 		close(L.kmsg);
 	L.kmsg = -1;
 	L.written = 0;
+}
+
+bool log_verbose(void)
+{
+	return L.verbose;
+}
+
+void log_set_quiet(bool quiet)
+{
+	L.quiet = quiet;
 }
 
 void log_set_hook(log_hook_fn fn, void *data)
@@ -139,7 +150,7 @@ void log_msg(int prio, const char *fmt, ...)
 		L.hook(prio, text, L.hook_data);
 	if ((L.targets & LOG_TO_KMSG) && L.kmsg >= 0)
 		kmsg_write(prio, text);
-	if (L.targets & LOG_TO_STDERR) {
+	if ((L.targets & LOG_TO_STDERR) && !(L.quiet && prio > LOG_ERR)) {
 		char line[LINE_MAX_LEN + 32];
 		const char *tag = prio <= LOG_ERR ? "error: " :
 				  prio == LOG_WARNING ? "warning: " : "";

@@ -27,8 +27,16 @@ enum log_target {
  */
 void log_setup(int rootfd, unsigned targets, bool verbose);
 void log_close(void);
+/*
+ * --quiet: standard error shows errors only; the kernel log and the hook
+ * still get every line.  Kept across log_setup().
+ */
+void log_set_quiet(bool quiet);
 /* A tag that starts every line from now on ("late pass: "). */
 void log_set_tag(const char *tag);
+
+/* Whether debug lines are kept: spare the work of those nobody sees. */
+bool log_verbose(void);
 
 void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
 

@@ -9,14 +9,35 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Boot mode's exit status bits, ORed like fsck(8); see vfio-early(8). */
+/*
+ * The exit status of every mode, one table in vfio-early(8) (EXIT STATUS).
+ * Below EXIT_ANSWERS it is a sum of bits, ORed like fsck(8); each bit means
+ * the same in every mode that sets it.  From EXIT_ANSWERS up it is one
+ * value, the answer of a read-only mode, never a sum.
+ */
 enum {
+	/* Usage or internal error; standard output not written (every mode). */
 	EXIT_USAGE = 1,
+	/*
+	 * Input skipped, the rest done: rule errors (boot), lines --import
+	 * cannot parse, files --capture cannot copy, needs --list-protected
+	 * cannot trace to a controller (an incomplete list).
+	 */
 	EXIT_RULES = 2,
 	EXIT_REFUSED = 4,
 	EXIT_FAILED = 8,
 	/* A manual run on a booted host that was not confirmed: nothing changed. */
 	EXIT_UNCONFIRMED = 16,
+	/* Boot mode's own watchdog stopped the run (boot.c). */
+	EXIT_WATCHDOG = 32,
+
+	EXIT_ANSWERS = 64,
+	/* --report: something to look at, nothing blocks passthrough. */
+	EXIT_REPORT_WARNINGS = 64,
+	/* --report: something blocks passthrough. */
+	EXIT_REPORT_BLOCKING = 65,
+	/* --import: no vfio-pci ids anywhere; the config printed has no rule. */
+	EXIT_NOTHING_TO_IMPORT = 66,
 };
 
 struct mode_ctx {
@@ -24,7 +45,8 @@ struct mode_ctx {
 	const char *root;	/* realpath of --root */
 	bool live;		/* root is "/" */
 	const char *config;	/* --config, or NULL for DIR/etc/vfio-early.conf */
-	bool verbose;
+	bool quiet;		/* --quiet: standard output is the last line only */
+	bool verbose;		/* --verbose: debug lines, each device's reasons */
 };
 
 struct boot_options {

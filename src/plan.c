@@ -619,7 +619,27 @@ static void report_unmatched(const struct ruleset *rs)
 			   rr->token);
 	}
 	if (n > SHOWN)
-		log_notice("%u more rules match no device", n - SHOWN);
+		log_notice("%u more rule%s no device", n - SHOWN,
+			   n - SHOWN == 1 ? " matches" : "s match");
+}
+
+/* --verbose: each device the rules leave alone, and why. */
+static void report_unselected(const struct plan *pl, const struct pci_tree *t,
+			      const struct match *m)
+{
+	_cleanup_free_ bool *in = calloc(t->n, sizeof(*in));
+	char desc[96];
+
+	if (!in)
+		return;
+	for (size_t k = 0; k < pl->n; k++)
+		in[pl->v[k].dev - t->dev] = true;
+	for (size_t i = 0; i < t->n; i++) {
+		if (in[i] || m[i].include)
+			continue;
+		plan_describe(&t->dev[i], desc, sizeof(desc));
+		log_debug("%s: not selected: no rule names it", desc);
+	}
 }
 
 int plan_build(struct plan *pl, struct pci_tree *t, struct ruleset *rs,
@@ -662,5 +682,7 @@ int plan_build(struct plan *pl, struct pci_tree *t, struct ruleset *rs,
 	refuse_whole_cards(pl, t);
 	check_groups(pl, t);
 	report_unmatched(rs);
+	if (log_verbose())
+		report_unselected(pl, t, m);
 	return 0;
 }

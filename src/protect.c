@@ -615,7 +615,7 @@ void protect_for_run(struct protect *p, struct pci_tree *t, int rootfd, bool liv
 		protect_resolve_host(p, t, rootfd, live, &src);
 		protect_complete(p, t);
 		if (p->verified)
-			log_info("protected list verified: %zu devices (machine %s)", listed,
+			log_info("protected list verified: %zu device%s (machine %s)", listed, plural(listed),
 				 p->machine[0] ? p->machine : "unknown");
 		else
 			log_warn("protected list unverified: %s; no controller that can carry a "
@@ -646,7 +646,8 @@ void protect_for_run(struct protect *p, struct pci_tree *t, int rootfd, bool liv
 			protect_set_unverified(p, "%s", m);
 	}
 	if (p->verified)
-		log_info("protected set resolved from the mounted system: %zu devices", p->n);
+		log_info("protected set resolved from the mounted system: %zu device%s", p->n,
+			 plural(p->n));
 	else
 		log_warn("protected set unverified: %s; no storage controller is taken",
 			 p->unverified);

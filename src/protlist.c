@@ -300,9 +300,9 @@ static void end_line(struct list_state *s, unsigned line, const char *l)
 	}
 	s->ended = true;
 	if (nd != s->devices || nc != s->carriers)
-		protect_set_unverified(s->p, "/" PROTECTED_FILE " lists %u devices and %u "
-				       "carriers, its end line says %lu and %lu", s->devices,
-				       s->carriers, nd, nc);
+		protect_set_unverified(s->p, "/" PROTECTED_FILE " lists %u device%s and %u "
+				       "carrier%s, its end line says %lu and %lu", s->devices,
+				       plural(s->devices), s->carriers, plural(s->carriers), nd, nc);
 }
 
 static void list_line(struct list_state *s, unsigned line, char *l)

@@ -309,7 +309,8 @@ static void check_rules(const struct report *r, struct problems *out)
 	if (unmatched > REPORT_UNMATCHED_SHOWN)
 		add_problem(out, SEV_NOTE, "rule-matches-nothing", NULL,
 			    "correct or remove that rule",
-			    "%u more rules match no device", unmatched - REPORT_UNMATCHED_SHOWN);
+			    "%u more rule%s no device", unmatched - REPORT_UNMATCHED_SHOWN,
+			    unmatched - REPORT_UNMATCHED_SHOWN == 1 ? " matches" : "s match");
 }
 
 /* The IOMMU and its kernel options. */

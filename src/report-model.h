@@ -28,7 +28,13 @@
 #include "util.h"
 #include "vfio-status.h"
 
-enum { REPORT_OK = 0, REPORT_USAGE = 1, REPORT_WARNINGS = 2, REPORT_BLOCKING = 3 };
+/* --report's exit status: the values of modes.h, vfio-early(8) EXIT STATUS. */
+enum {
+	REPORT_OK = 0,
+	REPORT_USAGE = EXIT_USAGE,
+	REPORT_WARNINGS = EXIT_REPORT_WARNINGS,
+	REPORT_BLOCKING = EXIT_REPORT_BLOCKING,
+};
 
 /*
  * How much a problem matters, least first (VERDICTS in vfio-early(8)):

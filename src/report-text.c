@@ -355,7 +355,8 @@ static void print_manual_runs(FILE *f, const struct report *r)
 			fprintf(f, "    %s: %s\n", d->addr, what);
 		}
 		if (run->more)
-			fprintf(f, "    (%u more devices not recorded)\n", run->more);
+			fprintf(f, "    (%u more device%s not recorded)\n", run->more,
+				plural(run->more));
 	}
 }
 
@@ -424,8 +425,8 @@ static void print_legend(FILE *f)
 		"    shared     not selected; it also holds other devices of the host\n"
 		"    blocked    holds a device the host needs to boot: never handed over\n"
 		"  problems:\n"
-		"    blocking   stops passthrough (exit 3)\n"
-		"    warning    wants a change; passthrough can work (exit 2)\n"
+		"    blocking   stops passthrough (exit 65)\n"
+		"    warning    wants a change; passthrough can work (exit 64)\n"
 		"    pending    right, and applied at the next boot: reboot (exit 0)\n"
 		"    note       information (exit 0)\n");
 }
@@ -447,14 +448,14 @@ static void print_problems(FILE *f, const struct problems *p)
 	}
 }
 
-/* The last line: the exit status in words. */
-static void print_verdict(FILE *f, const struct report *r, const struct problems *p)
+/* The last line: the exit status in words (alone for --quiet). */
+void report_print_verdict(FILE *f, const struct report *r, const struct problems *p)
 {
 	unsigned warn, block;
 	int status = report_status(p, &warn, &block);
 	bool pending = report_reboot_pending(p);
 
-	fprintf(f, "\nVerdict: %s (%u blocking, %u warning%s%s; exit %d)\n",
+	fprintf(f, "Verdict: %s (%u blocking, %u warning%s%s; exit %d)\n",
 		report_verdict(r, p), block, warn, warn == 1 ? "" : "s",
 		pending && status != REPORT_OK ? ", a reboot pending" : "", status);
 }
@@ -476,7 +477,8 @@ static void print_all(FILE *f, const struct report *r, const struct problems *p)
 	else
 		fprintf(f, "\nWhat ready, pending, partial, candidate, shared and blocked mean: "
 			"--report --verbose, or VERDICTS in vfio-early(8)\n");
-	print_verdict(f, r, p);
+	fputc('\n', f);
+	report_print_verdict(f, r, p);
 }
 
 enum { WRAP_COLS = 80 };

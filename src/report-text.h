@@ -7,4 +7,7 @@
 
 void report_print_text(FILE *f, const struct report *r, const struct problems *p);
 
+/* Its last line, "Verdict: ...", alone for --quiet. */
+void report_print_verdict(FILE *f, const struct report *r, const struct problems *p);
+
 #endif

@@ -30,9 +30,10 @@ int report_run(const struct mode_ctx *c, bool json)
 	report_analyse(&r, &p);
 	if (json)
 		report_print_json(stdout, &r, &p);
+	else if (c->quiet)
+		report_print_verdict(stdout, &r, &p);
 	else
 		report_print_text(stdout, &r, &p);
-	fflush(stdout);
 	status = report_status(&p, &warn, &block);
 	problems_free(&p);
 	report_free(&r);

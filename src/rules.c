@@ -79,7 +79,8 @@ void rule_error(struct ruleset *rs, const char *file, unsigned line, const char 
 void ruleset_flush_errors(struct ruleset *rs)
 {
 	if (rs->errors > RULE_ERRORS_LOGGED)
-		log_warn("%u more rule errors not shown", rs->errors - RULE_ERRORS_LOGGED);
+		log_warn("%u more rule error%s not shown", rs->errors - RULE_ERRORS_LOGGED,
+			 plural(rs->errors - RULE_ERRORS_LOGGED));
 }
 
 void rule_origin(const struct rule *r, char *buf, size_t size)

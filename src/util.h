@@ -20,6 +20,12 @@
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _wur_ __attribute__((warn_unused_result))
 
+/* The ending of a counted noun: "%u device%s", n, plural(n). */
+static inline const char *plural(unsigned long long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static inline void freep(void *p)
 {
 	free(*(void **)p);

@@ -411,7 +411,7 @@ firmware-iommu off"
 @test "usage: --help, --version, bad options" {
 	run "$VFIO_EARLY" --help
 	assert_success
-	assert_line --partial "Usage: vfio-early [options]"
+	assert_line --partial "Usage: vfio-early [OPTION...]"
 	run "$VFIO_EARLY" --version
 	assert_success
 	assert_output --regexp '^vfio-early [0-9]'
@@ -427,11 +427,13 @@ firmware-iommu off"
 	make_root proxmox-3090
 	run "$VFIO_EARLY" --root "$ROOT" --capture "$BATS_TEST_TMPDIR/cap" --report
 	assert_equal "$status" 1
-	assert_output "vfio-early: --capture and --report: one mode at a time"
+	assert_output "vfio-early: --capture and --report: one mode at a time
+Try 'vfio-early --help' for more information."
 	[ ! -e "$BATS_TEST_TMPDIR/cap" ]
 	run "$VFIO_EARLY" --root "$ROOT" --report --import
 	assert_equal "$status" 1
-	assert_output "vfio-early: --report and --import: one mode at a time"
+	assert_output "vfio-early: --report and --import: one mode at a time
+Try 'vfio-early --help' for more information."
 	run "$VFIO_EARLY" --root "$ROOT" --list-protected --report
 	assert_equal "$status" 1
 	run "$VFIO_EARLY" --root "$ROOT" --late /root --dry-run

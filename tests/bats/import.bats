@@ -341,12 +341,12 @@ flat() { sed 's/^#  *//' <<< "$output" | tr '\n' ' '; }
 	refute_output --partial "modules-load.d/modules.conf"
 }
 
-@test "nothing to import: exit 1, a valid config with no rule" {
+@test "nothing to import: exit 66, a valid config with no rule" {
 	make_root proxmox-3090
 	mkdir -p "$ROOT/etc/modprobe.d"
 	printf '%s\n' "options snd_hda_intel power_save=0" > "$ROOT/etc/modprobe.d/audio.conf"
 	ve_import
-	assert_equal "$status" 1
+	assert_equal "$status" 66
 	assert_equal "$stderr" "vfio-early: nothing to import: no vfio-pci ids in modprobe.d or on the kernel command line"
 	refute_line --regexp "^ids "
 	assert_output --partial "nothing to import"
@@ -561,7 +561,7 @@ pci 0000:09:00.0 parent=0000:07:04.0 ids=8086:4f90 sub=1025:3888 class=040300 gr
 	set_config "ids 10de:2204"
 	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --dry-run
 	assert_success
-	assert_equal "$stderr" "vfio-early: protected set resolved from the mounted system: 1 devices
+	assert_equal "$stderr" "vfio-early: protected set resolved from the mounted system: 1 device
 vfio-early: vfio-pci: built in, nothing to load"
 	assert_line "summary (dry run): 2 to bind, 0 refused, 0 rule errors (exit 0)"
 	# --report says the same.

@@ -171,7 +171,8 @@ at_terminal() {
 	make_root two-cards
 	ve --report --yes
 	assert_equal "$status" 1
-	assert_output "vfio-early: --yes goes with boot mode (a run by hand), not --late"
+	assert_output "vfio-early: --yes goes with boot mode (a run by hand), not --late
+Try 'vfio-early --help' for more information."
 	ve --late /root --yes
 	assert_equal "$status" 1
 	ve --list-protected -y

@@ -24,10 +24,10 @@ hook() {
 	# (run captures stdout itself: the redirection goes inside.)
 	run sh -c '"$0" --root "$1" --list-protected > /dev/full' "$VFIO_EARLY" "$ROOT"
 	assert_equal "$status" 1
-	assert_output "vfio-early: error: cannot write the list to standard output: No space left on device"
+	assert_output "vfio-early: error: cannot write to standard output: No space left on device"
 	run sh -c '"$0" --root "$1" --list-protected >&-' "$VFIO_EARLY" "$ROOT"
 	assert_equal "$status" 1
-	assert_output --partial "vfio-early: error: cannot write the list to standard output: "
+	assert_output --partial "vfio-early: error: cannot write to standard output: "
 }
 
 @test "the hook writes a whole list when it can" {
@@ -85,11 +85,11 @@ hook() {
 @test "the hook: the binary cannot write its list: no list, the status and the error said" {
 	make_root two-cards
 	# A stand-in that fails as vfio-early does when its output is full.
-	printf '#!/bin/sh\necho "vfio-early: error: cannot write the list to standard output: No space left on device" >&2\nexit 1\n' \
+	printf '#!/bin/sh\necho "vfio-early: error: cannot write to standard output: No space left on device" >&2\nexit 1\n' \
 		> "$BATS_TEST_TMPDIR/fails"
 	chmod +x "$BATS_TEST_TMPDIR/fails"
 	run env VFIO_EARLY_ROOT="$ROOT" sh "$HOOK" "$BATS_TEST_TMPDIR/fails" "$BATS_TEST_TMPDIR/protected"
 	assert_success
-	assert_output --partial "--list-protected' failed (status 1): vfio-early: error: cannot write the list to standard output: No space left on device; the image has no protected list"
+	assert_output --partial "--list-protected' failed (status 1): vfio-early: error: cannot write to standard output: No space left on device; the image has no protected list"
 	[ ! -e "$BATS_TEST_TMPDIR/protected" ]
 }

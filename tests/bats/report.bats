@@ -75,10 +75,10 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	set_cmdline "BOOT_IMAGE=/boot/vmlinuz root=/dev/mapper/pve-root ro quiet"
 	set_config "ids 10de:2204"
 	ve --report
-	assert_equal "$status" 3
+	assert_equal "$status" 65
 	assert_golden report-iommu-off.txt
 	ve --report --json
-	assert_equal "$status" 3
+	assert_equal "$status" 65
 	assert_equal "$(jq -r .iommu.active <<< "$output")" "false"
 	jq -e '.problems[] | select(.severity=="blocking" and (.what | startswith("no IOMMU is active")))' <<< "$output"
 }
@@ -88,7 +88,7 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	fake_builtin_modules
 	set_cmdline "root=/dev/mapper/pve-root intel_iommu=on iommu=pt pcie_acs_override=downstream,multifunction"
 	ve --report
-	assert_equal "$status" 2
+	assert_equal "$status" 64
 	assert_line "  ACS override: ON (pcie_acs_override: groups are not isolated by hardware)"
 	assert_line --partial "[warning] pcie_acs_override is set: it splits IOMMU groups the hardware does not isolate"
 	ve --report --json
@@ -101,7 +101,7 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	fake_pciids
 	set_config "address 02:00"
 	ve --report
-	assert_equal "$status" 3
+	assert_equal "$status" 65
 	assert_golden report-shared-group.txt
 }
 
@@ -111,7 +111,7 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	set_cmdline "root=PARTUUID=5e1d2c3b-02 intel_iommu=on"
 	set_config "ids 10de:1e87 functions=one"
 	ve --report
-	assert_equal "$status" 3
+	assert_equal "$status" 65
 	assert_line --partial "[blocking] IOMMU group 10 is not usable for a VM: it also holds 0000:01:00.1 (snd_hda_intel), 0000:01:00.2 (xhci_hcd), 0000:01:00.3 (nvidia-gpu)"
 	assert_line "      fix: if the host can spare them, add the line \"address 0000:01:00.1 0000:01:00.2 0000:01:00.3\" to /etc/vfio-early.conf (or add whole-group to the rule at /etc/vfio-early.conf:1); otherwise move the card to a slot with its own IOMMU group"
 	assert_line "      IOMMU group 10 (partial):"
@@ -128,7 +128,7 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	# One function of the Radeon: its audio stays with the host.
 	set_cmdline "root=UUID=5c0a8f1e-3b2d-4c6e-9f10-7a8b9c0d1e2f intel_iommu=on vfio_early.devices=03:00.0"
 	ve --report
-	assert_equal "$status" 3
+	assert_equal "$status" 65
 	assert_line "  [blocking] IOMMU group 2 is not usable for a VM: it also holds 0000:03:00.1 (snd_hda_intel)"
 	assert_line "      fix: if the host can spare them, add the line \"address 0000:03:00.1\" to /etc/vfio-early.conf; otherwise move the card to a slot with its own IOMMU group"
 }
@@ -150,7 +150,7 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	fake_builtin_modules
 	set_config "address 0a:00"
 	ve --report
-	assert_equal "$status" 3
+	assert_equal "$status" 65
 	assert_line --partial "[blocking] 0000:0a:00.0 is selected but will be refused: is the boot VGA device"
 	assert_line --partial "fix: if this GPU should leave the host's console, add allow-boot-vga"
 	assert_line "      to select it: \"address 0000:0b:00\" or \"path 0000:00:03.2/00 expect=10de:2204\" in /etc/vfio-early.conf"
@@ -176,7 +176,7 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 		"device addr=0000:0b:00.0 ids=10de:2204 sub=10de:1492 class=030000 group=21 boot_vga=0 via=rule rule=/etc/vfio-early.conf:1 result=failed driver=none reason=no driver after the probe (vfio-pci refused it; see the kernel log)" \
 		> "$ROOT/run/vfio-early/state"
 	ve --report
-	assert_equal "$status" 3
+	assert_equal "$status" 65
 	assert_line "  vfio-early ran (boot mode, kernel 6.1.0-56-amd64): 1 bound, 1 failed, 0 refused, exit 8"
 	assert_line "      this boot: failed: no driver after the probe (vfio-pci refused it; see the kernel log)"
 	assert_line --partial "[blocking] 0000:0b:00.0 failed to bind at this boot"
@@ -228,7 +228,7 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	printf '%s' "$output" | jq -e . > /dev/null
 	rm -rf "$ROOT/sys/bus"
 	ve --report --json
-	assert_equal "$status" 3
+	assert_equal "$status" 65
 	printf '%s' "$output" | jq -e '.problems[] | select(.what=="cannot read /sys/bus/pci/devices")' > /dev/null
 }
 
@@ -272,7 +272,7 @@ pci 0000:09:00.1 parent=0000:00:01.0 ids=10de:1aef sub=10de:1492 class=040300 gr
 	cp "$TOP/tests/fixtures/modprobe/guide/modules" "$ROOT/etc/modules"
 	set_config "ids 10de:2204 10de:1aef"
 	ve --report
-	assert_equal "$status" 2
+	assert_equal "$status" 64
 	assert_golden report-leftovers.txt
 	assert_line --partial "[warning] old recipe line /etc/modprobe.d/blacklist-nvidia.conf:5: blacklist snd_hda_intel:"
 	assert_line "  [pending] reboot pending: the next boot hands 0000:09:00.0 (now nouveau), 0000:09:00.1 (now snd_hda_intel) to vfio-pci"

@@ -202,7 +202,7 @@ list_3090='device addr=0000:09:00.0 path=0000:00:01.0/00.0 ids=10de:2204 sub=10d
 	printf "vfio-early-protected 3\nmachine 4C4C4544-0051-3510-8057-B4C04F4E3732\nstatus complete\n${list_3090}end devices=1 carriers=0\n" > "$ROOT/lib/vfio-early/protected"
 	: > "$ROOT/dev/kmsg"
 	vet
-	assert_kmsg_partial "protected list verified: 1 devices (machine 4c4c4544-0051-3510-8057-b4c04f4e3732)"
+	assert_kmsg_partial "protected list verified: 1 device (machine 4c4c4544-0051-3510-8057-b4c04f4e3732)"
 }
 
 @test "protected list: exactly 64 KiB is read, one byte more is refused as too large" {

@@ -53,7 +53,7 @@ errtext() {
 	assert_equal "$(override $AUDIO)" "vfio-pci"
 	assert_kmsg_partial "0000:09:00.0 [10de:2204] class 030000: FAILED: writing driver_override: Device or resource busy"
 	assert_kmsg_partial "0000:09:00.1 [10de:1aef] class 040300: driver_override set to vfio-pci"
-	assert_kmsg_partial "summary: 0 bound, 1 overrides set (test root), 1 failed, 0 refused, 0 rule errors (exit 8)"
+	assert_kmsg_partial "summary: 0 bound, 1 override set (test root), 1 failed, 0 refused, 0 rule errors (exit 8)"
 	assert_writes_only_allowed "$before"
 }
 
@@ -107,7 +107,7 @@ errtext() {
 	assert_equal "$status" 8
 	assert_fired "0000:09:00.0/driver_override:write:EIO:@2 write 0000:09:00.0/driver_override"
 	assert_kmsg_line "<3>vfio-early: 0000:09:00.0 [10de:2204] class 030000: FAILED: unbinding from nouveau: Device or resource busy (and driver_override could not be restored) (rule /etc/vfio-early.conf:1 10de:2204)"
-	assert_kmsg_partial "summary: 0 bound, 1 overrides set (test root), 1 failed"
+	assert_kmsg_partial "summary: 0 bound, 1 override set (test root), 1 failed"
 	assert_writes_only_allowed "$before"
 }
 

@@ -196,7 +196,7 @@ TEST(protected_list_from_the_image_build)
 	CHECK(f.prot.verified);
 	CHECK_STR(fx_refused(&f), "0000:0b:00.0 0000:0b:00.1");
 	CHECK_STR(fx_reason(&f, "0000:0b:00.1"), "test");
-	CHECK_LOG("protected list verified: 1 devices (machine unknown)");
+	CHECK_LOG("protected list verified: 1 device (machine unknown)");
 	fx_free(&f);
 
 	/* A bad line: named with its line and token; the run is unverified. */

@@ -106,7 +106,7 @@ TEST(list_truncated_unverified)
 	if (load(&f, "h97-nvme", NULL, H97_HEAD H97_ROOT "end devices=2 carriers=0\n") < 0)
 		return (void)(unit_failed = 1);
 	CHECK(!f.prot.verified);
-	CHECK(strstr(f.prot.unverified, "lists 1 devices and 0 carriers, its end line says 2 and 0") != NULL);
+	CHECK(strstr(f.prot.unverified, "lists 1 device and 0 carriers, its end line says 2 and 0") != NULL);
 	fx_free(&f);
 }
 

@@ -48,12 +48,12 @@ struct options {
 
 static void usage(FILE *out)
 {
-	fputs("Usage: vfio-early [OPTION...]            bind the configured devices (boot mode)\n"
-	      "       vfio-early --report [--all] [--json]   diagnose this host\n"
-	      "       vfio-early select [--append] DEVICE    the rule for a card, and its dry run\n"
-	      "       vfio-early take [--yes] SELECTION      hand a card to vfio-pci now\n"
-	      "       vfio-early release SELECTION           give a card back to the host\n"
-	      "       vfio-early --import               config from an existing modprobe.d recipe\n"
+	fputs("Usage: vfio-early [OPTION...]               bind the configured devices (boot)\n"
+	      "       vfio-early --report [--all] [--json]  diagnose this host\n"
+	      "       vfio-early select [--append] DEVICE   the rule for a card, and a dry run\n"
+	      "       vfio-early take [--yes] SELECTION     hand a card to vfio-pci now\n"
+	      "       vfio-early release SELECTION          give a card back to the host\n"
+	      "       vfio-early --import                   config from a modprobe.d recipe\n"
 	      "\n"
 	      "Hand the PCI devices named by /etc/vfio-early.conf and the kernel command\n"
 	      "line to vfio-pci, before other drivers claim them.\n"

@@ -102,11 +102,13 @@ take_card() {
 	assert_output "vfio-early: release: 0300: name devices by address, ids or path"
 	ve release
 	assert_failure 1
-	assert_output "vfio-early: release: name a device or card (0000:09:00, ids 10de:2204)"
+	assert_output "vfio-early: release: name a device or card (0000:09:00, ids 10de:2204)
+Try 'vfio-early --help' for more information."
 	ve release 0000:42:00
 	assert_failure 1
 	assert_output "vfio-early: release: no device matches 0000:42:00"
 	ve release --dry-run 09:00
 	assert_failure 1
-	assert_output "vfio-early: release acts at once: no --dry-run, no --yes"
+	assert_output "vfio-early: release acts at once: no --dry-run, no --yes
+Try 'vfio-early --help' for more information."
 }

@@ -178,7 +178,8 @@ address 0000:09:00"
 	make_root proxmox-3090
 	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --dry-run --all
 	assert_failure 1
-	assert_equal "$stderr" "vfio-early: --all goes with --report"
+	assert_equal "$stderr" "vfio-early: --all goes with --report
+Try 'vfio-early --help' for more information."
 }
 
 @test "a card whose group holds only the rest of its slot (another maker's audio): the slot" {

@@ -16,63 +16,6 @@
 
 /* ---- a growing string ---------------------------------------------------- */
 
-void sb_addn(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->s, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-void sb_add(struct sbuf *b, const char *s)
-{
-	sb_addn(b, s, strlen(s));
-}
-
-void _printf_(2, 3) sb_addf(struct sbuf *b, const char *fmt, ...)
-{
-	char small[256], *big = NULL;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->oom = true;
-		return;
-	}
-	if ((size_t)n < sizeof(small)) {
-		sb_addn(b, small, (size_t)n);
-		return;
-	}
-	big = malloc((size_t)n + 1);
-	if (!big) {
-		b->oom = true;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	sb_addn(b, big, (size_t)n);
-	free(big);
-}
-
 /* Text from files, made safe to show: control characters become '?', and a
  * long text is cut (with "...") after @max bytes. */
 void sb_add_shown(struct sbuf *b, const char *s, size_t n, size_t max)
@@ -88,17 +31,6 @@ void sb_add_shown(struct sbuf *b, const char *s, size_t n, size_t max)
 }
 
 /* The string, handed over; NULL (and nothing leaked) when memory ran out. */
-char *sb_take(struct sbuf *b)
-{
-	char *s = b->s;
-
-	if (b->oom || !s) {
-		free(s);
-		s = b->oom ? NULL : strdup("");
-	}
-	memset(b, 0, sizeof(*b));
-	return s;
-}
 
 /* ---- findings ------------------------------------------------------------------ */
 

@@ -52,15 +52,6 @@ struct legacy_line {
 
 void legacy_free(struct legacy_line *v, size_t n);
 
-/* ---- a growing string ---------------------------------------------------- */
-
-struct sbuf {
-	char *s;
-	size_t len;
-	size_t cap;
-	bool oom;
-};
-
 /* ---- what was found -------------------------------------------------------- */
 
 /* Who reads a statement, and so what it can mean. */
@@ -141,16 +132,8 @@ void imp_add_note(struct imp *im, char *note);
 /* Everything @im holds (not @im itself). */
 void imp_free(struct imp *im);
 
-/* A growing string. */
-void sb_addn(struct sbuf *b, const char *s, size_t n);
-
-void sb_add(struct sbuf *b, const char *s);
-
-void _printf_(2, 3) sb_addf(struct sbuf *b, const char *fmt, ...);
-
+/* Text from files into a growing string (util.h), made safe to show. */
 void sb_add_shown(struct sbuf *b, const char *s, size_t n, size_t max);
-
-char *sb_take(struct sbuf *b);
 
 /* Statements split into words. */
 void imp_split_words(struct imp *im, struct stmt *s);

@@ -132,48 +132,23 @@ char *list_cpio(int dirfd, const char *path)
 	return NULL;
 }
 
-struct cpio_buf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void buf_put(struct cpio_buf *b, const void *data, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n > b->cap) {
-		size_t cap = (b->len + n) * 2;
-		char *np = realloc(b->p, cap);
-
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, n);
-	b->len += n;
-}
-
 /* One empty member of a newc cpio archive (name and header padded to 4 bytes). */
-static void cpio_member(struct cpio_buf *b, unsigned ino, unsigned mode, const char *name, size_t n)
+static void cpio_member(struct sbuf *b, unsigned ino, unsigned mode, const char *name, size_t n)
 {
 	static const char zeros[4];
 	char h[111];
 
 	snprintf(h, sizeof(h), "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", ino,
 		 mode, 0u, 0u, 1u, 0u, 0u, 0u, 0u, 0u, 0u, (unsigned)n + 1, 0u);
-	buf_put(b, h, 110);
-	buf_put(b, name, n);
-	buf_put(b, zeros, 1);
-	buf_put(b, zeros, (4 - (110 + n + 1) % 4) % 4);
+	sb_addn(b, h, 110);
+	sb_addn(b, name, n);
+	sb_addn(b, zeros, 1);
+	sb_addn(b, zeros, (4 - (110 + n + 1) % 4) % 4);
 }
 
 char *cpio_of_names(const char *list, size_t *len)
 {
-	struct cpio_buf b = { 0 };
+	struct sbuf b = { 0 };
 	unsigned ino = 1;
 
 	for (const char *line = list; *line;) {
@@ -185,10 +160,6 @@ char *cpio_of_names(const char *list, size_t *len)
 		line += *line == '\n';
 	}
 	cpio_member(&b, 0, 0, "TRAILER!!!", strlen("TRAILER!!!"));
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
 	*len = b.len;
-	return b.p;
+	return sb_take(&b);
 }

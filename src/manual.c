@@ -129,30 +129,16 @@ static size_t keep_runs(char *old, size_t room, const char **body, unsigned *dro
 static int write_record(int rootfd, const char *tmp, unsigned dropped, const char *body,
 			size_t body_len, const char *run, size_t run_len)
 {
-	int fd, r = 0;
-	FILE *f;
+	FILE *f = file_begin(rootfd, tmp);
 
-	fd = openat(rootfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
+	if (!f)
 		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
 	fputs(header, f);
 	if (dropped)
 		fprintf(f, "dropped runs=%u\n", dropped);
 	fwrite(body, 1, body_len, f);
 	fwrite(run, 1, run_len, f);
-	if (fflush(f) != 0 || ferror(f))
-		r = -EIO;
-	if (fclose(f) != 0 && r == 0)
-		r = -errno;
-	if (r == 0 && renameat(rootfd, tmp, rootfd, MANUAL_FILE) < 0)
-		r = -errno;
-	return r;
+	return file_commit(f, rootfd, tmp, MANUAL_FILE);
 }
 
 int manual_write(int rootfd, const char *confirmed, int exit_status, const struct plan *pl)

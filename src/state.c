@@ -46,23 +46,19 @@ int state_write(int rootfd, const struct run_summary *s, const struct plan *pl,
 {
 	const char *file = s->file ? s->file : STATE_FILE;
 	char tmp[64];
-	int fd, r = 0;
 	FILE *f;
+	int r;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
 	if (mkdirat(rootfd, STATE_DIR, 0755) < 0 && errno != EEXIST) {
 		log_debug("cannot create /" STATE_DIR ": %s", strerror(errno));
 		return -errno;
 	}
-	fd = openat(rootfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		log_warn("cannot write /%s: %s", file, strerror(errno));
-		return -errno;
-	}
-	f = fdopen(fd, "w");
+	f = file_begin(rootfd, tmp);
 	if (!f) {
-		close(fd);
-		return -ENOMEM;
+		r = -errno;
+		log_warn("cannot write /%s: %s", file, strerror(-r));
+		return r;
 	}
 	fprintf(f, "vfio-early-state 1\n");
 	fprintf(f, "run mode=%s exit=%d bound=%u override_set=%u failed=%u refused=%u rule_errors=%u "
@@ -93,16 +89,9 @@ int state_write(int rootfd, const struct run_summary *s, const struct plan *pl,
 			plan_refusal_name(plan_refused(it) ? it->cause : REF_NONE),
 			d->driver[0] ? d->driver : "none", it->reason);
 	}
-	if (fflush(f) != 0 || ferror(f))
-		r = -EIO;
-	if (fclose(f) != 0 && r == 0)
-		r = -errno;
-	if (r == 0 && renameat(rootfd, tmp, rootfd, file) < 0)
-		r = -errno;
-	if (r < 0) {
-		unlinkat(rootfd, tmp, 0);
+	r = file_commit(f, rootfd, tmp, file);
+	if (r < 0)
 		log_warn("cannot write /%s: %s", file, strerror(-r));
-	}
 	return r;
 }
 

@@ -5,6 +5,7 @@
  * The sysfs attributes and links are sysfs.c's.
  */
 #include <errno.h>
+#include <unistd.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -197,4 +198,110 @@ char *util_next_line(char **cursor)
 		*cursor = line + strlen(line);
 	}
 	return line;
+}
+
+/* ---- a growing buffer ----------------------------------------------------- */
+
+void sb_addn(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->s, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->s = p;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void sb_add(struct sbuf *b, const char *s)
+{
+	sb_addn(b, s, strlen(s));
+}
+
+void _printf_(2, 3) sb_addf(struct sbuf *b, const char *fmt, ...)
+{
+	char small[256], *big = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->oom = true;
+		return;
+	}
+	if ((size_t)n < sizeof(small)) {
+		sb_addn(b, small, (size_t)n);
+		return;
+	}
+	big = malloc((size_t)n + 1);
+	if (!big) {
+		b->oom = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb_addn(b, big, (size_t)n);
+	free(big);
+}
+
+char *sb_take(struct sbuf *b)
+{
+	char *s = b->s;
+
+	if (b->oom || !s) {
+		free(s);
+		s = b->oom ? NULL : strdup("");
+	}
+	memset(b, 0, sizeof(*b));
+	return s;
+}
+
+/* ---- a file replaced whole ------------------------------------------------ */
+
+FILE *file_begin(int dirfd, const char *tmp)
+{
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f) {
+		int e = errno;
+
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		errno = e;
+	}
+	return f;
+}
+
+int file_commit(FILE *f, int dirfd, const char *tmp, const char *dest)
+{
+	int r = 0;
+
+	if (fflush(f) != 0 || ferror(f))
+		r = -EIO;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	if (r == 0 && renameat(dirfd, tmp, dirfd, dest) < 0)
+		r = -errno;
+	if (r < 0)
+		unlinkat(dirfd, tmp, 0);
+	return r;
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -96,6 +97,32 @@ const char *path_basename(const char *path);
  * place: returns the next line and advances *@cursor, or NULL at the end.
  */
 char *util_next_line(char **cursor);
+
+/*
+ * A growing buffer: text, or bytes (an archive); always NUL-terminated
+ * after len.  Out of memory sticks (oom) and makes sb_take() return NULL.
+ */
+struct sbuf {
+	char *s;
+	size_t len;
+	size_t cap;
+	bool oom;
+};
+
+void sb_addn(struct sbuf *b, const char *s, size_t n);
+void sb_add(struct sbuf *b, const char *s);
+void sb_addf(struct sbuf *b, const char *fmt, ...) _printf_(2, 3);
+/* The buffer's contents (the caller frees them; "" when empty), the buffer emptied. */
+char *sb_take(struct sbuf *b);
+
+/*
+ * A file replaced whole: file_begin() creates @tmp below @dirfd (0644,
+ * never through a link) and gives a stream, or NULL with errno;
+ * file_commit() flushes and closes it and renames @tmp over @dest: 0, or
+ * -errno with @tmp removed and @dest as it was.
+ */
+FILE *file_begin(int dirfd, const char *tmp);
+int file_commit(FILE *f, int dirfd, const char *tmp, const char *dest);
 
 int xsnprintf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4) _wur_;
 

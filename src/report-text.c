@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "report-text.h"
@@ -481,6 +482,18 @@ static void print_all(FILE *f, const struct report *r, const struct problems *p)
 	report_print_verdict(f, r, p);
 }
 
+/*
+ * Fold for a person at a terminal that says how wide it is: not into a
+ * pipe or a file (scripts, grep), and not onto a serial console, whose
+ * size is unknown (0 columns) and which a boot log records as it is.
+ */
+static bool folds(FILE *f)
+{
+	struct winsize ws;
+
+	return isatty(fileno(f)) && ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0;
+}
+
 enum { WRAP_COLS = 80 };
 
 /*
@@ -534,7 +547,7 @@ void report_print_text(FILE *f, const struct report *r, const struct problems *p
 	size_t size = 0;
 	FILE *m;
 
-	if (!isatty(fileno(f)) || !(m = open_memstream(&buf, &size))) {
+	if (!folds(f) || !(m = open_memstream(&buf, &size))) {
 		print_all(f, r, p);
 		return;
 	}

@@ -487,7 +487,7 @@ pending_root() {
 	assert_line --partial "0 rule errors, 1 IOMMU group no VM can use (exit 4)"
 }
 
-@test "on a terminal the report is folded to 80 columns; piped it is not" {
+@test "on a terminal of known width the report is folded to 80 columns; piped, or on a serial console, it is not" {
 	command -v script > /dev/null || skip "script (bsdutils) not installed"
 	make_root apu-phoenix-rtx4060
 	fake_builtin_modules
@@ -495,14 +495,17 @@ pending_root() {
 	ve --report
 	# Piped: whole lines, some longer than 80 columns.
 	[ "$(awk 'length($0) > 80' <<< "$output" | wc -l)" -gt 0 ]
-	run script -qec "$VFIO_EARLY --root $ROOT --report" /dev/null
+	# a serial console's size is unknown (0 columns): whole lines there too
+	run script -qec "stty cols 0 rows 0; $VFIO_EARLY --root $ROOT --report" /dev/null
+	[ "$(tr -d '\r' <<< "$output" | awk 'length($0) > 80' | wc -l)" -gt 0 ]
+	run script -qec "stty cols 132 rows 40; $VFIO_EARLY --root $ROOT --report" /dev/null
 	folded=$(tr -d '\r' <<< "$output")
 	grep -q '^Verdict: ' <<< "$folded"
 	assert_equal "$(awk 'length($0) > 80' <<< "$folded")" ""
 	# A folded command still pastes: each of its lines but the last ends in a backslash.
 	grep -q 'pvesh create .* \\$' <<< "$folded"
 	# --json is never folded.
-	run script -qec "$VFIO_EARLY --root $ROOT --report --json" /dev/null
+	run script -qec "stty cols 132 rows 40; $VFIO_EARLY --root $ROOT --report --json" /dev/null
 	tr -d '\r' <<< "$output" | jq -e . > /dev/null
 }
 

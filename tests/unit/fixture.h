@@ -81,6 +81,27 @@ static inline int fx_write_list(struct fx *f, const char *list)
 	return fclose(out) == 0 ? 0 : -1;
 }
 
+/*
+ * @text as the file @rel of the fake root (its directories made), checked:
+ * a modprobe.d file, a command line, a kernel release.
+ */
+__attribute__((unused)) static void fx_put(int rootfd, const char *rel, const char *text)
+{
+	char dir[256];
+	int fd;
+
+	for (const char *s = strchr(rel, '/'); s; s = strchr(s + 1, '/')) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(s - rel), rel);
+		mkdirat(rootfd, dir, 0755);
+	}
+	fd = openat(rootfd, rel, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+}
+
 /* Rules from the fake proc/cmdline and @config, then walk and plan. */
 static inline int fx_plan(struct fx *f, const char *config)
 {

@@ -13,21 +13,6 @@
 #include "fixture.h"
 #include "import.h"
 
-static void put_at(int rootfd, const char *rel, const char *text)
-{
-	int fd;
-
-	mkdirat(rootfd, "etc/modprobe.d", 0755);
-	mkdirat(rootfd, "lib", 0755);
-	mkdirat(rootfd, "lib/modprobe.d", 0755);
-	fd = openat(rootfd, rel, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	CHECK(fd >= 0);
-	if (fd < 0)
-		return;
-	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
-	close(fd);
-}
-
 TEST(strings_are_made_safe_and_cut)
 {
 	struct sbuf b = { 0 };
@@ -98,10 +83,10 @@ TEST(scan_of_the_guide_recipe)
 	struct fx f;
 
 	CHECK(fx_make(&f, "proxmox-3090", NULL) == 0);
-	put_at(f.rootfd, "etc/modprobe.d/vfio.conf",
+	fx_put(f.rootfd, "etc/modprobe.d/vfio.conf",
 	       "options vfio-pci ids=\"10de:2204,10de:1aef\" disable_vga=1\n"
 	       "softdep nouveau pre: vfio-pci\n");
-	put_at(f.rootfd, "lib/modprobe.d/vfio.conf", "blacklist snd_hda_intel\n");
+	fx_put(f.rootfd, "lib/modprobe.d/vfio.conf", "blacklist snd_hda_intel\n");
 	snprintf(root, sizeof(root), "%s/root", f.dir);
 	c.rootfd = f.rootfd;
 	c.root = root;
@@ -131,7 +116,7 @@ TEST(scan_of_a_host_without_a_recipe)
 	struct fx f;
 
 	CHECK(fx_make(&f, "proxmox-3090", NULL) == 0);
-	put_at(f.rootfd, "proc/cmdline", "quiet\n");
+	fx_put(f.rootfd, "proc/cmdline", "quiet\n");
 	snprintf(root, sizeof(root), "%s/root", f.dir);
 	c.rootfd = f.rootfd;
 	c.root = root;

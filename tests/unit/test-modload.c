@@ -14,19 +14,6 @@
 #include "modload.h"
 #include "rules.h"
 
-static void put_at(int rootfd, const char *rel, const char *text)
-{
-	int fd;
-
-	mkdirat(rootfd, "etc/modprobe.d", 0755);
-	fd = openat(rootfd, rel, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	CHECK(fd >= 0);
-	if (fd < 0)
-		return;
-	CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
-	close(fd);
-}
-
 struct ids {
 	char s[512];
 	unsigned n;
@@ -56,7 +43,7 @@ TEST(kernel_release_from_the_root)
 	(void)root_of(&f, root, sizeof(root));
 	CHECK(modload_kernel_release(f.rootfd, kver, sizeof(kver)) == 0);
 	CHECK(kver[0] != '\0' && !strchr(kver, '/') && !strchr(kver, '\n'));
-	put_at(f.rootfd, "proc/sys/kernel/osrelease", "../../etc\n");
+	fx_put(f.rootfd, "proc/sys/kernel/osrelease", "../../etc\n");
 	CHECK_INT(modload_kernel_release(f.rootfd, kver, sizeof(kver)), -EINVAL);
 	fx_free(&f);
 }
@@ -68,11 +55,11 @@ TEST(vfio_pci_ids_as_libkmod_gives_them)
 	struct fx f;
 
 	CHECK(fx_make(&f, "proxmox-3090", NULL) == 0);
-	put_at(f.rootfd, "etc/modprobe.d/vfio.conf",
+	fx_put(f.rootfd, "etc/modprobe.d/vfio.conf",
 	       "options vfio-pci ids=\"10de:2204,\\\n10de:1aef\" disable_vga=1\n"
 	       "options vfio_pci \"ids=8086:56a0\"\n"
 	       "options vfio-pci-core ids=1234:5678\n");
-	put_at(f.rootfd, "proc/cmdline", "quiet vfio-pci.ids=1002:73bf, nouveau.modeset=0\n");
+	fx_put(f.rootfd, "proc/cmdline", "quiet vfio-pci.ids=1002:73bf, nouveau.modeset=0\n");
 	CHECK(modload_vfio_pci_ids(root_of(&f, root, sizeof(root)), f.rootfd, collect, &v) == 0);
 	CHECK_STR(v.s, "10de:2204 10de:1aef 8086:56a0 1002:73bf");
 	CHECK_INT(v.n, 4);
@@ -86,9 +73,9 @@ TEST(legacy_ids_become_rules_once)
 	struct fx f;
 
 	CHECK(fx_make(&f, "proxmox-3090", NULL) == 0);
-	put_at(f.rootfd, "etc/modprobe.d/vfio.conf",
+	fx_put(f.rootfd, "etc/modprobe.d/vfio.conf",
 	       "options vfio-pci ids=10de:2204,10de:2204,xyz\n");
-	put_at(f.rootfd, "proc/cmdline", "vfio_pci.ids=10de:2204\n");
+	fx_put(f.rootfd, "proc/cmdline", "vfio_pci.ids=10de:2204\n");
 	modload_legacy_ids(root_of(&f, root, sizeof(root)), f.rootfd, &rs);
 	CHECK_INT(rs.n, 1);
 	if (rs.n == 1) {
@@ -107,7 +94,7 @@ TEST(no_ids_anywhere)
 	struct fx f;
 
 	CHECK(fx_make(&f, "proxmox-3090", NULL) == 0);
-	put_at(f.rootfd, "proc/cmdline", "quiet\n");
+	fx_put(f.rootfd, "proc/cmdline", "quiet\n");
 	CHECK(modload_vfio_pci_ids(root_of(&f, root, sizeof(root)), f.rootfd, collect, &v) == 0);
 	CHECK_INT(v.n, 0);
 	fx_free(&f);

@@ -210,3 +210,24 @@ vreset_root() {
 	ve --list-modules "$KVER"
 	assert_output ""
 }
+
+@test "release gives back a VF a variant driver holds, as it does one vfio-pci holds" {
+	# A booted host where mlx5_vfio_pci holds d8:00.2: the driver's module
+	# link, and vfio-pci-core's holders, as the kernel shows a loaded variant.
+	make_root cx6dx-vfs "pci 0000:d8:00.6 parent=0000:d7:00.0 ids=15b3:101e sub=15b3:0083 class=020000 group=47 driver=mlx5_vfio_pci override=mlx5_vfio_pci vf-of=0000:d8:00.1 vfn=0"
+	mkdir -p "$ROOT/sys/module/mlx5_vfio_pci" "$ROOT/sys/module/vfio_pci_core/holders"
+	ln -s ../../../../module/mlx5_vfio_pci "$ROOT/sys/bus/pci/drivers/mlx5_vfio_pci/module"
+	ln -s ../../mlx5_vfio_pci "$ROOT/sys/module/vfio_pci_core/holders/mlx5_vfio_pci"
+	: > "$ROOT/sys/bus/pci/drivers/mlx5_vfio_pci/unbind"
+	: > "$ROOT/sys/bus/pci/drivers_probe"
+	ve release 0000:d8:00.6
+	assert_success
+	assert_line "0000:d8:00.6: released (test root, not probed)"
+	assert_equal "$(cat "$ROOT/sys/bus/pci/drivers/mlx5_vfio_pci/unbind")" "0000:d8:00.6"
+	run kmsg
+	assert_line --partial "0000:d8:00.6: released from mlx5_vfio_pci (test root, not probed)"
+	# A plain driver is no vfio driver: mlx5_core's VF is not released.
+	ve release 0000:d8:00.2
+	assert_success
+	assert_line "0000:d8:00.2: not on vfio-pci (mlx5_core): nothing to release"
+}

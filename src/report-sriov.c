@@ -203,7 +203,7 @@ static void vfs_off_vfio(const struct rpf *pf, char *buf, size_t size)
 static void check_rule(const struct rpf *pf, const char *o, struct problems *out)
 {
 	const char *a = pf->d->name;
-	unsigned n = pf->rule->vfs;
+	unsigned n = pf->rule ? pf->rule->vfs : 0;
 	char fix[400];
 
 	switch (report_vfs_state(pf)) {

@@ -476,7 +476,9 @@ static void check_devices(const struct report *r, struct problems *out)
 				    "see dmesg | grep -i vfio for the kernel's "
 				    "reason", "%s failed to bind at this boot: %s", x->d->name,
 				    x->now->reason);
-		else if (x->d->is_vf && strcmp(x->d->driver, "vfio-pci") != 0)
+		else if (x->d->is_vf && strcmp(x->d->driver, "vfio-pci") != 0 &&
+			 !x->plan->rule->from_vfs)
+			/* (A vfs= rule's VFs: the SR-IOV section says what becomes of them.) */
 			vf_problem(x, out);
 	}
 }

@@ -24,6 +24,7 @@
 #include "report-vm.h"
 #include "sources.h"
 #include "sysfs.h"
+#include "vfs.h"
 
 /*
  * What is said while reading the rules, the protected list and the
@@ -51,6 +52,21 @@ static void note_match(const struct rule **include, const struct rule **exclude,
 
 	if (!*slot)
 		*slot = rr;
+}
+
+/*
+ * The VFs vfs= rules hand over are in the plan as the boot puts them there
+ * (an address rule each, every safety check applied), for the VFs that
+ * exist; nothing is made or written here.
+ */
+static void gather_vfs_plan(struct report *r)
+{
+	struct ruleset vr = { 0 };
+
+	if (vfs_rules(&r->t, &r->rs, true, &vr) > 0)
+		for (size_t i = 0; i < vr.n; i++)
+			ruleset_add(&r->rs, &vr.v[i]);
+	ruleset_free(&vr);
 }
 
 /*
@@ -621,6 +637,8 @@ void report_gather(struct report *r, const struct mode_ctx *c)
 		protect_for_run(&r->prot, &r->t, c->rootfd, c->live, &src, NULL);
 	}
 	log_set_hook(NULL, NULL);
+	if (r->scanned)
+		gather_vfs_plan(r);
 	if (r->scanned && plan_build(&r->pl, &r->t, &r->rs, &r->prot) < 0)
 		r->pl.n = 0;
 	if (r->scanned && r->pl.excluded)

@@ -78,8 +78,8 @@ static void json_device_boots(struct json *j, const struct report *r, const stru
 
 	json_key(j, "next_boot");
 	json_begin_object(j);
-	json_kstr(j, "action", vfs ? "bind" : !x->plan ? "none" :
-		  plan_refused(x->plan) ? "refused" : "bind");
+	json_kstr(j, "action", x->plan ? (plan_refused(x->plan) ? "refused" : "bind") :
+		  vfs ? "bind" : "none");
 	if (vfs) {
 		char origin[80];
 
@@ -87,7 +87,7 @@ static void json_device_boots(struct json *j, const struct report *r, const stru
 		rule_origin(vfs, origin, sizeof(origin));
 		json_kstr(j, "rule", origin);
 		json_kstr(j, "via", "vfs");
-		json_knull(j, "reason");
+		kstr(j, "reason", x->plan && plan_refused(x->plan) ? x->plan->reason : NULL);
 	} else if (x->plan) {
 		char origin[80];
 

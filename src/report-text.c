@@ -50,10 +50,16 @@ static const char *next_boot(const struct report *r, const struct rdev *x, char 
 	const struct rule *vfs = report_vf_by_vfs(r, x->d);
 	char origin[80];
 
+	if (vfs && x->plan && plan_refused(x->plan)) {
+		rule_origin(vfs, origin, sizeof(origin));
+		snprintf(buf, size, "refused: %s (rule %s vfs=%u of its PF)", x->plan->reason,
+			 origin, vfs->from_vfs);
+		return buf;
+	}
 	if (vfs) {
 		rule_origin(vfs, origin, sizeof(origin));
 		snprintf(buf, size, "vfio-pci (rule %s vfs=%u of its PF; the late pass, once the "
-			 "PF's driver has made it)", origin, vfs->vfs);
+			 "PF's driver has made it)", origin, vfs->from_vfs ? vfs->from_vfs : vfs->vfs);
 		return buf;
 	}
 	if (!x->plan) {

@@ -130,6 +130,7 @@ static void vf_rules(struct pci_tree *t, const struct pci_dev *pf, const struct 
 		vr.opts &= ~(unsigned)OPT_VFS;
 		vr.opts |= OPT_FUNCS_ONE;
 		vr.vfs = 0;
+		vr.from_vfs = r->vfs;
 		snprintf(vr.token, sizeof(vr.token), "%s", path_basename(link));
 		ruleset_add(out, &vr);
 	}

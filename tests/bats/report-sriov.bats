@@ -203,3 +203,18 @@ problem() {
 	assert_equal "$(jq -r '.[0].vfs | length' <<< "$b")" 7
 	assert_equal "$b" "$a"
 }
+
+@test "a vfs= rule's VFs pass the boot's safety checks in the report: in their PF's group they block" {
+	# The ConnectX-4 Lx: the VFs share IOMMU group 1 with their PFs (no ACS).
+	make_root cx4lx-vfs-c246
+	set_config "address 0000:01:00.0 vfs=2"
+	report
+	assert_equal "$status" 65
+	assert_line "      IOMMU group 1 (partial):"
+	assert_line "  [blocking] IOMMU group 1 is not usable for a VM: it holds the VF's own PF 0000:01:00.0 (mlx5_core), whose driver creates the VF"
+	# The SR-IOV section says what the rule makes of them; the generic "a VF
+	# does not exist yet at boot" warning is not given for a vfs= rule's VFs.
+	refute_output --partial "0000:01:00.2 is a VF on mlx5_core now"
+	report --json
+	assert_equal "$(jq -c '.devices[] | select(.address == "0000:01:00.2") | .next_boot | [.action, .via]' <<< "$output")" '["bind","vfs"]'
+}

@@ -54,7 +54,10 @@ static int read_uint(const struct pci_tree *t, const struct pci_dev *d, const ch
 	return parse_dec(buf, (size_t)n, 65535, v);
 }
 
-/* Make @want VFs on @pf (its driver bound).  0 when it has them, or -errno (logged). */
+/*
+ * Make @want VFs on @pf (its driver bound).  0 when it has them, 1 when
+ * @dry and it would make them, or -errno (logged).
+ */
 static int make_vfs(struct pci_tree *t, struct pci_dev *pf, unsigned want, bool dry)
 {
 	unsigned long total, have, autoprobe = 1;
@@ -87,7 +90,7 @@ static int make_vfs(struct pci_tree *t, struct pci_dev *pf, unsigned want, bool 
 	}
 	if (dry) {
 		log_notice("%s: would make %u VFs (PF on %s)", pf->name, want, pf->driver);
-		return -EAGAIN;
+		return 1;
 	}
 	read_uint(t, pf, "sriov_drivers_autoprobe", &autoprobe);
 	r = pci_attr_write(t, pf, "sriov_drivers_autoprobe", "0\n", false);
@@ -135,7 +138,8 @@ static void vf_rules(struct pci_tree *t, const struct pci_dev *pf, const struct 
 	}
 }
 
-int vfs_rules(struct pci_tree *t, const struct ruleset *rs, bool dry, struct ruleset *out)
+int vfs_rules(struct pci_tree *t, const struct ruleset *rs, bool dry, struct ruleset *out,
+	      unsigned *would_make)
 {
 	bool any = false;
 
@@ -159,8 +163,12 @@ int vfs_rules(struct pci_tree *t, const struct ruleset *rs, bool dry, struct rul
 			pci_load(t, pf);
 			if (pf->is_vf)
 				continue;
-			if (make_vfs(t, pf, r->vfs, dry) == 0)
+			int m = make_vfs(t, pf, r->vfs, dry);
+
+			if (m == 0)
 				vf_rules(t, pf, r, r->vfs, out);
+			else if (m > 0 && would_make)
+				(*would_make)++;
 		}
 	}
 	return any ? 1 : 0;

@@ -16,8 +16,11 @@ struct ruleset;
  * For every vfs= rule of @rs: make the VFs of each PF it names (not when
  * @dry), and add one address rule per VF to @out, with the rule's options
  * and origin.  Returns 1 when @rs has vfs= rules, else 0.  The tree does not
- * hold VFs made now: scan it again before planning with @out.
+ * hold VFs made now: scan it again before planning with @out.  When @dry,
+ * *@would_make (if not NULL) grows by one for each PF whose VFs a run that
+ * is not dry would make.
  */
-int vfs_rules(struct pci_tree *t, const struct ruleset *rs, bool dry, struct ruleset *out);
+int vfs_rules(struct pci_tree *t, const struct ruleset *rs, bool dry, struct ruleset *out,
+	      unsigned *would_make);
 
 #endif

@@ -62,8 +62,9 @@ static void note_match(const struct rule **include, const struct rule **exclude,
 static void gather_vfs_plan(struct report *r)
 {
 	struct ruleset vr = { 0 };
+	struct vfs_counts counts = { 0 };
 
-	if (vfs_rules(&r->t, &r->rs, true, &vr) > 0)
+	if (vfs_rules(&r->t, &r->rs, true, &vr, &counts) > 0)
 		for (size_t i = 0; i < vr.n; i++)
 			ruleset_add(&r->rs, &vr.v[i]);
 	ruleset_free(&vr);

@@ -502,6 +502,11 @@ static void check_devices(const struct report *r, struct problems *out)
 			continue;
 		if (x->framebuffer[0])
 			framebuffer_problem(r, x, out);
+		if (x->plan->target_note[0])
+			add_problem(out, SEV_WARNING, "driver-choice", x->d->name,
+				    "name the variant's module with driver=MODULE, or keep the "
+				    "generic driver with driver=vfio-pci", "%s: %s; it goes to "
+				    "vfio-pci", x->d->name, x->plan->target_note);
 		if (x->now && strcmp(x->now->result, "failed") == 0)
 			add_problem(out, SEV_BLOCKING, "bind-failed", x->d->name,
 				    "see dmesg | grep -i vfio for the kernel's "

@@ -24,6 +24,7 @@
 #include "report-vm.h"
 #include "sources.h"
 #include "sysfs.h"
+#include "variant.h"
 #include "vfs.h"
 
 /*
@@ -642,6 +643,8 @@ void report_gather(struct report *r, const struct mode_ctx *c)
 		gather_vfs_plan(r);
 	if (r->scanned && plan_build(&r->pl, &r->t, &r->rs, &r->prot) < 0)
 		r->pl.n = 0;
+	/* Each device's driver, as the boot chooses it; nothing is loaded. */
+	variant_choose(&r->pl, c->rootfd, c->root, false);
 	if (r->scanned && r->pl.excluded)
 		gather_exclusions(r);
 

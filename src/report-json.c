@@ -100,6 +100,14 @@ static void json_device_boots(struct json *j, const struct report *r, const stru
 		json_knull(j, "via");
 		json_knull(j, "reason");
 	}
+	if (x->plan && !plan_refused(x->plan)) {
+		json_kstr(j, "driver", x->plan->target);
+		kstr(j, "variant_module", x->plan->target_module[0] ? x->plan->target_module : NULL);
+	} else {
+		/* A VF still to be made by its PF's vfs= rule goes to vfio-pci. */
+		kstr(j, "driver", vfs && !x->plan ? "vfio-pci" : NULL);
+		json_knull(j, "variant_module");
+	}
 	json_end_object(j);
 	if (x->now) {
 		json_key(j, "this_boot");
@@ -468,7 +476,7 @@ static void json_vm_entry(struct json *j, const struct report *r, const struct v
 	json_key(j, "hostdev");
 	json_begin_array(j);
 	for (size_t i = 0; i < e->nfn; i++) {
-		report_vm_hostdev(e->fn[i], buf, sizeof(buf));
+		report_vm_hostdev(r, e->fn[i], buf, sizeof(buf));
 		json_str(j, buf);
 	}
 	json_end_array(j);

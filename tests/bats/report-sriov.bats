@@ -67,7 +67,7 @@ problem() {
 		'{"index":3,"address":"0000:00:02.4","vendor":"8086","device":"46d3","driver":"i915","driver_override":null,"iommu_group":23,"to_vfio":true,"rule":"/etc/vfio-early.conf:1"}'
 	assert_equal "$(jq -r '[.sriov[0].vfs[].index] | join(" ")' <<< "$output")" "0 1 2 3 4 5 6"
 	assert_equal "$(jq -c '.devices[] | select(.address == "0000:00:02.5") | .next_boot' <<< "$output")" \
-		'{"action":"bind","rule":"/etc/vfio-early.conf:1","via":"vfs","reason":null}'
+		'{"action":"bind","rule":"/etc/vfio-early.conf:1","via":"vfs","reason":null,"driver":"vfio-pci","variant_module":null}'
 	assert_equal "$(jq -r '.config.rules[0].matches' <<< "$output")" 1
 	[[ "$(problem vfs-not-on-vfio)" == "warning $PF: VFs of $PF that vfs=7 at /etc/vfio-early.conf:1 selects are not on vfio-pci: 0000:00:02.1 (i915), "* ]]
 }

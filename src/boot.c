@@ -337,7 +337,8 @@ static void print_changes(const struct plan *pl)
 		const struct plan_item *it = &pl->v[k];
 		char what[PLAN_REASON_LEN + 2 * DRIVER_NAME_LEN + 64];
 
-		manual_describe(plan_result_name(it->result), it->was, it->dev->driver, it->reason,
+		manual_describe(plan_result_name(it->result), it->was,
+				it->result == RES_OVERRIDE_SET ? it->target : it->dev->driver, it->reason,
 				what, sizeof(what));
 		printf("%s: %s\n", it->dev->name, what);
 	}

@@ -512,7 +512,7 @@ static void check_devices(const struct report *r, struct problems *out)
 				    "see dmesg | grep -i vfio for the kernel's "
 				    "reason", "%s failed to bind at this boot: %s", x->d->name,
 				    x->now->reason);
-		else if (x->d->is_vf && strcmp(x->d->driver, "vfio-pci") != 0 &&
+		else if (x->d->is_vf && strcmp(x->d->driver, x->plan->target) != 0 &&
 			 !x->plan->rule->from_vfs)
 			/* (A vfs= rule's VFs: the SR-IOV section says what becomes of them.) */
 			vf_problem(x, out);
@@ -528,7 +528,7 @@ static bool pending(const struct rdev *x)
 {
 	return x->plan && !plan_refused(x->plan) && !x->d->is_vf &&
 	       !(x->now && strcmp(x->now->result, "failed") == 0) &&
-	       x->d->driver[0] && strcmp(x->d->driver, "vfio-pci") != 0;
+	       x->d->driver[0] && strcmp(x->d->driver, x->plan->target) != 0;
 }
 
 /*

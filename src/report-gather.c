@@ -349,7 +349,7 @@ static void gather_groups(struct report *r)
 				g->vf_parent = pf_in_group(r, g, m);
 			if (!report_will_bind(m, &r->pl))
 				all_bind = false;
-			if (m->driver[0] && strcmp(m->driver, "vfio-pci") != 0)
+			if (m->driver[0] && !variant_is_vfio_driver(r->t.rootfd, m->driver))
 				all_on = false;
 			if (protect_find(&r->prot, &m->addr))
 				root = true;
@@ -369,14 +369,14 @@ static void gather_groups(struct report *r)
 	}
 }
 
-/* Members that make the kernel call a group not viable: bound, and not to vfio-pci. */
-static void not_on_vfio(const struct rgroup *g, char *buf, size_t size)
+/* Members that make the kernel call a group not viable: bound, and not to a vfio driver. */
+static void not_on_vfio(const struct report *r, const struct rgroup *g, char *buf, size_t size)
 {
 	for (size_t j = 0; j < g->n; j++) {
 		const struct pci_dev *m = g->mem[j];
 		char one[96];
 
-		if (pci_is_bridge(m) || !m->driver[0] || strcmp(m->driver, "vfio-pci") == 0)
+		if (pci_is_bridge(m) || !m->driver[0] || variant_is_vfio_driver(r->t.rootfd, m->driver))
 			continue;
 		snprintf(one, sizeof(one), "%s is on %s", m->name, m->driver);
 		report_append(buf, size, ", ", one, strlen(one));
@@ -420,7 +420,7 @@ static void check_group_node(const struct report *r, int vfiofd, struct rgroup *
 		break;
 	case VFIO_NOT_VIABLE:
 		snprintf(g->vfio_why, sizeof(g->vfio_why), "not viable: ");
-		not_on_vfio(g, g->vfio_why, sizeof(g->vfio_why));
+		not_on_vfio(r, g, g->vfio_why, sizeof(g->vfio_why));
 		break;
 	case VFIO_BUSY:
 		snprintf(g->vfio_why, sizeof(g->vfio_why), "busy: a VM (or another program) holds "

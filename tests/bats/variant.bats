@@ -261,3 +261,21 @@ vreset_root() {
 	ve --report
 	assert_line --regexp "^  \[warning\] 0000:d8:00.2: variant driver mlx5_vfio_pci: cannot load it \(.*\); it goes to vfio-pci$"
 }
+
+@test "--report: a device its variant holds is ready, not pending, and its group is viable" {
+	make_root cx6dx-vfs "pci 0000:d8:00.6 parent=0000:d7:00.0 ids=15b3:101e sub=15b3:0083 class=020000 group=47 driver=mlx5_vfio_pci override=mlx5_vfio_pci vf-of=0000:d8:00.1 vfn=0"
+	fake_modules
+	fake_variant mlx5_vfio_pci "$MLX5_ALIAS"
+	mkdir -p "$ROOT/sys/module/mlx5_vfio_pci" "$ROOT/sys/module/vfio_pci_core/holders"
+	ln -s ../../../../module/mlx5_vfio_pci "$ROOT/sys/bus/pci/drivers/mlx5_vfio_pci/module"
+	ln -s ../../mlx5_vfio_pci "$ROOT/sys/module/vfio_pci_core/holders/mlx5_vfio_pci"
+	set_config "address 0000:d8:00.6 allow-network"
+	ve --report
+	assert_line "      IOMMU group 47 (ready):"
+	refute_output --partial "reboot pending"
+	# Without vfio-pci-core's holder link it is an ordinary driver: not ready.
+	rm "$ROOT/sys/module/vfio_pci_core/holders/mlx5_vfio_pci"
+	set_config "address 0000:d8:00.6 allow-network driver=vfio-pci"
+	ve --report
+	assert_line "      IOMMU group 47 (pending):"
+}

@@ -192,7 +192,7 @@ static int late_rules(int rootfd, struct ruleset *rs)
 	}
 	state_read_free(&st);
 	if (n == 0) {
-		log_info("the early pass left nothing to decide");
+		log_info("the early pass left no device undecided");
 		return 0;
 	}
 	config_parse("/" STATE_FILE, conf, used, rs);

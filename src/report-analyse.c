@@ -10,6 +10,7 @@
 #include "cmdline.h"
 #include "report-analyse.h"
 #include "report-sriov.h"
+#include "variant.h"
 
 static void add_problem(struct problems *out, enum severity sev, const char *code,
 			const char *device, const char *fix, const char *fmt, ...) _printf_(6, 7);
@@ -391,6 +392,43 @@ static void partial_fix(const struct report *r, const struct rule *sel, const ch
 }
 
 /*
+ * A group split now: some members on vfio-pci (or a variant), others on a
+ * host driver, whatever the next boot does (a boot that refused one
+ * function of a card, a take or release by hand that went half way): no VM
+ * can open it until the others follow or the first come back.
+ */
+static void check_split_now(const struct report *r, struct problems *out)
+{
+	for (size_t i = 0; i < r->ngrp; i++) {
+		const struct rgroup *g = &r->grp[i];
+		char on[200] = "", off[200] = "", one[96];
+		const char *first = NULL;
+
+		/* Partial: check_groups says it; pending: the next boot mends it. */
+		if (g->verdict == GROUP_PARTIAL || g->verdict == GROUP_PENDING)
+			continue;
+		for (size_t j = 0; j < g->n; j++) {
+			const struct pci_dev *m = g->mem[j];
+			bool vfio = variant_is_vfio_driver(r->t.rootfd, m->driver);
+
+			if (pci_is_bridge(m) || !m->driver[0])
+				continue;
+			snprintf(one, sizeof(one), "%s (%s)", m->name, m->driver);
+			report_append(vfio ? on : off, vfio ? sizeof(on) : sizeof(off), ", ", one,
+				      strlen(one));
+			if (vfio && !first)
+				first = m->name;
+		}
+		if (!on[0] || !off[0])
+			continue;
+		add_problem(out, SEV_WARNING, "group-split", first, "give it back with vfio-early "
+			    "release, or take the rest too (vfio-early select prints the whole "
+			    "card's rule)", "IOMMU group %d is split now: %s on vfio, %s on a host "
+			    "driver; no VM can open it", g->id, on, off);
+	}
+}
+
+/*
  * Groups half on vfio-pci: what else they hold, and the line that selects
  * it.  Selected members the policy refuses are problems of their own, not
  * "what else": a group where nothing goes to vfio-pci is not half on it.
@@ -695,6 +733,7 @@ void report_analyse(const struct report *r, struct problems *out)
 	check_rules(r, out);
 	check_refusals(r, out);
 	check_groups(r, out);
+	check_split_now(r, out);
 	check_devices(r, out);
 	report_check_sriov(r, out);
 	check_pending(r, out);

@@ -525,3 +525,19 @@ pending_root() {
 	ve --report
 	assert_line "What ready, pending, partial, candidate, shared and blocked mean: --report --verbose, or VERDICTS in vfio-early(8)"
 }
+
+@test "a group split now (the audio on vfio-pci, the GPU on nouveau) is a warning, unless the next boot mends it" {
+	# What a boot that refused the card's VGA function leaves (tests/boot/singlegpu.bats).
+	make_root proxmox-3090
+	fake_builtin_modules
+	printf 'vfio-pci\n' > "$ROOT/sys/bus/pci/devices/0000:09:00.1/driver_override"
+	rm "$ROOT/sys/bus/pci/devices/0000:09:00.1/driver"
+	mkdir -p "$ROOT/sys/bus/pci/drivers/vfio-pci"
+	ln -s ../../../bus/pci/drivers/vfio-pci "$ROOT/sys/bus/pci/devices/0000:09:00.1/driver"
+	ve --report
+	assert_line "  [warning] IOMMU group 14 is split now: 0000:09:00.1 (vfio-pci) on vfio, 0000:09:00.0 (nouveau) on a host driver; no VM can open it"
+	set_config "address 0000:09:00"
+	ve --report
+	refute_output --partial "is split now"
+	assert_line --partial "reboot pending"
+}

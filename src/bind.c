@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The binding sequence, per device: write "vfio-pci" to driver_override,
- * unbind a driver that holds it, then (once for all) load vfio-pci, write
- * each address to /sys/bus/pci/drivers_probe and check the driver link.
+ * The binding sequence, per device: choose its driver (vfio-pci, or a
+ * variant of it the kernel has for the device), write that driver's name to
+ * driver_override, unbind a driver that holds it, then (once for all) load
+ * vfio-pci, write each address to /sys/bus/pci/drivers_probe and check the
+ * driver link.
  * Every path is built from a device name the walk validated, never from
  * rule text.
  */
@@ -17,6 +19,7 @@
 #include "modload.h"
 #include "sysfs.h"
 #include "util.h"
+#include "variant.h"
 
 #define VERIFY_TIMEOUT_MS 2000
 #define VERIFY_STEP_MS 50
@@ -155,25 +158,33 @@ static void check_idle_d3(const struct plan_item *asker, struct pci_tree *t)
 			 asker->rule->file, asker->rule->line);
 }
 
+/* The item's driver name and a newline, for driver_override. */
+static int override_line(const struct plan_item *it, char *buf, size_t size)
+{
+	return xsnprintf(buf, size, "%s\n", it->target);
+}
+
 /* Step one: override and unbind.  Returns true when a probe is needed. */
 static bool prepare(struct pci_tree *t, struct plan_item *it)
 {
 	struct pci_dev *d = it->dev;
-	char name[PCI_ADDR_STRLEN + 2];
+	char name[PCI_ADDR_STRLEN + 2], line[DRIVER_NAME_LEN + 2];
 	int r;
 
-	if (strcmp(d->driver, VFIO_PCI) == 0 && strcmp(d->override, VFIO_PCI) == 0) {
+	if (strcmp(d->driver, it->target) == 0 && strcmp(d->override, it->target) == 0) {
 		it->result = RES_ALREADY;
 		return false;
 	}
-	if (strcmp(d->override, VFIO_PCI) != 0) {
-		r = pci_attr_write(t, d, "driver_override", VFIO_PCI "\n", false);
+	if (strcmp(d->override, it->target) != 0) {
+		r = override_line(it, line, sizeof(line));
+		if (r >= 0)
+			r = pci_attr_write(t, d, "driver_override", line, false);
 		if (r < 0) {
 			fail(it, "writing driver_override: %s", strerror(-r));
 			return false;
 		}
 	}
-	if (strcmp(d->driver, VFIO_PCI) == 0) {
+	if (strcmp(d->driver, it->target) == 0) {
 		/* Bound by vfio-pci's own ids= before us; the override keeps it. */
 		it->result = RES_ALREADY;
 		return false;
@@ -192,6 +203,28 @@ static bool prepare(struct pci_tree *t, struct plan_item *it)
 		}
 	}
 	return true;
+}
+
+/*
+ * A variant driver that did not take the device: vfio-pci instead, as if
+ * no variant had been chosen.  True when the device was probed again.
+ */
+static bool variant_fallback(struct pci_tree *t, struct plan_item *it)
+{
+	int r;
+
+	if (!it->target_module[0])
+		return false;
+	log_warn("%s: %s did not take it (see the kernel log); vfio-pci instead", it->dev->name,
+		 it->target);
+	snprintf(it->target, sizeof(it->target), VFIO_PCI);
+	it->target_module[0] = '\0';
+	r = pci_attr_write(t, it->dev, "driver_override", VFIO_PCI "\n", false);
+	if (r >= 0)
+		r = probe(t, it->dev);
+	if (r < 0)
+		log_warn("%s: giving it to vfio-pci: %s", it->dev->name, strerror(-r));
+	return r >= 0;
 }
 
 /*
@@ -230,7 +263,7 @@ static void verify(struct plan *pl, struct pci_tree *t, bool live)
 		for (;;) {
 			int r = pci_read_driver(t, it->dev, drv, sizeof(drv));
 
-			if (r == 0 && strcmp(drv, VFIO_PCI) == 0) {
+			if (r == 0 && strcmp(drv, it->target) == 0) {
 				it->result = RES_BOUND;
 				memcpy(it->dev->driver, drv, sizeof(drv));
 				break;
@@ -239,13 +272,16 @@ static void verify(struct plan *pl, struct pci_tree *t, bool live)
 				it->result = RES_OVERRIDE_SET;
 				break;
 			}
+			if (!drv[0] && waited >= VERIFY_TIMEOUT_MS / 2 &&
+			    variant_fallback(t, it))
+				continue;
 			if (waited >= VERIFY_TIMEOUT_MS) {
 				if (drv[0]) {
 					fail(it, "still on %s after the probe", drv);
 				} else {
 					give_back(t, it);
-					fail(it, "vfio-pci did not take it (see the kernel log); the "
-					     "device was given back to the host");
+					fail(it, "%s did not take it (see the kernel log); the "
+					     "device was given back to the host", it->target);
 				}
 				memcpy(it->dev->driver, drv, sizeof(drv));
 				break;
@@ -261,6 +297,7 @@ void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 	bool live = strcmp(root, "/") == 0, any = false;
 	const struct plan_item *idle;
 
+	variant_choose(pl, t->rootfd, root, live);
 	for (size_t k = 0; k < pl->n; k++) {
 		struct plan_item *it = &pl->v[k];
 
@@ -305,6 +342,7 @@ void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 
 void bind_dry_run(struct plan *pl, const char *root, int rootfd)
 {
+	variant_choose(pl, rootfd, root, false);
 	for (size_t k = 0; k < pl->n; k++) {
 		if (!plan_refused(&pl->v[k]) && strcmp(pl->v[k].dev->driver, VFIO_PCI) != 0) {
 			modload_vfio(root, rootfd, false,

@@ -49,25 +49,25 @@ static void watchdog(int sig)
 /* What each device line says about one item of the plan. */
 static void describe_outcome(const struct plan_item *it, bool dry_run, char *buf, size_t size)
 {
-	const char *was = it->was[0] ? it->was : "no driver";
+	const char *was = it->was[0] ? it->was : "no driver", *to = it->target;
 
 	switch (it->result) {
 	case RES_PLANNED:
-		if (strcmp(it->was, "vfio-pci") == 0)
-			snprintf(buf, size, "already on vfio-pci");
+		if (strcmp(it->was, to) == 0)
+			snprintf(buf, size, "already on %s", to);
 		else
-			snprintf(buf, size, "%s vfio-pci (now %s)",
-				 dry_run ? "would bind to" : "to bind to", was);
+			snprintf(buf, size, "%s %s (now %s)",
+				 dry_run ? "would bind to" : "to bind to", to, was);
 		break;
 	case RES_BOUND:
-		snprintf(buf, size, "bound to vfio-pci (was %s)", was);
+		snprintf(buf, size, "bound to %s (was %s)", to, was);
 		break;
 	case RES_ALREADY:
-		snprintf(buf, size, "already on vfio-pci");
+		snprintf(buf, size, "already on %s", to);
 		break;
 	case RES_OVERRIDE_SET:
-		snprintf(buf, size, "driver_override set to vfio-pci (was %s; test root, "
-			 "not probed)", was);
+		snprintf(buf, size, "driver_override set to %s (was %s; test root, "
+			 "not probed)", to, was);
 		break;
 	case RES_FAILED:
 		snprintf(buf, size, "FAILED: %s", it->reason);

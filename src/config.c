@@ -8,6 +8,7 @@
  * as a whole (a misspelt option must not bind more than was meant); the
  * other lines still apply.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -77,7 +78,36 @@ static const struct {
 	{ "disable_idle_d3", OPT_IDLE_D3_OFF },
 };
 
-/* The valued options that prepare a device: reset_method=, d3cold=. */
+/*
+ * driver=auto (the default: the most specific vfio-pci driver the kernel
+ * has for the device), driver=vfio-pci, or driver=MODULE (a variant
+ * driver's module, checked against modules.alias when the device is bound).
+ */
+static int parse_driver_option(struct line_ctx *c, struct rule *proto, const char *tok,
+			       size_t len, const char *v, size_t vlen)
+{
+	bool ok = vlen > 0 && vlen < RULE_DRIVER_LEN;
+
+	for (size_t i = 0; ok && i < vlen; i++)
+		ok = isalnum((unsigned char)v[i]) || v[i] == '_' || v[i] == '-';
+	if (!ok) {
+		line_error(c, tok, len, "driver= takes auto, vfio-pci or a module name "
+			   "(letters, digits, '_' and '-')");
+		return -1;
+	}
+	proto->opts &= ~(unsigned)OPT_DRIVER;
+	proto->driver[0] = '\0';
+	if (vlen == 4 && memcmp(v, "auto", 4) == 0)
+		return 1;
+	if (vlen == 8 && (memcmp(v, "vfio-pci", 8) == 0 || memcmp(v, "vfio_pci", 8) == 0))
+		v = "vfio-pci";
+	memcpy(proto->driver, v, vlen);
+	proto->driver[vlen] = '\0';
+	proto->opts |= OPT_DRIVER;
+	return 1;
+}
+
+/* The valued options that prepare a device: reset_method=, d3cold=, driver=. */
 static int parse_prepare_option(struct line_ctx *c, struct rule *proto, const char *tok,
 				size_t len, size_t klen)
 {
@@ -103,6 +133,8 @@ static int parse_prepare_option(struct line_ctx *c, struct rule *proto, const ch
 		proto->opts |= OPT_VFS;
 		return 1;
 	}
+	if (name_eq(tok, klen, "driver"))
+		return parse_driver_option(c, proto, tok, len, v, vlen);
 	if (name_eq(tok, klen, "d3cold")) {
 		proto->opts &= ~(unsigned)(OPT_D3COLD_OFF | OPT_D3COLD_ON);
 		if (vlen == 3 && memcmp(v, "off", 3) == 0) {
@@ -167,13 +199,13 @@ static int parse_option(struct line_ctx *c, struct rule *proto, const char *tok,
 		static const char *const words[] = { "expect", "functions", "whole-group",
 						     "allow-boot-vga", "allow-storage",
 						     "allow-network", "reset_method", "d3cold",
-						     "disable_idle_d3", "vfs" };
+						     "disable_idle_d3", "vfs", "driver" };
 		const char *near = nearest(tok, klen, words, ARRAY_SIZE(words));
 		char msg[240];
 
 		snprintf(msg, sizeof(msg), "unknown option%s%s%s (expect=, functions=, "
 			 "whole-group, allow-boot-vga, allow-storage, allow-network, "
-			 "reset_method=, d3cold=, disable_idle_d3, vfs=)",
+			 "reset_method=, d3cold=, disable_idle_d3, vfs=, driver=)",
 			 near ? "; did you mean " : "", near ? near : "", near ? "?" : "");
 		line_error(c, tok, len, msg);
 		return -1;

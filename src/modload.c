@@ -343,6 +343,38 @@ int modload_vfio(const char *root, int rootfd, bool insert, const char *extra)
 	return r < 0 ? r : 0;
 }
 
+int modload_module(const char *root, int rootfd, const char *name, bool insert)
+{
+	struct kmod_list *list = NULL, *l;
+	bool live = strcmp(root, "/") == 0;
+	struct kmod_ctx *ctx;
+	char kver[256];
+	int r;
+
+	ctx = modload_open_root(root, rootfd, kver, sizeof(kver));
+	if (!ctx)
+		return -EINVAL;
+	r = kmod_module_new_from_lookup(ctx, name, &list);
+	if (r >= 0 && !list)
+		r = -ENOENT;
+	g_insert = insert;
+	g_seen[0] = '\0';
+	kmod_list_foreach(l, list) {
+		struct kmod_module *mod = kmod_module_get_module(l);
+		int state = kmod_module_get_initstate(mod), err;
+
+		if (!live && state != KMOD_MODULE_BUILTIN)
+			state = -ENOENT;
+		if (state != KMOD_MODULE_BUILTIN && state != KMOD_MODULE_LIVE &&
+		    (err = probe_one(mod, insert, live, kver)) < 0)
+			r = err;
+		kmod_module_unref(mod);
+	}
+	kmod_module_unref_list(list);
+	kmod_unref(ctx);
+	return r < 0 ? r : 0;
+}
+
 /* Each element of every ids= word of the options string @opts, as the kernel splits it. */
 static void each_ids(const char *opts, ids_fn fn, void *data)
 {

@@ -39,6 +39,14 @@ struct kmod_ctx *modload_open_root(const char *root, int rootfd, char *kver, siz
 int modload_vfio(const char *root, int rootfd, bool insert, const char *extra);
 
 /*
+ * Load the module @name names (a name or an alias) and what it needs, as
+ * modprobe(8) does, from DIR/lib/modules/KVER; without @insert, resolve and
+ * log only.  0 when it is (or would be) there, -ENOENT when the kernel has
+ * no such module, or the error of the load.
+ */
+int modload_module(const char *root, int rootfd, const char *name, bool insert);
+
+/*
  * vfio-pci's own ids= (from modprobe.d, and from the command line as
  * libkmod merges it) as ids rules, so they pass the safety policy: vfio-pci
  * is loaded without them.

@@ -57,6 +57,8 @@ struct plan_item {
 	enum plan_result result;
 	char reason[PLAN_REASON_LEN];	/* why refused or failed */
 	char was[DRIVER_NAME_LEN];	/* the driver before this run */
+	char target[DRIVER_NAME_LEN];	/* the driver it goes to: vfio-pci or a variant */
+	char target_module[64];		/* the variant's module, "" for vfio-pci */
 };
 
 struct plan {

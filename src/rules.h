@@ -28,12 +28,15 @@ enum rule_opt {
 	OPT_D3COLD_ON = 1 << 9,		/* d3cold=on */
 	OPT_IDLE_D3_OFF = 1 << 10,	/* disable_idle_d3 (vfio-pci's, for every device) */
 	OPT_VFS = 1 << 11,		/* vfs=N: the PF stays, N SR-IOV VFs go to vfio-pci */
+	OPT_DRIVER = 1 << 12,		/* driver=vfio-pci|NAME (without it: driver=auto) */
 };
 
 /* "flr bus": the methods as the kernel's reset_method attribute takes them. */
 #define RESET_METHOD_LEN 64
 /* vfs=N: no PF has more (PCIe allows 65535; real ones stop at a few hundred). */
 #define VFS_MAX 4096
+/* driver=NAME: a module name, as modules.alias spells them. */
+#define RULE_DRIVER_LEN 56
 
 #define RULE_TOKEN_LEN 64
 
@@ -51,6 +54,7 @@ struct rule {
 	uint16_t expect_device;
 	char reset_method[RESET_METHOD_LEN];
 	unsigned vfs;			/* vfs=N */
+	char driver[RULE_DRIVER_LEN];	/* driver=: "vfio-pci" or a variant's module */
 	/* Where it was written: FILE:LINE, or the command-line KEY. */
 	const char *file;
 	unsigned line;

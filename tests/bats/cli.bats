@@ -139,7 +139,7 @@ only_errors() {
 	# without it: the device lines, the warning and the notices
 	run --separate-stderr "$VFIO_EARLY" --root "$ROOT" --dry-run
 	assert_equal "${#lines[@]}" 3
-	grep -qx "vfio-early: warning: /etc/vfio-early.conf:2: nope: unknown option (expect=, functions=, whole-group, allow-boot-vga, allow-storage, allow-network, reset_method=, d3cold=, disable_idle_d3, vfs=)" \
+	grep -qx "vfio-early: warning: /etc/vfio-early.conf:2: nope: unknown option (expect=, functions=, whole-group, allow-boot-vga, allow-storage, allow-network, reset_method=, d3cold=, disable_idle_d3, vfs=, driver=)" \
 		<<< "$stderr"
 	grep -qx "vfio-early: protected set resolved from the mounted system: 1 device" <<< "$stderr"
 }

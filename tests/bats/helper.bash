@@ -74,6 +74,26 @@ fake_modules() {
 	KVER=$kver
 }
 
+# fake_variant MODULE ALIAS...: a vfio-pci variant driver's module in the
+# fake root's kernel (after fake_modules): a relocatable object whose
+# .modinfo section carries the aliases, as modpost writes a variant's
+# override-only table ("vfio_pci:v...").  depmod indexes it like a real
+# module; nothing ever inserts it.
+fake_variant() {
+	local mod=$1 dir=$ROOT/lib/modules/$KVER/kernel/drivers/vfio/pci a info
+	shift
+	info=$BATS_TEST_TMPDIR/$mod.modinfo
+	: > "$info"
+	for a in "$@"; do printf 'alias=%s\0' "$a" >> "$info"; done
+	printf 'license=GPL\0name=%s\0' "$mod" >> "$info"
+	printf '' > "$BATS_TEST_TMPDIR/empty.c"
+	cc -c -o "$BATS_TEST_TMPDIR/empty.o" "$BATS_TEST_TMPDIR/empty.c"
+	mkdir -p "$dir"
+	objcopy --add-section .modinfo="$info" --set-section-flags .modinfo=alloc,readonly \
+		"$BATS_TEST_TMPDIR/empty.o" "$dir/$mod.ko"
+	depmod -b "$ROOT" "$KVER" 2>/dev/null
+}
+
 # The vfio stack as built-in modules of the fake root's kernel: libkmod
 # then finds them without any .ko file (depmod builds the index).
 fake_builtin_modules() {

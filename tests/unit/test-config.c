@@ -133,7 +133,7 @@ TEST(grammar_errors)
 		{ "adress 09:00.0\n", CONF ":1: adress: unknown rule; did you mean address? (expected ids, address, path, class or exclude)" },
 		{ "id 10de:2204\n", CONF ":1: id: unknown rule; did you mean ids? (expected ids, address, path, class or exclude)" },
 		{ "exlcude ids 10de:2204\n", CONF ":1: exlcude: unknown rule; did you mean exclude?" },
-		{ "ids 10de:2204 allow-netwrok\n", CONF ":1: allow-netwrok: unknown option; did you mean allow-network? (expect=, functions=, whole-group, allow-boot-vga, allow-storage, allow-network, reset_method=, d3cold=, disable_idle_d3, vfs=)" },
+		{ "ids 10de:2204 allow-netwrok\n", CONF ":1: allow-netwrok: unknown option; did you mean allow-network? (expect=, functions=, whole-group, allow-boot-vga, allow-storage, allow-network, reset_method=, d3cold=, disable_idle_d3, vfs=, driver=)" },
 		{ "address 09:00.0 function=one\n", CONF ":1: function=one: unknown option; did you mean functions?" },
 		/* BB:SS:F is no domain:bus:slot */
 		{ "address 09:00:0\n", CONF ":1: 09:00:0: a domain has four hex digits; a function follows a dot (BB:SS.F, or 0000:BB:SS.F)" },

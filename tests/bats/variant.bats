@@ -1,0 +1,145 @@
+#!/usr/bin/env bats
+# Variant drivers (issue 19, item 3): driver=auto|vfio-pci|NAME.  The host is
+# a ConnectX-6 Dx with four VFs (tests/fixtures/cx6dx-vfs.spec), whose VFs
+# mlx5_vfio_pci drives; its module is a stand-in with the real alias
+# (fake_variant), beside the host kernel's real vfio modules.
+
+load helper
+
+MLX5_ALIAS='vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i*'
+
+boot_with() {
+	make_root cx6dx-vfs
+	fake_modules
+	in_initramfs
+	set_config "$@"
+	ve
+}
+
+@test "driver=auto: the VF goes to the variant driver modules.alias names for it" {
+	make_root cx6dx-vfs
+	fake_modules
+	fake_variant mlx5_vfio_pci "$MLX5_ALIAS"
+	in_initramfs
+	set_config "address 0000:d8:00.2 allow-network"
+	ve
+	assert_success
+	assert_equal "$(override 0000:d8:00.2)" "mlx5_vfio_pci"
+	run kmsg
+	assert_line --partial "0000:d8:00.2: driver=auto chose mlx5_vfio_pci (module mlx5_vfio_pci, alias $MLX5_ALIAS)"
+	assert_line --partial "0000:d8:00.2 [15b3:101e] class 020000: driver_override set to mlx5_vfio_pci (was mlx5_core; test root, not probed)"
+}
+
+@test "the driver's name comes from /sys/module/MODULE/drivers once the module is there" {
+	make_root cx6dx-vfs
+	fake_modules
+	fake_variant mlx5_vfio_pci "$MLX5_ALIAS"
+	# Under a test root nothing is inserted: the module's sysfs directory as
+	# the kernel shows it for a loaded module with a PCI driver of another name.
+	mkdir -p "$ROOT/sys/module/mlx5_vfio_pci/drivers"
+	ln -s ../../../bus/pci/drivers/mlx5-vfio-pci "$ROOT/sys/module/mlx5_vfio_pci/drivers/pci:mlx5-vfio-pci"
+	in_initramfs
+	set_config "address 0000:d8:00.3 allow-network"
+	ve
+	assert_success
+	assert_equal "$(override 0000:d8:00.3)" "mlx5-vfio-pci"
+}
+
+@test "no variant for the device: vfio-pci, and no choice is logged" {
+	make_root cx6dx-vfs
+	fake_modules
+	fake_variant mlx5_vfio_pci "$MLX5_ALIAS"
+	in_initramfs
+	# The i350 port has no variant: vfio_pci's own alias is the only match.
+	set_config "address 0000:03:00.0 allow-network"
+	ve
+	assert_equal "$(override 0000:03:00.0)" "vfio-pci"
+	run kmsg
+	refute_output --partial "chose"
+}
+
+@test "Debian's kernel has no variant at all: driver=auto is vfio-pci" {
+	boot_with "address 0000:d8:00.2 allow-network"
+	assert_success
+	assert_equal "$(override 0000:d8:00.2)" "vfio-pci"
+	grep -q "^alias vfio_pci:v\*d\*sv\*sd\*bc\*sc\*i\* vfio_pci$" "$ROOT/lib/modules/$KVER/modules.alias"
+}
+
+@test "driver=vfio-pci keeps the generic driver where a variant would match" {
+	make_root cx6dx-vfs
+	fake_modules
+	fake_variant mlx5_vfio_pci "$MLX5_ALIAS"
+	in_initramfs
+	set_config "address 0000:d8:00.2 allow-network driver=vfio-pci"
+	ve
+	assert_success
+	assert_equal "$(override 0000:d8:00.2)" "vfio-pci"
+}
+
+@test "driver=NAME names the variant; an unknown one is logged and vfio-pci takes the device" {
+	make_root cx6dx-vfs
+	fake_modules
+	fake_variant mlx5_vfio_pci "$MLX5_ALIAS"
+	in_initramfs
+	set_config "address 0000:d8:00.2 allow-network driver=mlx5_vfio_pci" "address 0000:d8:00.3 allow-network driver=mlx5-vfio-pcii"
+	ve
+	assert_success
+	assert_equal "$(override 0000:d8:00.2)" "mlx5_vfio_pci"
+	assert_equal "$(override 0000:d8:00.3)" "vfio-pci"
+	run kmsg
+	assert_line --partial "0000:d8:00.2: driver=mlx5_vfio_pci chose mlx5_vfio_pci"
+	assert_line --partial '0000:d8:00.3: driver=mlx5-vfio-pcii: no such vfio-pci driver in modules.alias (no "vfio_pci:" alias); vfio-pci instead'
+}
+
+@test "a plain PCI driver is not a vfio-pci driver: driver=mlx5_core is refused for vfio-pci" {
+	make_root cx6dx-vfs
+	fake_modules
+	fake_variant mlx5_core "pci:v000015B3d0000101Esv*sd*bc*sc*i*"
+	in_initramfs
+	set_config "address 0000:d8:00.2 allow-network driver=mlx5_core"
+	ve
+	assert_equal "$(override 0000:d8:00.2)" "vfio-pci"
+	run kmsg
+	assert_line --partial "driver=mlx5_core: no such vfio-pci driver in modules.alias"
+}
+
+@test "the most specific alias wins; two as specific are a tie, and vfio-pci takes it" {
+	make_root cx6dx-vfs
+	fake_modules
+	# A subsystem-specific entry beats a device-wide one (fewer wildcards).
+	fake_variant mlx5_vfio_pci "$MLX5_ALIAS"
+	fake_variant oem_vfio_pci "vfio_pci:v000015B3d0000101Esv000015B3sd00000083bc*sc*i*"
+	in_initramfs
+	set_config "address 0000:d8:00.2 allow-network"
+	ve
+	assert_equal "$(override 0000:d8:00.2)" "oem_vfio_pci"
+
+	fake_variant other_vfio_pci "vfio_pci:v000015B3d0000101Esv000015B3sd00000083bc*sc*i*"
+	in_initramfs
+	rm -f "$ROOT/run/vfio-early/state"
+	printf '\n' > "$ROOT/sys/bus/pci/devices/0000:d8:00.2/driver_override"
+	: > "$ROOT/dev/kmsg"
+	ve
+	assert_equal "$(override 0000:d8:00.2)" "vfio-pci"
+	run kmsg
+	assert_line --regexp "0000:d8:00.2: driver=auto: (oem|other)_vfio_pci and (oem|other)_vfio_pci match equally well; name one with driver=; vfio-pci instead"
+}
+
+@test "--dry-run says which driver each device would get" {
+	make_root cx6dx-vfs
+	fake_modules
+	fake_variant mlx5_vfio_pci "$MLX5_ALIAS"
+	set_config "address 0000:d8:00.2 allow-network" "address 0000:03:00.0 allow-network"
+	ve --dry-run
+	assert_output --partial "0000:d8:00.2 [15b3:101e] class 020000: would bind to mlx5_vfio_pci (now mlx5_core)"
+	assert_output --partial "0000:03:00.0 [8086:1521] class 020000: would bind to vfio-pci (now igb)"
+}
+
+@test "driver= errors name the file, the line and the token" {
+	make_root cx6dx-vfs
+	in_initramfs
+	set_config "address 0000:d8:00.2 allow-network driver=../x" "address 0000:d8:00.3 allow-network driver="
+	ve --dry-run
+	assert_output --partial "/etc/vfio-early.conf:1: driver=../x: driver= takes auto, vfio-pci or a module name (letters, digits, '_' and '-')"
+	assert_output --partial "/etc/vfio-early.conf:2: driver=: driver= takes auto, vfio-pci or a module name"
+}

@@ -79,3 +79,128 @@ setup()
 	run vfe_nothing_on_vfio byhand
 	assert_success
 }
+
+# --- the rule option driver= (the early pass in the initramfs) ---------------
+
+# vfe_vdrv_chose NAME WANT: the kernel-log line of the variant vfio-early
+# chose for the NVMe under driver=WANT.
+vfe_vdrv_chose()
+{
+	printf 'vfio-early: %s: driver=%s chose %s \\(module %s, alias %s\\)$' "$VFE_NVME" "$2" \
+		"$VFE_VDRV_DRIVER" "$VFE_VDRV_MODULE" "${VFE_VDRV_ALIAS//\*/\\*}"
+}
+
+@test "variant driver=auto: the NVMe goes to the variant from the early pass on, the log says which alias chose it" {
+	run vfe_reached_root auto
+	assert_success
+	run vfe_expect auto early,udev,root "$VFE_NVME=$VFE_VDRV_DRIVER"
+	assert_success
+	run vfe_override auto root "$VFE_NVME"
+	assert_output "$VFE_VDRV_DRIVER"
+	run vfe_kmsg auto
+	assert_line --regexp "$(vfe_vdrv_chose auto auto)"
+	# libkmod loaded it from the image's updates/
+	assert_line --regexp "vfio-early: loading /lib/modules/$VFE_KVER/updates/$VFE_VDRV_MODULE\.ko$"
+	assert_line --regexp "vfio-early: $VFE_NVME \[1b36:0010\] class 010802: bound to $VFE_VDRV_DRIVER \(was no driver\) \(rule /etc/vfio-early.conf:2 03:00.0\)$"
+	assert_line --regexp 'vfio-early: summary: 3 bound, 0 failed, 0 refused, 0 rule errors \(exit 0\)$'
+	run vfe_vdrv_kernel auto
+	assert_line --regexp "$VFE_VDRV_DRIVER $VFE_NVME: registered 1b36:0010 with vfio_pci_core$"
+	run vfe_state auto
+	assert_line --regexp "^device addr=$VFE_NVME .* rule=/etc/vfio-early.conf:2 result=bound .*driver=$VFE_VDRV_DRIVER "
+	# the root sees the group's node: the variant registered a vfio device
+	run vfe_vdrv_lines auto start
+	assert_line --regexp "^addr=$VFE_NVME driver=$VFE_VDRV_DRIVER override=$VFE_VDRV_DRIVER group=[0-9]+ dev=present$"
+}
+
+@test "variant driver=auto on a card no variant matches: vfio-pci, and no choice logged for it" {
+	run vfe_expect auto early,udev,root "$VFE_CARD1_VGA=vfio-pci" "$VFE_CARD1_HDA=vfio-pci"
+	assert_success
+	run vfe_kmsg auto
+	assert_line --regexp "vfio-early: $VFE_CARD1_VGA \[1234:1111\] class 030000: bound to vfio-pci \(was no driver\) \(rule /etc/vfio-early.conf:4 01:00\)$"
+	assert_line --regexp "vfio-early: $VFE_CARD1_HDA \[8086:293e\] class 040300: bound to vfio-pci \(was no driver\) \(rule /etc/vfio-early.conf:4 01:00\)$"
+	refute_line --regexp "vfio-early: 0000:01:00\.[01]: driver="
+	# one choice in the whole boot: the NVMe's
+	run grep -c 'chose' <(vfe_kmsg auto)
+	assert_output 1
+	run vfe_state auto
+	assert_line --regexp "^device addr=$VFE_CARD1_VGA .*result=bound .*driver=vfio-pci "
+	assert_line --regexp "^device addr=$VFE_CARD1_HDA .*result=bound .*driver=vfio-pci "
+	run vfe_expect auto udev,root "$VFE_CARD2_VGA=bochs-drm" "$VFE_CARD2_HDA=snd_hda_intel"
+	assert_success
+}
+
+@test "variant driver=vfio-pci on the NVMe: the generic driver, the variant module never loaded; a card with no driver= on vfio-pci" {
+	run vfe_reached_root plain
+	assert_success
+	run vfe_expect plain early,udev,root "$VFE_NVME=vfio-pci" "$VFE_CARD2_VGA=vfio-pci" "$VFE_CARD2_HDA=vfio-pci"
+	assert_success
+	run vfe_override plain root "$VFE_NVME"
+	assert_output vfio-pci
+	run vfe_kmsg plain
+	assert_line --regexp "vfio-early: $VFE_NVME \[1b36:0010\] class 010802: bound to vfio-pci \(was no driver\) \(rule /etc/vfio-early.conf:2 03:00.0\)$"
+	assert_line --regexp "vfio-early: $VFE_CARD2_VGA \[1234:1111\] class 030000: bound to vfio-pci \(was no driver\) \(rule /etc/vfio-early.conf:4 02:00\)$"
+	assert_line --regexp 'vfio-early: summary: 3 bound, 0 failed, 0 refused, 0 rule errors \(exit 0\)$'
+	refute_line --partial 'chose'
+	refute_line --partial "$VFE_VDRV_MODULE"
+	# nothing of the variant in the kernel: not loaded, not registered
+	run vfe_vdrv_lines plain module-drivers
+	assert_output ''
+	run vfe_vdrv_kernel plain
+	refute_line --partial "$VFE_VDRV_DRIVER"
+	refute_line --partial "$VFE_VDRV_MODULE"
+}
+
+@test "variant driver=MODULE names the variant: the NVMe on it, the choice logged as driver=MODULE" {
+	run vfe_reached_root named
+	assert_success
+	run vfe_expect named early,udev,root "$VFE_NVME=$VFE_VDRV_DRIVER"
+	assert_success
+	run vfe_kmsg named
+	assert_line --regexp "$(vfe_vdrv_chose named "$VFE_VDRV_MODULE")"
+	assert_line --regexp "vfio-early: $VFE_NVME \[1b36:0010\] class 010802: bound to $VFE_VDRV_DRIVER \(was no driver\) \(rule /etc/vfio-early.conf:2 03:00.0\)$"
+	assert_line --regexp 'vfio-early: summary: 1 bound, 0 failed, 0 refused, 0 rule errors \(exit 0\)$'
+	run vfe_expect named udev,root "$VFE_CARD1_VGA=bochs-drm" "$VFE_CARD2_VGA=bochs-drm"
+	assert_success
+}
+
+@test "variant on the booted root: vfio-early takes the NVMe from nvme to the variant (no driver=: auto)" {
+	run vfe_reached_root rebind
+	assert_success
+	run vfe_expect rebind udev,root "$VFE_NVME=nvme"
+	assert_success
+	run grep -x 'REBIND exit=0' "$VFE_OUT/rebind.result"
+	assert_success
+	run vfe_expect rebind rebind "$VFE_NVME=$VFE_VDRV_DRIVER"
+	assert_success
+	run vfe_kmsg rebind
+	assert_line --regexp "$(vfe_vdrv_chose rebind auto)"
+	# the root's own modules directory: the module from its updates/
+	assert_line --regexp "vfio-early: loading /lib/modules/$VFE_KVER/updates/$VFE_VDRV_MODULE\.ko$"
+	assert_line --regexp "vfio-early: $VFE_NVME \[1b36:0010\] class 010802: bound to $VFE_VDRV_DRIVER \(was nvme\) \(rule /run/vfe-rebind.conf:1 03:00.0\)$"
+	run sed -n 's/^MANUAL //p' "$VFE_OUT/rebind.result"
+	assert_line "device addr=$VFE_NVME result=bound was=nvme now=$VFE_VDRV_DRIVER reason="
+}
+
+@test "variant: in every boot the root disk (virtio-blk 04:00.0) stays on virtio-pci with no override, and vfio-early says nothing of it" {
+	local b
+	for b in auto plain named rebind byhand; do
+		run vfe_expect "$b" udev,root "$VFE_ROOTDISK=virtio-pci"
+		assert_success
+		run vfe_override "$b" root "$VFE_ROOTDISK"
+		assert_output '(null)'
+		run vfe_kmsg "$b"
+		refute_line --partial "$VFE_ROOTDISK"
+	done
+	run vfe_expect rebind rebind "$VFE_ROOTDISK=virtio-pci"
+	assert_success
+}
+
+@test "variant: vfio-early --report --all in the guest lists the NVMe on the variant in its own IOMMU group" {
+	local group
+	group=$(vfe_vdrv_lines auto start | sed -n "s/^addr=$VFE_NVME .* group=\([0-9]*\) .*/\1/p")
+	[ -n "$group" ] || fail "no IOMMU group for the NVMe in the guest's lines"
+	run vfe_block_exit "$VFE_OUT/auto.report" "ALL-END exit="
+	assert_output 0
+	run awk -v g="IOMMU group $group" '$0 == g { on = 1; next } /^$/ { on = 0 } on' "$VFE_OUT/report-all-auto.txt"
+	assert_output "  $VFE_NVME [1b36:0010] Non-Volatile memory controller [0108]; driver $VFE_VDRV_DRIVER, driver_override $VFE_VDRV_DRIVER"
+}

@@ -224,9 +224,20 @@ vfe_qemu_args_variant()
 	vfe_qemu_args "$1"
 }
 
-# The boots: NAME|IMAGE NAME|command line (after vfe_boot's own).
+# The boots: NAME|IMAGE NAME|command line (after vfe_boot's own).  The
+# images' configs are vfe_vdrv_config's.
 #   byhand  no config: the guest's root binds the NVMe to the variant by hand
+#   auto    driver=auto on the NVMe (the variant) and card 1 (vfio-pci)
+#   plain   driver=vfio-pci on the NVMe; card 2 with no driver= (auto)
+#   named   driver=MODULE (the variant's module) on the NVMe
+#   rebind  no config; on the real root, with nvme holding the NVMe, the
+#           guest's init runs vfio-early with "address 03:00.0" (no
+#           driver=: auto) (guest/init, vfe_test.rebind=)
 VFE_VDRV_BOOTS=(
+	"auto|auto|"
+	"plain|plain|"
+	"named|named|"
+	"rebind|noconf|vfe_test.rebind=${VFE_NVME#0000:}"
 	"byhand|noconf|vfe_test.variant=byhand"
 )
 
@@ -234,7 +245,7 @@ VFE_VDRV_BOOTS=(
 # outputs in VFE_OUT.
 vfe_vdrv_setup()
 {
-	local kver spec name img args boots=() t1 i
+	local kver spec name img args cfg boots=() t1 i
 	# headers first: without them nothing else is worth doing
 	if kver=$(vfe_kver) && ! vfe_vdrv_headers "$kver" >/dev/null; then
 		export VFE_SKIP_REASON="no kernel headers for $kver, the kernel the guests boot: install linux-headers-$kver (linux-headers-amd64) to build the variant driver"
@@ -249,7 +260,9 @@ vfe_vdrv_setup()
 	export VFE_VDRV_KO VFE_VDRV_PROT VFE_VDRV_ROOTFS
 	for spec in "${VFE_VDRV_BOOTS[@]}"; do
 		IFS='|' read -r name img args <<<"$spec"
-		img=$(vfe_vdrv_image "$img" "$(vfe_vdrv_config "$img")") || return 1
+		cfg=$(vfe_vdrv_config "$img") || return 1
+		[ -z "$cfg" ] || cp "$cfg" "$VFE_OUT/$name.conf"
+		img=$(vfe_vdrv_image "$img" "$cfg") || return 1
 		vfe_vdrv_image_modules_file "$img" modules.alias | grep '^alias vfio_pci:' \
 			>"$VFE_OUT/image-alias-$name.txt"
 		boots+=("$name|$img|1@variant|init=/lib/vfio-early-test/variant.sh $args")
@@ -276,6 +289,19 @@ vfe_vdrv_config()
 	local text
 	case $1 in
 	noconf) return 0 ;;
+	auto) text="# the NVMe: the variant's alias is the most specific match
+address ${VFE_NVME#0000:} driver=auto
+# card 1: only vfio_pci's own alias matches
+address 01:00 driver=auto
+" ;;
+	plain) text="# the NVMe, where the variant would match: the generic driver
+address ${VFE_NVME#0000:} driver=vfio-pci
+# card 2, no driver= (auto): vfio-pci, no variant matches
+address 02:00
+" ;;
+	named) text="# the NVMe, the variant named by its module
+address ${VFE_NVME#0000:} driver=$VFE_VDRV_MODULE
+" ;;
 	*) vfe_log "no config named $1"; return 1 ;;
 	esac
 	printf '%s' "$text" >"$BATS_FILE_TMPDIR/$1.conf"

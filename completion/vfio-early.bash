@@ -5,7 +5,7 @@
 # shellcheck shell=bash
 
 _vfio_early_options='--dry-run -n --yes -y --config -c --root -r --quiet -q --report --json --capture
---import --list-protected --zfs-vdevs --late --verbose -v --version -V --help -h --all'
+--import --list-protected --list-modules --zfs-vdevs --late --verbose -v --version -V --help -h --all'
 
 # vfio-early select [--append] [--root DIR] [--config FILE] DEVICE|SLOT
 _vfio_early_select_options='--append -a --config -c --root -r --verbose -v --help -h'
@@ -61,6 +61,12 @@ _vfio_early() {
 		;;
 	--root | -r | --capture | --late)
 		_vfio_early_paths dir "$cur"
+		return 0
+		;;
+	--list-modules)
+		# A kernel release: the ones this host has modules for.
+		# shellcheck disable=SC2207
+		COMPREPLY=($(compgen -W "$(cd /lib/modules 2>/dev/null && printf '%s ' *)" -- "$cur"))
 		return 0
 		;;
 	esac

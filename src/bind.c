@@ -20,6 +20,7 @@
 #include "sysfs.h"
 #include "util.h"
 #include "variant.h"
+#include "vreset.h"
 
 #define VERIFY_TIMEOUT_MS 2000
 #define VERIFY_STEP_MS 50
@@ -298,6 +299,7 @@ void bind_run(struct plan *pl, struct pci_tree *t, const char *root)
 	const struct plan_item *idle;
 
 	variant_choose(pl, t->rootfd, root, live);
+	vreset_prepare(pl, t, root, live);
 	for (size_t k = 0; k < pl->n; k++) {
 		struct plan_item *it = &pl->v[k];
 

@@ -338,10 +338,12 @@ static void print_changes(const struct plan *pl)
 /*
  * The config's vfs= rules: the early pass, before udev, finds the PFs
  * without their driver; the late pass makes their VFs.  Returns how many.
+ * The config was read and its errors logged by the early pass: not again.
  */
 static int late_vfs(struct run *r)
 {
-	struct ruleset all = { 0 };
+	/* The early pass logged this config's errors; the late pass counts none. */
+	struct ruleset all = { .quiet_errors = true };
 	int n = 0;
 
 	rules_load(r->c->root, r->c->rootfd, r->c->config, false, &all);

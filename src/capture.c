@@ -209,12 +209,28 @@ static bool open_dir(struct cap *c, struct sysfs_dir *d, const char *rel)
 	return r == 0;
 }
 
+/* A PF's virtfnK links, each to its VF (the report lists a PF's VFs by them). */
+static void capture_virtfns(struct cap *c, const char *dir)
+{
+	_cleanup_dir_ struct sysfs_dir d = SYSFS_DIR_INIT;
+	char rel[PATH_MAX], target[PATH_MAX];
+	const char *e;
+
+	if (sysfs_opendir(&d, c->src, dir) < 0)
+		return;
+	while ((e = sysfs_dir_next(&d)))
+		if (strncmp(e, "virtfn", 6) == 0 &&
+		    fits(c, xsnprintf(rel, sizeof(rel), "%s/%s", dir, e), rel))
+			copy_link(c, rel, target, sizeof(target));
+}
+
 static void capture_device(struct cap *c, const char *name)
 {
 	static const char *const attrs[] = {
 		"vendor", "device", "subsystem_vendor", "subsystem_device", "class",
 		"revision", "modalias", "boot_vga", "driver_override", "numa_node",
 		"resource", "enable", "current_link_speed", "current_link_width",
+		"sriov_totalvfs", "sriov_numvfs", "sriov_drivers_autoprobe",
 	};
 	char rel[PATH_MAX], dir[PATH_MAX], target[PATH_MAX];
 
@@ -245,6 +261,7 @@ static void capture_device(struct cap *c, const char *name)
 	}
 	if (fits(c, xsnprintf(rel, sizeof(rel), "%s/physfn", dir), rel))
 		copy_link(c, rel, target, sizeof(target));
+	capture_virtfns(c, dir);
 }
 
 static void capture_pci(struct cap *c)

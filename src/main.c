@@ -25,6 +25,7 @@ enum mode {
 	MODE_IMPORT,
 	MODE_TAKE,
 	MODE_RELEASE,
+	MODE_LIST_MODULES,
 };
 
 struct options {
@@ -33,6 +34,7 @@ struct options {
 	const char *config;
 	const char *capture_dir;
 	const char *late_root;		/* --late NEWROOT */
+	const char *modules_kver;	/* --list-modules KVER */
 	char **zfs_vdevs;		/* --zfs-vdevs=POOL=DEV,... */
 	size_t nzfs;
 	bool zfs_given;
@@ -82,6 +84,8 @@ static void usage(FILE *out)
 	      "      --list-protected [DEVICE...]\n"
 	      "                        print the PCI devices the host needs to boot\n"
 	      "      --zfs-vdevs LIST  with --list-protected: ZFS vdevs as POOL=DEV,...\n"
+	      "      --list-modules KVER\n"
+	      "                        print the modules an image for KVER needs beside vfio\n"
 	      "      --capture DIR     copy what --report reads into DIR, for a bug report\n"
 	      "\n"
 	      "Exit status: 0 success or nothing to do; below 64 the sum of 1 usage or\n"
@@ -146,6 +150,7 @@ static int set_mode(struct options *o, enum mode m)
 	static const char *const names[] = {
 		[MODE_LIST_PROTECTED] = "--list-protected", [MODE_REPORT] = "--report",
 		[MODE_CAPTURE] = "--capture", [MODE_IMPORT] = "--import",
+		[MODE_LIST_MODULES] = "--list-modules",
 	};
 
 	if (o->mode != MODE_BOOT && o->mode != m)
@@ -187,6 +192,7 @@ enum {
 	OPT_CAPTURE,
 	OPT_IMPORT,
 	OPT_LATE,
+	OPT_LIST_MODULES,
 	OPT_ZFS_VDEVS,
 };
 
@@ -204,6 +210,7 @@ static const struct option longopts[] = {
 	{ "root", required_argument, NULL, 'r' },
 	{ "list-protected", no_argument, NULL, OPT_LIST_PROTECTED },
 	{ "late", required_argument, NULL, OPT_LATE },
+	{ "list-modules", required_argument, NULL, OPT_LIST_MODULES },
 	{ "zfs-vdevs", required_argument, NULL, OPT_ZFS_VDEVS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -294,6 +301,9 @@ static int take_option(int c, struct options *o, char **argv)
 	case OPT_LATE:
 		o->late_root = optarg;
 		return 0;
+	case OPT_LIST_MODULES:
+		o->modules_kver = optarg;
+		return set_mode(o, MODE_LIST_MODULES);
 	case OPT_ZFS_VDEVS:
 		return split_zfs_vdevs(optarg, o);
 	case 'q':
@@ -379,6 +389,8 @@ static int run_mode(const struct options *o, const struct mode_ctx *c, int argc,
 							   .ntake = (size_t)(argc - optind) });
 	case MODE_RELEASE:
 		return release_run(c, argv + optind, (size_t)(argc - optind));
+	case MODE_LIST_MODULES:
+		return list_modules_run(c, o->modules_kver);
 	}
 	return EXIT_USAGE;
 }

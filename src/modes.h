@@ -92,4 +92,11 @@ int report_all_run(const struct mode_ctx *c, bool json);
 /* release SELECTION...: give a card vfio-pci holds back to the host (release.c). */
 int release_run(const struct mode_ctx *c, char **words, size_t n);
 
+/*
+ * --list-modules KVER: the modules an initramfs for kernel KVER must carry
+ * beside the vfio stack, one per line: the variant drivers the rules' devices
+ * get, and vendor-reset where it applies (imagemods.c).
+ */
+int list_modules_run(const struct mode_ctx *c, const char *kver);
+
 #endif

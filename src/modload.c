@@ -343,6 +343,31 @@ int modload_vfio(const char *root, int rootfd, bool insert, const char *extra)
 	return r < 0 ? r : 0;
 }
 
+bool modload_has_module(const char *root, const char *kver, const char *name)
+{
+	struct kmod_list *list = NULL, *l;
+	struct kmod_ctx *ctx;
+	char dirname[4096];
+	bool found = false;
+
+	if (xsnprintf(dirname, sizeof(dirname), "%s/lib/modules/%s",
+		      strcmp(root, "/") == 0 ? "" : root, kver) < 0 ||
+	    !(ctx = modload_open(dirname, NULL)))
+		return false;
+	if (kmod_module_new_from_lookup(ctx, name, &list) >= 0) {
+		kmod_list_foreach(l, list) {
+			struct kmod_module *m = kmod_module_get_module(l);
+
+			found = found || kmod_module_get_path(m) ||
+				kmod_module_get_initstate(m) == KMOD_MODULE_BUILTIN;
+			kmod_module_unref(m);
+		}
+	}
+	kmod_module_unref_list(list);
+	kmod_unref(ctx);
+	return found;
+}
+
 int modload_module(const char *root, int rootfd, const char *name, bool insert)
 {
 	struct kmod_list *list = NULL, *l;

@@ -46,6 +46,9 @@ int modload_vfio(const char *root, int rootfd, bool insert, const char *extra);
  */
 int modload_module(const char *root, int rootfd, const char *name, bool insert);
 
+/* Has DIR/lib/modules/@kver a module (file or built in) that @name names? */
+bool modload_has_module(const char *root, const char *kver, const char *name);
+
 /*
  * vfio-pci's own ids= (from modprobe.d, and from the command line as
  * libkmod merges it) as ids rules, so they pass the safety policy: vfio-pci

@@ -28,6 +28,7 @@
 #include "rules.h"
 #include "sysfs.h"
 #include "util.h"
+#include "variant.h"
 #include "vfio-status.h"
 
 #define RELEASE_PROBE_WAIT_MS 3000
@@ -199,13 +200,21 @@ static bool wait_driver(struct pci_tree *t, struct pci_dev *d, unsigned ms)
 	}
 }
 
+/* On vfio-pci or a variant of it, or overridden to one: what release gives back. */
+static bool held_for_vfio(const struct release *rl, const struct pci_dev *d)
+{
+	return variant_is_vfio_driver(rl->t.rootfd, d->driver) ||
+	       variant_is_vfio_driver(rl->t.rootfd, d->override);
+}
+
 /* One function back to the host: 0, or -errno (logged and printed). */
 static int release_one(struct release *rl, struct pci_dev *d)
 {
-	char name[PCI_ADDR_STRLEN + 2];
-	bool was_vfio = strcmp(d->driver, VFIO_PCI) == 0;
+	char name[PCI_ADDR_STRLEN + 2], from[DRIVER_NAME_LEN];
+	bool was_vfio = variant_is_vfio_driver(rl->t.rootfd, d->driver);
 	int r;
 
+	snprintf(from, sizeof(from), "%s", was_vfio ? d->driver : VFIO_PCI);
 	snprintf(name, sizeof(name), "%s\n", d->name);
 	r = pci_attr_write(&rl->t, d, "driver_override", "\n", false);
 	if (r < 0) {
@@ -216,8 +225,8 @@ static int release_one(struct release *rl, struct pci_dev *d)
 	if (was_vfio) {
 		r = pci_attr_write(&rl->t, d, "driver/unbind", name, true);
 		if (r < 0) {
-			log_err("%s: release: unbinding from vfio-pci: %s", d->name, strerror(-r));
-			printf("%s: FAILED: unbinding from vfio-pci: %s\n", d->name, strerror(-r));
+			log_err("%s: release: unbinding from %s: %s", d->name, from, strerror(-r));
+			printf("%s: FAILED: unbinding from %s: %s\n", d->name, from, strerror(-r));
 			return r;
 		}
 	}
@@ -225,7 +234,7 @@ static int release_one(struct release *rl, struct pci_dev *d)
 	if (r < 0)
 		log_warn("%s: release: writing drivers_probe: %s", d->name, strerror(-r));
 	if (!rl->c->live) {
-		log_notice("%s: released from vfio-pci (test root, not probed)", d->name);
+		log_notice("%s: released from %s (test root, not probed)", d->name, from);
 		printf("%s: released (test root, not probed)\n", d->name);
 		return 0;
 	}
@@ -234,13 +243,13 @@ static int release_one(struct release *rl, struct pci_dev *d)
 		/* No loaded driver wants it: udev loads the module its modalias names. */
 		r = pci_attr_write(&rl->t, d, "uevent", "add\n", false);
 		if (r < 0 || !wait_driver(&rl->t, d, RELEASE_UEVENT_WAIT_MS)) {
-			log_notice("%s: released from vfio-pci; no host driver took it", d->name);
+			log_notice("%s: released from %s; no host driver took it", d->name, from);
 			printf("%s: released; no host driver took it (none is loaded for it%s)\n",
 			       d->name, r < 0 ? "" : ", and udev loaded none");
 			return 0;
 		}
 	}
-	log_notice("%s: released from vfio-pci, now on %s", d->name, d->driver);
+	log_notice("%s: released from %s, now on %s", d->name, from, d->driver);
 	printf("%s: released, now on %s\n", d->name, d->driver);
 	return 0;
 }
@@ -256,7 +265,7 @@ static int release_selected(struct release *rl)
 		char why[200];
 
 		pci_load(&rl->t, d);
-		if (strcmp(d->driver, VFIO_PCI) != 0 && strcmp(d->override, VFIO_PCI) != 0)
+		if (!held_for_vfio(rl, d))
 			continue;
 		todo++;
 		if (group_open(rl, d, why, sizeof(why))) {
@@ -275,7 +284,7 @@ static int release_selected(struct release *rl)
 	for (size_t i = 0; i < rl->nsel; i++) {
 		struct pci_dev *d = rl->sel[i];
 
-		if (strcmp(d->driver, VFIO_PCI) != 0 && strcmp(d->override, VFIO_PCI) != 0) {
+		if (!held_for_vfio(rl, d)) {
 			printf("%s: not on vfio-pci (%s): left as it is\n", d->name,
 			       d->driver[0] ? d->driver : "no driver");
 			continue;

@@ -9,33 +9,20 @@
 
 #include "cmdline.h"
 #include "report-analyse.h"
+#include "report-sriov.h"
 
 static void add_problem(struct problems *out, enum severity sev, const char *code,
 			const char *device, const char *fix, const char *fmt, ...) _printf_(6, 7);
 
-/*
- * One problem: its severity, its stable code (kebab-case, for tools), the
- * device it is about (0000:BB:SS.F, or NULL for the host as a whole), the
- * fix, and the text.
- */
+/* report_problem(), by the short name every check here uses. */
 static void add_problem(struct problems *out, enum severity sev, const char *code,
 			const char *device, const char *fix, const char *fmt, ...)
 {
-	struct problem *p, *v;
 	va_list ap;
 
-	v = realloc(out->v, (out->n + 1) * sizeof(*v));
-	if (!v)
-		return;
-	out->v = v;
-	p = &out->v[out->n++];
-	p->sev = sev;
-	snprintf(p->code, sizeof(p->code), "%s", code);
-	snprintf(p->device, sizeof(p->device), "%s", device ? device : "");
 	va_start(ap, fmt);
-	vsnprintf(p->what, sizeof(p->what), fmt, ap);
+	report_vproblem(out, sev, code, device, fix, fmt, ap);
 	va_end(ap);
-	snprintf(p->fix, sizeof(p->fix), "%s", fix ? fix : "");
 }
 
 /*
@@ -671,6 +658,7 @@ void report_analyse(const struct report *r, struct problems *out)
 	check_refusals(r, out);
 	check_groups(r, out);
 	check_devices(r, out);
+	report_check_sriov(r, out);
 	check_pending(r, out);
 	check_this_boot(r, out);
 	if (r->rs.n > 0 && !r->rs.off && !r->st.present)

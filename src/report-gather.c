@@ -20,6 +20,7 @@
 #include "log.h"
 #include "modload.h"
 #include "report-gather.h"
+#include "report-sriov.h"
 #include "report-vm.h"
 #include "sources.h"
 #include "sysfs.h"
@@ -625,6 +626,7 @@ void report_gather(struct report *r, const struct mode_ctx *c)
 	if (r->scanned && r->pl.excluded)
 		gather_exclusions(r);
 
+	report_gather_sriov(r);
 	gather_iommu(r);
 	gather_devices(r);
 	gather_groups(r);

@@ -7,6 +7,7 @@
 
 #include "json.h"
 #include "report-json.h"
+#include "report-sriov.h"
 #include "report-vm.h"
 
 /*
@@ -71,12 +72,23 @@ static void json_bars(struct json *j, const struct rdev *x)
 }
 
 /* What the next boot does with it, and what this boot did. */
-static void json_device_boots(struct json *j, const struct rdev *x)
+static void json_device_boots(struct json *j, const struct report *r, const struct rdev *x)
 {
+	const struct rule *vfs = report_vf_by_vfs(r, x->d);
+
 	json_key(j, "next_boot");
 	json_begin_object(j);
-	json_kstr(j, "action", !x->plan ? "none" : plan_refused(x->plan) ? "refused" : "bind");
-	if (x->plan) {
+	json_kstr(j, "action", vfs ? "bind" : !x->plan ? "none" :
+		  plan_refused(x->plan) ? "refused" : "bind");
+	if (vfs) {
+		char origin[80];
+
+		/* A VF its PF's vfs= rule selects: the late pass hands it over. */
+		rule_origin(vfs, origin, sizeof(origin));
+		json_kstr(j, "rule", origin);
+		json_kstr(j, "via", "vfs");
+		json_knull(j, "reason");
+	} else if (x->plan) {
 		char origin[80];
 
 		rule_origin(x->plan->rule, origin, sizeof(origin));
@@ -100,7 +112,7 @@ static void json_device_boots(struct json *j, const struct rdev *x)
 	}
 }
 
-static void json_device(struct json *j, const struct rdev *x)
+static void json_device(struct json *j, const struct report *r, const struct rdev *x)
 {
 	json_begin_object(j);
 	json_kstr(j, "address", x->d->name);
@@ -126,7 +138,7 @@ static void json_device(struct json *j, const struct rdev *x)
 		json_kint(j, "iommu_group", x->d->iommu_group);
 	else
 		json_knull(j, "iommu_group");
-	json_device_boots(j, x);
+	json_device_boots(j, r, x);
 	/* As "to select it": each rule alone selects exactly this card. */
 	json_key(j, "select_rules");
 	json_begin_array(j);
@@ -156,7 +168,7 @@ static void json_devices(struct json *j, const struct report *r)
 	json_key(j, "devices");
 	json_begin_array(j);
 	for (size_t k = 0; k < r->ndev; k++)
-		json_device(j, &r->dev[k]);
+		json_device(j, r, &r->dev[k]);
 	json_end_array(j);
 }
 
@@ -506,6 +518,7 @@ void report_print_json(FILE *f, const struct report *r, const struct problems *p
 	json_iommu(&j, r);
 	json_devices(&j, r);
 	json_groups(&j, r);
+	report_json_sriov(&j, r);
 	json_config(&j, r);
 	json_protected(&j, r);
 	json_this_boot(&j, r);

@@ -3,7 +3,9 @@
  * vfio-early --report: the names and small helpers every part of the
  * report shares (report-model.h), below all of them.
  */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmdline.h"
@@ -13,6 +15,12 @@ const char *const report_severity_names[] = { "note", "pending", "warning", "blo
 
 const char *const report_vfio_names[] = {
 	"not checked", "viable", "not viable", "busy", "no node", "failed",
+};
+
+/* enum vfs_state, as the JSON's sriov[].vfs_state says it. */
+const char *const report_vfs_state_names[] = {
+	"no rule", "not sr-iov", "in place", "count differs", "over total", "no driver",
+	"to make",
 };
 
 const char *const report_verdict_names[] = {
@@ -41,6 +49,33 @@ void report_append(char *buf, size_t size, const char *sep, const char *s, size_
 	size_t used = strlen(buf);
 
 	snprintf(buf + used, size - used, "%s%.*s", used ? sep : "", (int)len, s);
+}
+
+void report_vproblem(struct problems *out, enum severity sev, const char *code,
+		     const char *device, const char *fix, const char *fmt, va_list ap)
+{
+	struct problem *p, *v;
+
+	v = realloc(out->v, (out->n + 1) * sizeof(*v));
+	if (!v)
+		return;
+	out->v = v;
+	p = &out->v[out->n++];
+	p->sev = sev;
+	snprintf(p->code, sizeof(p->code), "%s", code);
+	snprintf(p->device, sizeof(p->device), "%s", device ? device : "");
+	vsnprintf(p->what, sizeof(p->what), fmt, ap);
+	snprintf(p->fix, sizeof(p->fix), "%s", fix ? fix : "");
+}
+
+void report_problem(struct problems *out, enum severity sev, const char *code,
+		    const char *device, const char *fix, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report_vproblem(out, sev, code, device, fix, fmt, ap);
+	va_end(ap);
 }
 
 const struct rgroup *report_find_group(const struct report *r, int id)
@@ -78,6 +113,9 @@ int report_status(const struct problems *p, unsigned *warn, unsigned *block)
 
 void report_free(struct report *r)
 {
+	for (size_t i = 0; i < r->npf; i++)
+		free(r->pf[i].vf);
+	free(r->pf);
 	for (size_t i = 0; i < r->ngrp; i++)
 		free(r->grp[i].mem);
 	free(r->grp);

@@ -9,6 +9,7 @@
 #ifndef VFIO_EARLY_REPORT_MODEL_H
 #define VFIO_EARLY_REPORT_MODEL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -148,6 +149,41 @@ struct vm_card {
 	size_t ne;
 };
 
+/* One VF of a PF: its virtfnK link, and the device it names. */
+struct rvf {
+	unsigned index;
+	const struct pci_dev *d;
+};
+
+/*
+ * An SR-IOV physical function (sriov_totalvfs in sysfs) that a rule names
+ * or whose VFs exist; or a device a vfs= rule names that is none (!capable).
+ */
+struct rpf {
+	const struct pci_dev *d;
+	bool capable;			/* sriov_totalvfs is there */
+	unsigned total;			/* sriov_totalvfs */
+	unsigned num;			/* sriov_numvfs: VFs enabled now */
+	int autoprobe;			/* sriov_drivers_autoprobe: 0, 1, or -1 unread */
+	const struct rule *rule;	/* the first vfs= rule that names it, or NULL */
+	struct rvf *vf;			/* by index */
+	size_t nvf;
+};
+
+/*
+ * What a PF's vfs= rule comes to, in vfs.c's order: a PF the rule cannot
+ * serve, the count in place, or the VFs its driver makes at the next pass.
+ */
+enum vfs_state {
+	VFS_NO_RULE,		/* no vfs= rule names it */
+	VFS_NOT_SRIOV,		/* no sriov_totalvfs: not a PF */
+	VFS_IN_PLACE,		/* sriov_numvfs is the rule's N */
+	VFS_COUNT_DIFFERS,	/* another count is set: vfs.c never changes it */
+	VFS_OVER_TOTAL,		/* N > sriov_totalvfs */
+	VFS_NO_DRIVER,		/* no VFs, and no driver holds the PF to make them */
+	VFS_TO_MAKE,		/* no VFs yet; the PF's driver makes N at the next pass */
+};
+
 /*
  * The facts.  The analysis reads nothing but these: a test builds them by
  * hand, and the gathering is the only part that reads the machine.
@@ -200,11 +236,15 @@ struct report {
 	struct legacy_line *legacy;
 	size_t nlegacy;
 	size_t legacy_ids;
+
+	struct rpf *pf;			/* SR-IOV: report-sriov.c */
+	size_t npf;
 };
 
 extern const char *const report_severity_names[];
 extern const char *const report_verdict_names[];
 extern const char *const report_vfio_names[];
+extern const char *const report_vfs_state_names[];
 
 /* Rules that match nothing are named one by one up to this many. */
 #define REPORT_UNMATCHED_SHOWN 20
@@ -216,6 +256,17 @@ bool report_will_bind(const struct pci_dev *d, const struct plan *pl);
 bool report_module_built_in(const struct report *r, const char *name);
 bool report_cmdline_has(const struct report *r, const char *key, const char *val);
 void report_append(char *buf, size_t size, const char *sep, const char *s, size_t len);
+
+/*
+ * One problem: its severity, its stable code (kebab-case, for tools), the
+ * device it is about (0000:BB:SS.F, or NULL for the host as a whole), the
+ * fix (or NULL), and the text.
+ */
+void report_vproblem(struct problems *out, enum severity sev, const char *code,
+		     const char *device, const char *fix, const char *fmt, va_list ap)
+	_printf_(6, 0);
+void report_problem(struct problems *out, enum severity sev, const char *code,
+		    const char *device, const char *fix, const char *fmt, ...) _printf_(6, 7);
 /* REPORT_OK, REPORT_WARNINGS or REPORT_BLOCKING, and the counts. */
 int report_status(const struct problems *p, unsigned *warn, unsigned *block);
 

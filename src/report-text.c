@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "report-sriov.h"
 #include "report-text.h"
 #include "report-vm.h"
 
@@ -43,10 +44,18 @@ static uint64_t largest_bar(const struct rdev *x)
 	return max;
 }
 
-static const char *next_boot(const struct rdev *x, char *buf, size_t size)
+static const char *next_boot(const struct report *r, const struct rdev *x, char *buf,
+			     size_t size)
 {
+	const struct rule *vfs = report_vf_by_vfs(r, x->d);
 	char origin[80];
 
+	if (vfs) {
+		rule_origin(vfs, origin, sizeof(origin));
+		snprintf(buf, size, "vfio-pci (rule %s vfs=%u of its PF; the late pass, once the "
+			 "PF's driver has made it)", origin, vfs->vfs);
+		return buf;
+	}
 	if (!x->plan) {
 		snprintf(buf, size, "stays with the host (no rule selects it)");
 		return buf;
@@ -261,7 +270,7 @@ static void print_device(FILE *f, const struct report *r, size_t k)
 	} else {
 		fprintf(f, "      IOMMU group: none\n");
 	}
-	fprintf(f, "      next boot: %s\n", next_boot(x, nb, sizeof(nb)));
+	fprintf(f, "      next boot: %s\n", next_boot(r, x, nb, sizeof(nb)));
 	if (x->now)
 		fprintf(f, "      this boot: %s%s%s\n", result_words(x->now->result),
 			x->now->reason[0] ? ": " : "", x->now->reason);
@@ -466,6 +475,7 @@ static void print_all(FILE *f, const struct report *r, const struct problems *p)
 	fprintf(f, "vfio-early %s report (kernel %s)\n\n", VERSION, r->kver);
 	print_iommu(f, r);
 	print_devices(f, r);
+	report_print_sriov(f, r);
 	print_config(f, r);
 	print_protected(f, r);
 	print_this_boot(f, r);

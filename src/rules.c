@@ -66,7 +66,7 @@ void rule_error(struct ruleset *rs, const char *file, unsigned line, const char 
 		size_t toklen, const char *why)
 {
 	rs->errors++;
-	if (rs->errors > RULE_ERRORS_LOGGED)
+	if (rs->quiet_errors || rs->errors > RULE_ERRORS_LOGGED)
 		return;
 	if (toklen > 64)
 		toklen = 64;
@@ -78,7 +78,7 @@ void rule_error(struct ruleset *rs, const char *file, unsigned line, const char 
 
 void ruleset_flush_errors(struct ruleset *rs)
 {
-	if (rs->errors > RULE_ERRORS_LOGGED)
+	if (!rs->quiet_errors && rs->errors > RULE_ERRORS_LOGGED)
 		log_warn("%u more rule error%s not shown", rs->errors - RULE_ERRORS_LOGGED,
 			 plural(rs->errors - RULE_ERRORS_LOGGED));
 }

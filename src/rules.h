@@ -74,6 +74,7 @@ struct ruleset {
 	size_t n;
 	size_t cap;
 	unsigned errors;
+	bool quiet_errors;	/* count rule errors, log none: an earlier pass did */
 	/* From the kernel command line. */
 	bool off;
 	bool allow_boot_vga;

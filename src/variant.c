@@ -140,6 +140,23 @@ void variant_best(const struct variant_table *vt, const struct pci_dev *d,
 	}
 }
 
+bool variant_is_vfio_driver(int rootfd, const char *driver)
+{
+	char link[4096];
+	const char *mod;
+
+	if (!driver[0])
+		return false;
+	if (strcmp(driver, VFIO_PCI) == 0)
+		return true;
+	if (sysfs_readlinkf(rootfd, link, sizeof(link), "sys/bus/pci/drivers/%s/module",
+			    driver) <= 0)
+		return false;
+	mod = strrchr(link, '/');
+	mod = mod ? mod + 1 : link;
+	return sysfs_accessf(rootfd, F_OK, "sys/module/vfio_pci_core/holders/%s", mod) == 0;
+}
+
 int variant_driver_name(int rootfd, const char *module, char *buf, size_t size)
 {
 	_cleanup_dir_ struct sysfs_dir dir = SYSFS_DIR_INIT;

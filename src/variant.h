@@ -60,6 +60,12 @@ void variant_best(const struct variant_table *vt, const struct pci_dev *d,
 bool variant_is_vfio_pci(const char *module);
 
 /*
+ * Is @driver (a PCI driver's name) vfio-pci, or a variant of it: a driver
+ * whose module vfio-pci-core lists among its holders?
+ */
+bool variant_is_vfio_driver(int rootfd, const char *driver);
+
+/*
  * The PCI driver @module registers, from DIR/sys/module/MODULE/drivers
  * ("pci:NAME"): 0, or a negative errno (-ENOENT: not loaded, or no PCI
  * driver in it).

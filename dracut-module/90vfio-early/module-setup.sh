@@ -99,6 +99,18 @@ installkernel() {
         hostonly='' instmods "${_found[@]}" \
             || dwarn "vfio-early: could not install all of: ${_found[*]}"
     fi
+    # The selected devices' variant drivers and vendor-reset (vfio-early
+    # --list-modules); VFIO_EARLY_MODULES names them for another machine.
+    local _extra
+    if [[ -n ${VFIO_EARLY_MODULES+set} ]]; then
+        _extra=$VFIO_EARLY_MODULES
+    else
+        _extra=$("$(vfio_early_binary)" ${VFIO_EARLY_ROOT:+--root "$VFIO_EARLY_ROOT"} \
+            --config "$(vfio_early_config)" --list-modules "$kernel" 2> /dev/null) || :
+    fi
+    for _mod in $_extra; do
+        hostonly='' instmods "$_mod" || dwarn "vfio-early: could not install module $_mod"
+    done
     return 0
 }
 

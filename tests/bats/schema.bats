@@ -85,6 +85,7 @@ print(s["$schema"], s["properties"]["schema"]["const"])' "$SCHEMA"
 	assert_equal "$(jq -s '[.[].groups[].vfio | select(. != null)] | length > 0' "${files[@]}")" true
 	assert_equal "$(jq -s '[.[].protected.devices[]] | length > 0' "${files[@]}")" true
 	assert_equal "$(jq -s '[.[].devices[].bars[]] | length > 0' "${files[@]}")" true
+	assert_equal "$(jq -s '[.[].sriov[].vfs[]] | length > 0' "${files[@]}")" true
 }
 
 @test "a report with runs by hand, an initramfs, the old recipe and loaded modules validates" {
@@ -176,6 +177,34 @@ print(s["$schema"], s["properties"]["schema"]["const"])' "$SCHEMA"
 		"$BATS_TEST_TMPDIR/good.json" > "$BATS_TEST_TMPDIR/problems.json"
 	run validate "$BATS_TEST_TMPDIR/problems.json"
 	assert_success
+}
+
+@test "the sriov key: a PF with its VFs validates; a field of another type, a missing or an unknown key fails" {
+	make_root adln-igpu-vfs
+	set_config "address 00:02.0 vfs=7"
+	report_to "$BATS_TEST_TMPDIR/good.json"
+	assert_equal "$(jq -r '.sriov[0].vfs | length' "$BATS_TEST_TMPDIR/good.json")" 7
+	run validate "$BATS_TEST_TMPDIR/good.json"
+	assert_success
+	local i=0 mutation
+	for mutation in \
+		'del(.sriov)' \
+		'.sriov = {}' \
+		'.sriov[0].sriov_numvfs = "7"' \
+		'.sriov[0].sriov_drivers_autoprobe = 1' \
+		'.sriov[0].vfs_state = "fine"' \
+		'.sriov[0].vfs_rule = {"origin":"x","vfs":0}' \
+		'del(.sriov[0].vfs_rule)' \
+		'.sriov[0].vfs[0].address = "00:02.1"' \
+		'.sriov[0].vfs[0].driver = ""' \
+		'.sriov[0].vfs[0].index = -1' \
+		'.sriov[0].vfs[0].extra = true' \
+		'.devices[1].next_boot.via = "pf"'; do
+		i=$((i + 1))
+		jq "$mutation" "$BATS_TEST_TMPDIR/good.json" > "$BATS_TEST_TMPDIR/bad$i.json"
+		run validate "$BATS_TEST_TMPDIR/bad$i.json"
+		[ "$status" -eq 1 ] || fail "the schema accepts $mutation"
+	done
 }
 
 @test "the schema leaves no object open: every key it names is required, nothing else allowed" {

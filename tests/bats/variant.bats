@@ -143,3 +143,91 @@ boot_with() {
 	assert_output --partial "/etc/vfio-early.conf:1: driver=../x: driver= takes auto, vfio-pci or a module name (letters, digits, '_' and '-')"
 	assert_output --partial "/etc/vfio-early.conf:2: driver=: driver= takes auto, vfio-pci or a module name"
 }
+
+@test "--list-modules KVER names the variant drivers the selected devices get, each once" {
+	make_root cx6dx-vfs
+	fake_modules
+	fake_variant mlx5_vfio_pci "$MLX5_ALIAS"
+	set_config "address 0000:d8:00.2 allow-network" "address 0000:d8:00.3 allow-network" \
+		"address 0000:03:00.0 allow-network"
+	ve --list-modules "$KVER"
+	assert_success
+	assert_output "mlx5_vfio_pci"
+	# driver=vfio-pci needs nothing; a kernel without modules.alias, nothing.
+	set_config "address 0000:d8:00.2 allow-network driver=vfio-pci"
+	ve --list-modules "$KVER"
+	assert_success
+	assert_output ""
+	ve --list-modules 6.99.0-none
+	assert_success
+	assert_output ""
+	ve --list-modules ../etc
+	assert_failure 1
+	assert_output --partial "--list-modules ../etc: not a kernel release"
+}
+
+# An RX 6800 XT host (tests/fixtures/vmd-navi.spec) with vendor-reset built
+# for its kernel (a module without aliases, as vendor-reset is).
+vreset_root() {
+	make_root vmd-navi
+	fake_modules
+	fake_variant vendor-reset
+	printf 'flr bus\n' > "$ROOT/sys/bus/pci/devices/0000:03:00.0/reset_method"
+	printf 'bus\n' > "$ROOT/sys/bus/pci/devices/0000:03:00.1/reset_method"
+}
+
+@test "vendor-reset installed: loaded before the bind, device_specific on the AMD GPU only" {
+	vreset_root
+	in_initramfs
+	set_config "address 0000:03:00"
+	ve
+	assert_equal "$(cat "$ROOT/sys/bus/pci/devices/0000:03:00.0/reset_method")" "device_specific"
+	# The HDMI audio is not a display function: its reset stays.
+	assert_equal "$(cat "$ROOT/sys/bus/pci/devices/0000:03:00.1/reset_method")" "bus"
+	run kmsg
+	assert_line --regexp "would load .*/vendor-reset\.ko"
+	assert_line --partial '0000:03:00.0: vendor-reset: reset_method=device_specific set; reset_method reads "device_specific"'
+	ve --list-modules "$KVER"
+	assert_output "vendor-reset"
+}
+
+@test "vendor-reset: a rule's own reset_method= wins; without the module nothing is written" {
+	vreset_root
+	in_initramfs
+	set_config "address 0000:03:00 reset_method=bus"
+	ve
+	assert_equal "$(cat "$ROOT/sys/bus/pci/devices/0000:03:00.0/reset_method")" "bus"
+	run kmsg
+	refute_output --partial "vendor-reset"
+
+	make_root vmd-navi
+	fake_modules
+	printf 'flr bus\n' > "$ROOT/sys/bus/pci/devices/0000:03:00.0/reset_method"
+	in_initramfs
+	set_config "address 0000:03:00"
+	ve
+	assert_equal "$(cat "$ROOT/sys/bus/pci/devices/0000:03:00.0/reset_method")" "flr bus"
+	ve --list-modules "$KVER"
+	assert_output ""
+}
+
+@test "release gives back a VF a variant driver holds, as it does one vfio-pci holds" {
+	# A booted host where mlx5_vfio_pci holds d8:00.2: the driver's module
+	# link, and vfio-pci-core's holders, as the kernel shows a loaded variant.
+	make_root cx6dx-vfs "pci 0000:d8:00.6 parent=0000:d7:00.0 ids=15b3:101e sub=15b3:0083 class=020000 group=47 driver=mlx5_vfio_pci override=mlx5_vfio_pci vf-of=0000:d8:00.1 vfn=0"
+	mkdir -p "$ROOT/sys/module/mlx5_vfio_pci" "$ROOT/sys/module/vfio_pci_core/holders"
+	ln -s ../../../../module/mlx5_vfio_pci "$ROOT/sys/bus/pci/drivers/mlx5_vfio_pci/module"
+	ln -s ../../mlx5_vfio_pci "$ROOT/sys/module/vfio_pci_core/holders/mlx5_vfio_pci"
+	: > "$ROOT/sys/bus/pci/drivers/mlx5_vfio_pci/unbind"
+	: > "$ROOT/sys/bus/pci/drivers_probe"
+	ve release 0000:d8:00.6
+	assert_success
+	assert_line "0000:d8:00.6: released (test root, not probed)"
+	assert_equal "$(cat "$ROOT/sys/bus/pci/drivers/mlx5_vfio_pci/unbind")" "0000:d8:00.6"
+	run kmsg
+	assert_line --partial "0000:d8:00.6: released from mlx5_vfio_pci (test root, not probed)"
+	# A plain driver is no vfio driver: mlx5_core's VF is not released.
+	ve release 0000:d8:00.2
+	assert_success
+	assert_line "0000:d8:00.2: not on vfio-pci (mlx5_core): nothing to release"
+}

@@ -95,6 +95,22 @@ pci 0000:05:02.1 parent=0000:00:01.0 ids=8086:154c sub=8086:0000 class=020000 gr
 	assert_overrides 0000:05:00.0="(null)" 0000:05:02.0=vfio-pci 0000:05:02.1=vfio-pci
 }
 
+@test "the late pass does not log the config's errors again: the early pass did" {
+	vf_host 2 "$TWO_VFS"
+	in_initramfs
+	set_config "address 0000:05:00.0 vfs=2" "address 0000:05:00.0 vfs=lots"
+	ve
+	run kmsg
+	assert_line --partial "/etc/vfio-early.conf:2: vfs=lots: vfs= takes a number of VFs, 1 to 4096"
+	printf '20 1 8:2 / /root rw,relatime shared:1 - ext4 /dev/sda2 rw\n' > "$ROOT/proc/self/mountinfo"
+	mkdir -p "$ROOT/root/etc"
+	: > "$ROOT/dev/kmsg"
+	ve --late /root
+	run kmsg
+	assert_line --partial "late pass: 0000:05:02.0 [8086:154c] class 020000: driver_override set to vfio-pci"
+	refute_output --partial "vfs=lots"
+}
+
 @test "a dry run says what it would make and writes nothing" {
 	vf_host 0
 	set_config "address 0000:05:00.0 vfs=4"

@@ -18,6 +18,8 @@ setup() {
 	# A binary that answers --list-protected like the real one.
 	cat > "$FAKE/vfio-early" <<-'EOF'
 	#!/bin/sh
+	echo "$*" >> "${0%/*}/args"
+	case " $* " in *" --list-modules "*) echo mlx5_vfio_pci; exit 0 ;; esac
 	[ "$1" = --list-protected ] && printf '%s\n' "vfio-early-protected 3" "machine none" \
 		"status complete" "device addr=0000:01:00.0 path=0000:00:1d.0/00.0 ids=144d:a808 sub=144d:a801 class=010802 why=holds the root filesystem (mounted /)" \
 		"end devices=1 carriers=0"
@@ -28,7 +30,7 @@ setup() {
 	echo "ids 10de:2204 10de:1aef" > "$FAKE/vfio-early.conf"
 	export VFIO_EARLY_BINARY=$FAKE/vfio-early VFIO_EARLY_LIBDIR=$FAKE/lib
 	export VFIO_EARLY_CONFIG=$FAKE/vfio-early.conf
-	unset VFIO_EARLY_PROTECTED
+	unset VFIO_EARLY_PROTECTED VFIO_EARLY_MODULES VFIO_EARLY_ROOT
 	export TMPDIR=$BATS_TEST_TMPDIR/tmp
 	mkdir -p "$TMPDIR"
 	KERNELVERSION=6.8.1-arch1-1
@@ -86,6 +88,24 @@ run_build() {
 	assert_line "end devices=1 carriers=0"
 	# The temporary file is gone.
 	assert_equal "$(ls -A "$TMPDIR")" ""
+}
+
+@test "build: the modules --list-modules names for this kernel go in (variant drivers, vendor-reset)" {
+	run_build
+	run cat "$CALLS"
+	assert_line "add_module mlx5_vfio_pci"
+	run cat "$FAKE/args"
+	assert_line -- "--config $FAKE/vfio-early.conf --list-modules 6.8.1-arch1-1"
+}
+
+@test "build: VFIO_EARLY_MODULES names them for an image of another machine" {
+	VFIO_EARLY_MODULES="vendor-reset"
+	run_build
+	run cat "$CALLS"
+	assert_line "add_module vendor-reset"
+	refute_line "add_module mlx5_vfio_pci"
+	run grep -c -- --list-modules "$FAKE/args"
+	assert_output 0
 }
 
 @test "build: no config is a warning, nothing else changes" {

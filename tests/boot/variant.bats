@@ -204,3 +204,42 @@ vfe_vdrv_chose()
 	run awk -v g="IOMMU group $group" '$0 == g { on = 1; next } /^$/ { on = 0 } on' "$VFE_OUT/report-all-auto.txt"
 	assert_output "  $VFE_NVME [1b36:0010] Non-Volatile memory controller [0108]; driver $VFE_VDRV_DRIVER, driver_override $VFE_VDRV_DRIVER"
 }
+
+# --- vfio-early by hand on the booted root (guest.sh, vfe_test.variant=take) --
+
+@test "variant --list-modules on the booted root: the variant's module for the NVMe under auto, nothing under driver=vfio-pci" {
+	run vfe_vdrv_lines rebind step
+	assert_line 'list-auto exit=0'
+	assert_line 'list-plain exit=0'
+	run vfe_vdrv_lines rebind step-out
+	assert_line "list-auto $VFE_VDRV_MODULE"
+	refute_line --regexp '^list-plain '
+}
+
+@test "variant take and release on the booted root: nvme to the variant (driver=auto), then back to nvme" {
+	run vfe_vdrv_lines rebind step
+	assert_line 'take exit=0'
+	assert_line 'release exit=0'
+	run vfe_vdrv_lines rebind take
+	assert_line --regexp "^addr=$VFE_NVME driver=$VFE_VDRV_DRIVER override=$VFE_VDRV_DRIVER group=[0-9]+ dev=present$"
+	run vfe_vdrv_lines rebind release
+	assert_line --regexp "^addr=$VFE_NVME driver=nvme override=\(null\) group=[0-9]+ dev=absent$"
+	run vfe_vdrv_lines rebind step-out
+	assert_line "release $VFE_NVME: released, now on nvme"
+	run vfe_kmsg rebind
+	assert_line --regexp "vfio-early: $VFE_NVME \[1b36:0010\] class 010802: bound to $VFE_VDRV_DRIVER \(was nvme\) \(rule take:1 03:00.0\)$"
+	assert_line --regexp "vfio-early: $VFE_NVME: released from $VFE_VDRV_DRIVER, now on nvme$"
+}
+
+@test "variant: what take prints and --report's manual runs name the variant the NVMe went to, as the record does" {
+	run vfe_vdrv_lines rebind step-out
+	assert_line "take $VFE_NVME: was nvme, now $VFE_VDRV_DRIVER"
+	run sed -n 's/^MANUAL //p' "$VFE_OUT/rebind.result"
+	assert_line "device addr=$VFE_NVME result=bound was=nvme now=$VFE_VDRV_DRIVER reason="
+	run jq -r '.manual_runs.runs[].devices[] | "\(.address) \(.result) \(.was) \(.now)"' \
+		<(vfe_report rebind json)
+	assert_line "$VFE_NVME bound nvme $VFE_VDRV_DRIVER"
+	run vfe_report_section rebind "Manual runs since boot (/run/vfio-early/manual)"
+	assert_line "    $VFE_NVME: was nvme, now $VFE_VDRV_DRIVER"
+	refute_line --partial 'now vfio-pci'
+}

@@ -230,14 +230,16 @@ vfe_qemu_args_variant()
 #   auto    driver=auto on the NVMe (the variant) and card 1 (vfio-pci)
 #   plain   driver=vfio-pci on the NVMe; card 2 with no driver= (auto)
 #   named   driver=MODULE (the variant's module) on the NVMe
-#   rebind  no config; on the real root, with nvme holding the NVMe, the
-#           guest's init runs vfio-early with "address 03:00.0" (no
-#           driver=: auto) (guest/init, vfe_test.rebind=)
+#   rebind  no config; on the real root, with nvme holding the NVMe,
+#           guest.sh runs vfio-early --list-modules, take and release
+#           (vfe_test.variant=take), then the guest's init runs vfio-early
+#           with "address 03:00.0" (no driver=: auto) (guest/init,
+#           vfe_test.rebind=)
 VFE_VDRV_BOOTS=(
 	"auto|auto|"
 	"plain|plain|"
 	"named|named|"
-	"rebind|noconf|vfe_test.rebind=${VFE_NVME#0000:}"
+	"rebind|noconf|vfe_test.variant=take vfe_test.rebind=${VFE_NVME#0000:}"
 	"byhand|noconf|vfe_test.variant=byhand"
 )
 

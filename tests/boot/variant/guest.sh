@@ -8,12 +8,13 @@
 #   VARIANT modalias MODALIAS     the NVMe's, once
 #   VARIANT module-drivers ...    /sys/module/vfio_early_test_pci/drivers
 #   VARIANT vfio-dev ...          the entries of /dev/vfio
-#   VARIANT step NAME exit=N      each step of the bind by hand
+#   VARIANT step NAME exit=N      each step (step-out, step-stderr: its output)
 #
 # With vfe_test.variant=byhand on the command line it first binds the NVMe
 # to the variant driver by hand, as a user would: modprobe the module,
 # unbind nvme, write the driver's name to driver_override, drivers_probe.
-# The root disk is never written to.  Then `vfio-early --report --all`
+# With vfe_test.variant=take it runs `vfio-early --list-modules`, `take`
+# and `release` on the NVMe.  The root disk is never written to.  Then `vfio-early --report --all`
 # between ALL-BEGIN and ALL-END exit=N on ttyS2, and it hands over to
 # /sbin/init (driver reports, `vfio-early --report`).
 export PATH=/bin:/sbin
@@ -42,17 +43,21 @@ state()
 	echo "VARIANT $1 addr=$2 driver=$drv override=$ovr group=$grp dev=$node" >>$out
 }
 
-# step NAME COMMAND...: run a step of the bind by hand, say its status.
+# step NAME COMMAND...: run a step, say its status, its standard output
+# (step-out lines) and its standard error (step-stderr lines).
 step()
 {
 	name=$1
 	shift
-	"$@" 2>>/run/vfe-variant.err && rc=0 || rc=$?
+	"$@" >/run/vfe-variant.out 2>/run/vfe-variant.err && rc=0 || rc=$?
 	echo "VARIANT step $name exit=$rc" >>$out
+	while read -r line; do
+		echo "VARIANT step-out $name $line" >>$out
+	done </run/vfe-variant.out
 	while read -r line; do
 		echo "VARIANT step-stderr $name $line" >>$out
 	done </run/vfe-variant.err
-	: >/run/vfe-variant.err
+	rm -f /run/vfe-variant.out /run/vfe-variant.err
 }
 
 write()
@@ -75,7 +80,6 @@ state start $nvme
 state start $rootdisk
 
 if [ "$mode" = byhand ]; then
-	: >/run/vfe-variant.err
 	step modprobe modprobe $module
 	lsmod | grep -e "^$module " -e '^vfio' | sed 's/  */ /g; s/^/VARIANT lsmod /' >>$out
 	[ -e /sys/bus/pci/devices/$nvme/driver ] &&
@@ -84,6 +88,22 @@ if [ "$mode" = byhand ]; then
 	step probe write $nvme /sys/bus/pci/drivers_probe
 	state byhand $nvme
 	state byhand $rootdisk
+fi
+
+# vfe_test.variant=take: vfio-early on the booted root, with nvme holding
+# the NVMe: --list-modules (the module an image would need), then take the
+# NVMe (driver=auto: the variant) and release it (back to nvme).
+if [ "$mode" = take ]; then
+	kver=$(uname -r)
+	echo "address ${nvme#0000:}" >/run/vfe-variant-auto.conf
+	echo "address ${nvme#0000:} driver=vfio-pci" >/run/vfe-variant-plain.conf
+	step list-auto timeout 60 /usr/sbin/vfio-early --config /run/vfe-variant-auto.conf --list-modules "$kver"
+	step list-plain timeout 60 /usr/sbin/vfio-early --config /run/vfe-variant-plain.conf --list-modules "$kver"
+	step take timeout 60 /usr/sbin/vfio-early take --yes "${nvme#0000:}"
+	state take $nvme
+	step release timeout 60 /usr/sbin/vfio-early release "${nvme#0000:}"
+	state release $nvme
+	state release $rootdisk
 fi
 # names NAME DIR: "VARIANT NAME" and the entries of DIR
 names()

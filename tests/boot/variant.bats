@@ -163,6 +163,27 @@ vfe_vdrv_chose()
 	assert_success
 }
 
+@test "variant that refuses the device (fail_probe=1 from the image's modprobe.d): vfio-early gives the NVMe to vfio-pci, bound, exit 0" {
+	run vfe_reached_root fallback
+	assert_success
+	run vfe_expect fallback early,udev,root "$VFE_NVME=vfio-pci" "$VFE_CARD1_VGA=vfio-pci" "$VFE_CARD1_HDA=vfio-pci"
+	assert_success
+	run vfe_override fallback root "$VFE_NVME"
+	assert_output vfio-pci
+	run vfe_vdrv_kernel fallback
+	# libkmod applied the image's modprobe.d options; the variant's probe said no
+	assert_line --regexp "vfio-early: loading /lib/modules/$VFE_KVER/updates/$VFE_VDRV_MODULE\.ko fail_probe=1$"
+	assert_line --regexp "$VFE_VDRV_DRIVER $VFE_NVME: refused: fail_probe=1$"
+	refute_line --partial 'registered 1b36:0010'
+	run vfe_kmsg fallback
+	assert_line --regexp "$(vfe_vdrv_chose fallback auto)"
+	assert_line --regexp "vfio-early: $VFE_NVME: $VFE_VDRV_DRIVER did not take it \(see the kernel log\); vfio-pci instead$"
+	assert_line --regexp "vfio-early: $VFE_NVME \[1b36:0010\] class 010802: bound to vfio-pci \(was no driver\) \(rule /etc/vfio-early.conf:2 03:00.0\)$"
+	assert_line --regexp 'vfio-early: summary: 3 bound, 0 failed, 0 refused, 0 rule errors \(exit 0\)$'
+	run vfe_state fallback
+	assert_line --regexp "^device addr=$VFE_NVME .*result=bound .*driver=vfio-pci "
+}
+
 @test "variant on the booted root: vfio-early takes the NVMe from nvme to the variant (no driver=: auto)" {
 	run vfe_reached_root rebind
 	assert_success
@@ -183,7 +204,7 @@ vfe_vdrv_chose()
 
 @test "variant: in every boot the root disk (virtio-blk 04:00.0) stays on virtio-pci with no override, and vfio-early says nothing of it" {
 	local b
-	for b in auto plain named rebind byhand; do
+	for b in auto plain named fallback rebind byhand; do
 		run vfe_expect "$b" udev,root "$VFE_ROOTDISK=virtio-pci"
 		assert_success
 		run vfe_override "$b" root "$VFE_ROOTDISK"

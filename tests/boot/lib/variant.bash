@@ -170,6 +170,15 @@ vfe_vdrv_image()
 	echo "$out"
 }
 
+# vfe_vdrv_fail_probe DIR KVER (a vfe_image_variant modifier): the image's
+# modprobe.d gives the variant fail_probe=1, libkmod applies it when
+# vfio-early loads the module.
+vfe_vdrv_fail_probe()
+{
+	mkdir -p "$1/etc/modprobe.d" &&
+		echo "options $VFE_VDRV_MODULE fail_probe=1" >"$1/etc/modprobe.d/vfio-early-test-variant.conf"
+}
+
 # vfe_vdrv_image_modules_file IMAGE FILE: FILE (modules.alias, ...) of the
 # image's modules directory (lib/ or usr/lib/, as the image has it).
 vfe_vdrv_image_modules_file()
@@ -230,6 +239,9 @@ vfe_qemu_args_variant()
 #   auto    driver=auto on the NVMe (the variant) and card 1 (vfio-pci)
 #   plain   driver=vfio-pci on the NVMe; card 2 with no driver= (auto)
 #   named   driver=MODULE (the variant's module) on the NVMe
+#   fallback  auto's image with "options vfio_early_test_pci fail_probe=1"
+#           in its modprobe.d: the variant refuses the NVMe, vfio-early
+#           gives it to vfio-pci
 #   rebind  no config; on the real root, with nvme holding the NVMe,
 #           guest.sh runs vfio-early --list-modules, take and release
 #           (vfe_test.variant=take), then the guest's init runs vfio-early
@@ -239,6 +251,7 @@ VFE_VDRV_BOOTS=(
 	"auto|auto|"
 	"plain|plain|"
 	"named|named|"
+	"fallback|fallback|"
 	"rebind|noconf|vfe_test.variant=take vfe_test.rebind=${VFE_NVME#0000:}"
 	"byhand|noconf|vfe_test.variant=byhand"
 )
@@ -262,9 +275,17 @@ vfe_vdrv_setup()
 	export VFE_VDRV_KO VFE_VDRV_PROT VFE_VDRV_ROOTFS
 	for spec in "${VFE_VDRV_BOOTS[@]}"; do
 		IFS='|' read -r name img args <<<"$spec"
-		cfg=$(vfe_vdrv_config "$img") || return 1
-		[ -z "$cfg" ] || cp "$cfg" "$VFE_OUT/$name.conf"
-		img=$(vfe_vdrv_image "$img" "$cfg") || return 1
+		case $img in
+		fallback)
+			img=$(vfe_vdrv_image auto "$(vfe_vdrv_config auto)") &&
+				img=$(vfe_image_variant "$img" variant-fallback vfe_vdrv_fail_probe) || return 1
+			;;
+		*)
+			cfg=$(vfe_vdrv_config "$img") || return 1
+			[ -z "$cfg" ] || cp "$cfg" "$VFE_OUT/$name.conf"
+			img=$(vfe_vdrv_image "$img" "$cfg") || return 1
+			;;
+		esac
 		vfe_vdrv_image_modules_file "$img" modules.alias | grep '^alias vfio_pci:' \
 			>"$VFE_OUT/image-alias-$name.txt"
 		boots+=("$name|$img|1@variant|init=/lib/vfio-early-test/variant.sh $args")

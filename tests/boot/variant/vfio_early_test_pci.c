@@ -11,7 +11,9 @@
  * writes the alias "vfio_pci:v00001B36d00000010sv*sd*bc*sc*i*", which is what
  * `driver=auto` looks up in modules.alias.
  *
- * Test use only: it adds nothing to what vfio-pci gives the device.
+ * Test use only: it adds nothing to what vfio-pci gives the device.  With
+ * fail_probe=1 (modprobe.d) its probe refuses every device, as a variant
+ * that does not support the device in hand would.
  */
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -19,6 +21,11 @@
 #include <linux/vfio_pci_core.h>
 
 #define VFE_TEST_DRIVER "vfio-early-test-pci"
+
+/* A variant whose probe fails, for vfio-early's fallback to vfio-pci. */
+static bool fail_probe;
+module_param(fail_probe, bool, 0444);
+MODULE_PARM_DESC(fail_probe, "refuse every device (-ENODEV), for tests of the fallback");
 
 static int vfe_test_open_device(struct vfio_device *core_vdev)
 {
@@ -53,6 +60,10 @@ static int vfe_test_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	struct vfio_pci_core_device *vdev;
 	int ret;
 
+	if (fail_probe) {
+		pci_info(pdev, "refused: fail_probe=1\n");
+		return -ENODEV;
+	}
 	vdev = vfio_alloc_device(vfio_pci_core_device, vdev, &pdev->dev,
 				 &vfe_test_ops);
 	if (IS_ERR(vdev))

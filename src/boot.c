@@ -192,7 +192,7 @@ static int late_rules(int rootfd, struct ruleset *rs)
 	}
 	state_read_free(&st);
 	if (n == 0) {
-		log_info("the early pass left nothing to decide");
+		log_info("the early pass left no device undecided");
 		return 0;
 	}
 	config_parse("/" STATE_FILE, conf, used, rs);
@@ -244,6 +244,7 @@ struct run {
 	struct pci_tree t;
 	struct plan pl;
 	struct run_summary sum;
+	struct vfs_counts vfs;		/* what the vfs= rules met */
 	char kver[256];
 	char sysroot[256];
 };
@@ -303,6 +304,13 @@ static const char *manual_confirm(const struct run *r)
 
 	if (r->o->yes)
 		return "yes";
+	/* VFs are made before the plan that binds them: no question covers them. */
+	if (r->vfs.would_make) {
+		fprintf(stderr, "vfio-early: this host is booted (its root filesystem is mounted): "
+			"the VFs of %u SR-IOV PF%s (vfs=) are made only with --yes; nothing was "
+			"changed\n", r->vfs.would_make, plural(r->vfs.would_make));
+		return NULL;
+	}
 	if (!plan_changes(&r->pl))
 		return "none-needed";
 	/* --quiet never hides what a person is asked to confirm. */
@@ -329,7 +337,8 @@ static void print_changes(const struct plan *pl)
 		const struct plan_item *it = &pl->v[k];
 		char what[PLAN_REASON_LEN + 2 * DRIVER_NAME_LEN + 64];
 
-		manual_describe(plan_result_name(it->result), it->was, it->dev->driver, it->reason,
+		manual_describe(plan_result_name(it->result), it->was,
+				it->result == RES_OVERRIDE_SET ? it->target : it->dev->driver, it->reason,
 				what, sizeof(what));
 		printf("%s: %s\n", it->dev->name, what);
 	}
@@ -388,7 +397,7 @@ static int vfs_step(struct run *r, bool dry)
 	struct ruleset vr = { 0 };
 	int ret = 0;
 
-	if (vfs_rules(&r->t, &r->rs, dry, &vr) > 0 && vr.n) {
+	if (vfs_rules(&r->t, &r->rs, dry, &vr, &r->vfs) > 0 && vr.n) {
 		for (size_t i = 0; i < vr.n; i++)
 			ruleset_add(&r->rs, &vr.v[i]);
 		pci_tree_free(&r->t);
@@ -398,6 +407,8 @@ static int vfs_step(struct run *r, bool dry)
 			ret = -EIO;
 		}
 	}
+	/* a PF that cannot have the VFs asked for: the rule is not carried out */
+	r->rs.errors += r->vfs.unfit;
 	ruleset_free(&vr);
 	return ret;
 }
@@ -415,7 +426,8 @@ static int plan_and_bind(struct run *r)
 		log_err("cannot read /sys/bus/pci/devices: %s", strerror(errno));
 		return EXIT_USAGE;
 	}
-	if (vfs_step(r, dry) < 0)
+	/* a manual run writes sriov_numvfs only once --yes confirmed it */
+	if (vfs_step(r, dry || (r->manual && !r->o->yes)) < 0)
 		return EXIT_USAGE;
 	r->sum.iommu = r->t.iommu;
 	protect_sources_from(&src, &r->rs);
@@ -452,7 +464,8 @@ static int plan_and_bind(struct run *r)
 	plan_count(&r->pl, &counts);
 	r->sum.bound = counts.bound;
 	r->sum.override_set = counts.override_set;
-	r->sum.failed = counts.failed;
+	/* a PF whose VFs the kernel refused to make failed like a bind */
+	r->sum.failed = counts.failed + r->vfs.refused;
 	if (r->sum.failed)
 		ret |= EXIT_FAILED;
 	return ret;

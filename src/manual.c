@@ -10,6 +10,9 @@
  *   device addr=0000:02:00.0 result=bound was=bochs-drm now=vfio-pci reason=
  *   more devices=12
  *
+ * now= is the driver the device is on after the run (vfio-pci or a variant
+ * of it); for result=override-set, under a test root where nothing probes,
+ * the driver its override names.
  * "dropped" counts the oldest runs left out to keep the file below
  * MANUAL_MAX; "more" the device lines of a run beyond MANUAL_RUN_DEVICES.
  * /run is emptied at every boot, so the file holds the runs since this boot.
@@ -75,7 +78,9 @@ static char *format_run(const char *confirmed, int exit_status, const struct pla
 		char was[DRIVER_NAME_LEN], cur[DRIVER_NAME_LEN], reason[PLAN_REASON_LEN];
 
 		one_word(was, sizeof(was), it->was);
-		one_word(cur, sizeof(cur), it->dev->driver);
+		/* Under a test root nothing probes: "now" is what the override names. */
+		one_word(cur, sizeof(cur), it->result == RES_OVERRIDE_SET ? it->target :
+			 it->dev->driver);
 		one_line(reason, sizeof(reason), it->result == RES_FAILED ||
 			 it->result == RES_REFUSED ? it->reason : "");
 		fprintf(f, "device addr=%s result=%s was=%s now=%s reason=%s\n", it->dev->name,
@@ -191,12 +196,12 @@ void manual_describe(const char *result, const char *was, const char *now, const
 	was = driver_words(was);
 	now = driver_words(now);
 	if (strcmp(result, "bound") == 0)
-		snprintf(buf, size, "was %s, now vfio-pci", was);
+		snprintf(buf, size, "was %s, now %s", was, now);
 	else if (strcmp(result, "override-set") == 0)
-		snprintf(buf, size, "was %s, driver_override now vfio-pci (test root, not probed)",
-			 was);
+		snprintf(buf, size, "was %s, driver_override now %s (test root, not probed)",
+			 was, now);
 	else if (strcmp(result, "already") == 0)
-		snprintf(buf, size, "unchanged, already on vfio-pci");
+		snprintf(buf, size, "unchanged, already on %s", now);
 	else if (strcmp(result, "failed") == 0)
 		snprintf(buf, size, "FAILED (was %s, now %s): %s", was, now, reason);
 	else if (strcmp(result, "refused") == 0)

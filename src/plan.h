@@ -59,6 +59,7 @@ struct plan_item {
 	char was[DRIVER_NAME_LEN];	/* the driver before this run */
 	char target[DRIVER_NAME_LEN];	/* the driver it goes to: vfio-pci or a variant */
 	char target_module[64];		/* the variant's module, "" for vfio-pci */
+	char target_note[320];		/* why driver= did not get what it asked, or "" */
 };
 
 struct plan {

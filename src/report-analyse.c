@@ -457,6 +457,41 @@ static void vf_problem(const struct rdev *x, struct problems *out)
 		    x->d->name, x->d->driver[0] ? x->d->driver : "no driver");
 }
 
+/* Is the report's kernel @major.@minor or later?  Unknown is not. */
+static bool kernel_at_least(const struct report *r, unsigned major, unsigned minor)
+{
+	unsigned a, b;
+
+	if (sscanf(r->kver, "%u.%u", &a, &b) != 2)
+		return false;
+	return a > major || (a == major && b >= minor);
+}
+
+/*
+ * A firmware framebuffer (efifb, simpledrm, vesafb, BOOTFB) on the memory
+ * of a device vfio-pci takes.  From Linux 6.0 vfio-pci removes it when it
+ * binds a display device (as a DRM driver does: the aperture helpers), so
+ * the VM maps the BAR; before, it stays and the VM's driver may fail.
+ */
+static void framebuffer_problem(const struct report *r, const struct rdev *x,
+				struct problems *out)
+{
+	if (kernel_at_least(r, 6, 0))
+		add_problem(out, SEV_NOTE, "boot-framebuffer", x->d->name,
+			    "nothing is needed on this kernel; initcall_blacklist=sysfb_init "
+			    "on the kernel command line keeps it off the card from the start",
+			    "%s: the boot framebuffer (%s) sits on its memory; vfio-pci removes "
+			    "it when it binds (Linux 6.0 and later), and the console goes dark "
+			    "then", x->d->name, x->framebuffer);
+	else
+		add_problem(out, SEV_WARNING, "boot-framebuffer", x->d->name,
+			    "add initcall_blacklist=sysfb_init to the kernel command line "
+			    "(or video=efifb:off on older kernels)",
+			    "%s: the boot framebuffer (%s) sits on its memory, and vfio-pci "
+			    "before Linux 6.0 leaves it there; the VM's driver may fail to map "
+			    "it", x->d->name, x->framebuffer);
+}
+
 /* Devices that will be bound: their framebuffer, this boot's result, their driver now. */
 static void check_devices(const struct report *r, struct problems *out)
 {
@@ -466,17 +501,20 @@ static void check_devices(const struct report *r, struct problems *out)
 		if (!x->plan || plan_refused(x->plan))
 			continue;
 		if (x->framebuffer[0])
-			add_problem(out, SEV_WARNING, "boot-framebuffer", x->d->name,
-				    "add initcall_blacklist=sysfb_init to the kernel "
-				    "command line (or video=efifb:off on older kernels)",
-				    "%s: the boot framebuffer (%s) sits on its memory; the VM's "
-				    "driver may fail to map it", x->d->name, x->framebuffer);
+			framebuffer_problem(r, x, out);
+		if (x->plan->target_note[0])
+			add_problem(out, SEV_WARNING, "driver-choice", x->d->name,
+				    "name the variant's module with driver=MODULE, or keep the "
+				    "generic driver with driver=vfio-pci", "%s: %s; it goes to "
+				    "vfio-pci", x->d->name, x->plan->target_note);
 		if (x->now && strcmp(x->now->result, "failed") == 0)
 			add_problem(out, SEV_BLOCKING, "bind-failed", x->d->name,
 				    "see dmesg | grep -i vfio for the kernel's "
 				    "reason", "%s failed to bind at this boot: %s", x->d->name,
 				    x->now->reason);
-		else if (x->d->is_vf && strcmp(x->d->driver, "vfio-pci") != 0)
+		else if (x->d->is_vf && strcmp(x->d->driver, x->plan->target) != 0 &&
+			 !x->plan->rule->from_vfs)
+			/* (A vfs= rule's VFs: the SR-IOV section says what becomes of them.) */
 			vf_problem(x, out);
 	}
 }
@@ -490,7 +528,7 @@ static bool pending(const struct rdev *x)
 {
 	return x->plan && !plan_refused(x->plan) && !x->d->is_vf &&
 	       !(x->now && strcmp(x->now->result, "failed") == 0) &&
-	       x->d->driver[0] && strcmp(x->d->driver, "vfio-pci") != 0;
+	       x->d->driver[0] && strcmp(x->d->driver, x->plan->target) != 0;
 }
 
 /*

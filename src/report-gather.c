@@ -24,6 +24,8 @@
 #include "report-vm.h"
 #include "sources.h"
 #include "sysfs.h"
+#include "variant.h"
+#include "vfs.h"
 
 /*
  * What is said while reading the rules, the protected list and the
@@ -51,6 +53,22 @@ static void note_match(const struct rule **include, const struct rule **exclude,
 
 	if (!*slot)
 		*slot = rr;
+}
+
+/*
+ * The VFs vfs= rules hand over are in the plan as the boot puts them there
+ * (an address rule each, every safety check applied), for the VFs that
+ * exist; nothing is made or written here.
+ */
+static void gather_vfs_plan(struct report *r)
+{
+	struct ruleset vr = { 0 };
+	struct vfs_counts counts = { 0 };
+
+	if (vfs_rules(&r->t, &r->rs, true, &vr, &counts) > 0)
+		for (size_t i = 0; i < vr.n; i++)
+			ruleset_add(&r->rs, &vr.v[i]);
+	ruleset_free(&vr);
 }
 
 /*
@@ -331,7 +349,7 @@ static void gather_groups(struct report *r)
 				g->vf_parent = pf_in_group(r, g, m);
 			if (!report_will_bind(m, &r->pl))
 				all_bind = false;
-			if (m->driver[0] && strcmp(m->driver, "vfio-pci") != 0)
+			if (m->driver[0] && !variant_is_vfio_driver(r->t.rootfd, m->driver))
 				all_on = false;
 			if (protect_find(&r->prot, &m->addr))
 				root = true;
@@ -351,14 +369,14 @@ static void gather_groups(struct report *r)
 	}
 }
 
-/* Members that make the kernel call a group not viable: bound, and not to vfio-pci. */
-static void not_on_vfio(const struct rgroup *g, char *buf, size_t size)
+/* Members that make the kernel call a group not viable: bound, and not to a vfio driver. */
+static void not_on_vfio(const struct report *r, const struct rgroup *g, char *buf, size_t size)
 {
 	for (size_t j = 0; j < g->n; j++) {
 		const struct pci_dev *m = g->mem[j];
 		char one[96];
 
-		if (pci_is_bridge(m) || !m->driver[0] || strcmp(m->driver, "vfio-pci") == 0)
+		if (pci_is_bridge(m) || !m->driver[0] || variant_is_vfio_driver(r->t.rootfd, m->driver))
 			continue;
 		snprintf(one, sizeof(one), "%s is on %s", m->name, m->driver);
 		report_append(buf, size, ", ", one, strlen(one));
@@ -402,7 +420,7 @@ static void check_group_node(const struct report *r, int vfiofd, struct rgroup *
 		break;
 	case VFIO_NOT_VIABLE:
 		snprintf(g->vfio_why, sizeof(g->vfio_why), "not viable: ");
-		not_on_vfio(g, g->vfio_why, sizeof(g->vfio_why));
+		not_on_vfio(r, g, g->vfio_why, sizeof(g->vfio_why));
 		break;
 	case VFIO_BUSY:
 		snprintf(g->vfio_why, sizeof(g->vfio_why), "busy: a VM (or another program) holds "
@@ -621,8 +639,12 @@ void report_gather(struct report *r, const struct mode_ctx *c)
 		protect_for_run(&r->prot, &r->t, c->rootfd, c->live, &src, NULL);
 	}
 	log_set_hook(NULL, NULL);
+	if (r->scanned)
+		gather_vfs_plan(r);
 	if (r->scanned && plan_build(&r->pl, &r->t, &r->rs, &r->prot) < 0)
 		r->pl.n = 0;
+	/* Each device's driver, as the boot chooses it; nothing is loaded. */
+	variant_choose(&r->pl, c->rootfd, c->root, false);
 	if (r->scanned && r->pl.excluded)
 		gather_exclusions(r);
 

@@ -78,8 +78,8 @@ static void json_device_boots(struct json *j, const struct report *r, const stru
 
 	json_key(j, "next_boot");
 	json_begin_object(j);
-	json_kstr(j, "action", vfs ? "bind" : !x->plan ? "none" :
-		  plan_refused(x->plan) ? "refused" : "bind");
+	json_kstr(j, "action", x->plan ? (plan_refused(x->plan) ? "refused" : "bind") :
+		  vfs ? "bind" : "none");
 	if (vfs) {
 		char origin[80];
 
@@ -87,7 +87,7 @@ static void json_device_boots(struct json *j, const struct report *r, const stru
 		rule_origin(vfs, origin, sizeof(origin));
 		json_kstr(j, "rule", origin);
 		json_kstr(j, "via", "vfs");
-		json_knull(j, "reason");
+		kstr(j, "reason", x->plan && plan_refused(x->plan) ? x->plan->reason : NULL);
 	} else if (x->plan) {
 		char origin[80];
 
@@ -99,6 +99,14 @@ static void json_device_boots(struct json *j, const struct report *r, const stru
 		json_knull(j, "rule");
 		json_knull(j, "via");
 		json_knull(j, "reason");
+	}
+	if (x->plan && !plan_refused(x->plan)) {
+		json_kstr(j, "driver", x->plan->target);
+		kstr(j, "variant_module", x->plan->target_module[0] ? x->plan->target_module : NULL);
+	} else {
+		/* A VF still to be made by its PF's vfs= rule goes to vfio-pci. */
+		kstr(j, "driver", vfs && !x->plan ? "vfio-pci" : NULL);
+		json_knull(j, "variant_module");
 	}
 	json_end_object(j);
 	if (x->now) {
@@ -468,7 +476,7 @@ static void json_vm_entry(struct json *j, const struct report *r, const struct v
 	json_key(j, "hostdev");
 	json_begin_array(j);
 	for (size_t i = 0; i < e->nfn; i++) {
-		report_vm_hostdev(e->fn[i], buf, sizeof(buf));
+		report_vm_hostdev(r, e->fn[i], buf, sizeof(buf));
 		json_str(j, buf);
 	}
 	json_end_array(j);

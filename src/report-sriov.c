@@ -178,20 +178,26 @@ const struct rpf *report_vf_pf(const struct report *r, const struct pci_dev *vf)
 
 const struct rule *report_vf_by_vfs(const struct report *r, const struct pci_dev *vf)
 {
-	const struct rpf *pf = vf->plan < 0 ? report_vf_pf(r, vf) : NULL;
+	const struct rpf *pf;
 
+	/* In the plan through its PF's vfs= rule, as the boot puts it there. */
+	if (vf->plan >= 0)
+		return r->pl.v[vf->plan].rule && r->pl.v[vf->plan].rule->from_vfs ?
+		       r->pl.v[vf->plan].rule : NULL;
+	pf = report_vf_pf(r, vf);
 	return pf && report_vfs_state(pf) == VFS_IN_PLACE ? pf->rule : NULL;
 }
 
 /* The VFs that @pf's vfs= rule selects and that are not on vfio-pci: "ADDR (DRIVER), ...". */
-static void vfs_off_vfio(const struct rpf *pf, char *buf, size_t size)
+static void vfs_off_vfio(const struct report *r, const struct rpf *pf, char *buf, size_t size)
 {
 	buf[0] = '\0';
 	for (size_t i = 0; i < pf->nvf; i++) {
 		const struct pci_dev *vf = pf->vf[i].d;
 		char one[PCI_ADDR_STRLEN + DRIVER_NAME_LEN + 8];
 
-		if (vf->plan >= 0 || strcmp(vf->driver, "vfio-pci") == 0)
+		if (strcmp(vf->driver, "vfio-pci") == 0 || !report_vf_by_vfs(r, vf) ||
+		    (vf->plan >= 0 && plan_refused(&r->pl.v[vf->plan])))
 			continue;
 		snprintf(one, sizeof(one), "%s (%s)", vf->name,
 			 vf->driver[0] ? vf->driver : "no driver");
@@ -244,13 +250,14 @@ static void check_rule(const struct rpf *pf, const char *o, struct problems *out
 }
 
 /* VFs the rule selects on another driver; autoprobe off with VFs nothing holds. */
-static void check_vfs(const struct rpf *pf, const char *o, struct problems *out)
+static void check_vfs(const struct report *r, const struct rpf *pf, const char *o,
+		      struct problems *out)
 {
 	char list[600], fix[400];
 	bool idle = false;
 
 	if (report_vfs_state(pf) == VFS_IN_PLACE) {
-		vfs_off_vfio(pf, list, sizeof(list));
+		vfs_off_vfio(r, pf, list, sizeof(list));
 		if (list[0])
 			report_problem(out, SEV_WARNING, "vfs-not-on-vfio", pf->d->name,
 				       "run vfio-early --yes to hand them to vfio-pci now (the "
@@ -279,7 +286,7 @@ void report_check_sriov(const struct report *r, struct problems *out)
 		if (pf->rule)
 			rule_origin(pf->rule, o, sizeof(o));
 		check_rule(pf, o, out);
-		check_vfs(pf, o, out);
+		check_vfs(r, pf, o, out);
 		if (pf->num && report_will_bind(pf->d, &r->pl) &&
 		    strcmp(pf->d->driver, "vfio-pci") != 0)
 			report_problem(out, SEV_WARNING, "pf-to-vfio-with-vfs", pf->d->name,
@@ -338,11 +345,17 @@ static void print_vf(FILE *f, const struct report *r, const struct rpf *pf, cons
 	if (d->plan >= 0) {
 		const struct plan_item *it = &r->pl.v[d->plan];
 
+		char by[96];
+
 		rule_origin(it->rule, o, sizeof(o));
-		if (plan_refused(it))
-			fprintf(f, "refused: %s (rule %s)\n", it->reason, o);
+		if (it->rule->from_vfs)
+			snprintf(by, sizeof(by), "vfs=%u, %s", it->rule->from_vfs, o);
 		else
-			fprintf(f, "to vfio-pci (rule %s)\n", o);
+			snprintf(by, sizeof(by), "rule %s", o);
+		if (plan_refused(it))
+			fprintf(f, "refused: %s (%s)\n", it->reason, by);
+		else
+			fprintf(f, "to vfio-pci (%s)\n", by);
 	} else if (report_vf_selected(r, pf, d)) {
 		rule_origin(pf->rule, o, sizeof(o));
 		fprintf(f, "to vfio-pci (vfs=%u, %s)\n", pf->rule->vfs, o);

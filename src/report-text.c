@@ -44,16 +44,33 @@ static uint64_t largest_bar(const struct rdev *x)
 	return max;
 }
 
+/* "vfio-pci", or the variant with its module and the driver= that chose it. */
+static const char *to_driver(const struct plan_item *it, char *buf, size_t size)
+{
+	if (!it->target_module[0])
+		return "vfio-pci";
+	snprintf(buf, size, "%s, a vfio-pci variant (module %s, driver=%s)", it->target,
+		 it->target_module, it->via == VIA_RULE && (it->rule->opts & OPT_DRIVER) ?
+		 it->rule->driver : "auto");
+	return buf;
+}
+
 static const char *next_boot(const struct report *r, const struct rdev *x, char *buf,
 			     size_t size)
 {
 	const struct rule *vfs = report_vf_by_vfs(r, x->d);
-	char origin[80];
+	char origin[80], drv[DRIVER_NAME_LEN + 160];
 
+	if (vfs && x->plan && plan_refused(x->plan)) {
+		rule_origin(vfs, origin, sizeof(origin));
+		snprintf(buf, size, "refused: %s (rule %s vfs=%u of its PF)", x->plan->reason,
+			 origin, vfs->from_vfs);
+		return buf;
+	}
 	if (vfs) {
 		rule_origin(vfs, origin, sizeof(origin));
 		snprintf(buf, size, "vfio-pci (rule %s vfs=%u of its PF; the late pass, once the "
-			 "PF's driver has made it)", origin, vfs->vfs);
+			 "PF's driver has made it)", origin, vfs->from_vfs ? vfs->from_vfs : vfs->vfs);
 		return buf;
 	}
 	if (!x->plan) {
@@ -67,8 +84,8 @@ static const char *next_boot(const struct report *r, const struct rdev *x, char 
 		snprintf(buf, size, "not at boot (rule %s): a VF exists only once its PF's "
 			 "driver creates it, after vfio-early's early pass", origin);
 	else
-		snprintf(buf, size, "vfio-pci (rule %s%s%s)", origin,
-			 x->plan->via == VIA_SLOT ? ", another function of the card" :
+		snprintf(buf, size, "%s (rule %s%s%s)", to_driver(x->plan, drv, sizeof(drv)),
+			 origin, x->plan->via == VIA_SLOT ? ", another function of the card" :
 			 x->plan->via == VIA_GROUP ? ", whole-group" : " ",
 			 x->plan->via == VIA_RULE ? x->plan->rule->token : "");
 	return buf;
@@ -98,9 +115,15 @@ static void print_vm_entry(FILE *f, const struct report *r, const struct vm_entr
 	report_vm_pvesh(r, e, buf, sizeof(buf));
 	fprintf(f, "    Proxmox mapping: %s\n", buf);
 	fprintf(f, "      then in the VM's config: hostpci%u: mapping=%s,pcie=1\n", n, id);
+	for (size_t i = 0; i < e->nfn; i++)
+		if (report_vm_variant(r, e->fn[i]))
+			fprintf(f, "      %s goes to %s, a vfio-pci variant: add driver=keep to the "
+				"hostpci entry where qemu-server has it, or Proxmox binds the "
+				"function to vfio-pci itself when the VM starts\n", e->fn[i]->name,
+				report_vm_variant(r, e->fn[i]));
 	fprintf(f, "    libvirt:\n");
 	for (size_t i = 0; i < e->nfn; i++) {
-		report_vm_hostdev(e->fn[i], buf, sizeof(buf));
+		report_vm_hostdev(r, e->fn[i], buf, sizeof(buf));
 		fprintf(f, "      %s\n", buf);
 	}
 }

@@ -214,11 +214,23 @@ void report_vm_pvesh(const struct report *r, const struct vm_entry *e, char *buf
 		 d->vendor, d->device, d->subvendor, d->subdevice, e->group);
 }
 
-void report_vm_hostdev(const struct pci_dev *d, char *buf, size_t size)
+const char *report_vm_variant(const struct report *r, const struct pci_dev *d)
+{
+	const struct plan_item *it = d->plan >= 0 && (size_t)d->plan < r->pl.n ?
+				     &r->pl.v[d->plan] : NULL;
+
+	return it && !plan_refused(it) && it->target_module[0] ? it->target : NULL;
+}
+
+void report_vm_hostdev(const struct report *r, const struct pci_dev *d, char *buf, size_t size)
 {
 	const struct pci_addr *a = &d->addr;
+	const char *model = report_vm_variant(r, d);
+	char drv[DRIVER_NAME_LEN + 40] = "";
 
-	snprintf(buf, size, "<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+	if (model)
+		snprintf(drv, sizeof(drv), "<driver name='vfio' model='%s'/>", model);
+	snprintf(buf, size, "<hostdev mode='subsystem' type='pci' managed='yes'>%s<source>"
 		 "<address domain='0x%04x' bus='0x%02x' slot='0x%02x' function='0x%x'/>"
-		 "</source></hostdev>", a->domain, a->bus, a->slot, a->func);
+		 "</source></hostdev>", drv, a->domain, a->bus, a->slot, a->func);
 }

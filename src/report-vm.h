@@ -10,6 +10,14 @@ void report_gather_selects(struct report *r);
 void report_vm_path(const struct vm_entry *e, char *buf, size_t size);
 void report_vm_mapping_id(const struct vm_entry *e, char *buf, size_t size);
 void report_vm_pvesh(const struct report *r, const struct vm_entry *e, char *buf, size_t size);
-void report_vm_hostdev(const struct pci_dev *d, char *buf, size_t size);
+/*
+ * @d's libvirt <hostdev>, with <driver name='vfio' model='NAME'/> when a
+ * vfio-pci variant takes it (libvirt 10.0 and later choose the same one
+ * themselves for managed devices; the element says so and pins it).
+ */
+void report_vm_hostdev(const struct report *r, const struct pci_dev *d, char *buf, size_t size);
+
+/* The variant driver that takes @d (a name), or NULL for vfio-pci or none. */
+const char *report_vm_variant(const struct report *r, const struct pci_dev *d);
 
 #endif

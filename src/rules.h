@@ -54,6 +54,7 @@ struct rule {
 	uint16_t expect_device;
 	char reset_method[RESET_METHOD_LEN];
 	unsigned vfs;			/* vfs=N */
+	unsigned from_vfs;		/* a VF's address rule that vfs=N made: N */
 	char driver[RULE_DRIVER_LEN];	/* driver=: "vfio-pci" or a variant's module */
 	/* Where it was written: FILE:LINE, or the command-line KEY. */
 	const char *file;

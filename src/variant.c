@@ -244,15 +244,17 @@ static int take_variant(struct plan_item *it, int rootfd, const char *root,
 	int r = modload_module(root, rootfd, module, insert);
 
 	if (r < 0) {
-		log_warn("%s: variant driver %s: cannot load it (%s); vfio-pci instead",
-			 it->dev->name, module, strerror(-r));
+		snprintf(it->target_note, sizeof(it->target_note),
+			 "variant driver %s: cannot load it (%s)", module, strerror(-r));
+		log_warn("%s: %s; vfio-pci instead", it->dev->name, it->target_note);
 		return r;
 	}
 	r = variant_driver_name(rootfd, module, drv, sizeof(drv));
 	if (r < 0 && insert) {
-		log_warn("%s: variant driver %s: loaded, but no PCI driver of it in "
-			 "/sys/module/%s/drivers (%s); vfio-pci instead", it->dev->name, module,
-			 module, strerror(-r));
+		snprintf(it->target_note, sizeof(it->target_note), "variant driver %s: loaded, "
+			 "but no PCI driver of it in /sys/module/%s/drivers (%s)", module, module,
+			 strerror(-r));
+		log_warn("%s: %s; vfio-pci instead", it->dev->name, it->target_note);
 		return r;
 	}
 	/* Not loaded (a dry run, a test root): its driver has the module's name. */
@@ -266,7 +268,7 @@ static int take_variant(struct plan_item *it, int rootfd, const char *root,
 void variant_choose(struct plan *pl, int rootfd, const char *root, bool insert)
 {
 	struct variant_table vt = { 0 };
-	char kver[256], why[160];
+	char kver[256], why[sizeof(pl->v[0].target_note)];
 	bool loaded = false;
 
 	for (size_t k = 0; k < pl->n; k++) {
@@ -285,6 +287,7 @@ void variant_choose(struct plan *pl, int rootfd, const char *root, bool insert)
 					  strerror(vt.err ? -vt.err : ENOENT));
 		}
 		a = variant_pick(&vt, it->dev, want, why, sizeof(why));
+		snprintf(it->target_note, sizeof(it->target_note), "%s", why);
 		if (why[0])
 			log_warn("%s: %s; vfio-pci instead", it->dev->name, why);
 		if (a && take_variant(it, rootfd, root, insert, a->module) == 0)

@@ -54,8 +54,18 @@ static int read_uint(const struct pci_tree *t, const struct pci_dev *d, const ch
 	return parse_dec(buf, (size_t)n, 65535, v);
 }
 
-/* Make @want VFs on @pf (its driver bound).  0 when it has them, or -errno (logged). */
-static int make_vfs(struct pci_tree *t, struct pci_dev *pf, unsigned want, bool dry)
+/* What make_vfs did; all but VFS_DONE logged. */
+enum vfs_result {
+	VFS_DONE,	/* the PF has @want VFs */
+	VFS_LATER,	/* no driver holds the PF yet */
+	VFS_WOULD,	/* @dry: a run that is not would make them */
+	VFS_KEPT,	/* the PF has another number of VFs, kept */
+	VFS_UNFIT,	/* not an SR-IOV PF, or fewer VFs than @want: a rule error */
+	VFS_REFUSED,	/* the kernel refused the sriov_numvfs write */
+};
+
+/* Make @want VFs on @pf (its driver bound). */
+static enum vfs_result make_vfs(struct pci_tree *t, struct pci_dev *pf, unsigned want, bool dry)
 {
 	unsigned long total, have, autoprobe = 1;
 	char num[16];
@@ -65,29 +75,29 @@ static int make_vfs(struct pci_tree *t, struct pci_dev *pf, unsigned want, bool 
 	    read_uint(t, pf, "sriov_numvfs", &have) < 0) {
 		log_warn("%s: vfs=%u: not an SR-IOV physical function (no sriov_totalvfs)",
 			 pf->name, want);
-		return -ENODEV;
+		return VFS_UNFIT;
 	}
 	if (have == want)
 		return 0;
 	if (have) {
 		log_warn("%s: vfs=%u: the PF has %lu VFs already; a count that is set is not "
 			 "changed (write 0 to sriov_numvfs first)", pf->name, want, have);
-		return -EBUSY;
+		return VFS_KEPT;
 	}
 	if (want > total) {
 		log_warn("%s: vfs=%u: the PF offers %lu VFs (sriov_totalvfs)", pf->name, want,
 			 total);
-		return -ERANGE;
+		return VFS_UNFIT;
 	}
 	if (!pf->driver[0]) {
 		log_notice("%s: vfs=%u: no driver holds the PF yet; its VFs are made once one "
 			   "does (the late pass, or vfio-early --yes on the booted host)",
 			   pf->name, want);
-		return -EAGAIN;
+		return VFS_LATER;
 	}
 	if (dry) {
 		log_notice("%s: would make %u VFs (PF on %s)", pf->name, want, pf->driver);
-		return -EAGAIN;
+		return VFS_WOULD;
 	}
 	read_uint(t, pf, "sriov_drivers_autoprobe", &autoprobe);
 	r = pci_attr_write(t, pf, "sriov_drivers_autoprobe", "0\n", false);
@@ -103,11 +113,11 @@ static int make_vfs(struct pci_tree *t, struct pci_dev *pf, unsigned want, bool 
 	if (r < 0) {
 		log_warn("%s: vfs=%u: the kernel refused (%s: %s)", pf->name, want, strerror(-r),
 			 numvfs_meaning(r));
-		return r;
+		return VFS_REFUSED;
 	}
 	log_notice("%s: %u VFs made (PF on %s, sriov_drivers_autoprobe back to %lu)", pf->name,
 		   want, pf->driver, autoprobe);
-	return 0;
+	return VFS_DONE;
 }
 
 /* The VFs of @pf, by its virtfnK links, appended to @rs as address rules of @r. */
@@ -130,12 +140,14 @@ static void vf_rules(struct pci_tree *t, const struct pci_dev *pf, const struct 
 		vr.opts &= ~(unsigned)OPT_VFS;
 		vr.opts |= OPT_FUNCS_ONE;
 		vr.vfs = 0;
+		vr.from_vfs = r->vfs;
 		snprintf(vr.token, sizeof(vr.token), "%s", path_basename(link));
 		ruleset_add(out, &vr);
 	}
 }
 
-int vfs_rules(struct pci_tree *t, const struct ruleset *rs, bool dry, struct ruleset *out)
+int vfs_rules(struct pci_tree *t, const struct ruleset *rs, bool dry, struct ruleset *out,
+	      struct vfs_counts *c)
 {
 	bool any = false;
 
@@ -159,8 +171,23 @@ int vfs_rules(struct pci_tree *t, const struct ruleset *rs, bool dry, struct rul
 			pci_load(t, pf);
 			if (pf->is_vf)
 				continue;
-			if (make_vfs(t, pf, r->vfs, dry) == 0)
+			switch (make_vfs(t, pf, r->vfs, dry)) {
+			case VFS_DONE:
 				vf_rules(t, pf, r, r->vfs, out);
+				break;
+			case VFS_WOULD:
+				c->would_make++;
+				break;
+			case VFS_UNFIT:
+				c->unfit++;
+				break;
+			case VFS_REFUSED:
+				c->refused++;
+				break;
+			case VFS_LATER:
+			case VFS_KEPT:
+				break;
+			}
 		}
 	}
 	return any ? 1 : 0;

@@ -12,12 +12,20 @@
 struct pci_tree;
 struct ruleset;
 
+/* What vfs_rules met, PFs counted (each already logged). */
+struct vfs_counts {
+	unsigned would_make;	/* dry: a run that is not would make their VFs */
+	unsigned unfit;		/* not SR-IOV PFs, or fewer VFs than vfs= asks */
+	unsigned refused;	/* the kernel refused their sriov_numvfs write */
+};
+
 /*
  * For every vfs= rule of @rs: make the VFs of each PF it names (not when
  * @dry), and add one address rule per VF to @out, with the rule's options
- * and origin.  Returns 1 when @rs has vfs= rules, else 0.  The tree does not
- * hold VFs made now: scan it again before planning with @out.
+ * and origin.  Returns 1 when @rs has vfs= rules, else 0; adds to @c.  The
+ * tree does not hold VFs made now: scan it again before planning with @out.
  */
-int vfs_rules(struct pci_tree *t, const struct ruleset *rs, bool dry, struct ruleset *out);
+int vfs_rules(struct pci_tree *t, const struct ruleset *rs, bool dry, struct ruleset *out,
+	      struct vfs_counts *c);
 
 #endif

@@ -67,7 +67,7 @@ problem() {
 		'{"index":3,"address":"0000:00:02.4","vendor":"8086","device":"46d3","driver":"i915","driver_override":null,"iommu_group":23,"to_vfio":true,"rule":"/etc/vfio-early.conf:1"}'
 	assert_equal "$(jq -r '[.sriov[0].vfs[].index] | join(" ")' <<< "$output")" "0 1 2 3 4 5 6"
 	assert_equal "$(jq -c '.devices[] | select(.address == "0000:00:02.5") | .next_boot' <<< "$output")" \
-		'{"action":"bind","rule":"/etc/vfio-early.conf:1","via":"vfs","reason":null}'
+		'{"action":"bind","rule":"/etc/vfio-early.conf:1","via":"vfs","reason":null,"driver":"vfio-pci","variant_module":null}'
 	assert_equal "$(jq -r '.config.rules[0].matches' <<< "$output")" 1
 	[[ "$(problem vfs-not-on-vfio)" == "warning $PF: VFs of $PF that vfs=7 at /etc/vfio-early.conf:1 selects are not on vfio-pci: 0000:00:02.1 (i915), "* ]]
 }
@@ -202,4 +202,19 @@ problem() {
 	b=$("$VFIO_EARLY" --root "$BATS_TEST_TMPDIR/cap" --report --json 2> /dev/null | jq -S .sriov || true)
 	assert_equal "$(jq -r '.[0].vfs | length' <<< "$b")" 7
 	assert_equal "$b" "$a"
+}
+
+@test "a vfs= rule's VFs pass the boot's safety checks in the report: in their PF's group they block" {
+	# The ConnectX-4 Lx: the VFs share IOMMU group 1 with their PFs (no ACS).
+	make_root cx4lx-vfs-c246
+	set_config "address 0000:01:00.0 vfs=2"
+	report
+	assert_equal "$status" 65
+	assert_line "      IOMMU group 1 (partial):"
+	assert_line "  [blocking] IOMMU group 1 is not usable for a VM: it holds the VF's own PF 0000:01:00.0 (mlx5_core), whose driver creates the VF"
+	# The SR-IOV section says what the rule makes of them; the generic "a VF
+	# does not exist yet at boot" warning is not given for a vfs= rule's VFs.
+	refute_output --partial "0000:01:00.2 is a VF on mlx5_core now"
+	report --json
+	assert_equal "$(jq -c '.devices[] | select(.address == "0000:01:00.2") | .next_boot | [.action, .via]' <<< "$output")" '["bind","vfs"]'
 }

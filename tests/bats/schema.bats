@@ -130,7 +130,7 @@ print(s["$schema"], s["properties"]["schema"]["const"])' "$SCHEMA"
 	assert_equal "$(jq '[.. | select(. == "")] | length' <<< "$output")" 0
 	# every key is there, null or not: a device nothing selects has its next_boot keys
 	assert_equal "$(jq -c '.devices[] | select(.address=="0000:00:02.0") | .next_boot' <<< "$output")" \
-		'{"action":"none","rule":null,"via":null,"reason":null}'
+		'{"action":"none","rule":null,"via":null,"reason":null,"driver":null,"variant_module":null}'
 }
 
 @test "a field of another type, a missing or an unknown key fails the schema" {
@@ -166,6 +166,9 @@ print(s["$schema"], s["properties"]["schema"]["const"])' "$SCHEMA"
 		'del(.this_boot)' \
 		'.devices[0].ids = "10de:2204"' \
 		'.iommu.extra = true' \
+		'del(.devices[0].next_boot.driver)' \
+		'.devices[0].next_boot.driver = ""' \
+		'.devices[0].next_boot.variant_module = 5' \
 		'.extra = 1'; do
 		i=$((i + 1))
 		jq "$mutation" "$BATS_TEST_TMPDIR/good.json" > "$BATS_TEST_TMPDIR/bad$i.json"

@@ -231,3 +231,51 @@ vreset_root() {
 	assert_success
 	assert_line "0000:d8:00.2: not on vfio-pci (mlx5_core): nothing to release"
 }
+
+@test "--report: the driver each device goes to, the libvirt model, the Proxmox advice, the JSON" {
+	make_root cx6dx-vfs
+	fake_modules
+	fake_variant mlx5_vfio_pci "$MLX5_ALIAS"
+	set_config "address 0000:d8:00.2 allow-network" "address 0000:03:00.0 allow-network"
+	ve --report
+	assert_line "      <hostdev mode='subsystem' type='pci' managed='yes'><driver name='vfio' model='mlx5_vfio_pci'/><source><address domain='0x0000' bus='0xd8' slot='0x00' function='0x2'/></source></hostdev>"
+	assert_line "      0000:d8:00.2 goes to mlx5_vfio_pci, a vfio-pci variant: add driver=keep to the hostpci entry where qemu-server has it, or Proxmox binds the function to vfio-pci itself when the VM starts"
+	# The i350 port has no variant: a plain hostdev.
+	assert_line "      <hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x03' slot='0x00' function='0x0'/></source></hostdev>"
+	assert_line "      next boot: vfio-pci (rule /etc/vfio-early.conf:2 0000:03:00.0)"
+	ve --report --json
+	assert_equal "$(jq -c '.devices[] | select(.address == "0000:d8:00.2") | .next_boot | [.driver, .variant_module]' <<< "$output")" '["mlx5_vfio_pci","mlx5_vfio_pci"]'
+	assert_equal "$(jq -c '.devices[] | select(.address == "0000:03:00.0") | .next_boot | [.driver, .variant_module]' <<< "$output")" '["vfio-pci",null]'
+}
+
+@test "--report: a variant that cannot be had is a warning with the fix" {
+	make_root cx6dx-vfs
+	fake_modules
+	set_config "address 0000:d8:00.2 allow-network driver=mlx5_vfio_pci"
+	ve --report
+	assert_line "  [warning] 0000:d8:00.2: driver=mlx5_vfio_pci: no such vfio-pci driver in modules.alias (no \"vfio_pci:\" alias); it goes to vfio-pci"
+	assert_line "      fix: name the variant's module with driver=MODULE, or keep the generic driver with driver=vfio-pci"
+	# The alias without the module file: the boot could not load it.
+	printf 'alias %s mlx5_vfio_pci\n' "$MLX5_ALIAS" >> "$ROOT/lib/modules/$KVER/modules.alias"
+	set_config "address 0000:d8:00.2 allow-network"
+	ve --report
+	assert_line --regexp "^  \[warning\] 0000:d8:00.2: variant driver mlx5_vfio_pci: cannot load it \(.*\); it goes to vfio-pci$"
+}
+
+@test "--report: a device its variant holds is ready, not pending, and its group is viable" {
+	make_root cx6dx-vfs "pci 0000:d8:00.6 parent=0000:d7:00.0 ids=15b3:101e sub=15b3:0083 class=020000 group=47 driver=mlx5_vfio_pci override=mlx5_vfio_pci vf-of=0000:d8:00.1 vfn=0"
+	fake_modules
+	fake_variant mlx5_vfio_pci "$MLX5_ALIAS"
+	mkdir -p "$ROOT/sys/module/mlx5_vfio_pci" "$ROOT/sys/module/vfio_pci_core/holders"
+	ln -s ../../../../module/mlx5_vfio_pci "$ROOT/sys/bus/pci/drivers/mlx5_vfio_pci/module"
+	ln -s ../../mlx5_vfio_pci "$ROOT/sys/module/vfio_pci_core/holders/mlx5_vfio_pci"
+	set_config "address 0000:d8:00.6 allow-network"
+	ve --report
+	assert_line "      IOMMU group 47 (ready):"
+	refute_output --partial "reboot pending"
+	# Without vfio-pci-core's holder link it is an ordinary driver: not ready.
+	rm "$ROOT/sys/module/vfio_pci_core/holders/mlx5_vfio_pci"
+	set_config "address 0000:d8:00.6 allow-network driver=vfio-pci"
+	ve --report
+	assert_line "      IOMMU group 47 (pending):"
+}

@@ -64,8 +64,11 @@ TEST(describe_says_what_became_of_each_device)
 	CHECK_STR(buf, "was bochs-drm, now vfio-pci");
 	manual_describe("bound", "none", "vfio-pci", "", buf, sizeof(buf));
 	CHECK_STR(buf, "was no driver, now vfio-pci");
-	manual_describe("override-set", "", "", "", buf, sizeof(buf));
+	manual_describe("override-set", "", "vfio-pci", "", buf, sizeof(buf));
 	CHECK_STR(buf, "was no driver, driver_override now vfio-pci (test root, not probed)");
+	/* A vfio-pci variant is named where it took the device. */
+	manual_describe("bound", "mlx5_core", "mlx5_vfio_pci", "", buf, sizeof(buf));
+	CHECK_STR(buf, "was mlx5_core, now mlx5_vfio_pci");
 	manual_describe("already", "vfio-pci", "vfio-pci", "", buf, sizeof(buf));
 	CHECK_STR(buf, "unchanged, already on vfio-pci");
 	manual_describe("failed", "snd_hda_intel", "none", "vfio-pci did not take it", buf,

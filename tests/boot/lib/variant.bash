@@ -24,8 +24,9 @@
 # Outputs in VFE_OUT (CACHE/last/variant): NAME.* as vfe_boot writes them,
 # module.log (the module's build), modinfo.txt, image-alias-NAME.txt (the
 # vfio_pci: lines of each image's modules.alias), report-NAME.txt (the
-# root's `vfio-early --report`), report-all-NAME.txt (guest.sh's `--report
-# --all`), timing.
+# root's `vfio-early --report`), report-cfg-NAME.{txt,json} (guest.sh's
+# `--report` with a config selecting the NVMe and card 1),
+# report-all-NAME.txt (guest.sh's `--report --all`), timing.
 
 # shellcheck source=boot.bash
 source "$BATS_TEST_DIRNAME/lib/boot.bash"
@@ -297,6 +298,8 @@ vfe_vdrv_setup()
 		name=${i%%|*}
 		vfe_report "$name" text >"$VFE_OUT/report-$name.txt"
 		vfe_block "$VFE_OUT/$name.report" ALL-BEGIN "ALL-END exit=" >"$VFE_OUT/report-all-$name.txt"
+		vfe_vdrv_report "$name" text >"$VFE_OUT/report-cfg-$name.txt"
+		vfe_vdrv_report "$name" json >"$VFE_OUT/report-cfg-$name.json"
 	done
 	{
 		echo "kind=variant accel=$VFE_ACCEL kernel=$VFE_KVER jobs=$VFE_JOBS module=${VFE_VDRV_KO#"$VFE_CACHE"/}"
@@ -338,6 +341,13 @@ address ${VFE_NVME#0000:} driver=$VFE_VDRV_MODULE
 vfe_vdrv_lines()
 {
 	sed -n "s/^VARIANT $2 //p" "$VFE_OUT/$1.result"
+}
+
+# vfe_vdrv_report NAME FORMAT: guest.sh's `vfio-early --report` (FORMAT
+# text or json) with the config selecting the NVMe and card 1.
+vfe_vdrv_report()
+{
+	vfe_block "$VFE_OUT/$1.report" "REPORTCFG-BEGIN $2" "REPORTCFG-END $2 exit="
 }
 
 # vfe_vdrv_kernel NAME: the kernel-log lines of the boot (console, \r

@@ -116,8 +116,22 @@ names()
 }
 names module-drivers /sys/module/$module/drivers
 names vfio-dev /dev/vfio
-# every device by IOMMU group, as vfio-early sees them now (ttyS2)
+# every device by IOMMU group, as vfio-early sees them now, and the report
+# of a host whose config selects the NVMe and card 1 with no driver= (auto),
+# text and JSON (ttyS2)
+printf 'address %s\naddress 01:00\n' "${nvme#0000:}" >/run/vfe-variant-report.conf
 if [ -x /usr/sbin/vfio-early ]; then
+	for fmt in text json; do
+		opts=--report
+		[ "$fmt" = json ] && opts="--report --json"
+		{
+			echo "REPORTCFG-BEGIN $fmt"
+			# shellcheck disable=SC2086 # one or two options
+			timeout 60 /usr/sbin/vfio-early $opts --config /run/vfe-variant-report.conf \
+				2>/dev/null && rc=0 || rc=$?
+			echo "REPORTCFG-END $fmt exit=$rc"
+		} >>/dev/ttyS2
+	done
 	{
 		echo ALL-BEGIN
 		timeout 60 /usr/sbin/vfio-early --report --all 2>&1 && rc=0 || rc=$?

@@ -264,3 +264,74 @@ vfe_vdrv_chose()
 	assert_line "    $VFE_NVME: was nvme, now $VFE_VDRV_DRIVER"
 	refute_line --partial 'now vfio-pci'
 }
+
+# --- vfio-early --report on the booted root (guest.sh's config: the NVMe and
+# card 1, no driver=) ---------------------------------------------------------
+
+# vfe_vdrv_report_device NAME ADDR: the text report's block about ADDR.
+vfe_vdrv_report_device()
+{
+	vfe_vdrv_report "$1" text | awk -v a="$2" '
+		/^[^ ]/ { sec = $0; on = 0; next }
+		sec == "GPUs and their functions" && /^  [^ ]/ { on = ($1 == a); if (on) print; next }
+		on'
+}
+
+# vfe_vdrv_report_section NAME TITLE: one section of that text report.
+vfe_vdrv_report_section()
+{
+	vfe_vdrv_report "$1" text | awk -v t="$2" '/^[^ ]/ { on = ($0 == t); next } on'
+}
+
+@test "variant --report: the NVMe on its variant is ready and viable, its next boot names the variant, libvirt and Proxmox get the variant's advice" {
+	local group
+	run vfe_block_exit "$VFE_OUT/auto.report" "REPORTCFG-END text exit="
+	assert_output 0
+	run vfe_vdrv_report_device auto "$VFE_NVME"
+	assert_line --index 1 --regexp "^      subsystem 1af4:1100, driver $VFE_VDRV_DRIVER, override $VFE_VDRV_DRIVER, "
+	assert_line --regexp '^      IOMMU group [0-9]+ \(ready\):$'
+	assert_line "      next boot: $VFE_VDRV_DRIVER, a vfio-pci variant (module $VFE_VDRV_MODULE, driver=auto) (rule /run/vfe-variant-report.conf:1 03:00.0)"
+	group=$(vfe_vdrv_report_device auto "$VFE_NVME" | sed -n 's/^      IOMMU group \([0-9]*\) (ready):$/\1/p')
+	run vfe_vdrv_report auto text
+	assert_line "    /dev/vfio/$group: viable (checked)"
+	assert_line "      $VFE_NVME goes to $VFE_VDRV_DRIVER, a vfio-pci variant: add driver=keep to the hostpci entry where qemu-server has it, or Proxmox binds the function to vfio-pci itself when the VM starts"
+	assert_line "      <hostdev mode='subsystem' type='pci' managed='yes'><driver name='vfio' model='$VFE_VDRV_DRIVER'/><source><address domain='0x0000' bus='0x03' slot='0x00' function='0x0'/></source></hostdev>"
+	# card 1: plain vfio-pci, no model
+	assert_line "      <hostdev mode='subsystem' type='pci' managed='yes'><source><address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></source></hostdev>"
+	assert_line 'Verdict: ready (0 blocking, 0 warnings; exit 0)'
+	run vfe_vdrv_report_device auto "$VFE_CARD1_VGA"
+	assert_line "      next boot: vfio-pci (rule /run/vfe-variant-report.conf:2 01:00)"
+	# the JSON: next_boot's driver and module, the group viable
+	run jq -r --arg a "$VFE_NVME" '.devices[] | select(.address == $a)
+		| "\(.driver) \(.next_boot.action) \(.next_boot.driver) \(.next_boot.variant_module)"' \
+		"$VFE_OUT/report-cfg-auto.json"
+	assert_output "$VFE_VDRV_DRIVER bind $VFE_VDRV_DRIVER $VFE_VDRV_MODULE"
+	run jq -r --argjson g "$group" '.groups[] | select(.id == $g) | "\(.verdict) \(.vfio.state)"' \
+		"$VFE_OUT/report-cfg-auto.json"
+	assert_output 'ready viable'
+	run jq -r --arg a "$VFE_CARD1_VGA" '.devices[] | select(.address == $a) | "\(.next_boot.driver) \(.next_boot.variant_module)"' \
+		"$VFE_OUT/report-cfg-auto.json"
+	assert_output 'vfio-pci null'
+}
+
+@test "variant --report: the group's member line, this boot's line and the pending problem name the variant, not vfio-pci" {
+	# the early pass bound it to the variant (the state file says so)
+	run vfe_state auto
+	assert_line --regexp "^device addr=$VFE_NVME .*result=bound .*driver=$VFE_VDRV_DRIVER "
+	run vfe_vdrv_report_device auto "$VFE_NVME"
+	assert_line --regexp "^        $VFE_NVME \[1b36:0010\] Non-Volatile memory controller, $VFE_VDRV_DRIVER, to $VFE_VDRV_DRIVER$"
+	assert_line "      this boot: bound to $VFE_VDRV_DRIVER"
+	# after take and release nvme holds it: the next boot gives it to the variant
+	run vfe_vdrv_report_device rebind "$VFE_NVME"
+	assert_line --regexp '^      IOMMU group [0-9]+ \(pending\):$'
+	assert_line --regexp "^        $VFE_NVME \[1b36:0010\] Non-Volatile memory controller, nvme, to $VFE_VDRV_DRIVER$"
+	run vfe_vdrv_report rebind text
+	assert_line "  [pending] reboot pending: the next boot hands $VFE_NVME (now nvme) to $VFE_VDRV_DRIVER"
+}
+
+@test "variant --report after the variant refused the NVMe at boot (fallback): no reboot is said to hand a device on vfio-pci to vfio-pci" {
+	run vfe_state fallback
+	assert_line --regexp "^device addr=$VFE_NVME .*result=bound .*driver=vfio-pci "
+	run vfe_vdrv_report_section fallback "Problems and fixes"
+	refute_line --partial "hands $VFE_NVME (now vfio-pci) to vfio-pci"
+}

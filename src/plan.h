@@ -105,6 +105,12 @@ static inline bool plan_refused(const struct plan_item *it)
 	return it->result == RES_REFUSED;
 }
 
+/* The driver the item goes to: its target, vfio-pci until one is chosen. */
+static inline const char *plan_target(const struct plan_item *it)
+{
+	return it->target[0] ? it->target : "vfio-pci";
+}
+
 const char *plan_result_name(enum plan_result r);
 const char *plan_refusal_name(enum refusal r);
 const char *plan_via_name(enum plan_via v);

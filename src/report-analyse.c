@@ -550,7 +550,7 @@ static void check_devices(const struct report *r, struct problems *out)
 				    "see dmesg | grep -i vfio for the kernel's "
 				    "reason", "%s failed to bind at this boot: %s", x->d->name,
 				    x->now->reason);
-		else if (x->d->is_vf && strcmp(x->d->driver, x->plan->target) != 0 &&
+		else if (x->d->is_vf && strcmp(x->d->driver, plan_target(x->plan)) != 0 &&
 			 !x->plan->rule->from_vfs)
 			/* (A vfs= rule's VFs: the SR-IOV section says what becomes of them.) */
 			vf_problem(x, out);
@@ -558,15 +558,17 @@ static void check_devices(const struct report *r, struct problems *out)
 }
 
 /*
- * On a host driver now, and on vfio-pci after the next boot: the
- * configuration waits for it.  (A device with no driver holds no group
+ * On a host driver now, and on vfio-pci (or its variant) after the next
+ * boot: the configuration waits for it.  A device on a vfio driver now is
+ * not waiting, even on another one than the plan names (a variant that
+ * refused it left it to vfio-pci, and would again).  (A device with no driver holds no group
  * back: the kernel lets a VM open the group with it.)
  */
-static bool pending(const struct rdev *x)
+static bool pending(int rootfd, const struct rdev *x)
 {
 	return x->plan && !plan_refused(x->plan) && !x->d->is_vf &&
 	       !(x->now && strcmp(x->now->result, "failed") == 0) &&
-	       x->d->driver[0] && strcmp(x->d->driver, x->plan->target) != 0;
+	       x->d->driver[0] && !variant_is_vfio_driver(rootfd, x->d->driver);
 }
 
 /*
@@ -577,28 +579,39 @@ static void check_pending(const struct report *r, struct problems *out)
 {
 	for (size_t k = 0; k < r->ndev; k++) {
 		const struct pci_dev *d = r->dev[k].d;
-		char list[600] = "";
-		bool said = false;
+		const char *to = r->dev[k].plan ? plan_target(r->dev[k].plan) : "";
+		char list[600] = "", each[700] = "";
+		bool said = false, same = true;
 
-		if (!pending(&r->dev[k]))
+		if (!pending(r->t.rootfd, &r->dev[k]))
 			continue;
 		for (size_t j = 0; j < k; j++)
-			said |= pending(&r->dev[j]) && pci_same_slot(r->dev[j].d, d);
+			said |= pending(r->t.rootfd, &r->dev[j]) && pci_same_slot(r->dev[j].d, d);
 		if (said)
 			continue;
 		for (size_t j = k; j < r->ndev; j++) {
 			const struct pci_dev *y = r->dev[j].d;
-			char one[96];
+			char one[PCI_ADDR_STRLEN + 2 * DRIVER_NAME_LEN + 16];
 
-			if (!pending(&r->dev[j]) || !pci_same_slot(y, d))
+			if (!pending(r->t.rootfd, &r->dev[j]) || !pci_same_slot(y, d))
 				continue;
+			same &= strcmp(plan_target(r->dev[j].plan), to) == 0;
 			snprintf(one, sizeof(one), "%s (now %s)", y->name,
 				 y->driver[0] ? y->driver : "no driver");
 			report_append(list, sizeof(list), ", ", one, strlen(one));
+			snprintf(one + strlen(one), sizeof(one) - strlen(one), " to %s",
+				 plan_target(r->dev[j].plan));
+			report_append(each, sizeof(each), ", ", one, strlen(one));
 		}
-		add_problem(out, SEV_PENDING, "reboot-pending", d->name,
-			    r->st.present ? "reboot" : NULL,
-			    "reboot pending: the next boot hands %s to vfio-pci", list);
+		/* One driver for the card: named once; a variant for one function: each. */
+		if (same)
+			add_problem(out, SEV_PENDING, "reboot-pending", d->name,
+				    r->st.present ? "reboot" : NULL,
+				    "reboot pending: the next boot hands %s to %s", list, to);
+		else
+			add_problem(out, SEV_PENDING, "reboot-pending", d->name,
+				    r->st.present ? "reboot" : NULL,
+				    "reboot pending: the next boot hands %s", each);
 	}
 }
 

@@ -101,7 +101,7 @@ static void json_device_boots(struct json *j, const struct report *r, const stru
 		json_knull(j, "reason");
 	}
 	if (x->plan && !plan_refused(x->plan)) {
-		json_kstr(j, "driver", x->plan->target);
+		json_kstr(j, "driver", plan_target(x->plan));
 		kstr(j, "variant_module", x->plan->target_module[0] ? x->plan->target_module : NULL);
 	} else {
 		/* A VF still to be made by its PF's vfs= rule goes to vfio-pci. */

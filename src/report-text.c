@@ -95,10 +95,11 @@ static void print_member(FILE *f, const struct report *r, const struct pci_dev *
 {
 	const char *cls = pci_class_name(m->class);
 
-	fprintf(f, "        %s [%04x:%04x] %s, %s%s\n", m->name, m->vendor, m->device,
+	fprintf(f, "        %s [%04x:%04x] %s, %s%s%s\n", m->name, m->vendor, m->device,
 		cls ? cls : "device", m->driver[0] ? m->driver : "no driver",
 		protect_find(&r->prot, &m->addr) ? ", holds the root filesystem" :
-		report_will_bind(m, &r->pl) ? ", to vfio-pci" : "");
+		report_will_bind(m, &r->pl) ? ", to " : "",
+		report_will_bind(m, &r->pl) ? plan_target(&r->pl.v[m->plan]) : "");
 }
 
 /* One hostpci entry: qm set, the resource mapping, the hostdev lines. */
@@ -239,20 +240,20 @@ static void print_select(FILE *f, const struct report *r, const struct rdev *x)
 }
 
 /* This boot's result for a device, in words (the state file keeps the short name). */
-static const char *result_words(const char *result)
+static const char *result_words(const struct state_dev *now, char *buf, size_t size)
 {
-	static const struct {
-		const char *key, *words;
-	} w[] = {
-		{ "bound", "bound to vfio-pci" },
-		{ "already", "already on vfio-pci" },
-		{ "override-set", "vfio-pci written to driver_override, not probed (test root)" },
-	};
+	/* Records before the driver was kept say none: vfio-pci was the only one. */
+	const char *drv = strcmp(now->driver, "none") == 0 ? "vfio-pci" : now->driver;
 
-	for (size_t i = 0; i < ARRAY_SIZE(w); i++)
-		if (strcmp(result, w[i].key) == 0)
-			return w[i].words;
-	return result;
+	if (strcmp(now->result, "bound") == 0)
+		snprintf(buf, size, "bound to %s", drv);
+	else if (strcmp(now->result, "already") == 0)
+		snprintf(buf, size, "already on %s", drv);
+	else if (strcmp(now->result, "override-set") == 0)
+		snprintf(buf, size, "driver_override written, not probed (test root)");
+	else
+		snprintf(buf, size, "%s", now->result);
+	return buf;
 }
 
 /* One device of "GPUs and their functions": what it is, its group, what happens next. */
@@ -260,7 +261,7 @@ static void print_device(FILE *f, const struct report *r, size_t k)
 {
 	const struct rdev *x = &r->dev[k];
 	const struct rgroup *g = report_find_group(r, x->d->iommu_group);
-	char name[400], size[32], nb[PLAN_REASON_LEN + 160];
+	char name[400], size[32], nb[PLAN_REASON_LEN + 160], rw[DRIVER_NAME_LEN + 64];
 
 	fprintf(f, "  %s %s\n", x->d->name, dev_name(x, name, sizeof(name)));
 	fprintf(f, "      subsystem %04x:%04x, driver %s, override %s, boot VGA %s, NUMA "
@@ -295,7 +296,7 @@ static void print_device(FILE *f, const struct report *r, size_t k)
 	}
 	fprintf(f, "      next boot: %s\n", next_boot(r, x, nb, sizeof(nb)));
 	if (x->now)
-		fprintf(f, "      this boot: %s%s%s\n", result_words(x->now->result),
+		fprintf(f, "      this boot: %s%s%s\n", result_words(x->now, rw, sizeof(rw)),
 			x->now->reason[0] ? ": " : "", x->now->reason);
 	print_select(f, r, x);
 }

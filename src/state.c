@@ -160,6 +160,8 @@ int state_read(int rootfd, const char *file, struct boot_state *st)
 				state_field(line, "reason", d->reason, sizeof(d->reason));
 				if (!state_field(line, "refusal", d->refusal, sizeof(d->refusal)))
 					snprintf(d->refusal, sizeof(d->refusal), "none");
+				if (!state_field(line, "driver", d->driver, sizeof(d->driver)))
+					snprintf(d->driver, sizeof(d->driver), "none");
 				st->ndev++;
 			}
 		}

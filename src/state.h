@@ -36,6 +36,7 @@ struct state_dev {
 	char addr[PCI_ADDR_STRLEN];
 	char result[24];
 	char refusal[24];		/* the refusal at its root, "none" */
+	char driver[DRIVER_NAME_LEN];	/* its driver after the run, "none" */
 	char reason[PLAN_REASON_LEN];
 };
 

@@ -145,6 +145,19 @@ void json_kstr_or_null(struct json *j, const char *key, const char *s)
 		json_null(j);
 }
 
+void json_ktext(struct json *j, const char *key, const char *s)
+{
+	json_kstr_or_null(j, key, s && *s ? s : NULL);
+}
+
+void json_kid(struct json *j, const char *key, unsigned v)
+{
+	char buf[8];
+
+	snprintf(buf, sizeof(buf), "%04x", v & 0xffff);
+	json_kstr(j, key, buf);
+}
+
 void json_kbool(struct json *j, const char *key, bool v)
 {
 	json_key(j, key);

@@ -30,6 +30,10 @@ void json_null(struct json *j);
 
 void json_kstr(struct json *j, const char *key, const char *s);
 void json_kstr_or_null(struct json *j, const char *key, const char *s);
+/* The report's rule: a text, or null when it is absent or empty, never "". */
+void json_ktext(struct json *j, const char *key, const char *s);
+/* A PCI id: four lowercase hex digits, as lspci -n prints it. */
+void json_kid(struct json *j, const char *key, unsigned v);
 void json_kbool(struct json *j, const char *key, bool v);
 void json_kint(struct json *j, const char *key, long long v);
 void json_kuint(struct json *j, const char *key, uint64_t v);

@@ -12,21 +12,9 @@
 
 /*
  * One rule for the whole document (doc/report.schema.json): every key is
- * always there, and a value that is absent or unknown is null, never "".
+ * always there, and a value that is absent or unknown is null, never ""
+ * (json_ktext); ids are four lowercase hex digits (json_kid).
  */
-static void kstr(struct json *j, const char *key, const char *s)
-{
-	json_kstr_or_null(j, key, s && *s ? s : NULL);
-}
-
-/* An id: four lowercase hex digits, as lspci -n prints it. */
-static void kid(struct json *j, const char *key, unsigned v)
-{
-	char buf[8];
-
-	snprintf(buf, sizeof(buf), "%04x", v & 0xffff);
-	json_kstr(j, key, buf);
-}
 
 /* A class code: six lowercase hex digits (class, subclass, interface). */
 static void kclass(struct json *j, unsigned v)
@@ -87,14 +75,14 @@ static void json_device_boots(struct json *j, const struct report *r, const stru
 		rule_origin(vfs, origin, sizeof(origin));
 		json_kstr(j, "rule", origin);
 		json_kstr(j, "via", "vfs");
-		kstr(j, "reason", x->plan && plan_refused(x->plan) ? x->plan->reason : NULL);
+		json_ktext(j, "reason", x->plan && plan_refused(x->plan) ? x->plan->reason : NULL);
 	} else if (x->plan) {
 		char origin[80];
 
 		rule_origin(x->plan->rule, origin, sizeof(origin));
-		kstr(j, "rule", origin);
+		json_ktext(j, "rule", origin);
 		json_kstr(j, "via", plan_via_name(x->plan->via));
-		kstr(j, "reason", plan_refused(x->plan) ? x->plan->reason : NULL);
+		json_ktext(j, "reason", plan_refused(x->plan) ? x->plan->reason : NULL);
 	} else {
 		json_knull(j, "rule");
 		json_knull(j, "via");
@@ -102,18 +90,18 @@ static void json_device_boots(struct json *j, const struct report *r, const stru
 	}
 	if (x->plan && !plan_refused(x->plan)) {
 		json_kstr(j, "driver", plan_target(x->plan));
-		kstr(j, "variant_module", x->plan->target_module[0] ? x->plan->target_module : NULL);
+		json_ktext(j, "variant_module", x->plan->target_module[0] ? x->plan->target_module : NULL);
 	} else {
 		/* A VF still to be made by its PF's vfs= rule goes to vfio-pci. */
-		kstr(j, "driver", vfs && !x->plan ? "vfio-pci" : NULL);
+		json_ktext(j, "driver", vfs && !x->plan ? "vfio-pci" : NULL);
 		json_knull(j, "variant_module");
 	}
 	json_end_object(j);
 	if (x->now) {
 		json_key(j, "this_boot");
 		json_begin_object(j);
-		kstr(j, "result", x->now->result);
-		kstr(j, "reason", x->now->reason);
+		json_ktext(j, "result", x->now->result);
+		json_ktext(j, "reason", x->now->reason);
 		json_end_object(j);
 	} else {
 		json_knull(j, "this_boot");
@@ -124,24 +112,24 @@ static void json_device(struct json *j, const struct report *r, const struct rde
 {
 	json_begin_object(j);
 	json_kstr(j, "address", x->d->name);
-	kid(j, "vendor", x->d->vendor);
-	kid(j, "device", x->d->device);
-	kid(j, "subsystem_vendor", x->d->subvendor);
-	kid(j, "subsystem_device", x->d->subdevice);
+	json_kid(j, "vendor", x->d->vendor);
+	json_kid(j, "device", x->d->device);
+	json_kid(j, "subsystem_vendor", x->d->subvendor);
+	json_kid(j, "subsystem_device", x->d->subdevice);
 	kclass(j, x->d->class);
-	kstr(j, "class_name", pci_class_name(x->d->class));
-	kstr(j, "vendor_name", x->names.vendor_name);
-	kstr(j, "device_name", x->names.device_name);
-	kstr(j, "driver", x->d->driver);
-	kstr(j, "driver_override", x->d->override);
+	json_ktext(j, "class_name", pci_class_name(x->d->class));
+	json_ktext(j, "vendor_name", x->names.vendor_name);
+	json_ktext(j, "device_name", x->names.device_name);
+	json_ktext(j, "driver", x->d->driver);
+	json_ktext(j, "driver_override", x->d->override);
 	json_kbool(j, "boot_vga", x->d->boot_vga);
 	if (x->numa >= 0)
 		json_kint(j, "numa_node", x->numa);
 	else
 		json_knull(j, "numa_node");
-	kstr(j, "stable_path", x->path);
+	json_ktext(j, "stable_path", x->path);
 	json_bars(j, x);
-	kstr(j, "boot_framebuffer", x->framebuffer);
+	json_ktext(j, "boot_framebuffer", x->framebuffer);
 	if (x->d->iommu_group >= 0)
 		json_kint(j, "iommu_group", x->d->iommu_group);
 	else
@@ -153,7 +141,7 @@ static void json_device(struct json *j, const struct report *r, const struct rde
 	for (size_t i = 0; x->sel && i < x->sel->n; i++)
 		json_str(j, x->sel->rule[i]);
 	json_end_array(j);
-	kstr(j, "select_refused", x->sel_refused);
+	json_ktext(j, "select_refused", x->sel_refused);
 	json_end_object(j);
 }
 
@@ -162,7 +150,7 @@ static void json_iommu(struct json *j, const struct report *r)
 	json_key(j, "iommu");
 	json_begin_object(j);
 	json_kbool(j, "active", r->iommu_active);
-	kstr(j, "kind", r->iommu_kind);
+	json_ktext(j, "kind", r->iommu_kind);
 	ksplit(j, "units", r->iommu_units, ", ");
 	ksplit(j, "cmdline_flags", r->iommu_flags, " ");
 	json_kbool(j, "passthrough", r->passthrough);
@@ -184,10 +172,10 @@ static void json_member(struct json *j, const struct report *r, const struct pci
 {
 	json_begin_object(j);
 	json_kstr(j, "address", m->name);
-	kid(j, "vendor", m->vendor);
-	kid(j, "device", m->device);
+	json_kid(j, "vendor", m->vendor);
+	json_kid(j, "device", m->device);
 	kclass(j, m->class);
-	kstr(j, "driver", m->driver);
+	json_ktext(j, "driver", m->driver);
 	json_kbool(j, "bridge", pci_is_bridge(m));
 	json_kbool(j, "to_vfio", report_will_bind(m, &r->pl));
 	json_kbool(j, "holds_root", protect_find(&r->prot, &m->addr) != NULL);
@@ -208,7 +196,7 @@ static void json_groups(struct json *j, const struct report *r)
 			json_key(j, "vfio");
 			json_begin_object(j);
 			json_kstr(j, "state", report_vfio_names[g->vfio]);
-			kstr(j, "detail", g->vfio_why);
+			json_ktext(j, "detail", g->vfio_why);
 			json_end_object(j);
 		} else {
 			json_knull(j, "vfio");
@@ -227,7 +215,7 @@ static void json_config(struct json *j, const struct report *r)
 {
 	json_key(j, "config");
 	json_begin_object(j);
-	kstr(j, "file", r->config_file);
+	json_ktext(j, "file", r->config_file);
 	json_kbool(j, "present", r->config_present);
 	json_kbool(j, "disabled_on_cmdline", r->rs.off);
 	json_key(j, "rules");
@@ -237,8 +225,8 @@ static void json_config(struct json *j, const struct report *r)
 
 		rule_origin(&r->rs.v[i], origin, sizeof(origin));
 		json_begin_object(j);
-		kstr(j, "origin", origin);
-		kstr(j, "selector", r->rs.v[i].token);
+		json_ktext(j, "origin", origin);
+		json_ktext(j, "selector", r->rs.v[i].token);
 		json_kbool(j, "exclude", r->rs.v[i].exclude);
 		json_kint(j, "matches", r->rs.v[i].matches);
 		json_end_object(j);
@@ -255,11 +243,11 @@ static void json_protected_dev(struct json *j, const struct protected_dev *d)
 	json_begin_object(j);
 	format_pci_addr(&d->addr, buf);
 	json_kstr(j, "address", buf);
-	kstr(j, "path", d->path);
-	kid(j, "vendor", d->vendor);
-	kid(j, "device", d->device);
+	json_ktext(j, "path", d->path);
+	json_kid(j, "vendor", d->vendor);
+	json_kid(j, "device", d->device);
 	kclass(j, d->class);
-	kstr(j, "why", d->why);
+	json_ktext(j, "why", d->why);
 	/* boot: never handed over; management: only to a rule that names it with allow-network */
 	json_kstr(j, "need", d->mgmt ? "management" : "boot");
 	json_end_object(j);
@@ -270,7 +258,7 @@ static void json_protected(struct json *j, const struct report *r)
 	json_key(j, "protected");
 	json_begin_object(j);
 	json_kbool(j, "verified", r->prot.verified);
-	kstr(j, "unverified_reason", r->prot.verified ? NULL : r->prot.unverified);
+	json_ktext(j, "unverified_reason", r->prot.verified ? NULL : r->prot.unverified);
 	json_kbool(j, "resolved_from_mounts", r->prot.live_fs);
 	json_key(j, "devices");
 	json_begin_array(j);
@@ -293,15 +281,15 @@ static void json_this_boot(struct json *j, const struct report *r)
 		return;
 	}
 	json_begin_object(j);
-	kstr(j, "mode", r->st.mode);
-	kstr(j, "kernel", r->st.kernel);
+	json_ktext(j, "mode", r->st.mode);
+	json_ktext(j, "kernel", r->st.kernel);
 	json_kint(j, "exit", r->st.exit_status);
 	json_kint(j, "bound", r->st.bound);
 	json_kint(j, "failed", r->st.failed);
 	json_kint(j, "refused", r->st.refused);
 	if (r->st.proof_seen) {
 		json_kbool(j, "protected_list_verified", r->st.proof_verified);
-		kstr(j, "protected_list_reason", r->st.proof_verified ? NULL : r->st.proof_reason);
+		json_ktext(j, "protected_list_reason", r->st.proof_verified ? NULL : r->st.proof_reason);
 	} else {
 		json_knull(j, "protected_list_verified");
 		json_knull(j, "protected_list_reason");
@@ -322,14 +310,14 @@ static void json_this_boot(struct json *j, const struct report *r)
 /* No driver ("none" in the record) is null. */
 static void json_kdriver(struct json *j, const char *key, const char *d)
 {
-	kstr(j, key, strcmp(d, "none") != 0 ? d : NULL);
+	json_ktext(j, key, strcmp(d, "none") != 0 ? d : NULL);
 }
 
 static void json_manual_run(struct json *j, const struct manual_run *run)
 {
 	json_begin_object(j);
-	kstr(j, "time", run->time);
-	kstr(j, "confirmed", run->confirmed);
+	json_ktext(j, "time", run->time);
+	json_ktext(j, "confirmed", run->confirmed);
 	json_kint(j, "exit", run->exit_status);
 	json_kint(j, "changed", run->changed);
 	json_kint(j, "failed", run->failed);
@@ -341,11 +329,11 @@ static void json_manual_run(struct json *j, const struct manual_run *run)
 		const struct manual_dev *d = &run->dev[k];
 
 		json_begin_object(j);
-		kstr(j, "address", d->addr);
-		kstr(j, "result", d->result);
+		json_ktext(j, "address", d->addr);
+		json_ktext(j, "result", d->result);
 		json_kdriver(j, "was", d->was);
 		json_kdriver(j, "now", d->now);
-		kstr(j, "reason", d->reason);
+		json_ktext(j, "reason", d->reason);
 		json_end_object(j);
 	}
 	json_end_array(j);
@@ -407,12 +395,12 @@ static void json_legacy(struct json *j, const struct report *r)
 		const struct legacy_line *l = &r->legacy[i];
 
 		json_begin_object(j);
-		kstr(j, "where", l->where);
-		kstr(j, "line", l->text);
+		json_ktext(j, "where", l->where);
+		json_ktext(j, "line", l->text);
 		json_kstr(j, "verdict", l->v == LEGACY_DROP ? "unnecessary" :
 			  l->v == LEGACY_EDIT ? "edit" : "keep");
-		kstr(j, "edit", l->edit);
-		kstr(j, "why", l->why);
+		json_ktext(j, "edit", l->edit);
+		json_ktext(j, "why", l->why);
 		json_end_object(j);
 	}
 	json_end_array(j);
@@ -467,7 +455,7 @@ static void json_vm_entry(struct json *j, const struct report *r, const struct v
 	json_key(j, "mapping");
 	json_begin_object(j);
 	json_kstr(j, "id", id);
-	kstr(j, "node", r->node);
+	json_ktext(j, "node", r->node);
 	report_vm_pvesh(r, e, buf, sizeof(buf));
 	json_kstr(j, "create", buf);
 	snprintf(buf, sizeof(buf), "hostpci%u: mapping=%s,pcie=1", n, id);
@@ -521,7 +509,7 @@ void report_print_json(FILE *f, const struct report *r, const struct problems *p
 	json_kstr(&j, "schema", "vfio-early-report/2");
 	json_kstr(&j, "version", VERSION);
 	/* The gathering says "unknown" when the root does not tell. */
-	kstr(&j, "kernel", strcmp(r->kver, "unknown") != 0 ? r->kver : NULL);
+	json_ktext(&j, "kernel", strcmp(r->kver, "unknown") != 0 ? r->kver : NULL);
 	json_kstr_or_null(&j, "cmdline", r->cmdline);
 	json_iommu(&j, r);
 	json_devices(&j, r);

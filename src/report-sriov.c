@@ -389,19 +389,6 @@ void report_print_sriov(FILE *f, const struct report *r)
 	}
 }
 
-static void kstr(struct json *j, const char *key, const char *s)
-{
-	json_kstr_or_null(j, key, s && *s ? s : NULL);
-}
-
-static void kid(struct json *j, const char *key, unsigned v)
-{
-	char buf[8];
-
-	snprintf(buf, sizeof(buf), "%04x", v & 0xffff);
-	json_kstr(j, key, buf);
-}
-
 static void kgroup(struct json *j, int group)
 {
 	if (group >= 0)
@@ -420,10 +407,10 @@ static void json_vf(struct json *j, const struct report *r, const struct rpf *pf
 	json_begin_object(j);
 	json_kint(j, "index", v->index);
 	json_kstr(j, "address", v->d->name);
-	kid(j, "vendor", v->d->vendor);
-	kid(j, "device", v->d->device);
-	kstr(j, "driver", v->d->driver);
-	kstr(j, "driver_override", v->d->override);
+	json_kid(j, "vendor", v->d->vendor);
+	json_kid(j, "device", v->d->device);
+	json_ktext(j, "driver", v->d->driver);
+	json_ktext(j, "driver_override", v->d->override);
 	kgroup(j, v->d->iommu_group);
 	json_kbool(j, "to_vfio", sel);
 	if (sel && by) {
@@ -441,9 +428,9 @@ static void json_pf(struct json *j, const struct report *r, const struct rpf *pf
 
 	json_begin_object(j);
 	json_kstr(j, "address", pf->d->name);
-	kid(j, "vendor", pf->d->vendor);
-	kid(j, "device", pf->d->device);
-	kstr(j, "driver", pf->d->driver);
+	json_kid(j, "vendor", pf->d->vendor);
+	json_kid(j, "device", pf->d->device);
+	json_ktext(j, "driver", pf->d->driver);
 	kgroup(j, pf->d->iommu_group);
 	json_kint(j, "sriov_totalvfs", pf->total);
 	json_kint(j, "sriov_numvfs", pf->num);

@@ -9,7 +9,7 @@
 # The kernel is the bzImage (an EFI program: OVMF starts it through its EFI
 # stub, so the kernel gets the firmware's framebuffer), not the PVH vmlinux.
 #
-# Four boots on the root filesystem of vfe_sg_rootfs, whose first program
+# Four boots on the root filesystem of vfe_vmtake_rootfs, whose first program
 # is guest/singlegpu.sh, then /sbin/init:
 #   refuse   config "address 01:00": vfio-early refuses the boot display
 #   allow    config "address 01:00 allow-boot-vga",
@@ -39,50 +39,6 @@ VFE_SG_VARS_TEMPLATE=/usr/share/OVMF/OVMF_VARS.fd
 VFE_SG_VGA=0000:01:00.0
 VFE_SG_HDA=0000:01:00.1
 VFE_SG_ROOTDISK=0000:02:00.0
-VFE_SG_SIZE=400M
-
-# vfe_sg_inputs: the root filesystem's cache key input besides
-# vfe_vmtake_inputs.
-vfe_sg_inputs()
-{
-	vfe_vmtake_inputs
-	echo "singlegpu-root 1 $VFE_SG_SIZE"
-	declare -f vfe_sg_rootfs
-	sha256sum "$VFE_GUEST/singlegpu.sh" | cut -d' ' -f1
-}
-
-# vfe_sg_rootfs: the ext4 root of the boots (VFE_SG_SIZE, UUID
-# VFE_ROOT_UUID): vfe_rootfs_tree's files plus guest/singlegpu.sh, lspci
-# with pci.ids, qemu-system-x86_64 with its TCG module, /usr/share/qemu
-# and /usr/share/seabios (vmtake's nested-QEMU root).  Cached; one is kept.
-vfe_sg_rootfs()
-{
-	local key out dir bin libs=()
-	bin=$(vfe_rootfs_binary)
-	[ -z "$bin" ] || vfe_is_static "$bin" || mapfile -t libs < <(vfe_libs "$bin")
-	key=$(vfe_sg_inputs | sha256sum | head -c 16)
-	out=$VFE_CACHE/singlegpu-root-$key.ext4
-	if [ -s "$out" ]; then
-		echo "$out"
-		return 0
-	fi
-	rm -f "$VFE_CACHE"/singlegpu-root-*.ext4
-	dir=$(mktemp -d)
-	{
-		vfe_rootfs_tree "$dir" "$bin" "${libs[@]}" &&
-			install -m 0755 "$VFE_GUEST/singlegpu.sh" "$dir/lib/vfio-early-test/singlegpu.sh" &&
-			vfe_vmtake_copy "$dir" "$(command -v lspci)" "$(command -v qemu-system-x86_64)" &&
-			install -D -m 0644 "$VFE_VMTAKE_PCI_IDS" "$dir$VFE_VMTAKE_PCI_IDS" &&
-			mkdir -p "$dir/usr/share" && cp -a /usr/share/qemu /usr/share/seabios "$dir/usr/share/"
-	} >&2 || { rm -rf "$dir"; return 1; }
-	if [ -e "$VFE_VMTAKE_QEMU_MODULE" ] && ! vfe_vmtake_copy "$dir" "$VFE_VMTAKE_QEMU_MODULE" >&2; then
-		rm -rf "$dir"
-		return 1
-	fi
-	vfe_root_ext4 "$dir" "$VFE_SG_SIZE" "$out" || return 1
-	echo "$out"
-}
-
 # vfe_qemu_args_singlegpu IOMMU: the UEFI single-GPU host (booted as
 # IOMMU@singlegpu): OVMF's code (read-only) and a copy of its variable
 # store (VFE_SG_VARS, writable) as pflash, the VT-d, the card behind root
@@ -143,7 +99,7 @@ vfe_sg_setup()
 	echo "address ${VFE_SG_VGA%.*} allow-boot-vga" >"$conf/allow.conf"
 	img_refuse=$(vfe_image itools sg-refuse "$VFE_STAGE" "$conf/refuse.conf" "$prot" test "$VFE_KVER") || return 1
 	img_allow=$(vfe_image itools sg-allow "$VFE_STAGE" "$conf/allow.conf" "$prot" test "$VFE_KVER") || return 1
-	VFE_SG_ROOTFS=$(vfe_sg_rootfs) || return 1
+	VFE_SG_ROOTFS=$(vfe_vmtake_rootfs) || return 1
 	export VFE_SG_ROOTFS
 	t1=$(date +%s)
 

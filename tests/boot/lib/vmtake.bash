@@ -53,7 +53,7 @@ vfe_vmtake_inputs()
 	echo "vmtake-root 1 $VFE_VMTAKE_SIZE ${VFE_ROOTFS##*/}"
 	declare -f vfe_rootfs_tree vfe_vmtake_copy vfe_vmtake_rootfs
 	# shellcheck disable=SC2046 # paths without blanks, one a line
-	sha256sum "$VFE_GUEST/vmtake.sh" "$qemu" "$lspci" "$VFE_VMTAKE_PCI_IDS" \
+	sha256sum "$VFE_GUEST/vmtake.sh" "$VFE_GUEST/singlegpu.sh" "$qemu" "$lspci" "$VFE_VMTAKE_PCI_IDS" \
 		$(vfe_libs "$qemu") $(vfe_libs "$lspci") 2>/dev/null | cut -d' ' -f1
 	find /usr/share/qemu /usr/share/seabios /usr/lib/x86_64-linux-gnu/qemu \
 		-printf '%p %y %s %T@\n' 2>/dev/null | LC_ALL=C sort
@@ -61,7 +61,8 @@ vfe_vmtake_inputs()
 
 # vfe_vmtake_rootfs: the ext4 root of the boot (VFE_VMTAKE_SIZE, UUID
 # VFE_ROOT_UUID): vfe_rootfs_tree's files (the binary VFE_ROOTFS carries)
-# plus guest/vmtake.sh, lspci with /usr/share/misc/pci.ids, and
+# plus guest/vmtake.sh and guest/singlegpu.sh (singlegpu.bats boots the
+# same root), lspci with /usr/share/misc/pci.ids, and
 # qemu-system-x86_64 with its TCG module, /usr/share/qemu and
 # /usr/share/seabios, each binary with its libraries.  Cached; one is kept.
 vfe_vmtake_rootfs()
@@ -80,6 +81,7 @@ vfe_vmtake_rootfs()
 	{
 		vfe_rootfs_tree "$dir" "$bin" "${libs[@]}" &&
 			install -m 0755 "$VFE_GUEST/vmtake.sh" "$dir/lib/vfio-early-test/vmtake.sh" &&
+			install -m 0755 "$VFE_GUEST/singlegpu.sh" "$dir/lib/vfio-early-test/singlegpu.sh" &&
 			vfe_vmtake_copy "$dir" "$(command -v lspci)" "$(command -v qemu-system-x86_64)" &&
 			install -D -m 0644 "$VFE_VMTAKE_PCI_IDS" "$dir$VFE_VMTAKE_PCI_IDS" &&
 			mkdir -p "$dir/usr/share" && cp -a /usr/share/qemu /usr/share/seabios "$dir/usr/share/"

@@ -247,6 +247,41 @@ assert_image_has()
 	assert_file_exists "$d/etc/vfio-early.conf"
 }
 
+@test "initramfs-tools hook: the modules vfio-early --list-modules names for the selected devices go into the image" {
+	need mkinitramfs
+	local d=$BATS_TEST_TMPDIR/image root=$BATS_TEST_TMPDIR/root gen=${MKFAKESYS:-$VFE_TOP/build/default/mkfakesys}
+	[ -x "$gen" ] || skip "no mkfakesys: make check-build"
+	# The ConnectX-6 Dx host of tests/fixtures/cx6dx-vfs.spec, whose VFs have
+	# a variant (mlx5_vfio_pci), for this kernel.  Debian's kernel has no
+	# variant module, so its modules.alias names a module this kernel has
+	# (dummy) for the VF's vfio_pci: alias: what the hook adds is what
+	# --list-modules prints, whatever it is.
+	"$gen" "$VFE_TOP/tests/fixtures/cx6dx-vfs.spec" "$root"
+	mkdir -p "$root/lib/modules/$KVER"
+	printf 'alias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci\nalias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* dummy\n' \
+		>"$root/lib/modules/$KVER/modules.alias"
+	printf 'address 0000:d8:00.2 allow-network\n' >"$CONFIG"
+	run "$STAGE/usr/sbin/vfio-early" --root "$root" --config "$CONFIG" --list-modules "$KVER"
+	assert_success
+	assert_output "dummy"
+	mkdir -p "$d"
+	run env DESTDIR="$d" version="$KVER" verbose=n VFIO_EARLY_ROOT="$root" \
+		VFIO_EARLY_BINARY="$STAGE/usr/sbin/vfio-early" VFIO_EARLY_PROTECTED=/dev/null \
+		VFIO_EARLY_LIBDIR="$STAGE/usr/lib/vfio-early" VFIO_EARLY_CONFIG="$CONFIG" \
+		sh "$STAGE/usr/share/initramfs-tools/hooks/vfio-early"
+	assert_success
+	run find "$d" -name 'dummy.ko*'
+	assert_output --regexp "/lib/modules/$KVER/kernel/drivers/net/dummy\.ko"
+	# VFIO_EARLY_MODULES names them instead, for an image of another machine.
+	rm -rf "$d" && mkdir -p "$d"
+	run env DESTDIR="$d" version="$KVER" verbose=n VFIO_EARLY_MODULES=dummy \
+		VFIO_EARLY_BINARY=/bin/false VFIO_EARLY_PROTECTED=/dev/null \
+		VFIO_EARLY_LIBDIR="$STAGE/usr/lib/vfio-early" VFIO_EARLY_CONFIG="$CONFIG" \
+		sh "$STAGE/usr/share/initramfs-tools/hooks/vfio-early"
+	run find "$d" -name 'dummy.ko*'
+	assert_output --regexp "dummy\.ko"
+}
+
 @test "dracut image carries the binary, config, shim, cmdline and pre-pivot hooks, protected list and vfio modules" {
 	need dracut lsinitrd zstd cpio
 	local img=$BATS_TEST_TMPDIR/dracut.img list=$BATS_TEST_TMPDIR/list m

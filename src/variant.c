@@ -35,10 +35,14 @@ static unsigned wildcards(const char *p)
 /* '-' and '_' alike, as module names are compared everywhere. */
 static bool same_module(const char *a, const char *b)
 {
-	for (; *a && *b; a++, b++)
-		if ((*a == '-' ? '_' : *a) != (*b == '-' ? '_' : *b))
-			return false;
-	return *a == *b;
+	return name_eq(a, strlen(a), b);
+}
+
+/* @d's modalias as a variant's table matches it: "vfio_pci:v...". 0 or -ENOSPC. */
+static int vfio_alias(const struct pci_dev *d, char buf[MODALIAS_PCI_LEN + 8])
+{
+	memcpy(buf, "vfio_", 5);
+	return modalias_format(d, buf + 5, MODALIAS_PCI_LEN + 8 - 5);
 }
 
 bool variant_is_vfio_pci(const char *module)
@@ -123,8 +127,7 @@ void variant_best(const struct variant_table *vt, const struct pci_dev *d,
 	char alias[MODALIAS_PCI_LEN + 8];
 
 	*m = (struct variant_match){ 0 };
-	memcpy(alias, "vfio_", 5);
-	if (modalias_format(d, alias + 5, sizeof(alias) - 5) < 0)
+	if (vfio_alias(d, alias) < 0)
 		return;
 	for (size_t i = 0; i < vt->n; i++) {
 		const struct variant_alias *a = &vt->v[i];
@@ -152,8 +155,7 @@ bool variant_is_vfio_driver(int rootfd, const char *driver)
 	if (sysfs_readlinkf(rootfd, link, sizeof(link), "sys/bus/pci/drivers/%s/module",
 			    driver) <= 0)
 		return false;
-	mod = strrchr(link, '/');
-	mod = mod ? mod + 1 : link;
+	mod = path_basename(link);
 	return sysfs_accessf(rootfd, F_OK, "sys/module/vfio_pci_core/holders/%s", mod) == 0;
 }
 
@@ -189,9 +191,8 @@ static const struct variant_alias *module_alias(const struct variant_table *vt,
 {
 	const struct variant_alias *first = NULL;
 	char alias[MODALIAS_PCI_LEN + 8];
-	bool have = modalias_format(d, alias + 5, sizeof(alias) - 5) == 0;
+	bool have = vfio_alias(d, alias) == 0;
 
-	memcpy(alias, "vfio_", 5);
 	for (size_t i = 0; i < vt->n; i++) {
 		if (!same_module(vt->v[i].module, module))
 			continue;
@@ -265,16 +266,26 @@ static int take_variant(struct plan_item *it, int rootfd, const char *root,
 	return 0;
 }
 
+/* An earlier item that took @module already: its driver's name is this one's too. */
+static const struct plan_item *taken_before(const struct plan *pl, size_t k, const char *module)
+{
+	for (size_t i = 0; i < k; i++)
+		if (pl->v[i].target_module[0] && same_module(pl->v[i].target_module, module))
+			return &pl->v[i];
+	return NULL;
+}
+
 void variant_choose(struct plan *pl, int rootfd, const char *root, bool insert)
 {
 	struct variant_table vt = { 0 };
-	char kver[256], why[sizeof(pl->v[0].target_note)];
+	char kver[256];
 	bool loaded = false;
 
 	for (size_t k = 0; k < pl->n; k++) {
 		struct plan_item *it = &pl->v[k];
 		const char *want = it->via == VIA_RULE && it->rule && (it->rule->opts & OPT_DRIVER) ?
 				   it->rule->driver : NULL;
+		const struct plan_item *prev;
 		const struct variant_alias *a;
 
 		if (plan_refused(it))
@@ -286,13 +297,20 @@ void variant_choose(struct plan *pl, int rootfd, const char *root, bool insert)
 				log_debug("modules.alias: %s: only vfio-pci is chosen",
 					  strerror(vt.err ? -vt.err : ENOENT));
 		}
-		a = variant_pick(&vt, it->dev, want, why, sizeof(why));
-		snprintf(it->target_note, sizeof(it->target_note), "%s", why);
-		if (why[0])
-			log_warn("%s: %s; vfio-pci instead", it->dev->name, why);
-		if (a && take_variant(it, rootfd, root, insert, a->module) == 0)
-			log_notice("%s: driver=%s chose %s (module %s, alias %s)", it->dev->name,
-				   want ? want : "auto", it->target, a->module, a->pattern);
+		a = variant_pick(&vt, it->dev, want, it->target_note, sizeof(it->target_note));
+		if (it->target_note[0])
+			log_warn("%s: %s; vfio-pci instead", it->dev->name, it->target_note);
+		if (!a)
+			continue;
+		/* One load per module, however many devices (a PF's VFs) it takes. */
+		if ((prev = taken_before(pl, k, a->module))) {
+			memcpy(it->target, prev->target, sizeof(it->target));
+			memcpy(it->target_module, prev->target_module, sizeof(it->target_module));
+		} else if (take_variant(it, rootfd, root, insert, a->module) < 0) {
+			continue;
+		}
+		log_notice("%s: driver=%s chose %s (module %s, alias %s)", it->dev->name,
+			   want ? want : "auto", it->target, a->module, a->pattern);
 	}
 	variant_table_free(&vt);
 }

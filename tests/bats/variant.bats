@@ -30,6 +30,20 @@ boot_with() {
 	assert_line --partial "0000:d8:00.2 [15b3:101e] class 020000: driver_override set to mlx5_vfio_pci (was mlx5_core; test root, not probed)"
 }
 
+@test "one load of the variant's module for all the devices it takes" {
+	make_root cx6dx-vfs
+	fake_modules
+	fake_variant mlx5_vfio_pci "$MLX5_ALIAS"
+	in_initramfs
+	set_config "address 0000:d8:00.2 0000:d8:00.3 0000:d8:00.4 allow-network"
+	ve
+	assert_success
+	assert_overrides 0000:d8:00.2=mlx5_vfio_pci 0000:d8:00.3=mlx5_vfio_pci 0000:d8:00.4=mlx5_vfio_pci
+	run kmsg
+	assert_equal "$(grep -c 'would load .*/mlx5_vfio_pci\.ko' <<< "$output")" 1
+	assert_equal "$(grep -c 'driver=auto chose mlx5_vfio_pci' <<< "$output")" 3
+}
+
 @test "the driver's name comes from /sys/module/MODULE/drivers once the module is there" {
 	make_root cx6dx-vfs
 	fake_modules

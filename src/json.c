@@ -150,6 +150,14 @@ void json_ktext(struct json *j, const char *key, const char *s)
 	json_kstr_or_null(j, key, s && *s ? s : NULL);
 }
 
+void json_kint_known(struct json *j, const char *key, long long v)
+{
+	if (v >= 0)
+		json_kint(j, key, v);
+	else
+		json_knull(j, key);
+}
+
 void json_kid(struct json *j, const char *key, unsigned v)
 {
 	char buf[8];

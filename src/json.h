@@ -32,6 +32,8 @@ void json_kstr(struct json *j, const char *key, const char *s);
 void json_kstr_or_null(struct json *j, const char *key, const char *s);
 /* The report's rule: a text, or null when it is absent or empty, never "". */
 void json_ktext(struct json *j, const char *key, const char *s);
+/* A number that is unknown when negative (an IOMMU group, a NUMA node): null then. */
+void json_kint_known(struct json *j, const char *key, long long v);
 /* A PCI id: four lowercase hex digits, as lspci -n prints it. */
 void json_kid(struct json *j, const char *key, unsigned v);
 void json_kbool(struct json *j, const char *key, bool v);

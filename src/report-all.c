@@ -78,10 +78,7 @@ static void print_json(const struct entry *e, size_t n, bool iommu)
 
 		json_begin_object(&j);
 		json_kstr(&j, "address", d->name);
-		if (d->iommu_group >= 0)
-			json_kint(&j, "iommu_group", d->iommu_group);
-		else
-			json_knull(&j, "iommu_group");
+		json_kint_known(&j, "iommu_group", d->iommu_group);
 		snprintf(buf, sizeof(buf), "%04x:%04x", d->vendor, d->device);
 		json_kstr(&j, "ids", buf);
 		snprintf(buf, sizeof(buf), "%04x:%04x", d->subvendor, d->subdevice);

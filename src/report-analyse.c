@@ -604,14 +604,9 @@ static void check_pending(const struct report *r, struct problems *out)
 			report_append(each, sizeof(each), ", ", one, strlen(one));
 		}
 		/* One driver for the card: named once; a variant for one function: each. */
-		if (same)
-			add_problem(out, SEV_PENDING, "reboot-pending", d->name,
-				    r->st.present ? "reboot" : NULL,
-				    "reboot pending: the next boot hands %s to %s", list, to);
-		else
-			add_problem(out, SEV_PENDING, "reboot-pending", d->name,
-				    r->st.present ? "reboot" : NULL,
-				    "reboot pending: the next boot hands %s", each);
+		add_problem(out, SEV_PENDING, "reboot-pending", d->name,
+			    r->st.present ? "reboot" : NULL, "reboot pending: the next boot hands "
+			    "%s%s%s", same ? list : each, same ? " to " : "", same ? to : "");
 	}
 }
 

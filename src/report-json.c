@@ -123,17 +123,11 @@ static void json_device(struct json *j, const struct report *r, const struct rde
 	json_ktext(j, "driver", x->d->driver);
 	json_ktext(j, "driver_override", x->d->override);
 	json_kbool(j, "boot_vga", x->d->boot_vga);
-	if (x->numa >= 0)
-		json_kint(j, "numa_node", x->numa);
-	else
-		json_knull(j, "numa_node");
+	json_kint_known(j, "numa_node", x->numa);
 	json_ktext(j, "stable_path", x->path);
 	json_bars(j, x);
 	json_ktext(j, "boot_framebuffer", x->framebuffer);
-	if (x->d->iommu_group >= 0)
-		json_kint(j, "iommu_group", x->d->iommu_group);
-	else
-		json_knull(j, "iommu_group");
+	json_kint_known(j, "iommu_group", x->d->iommu_group);
 	json_device_boots(j, r, x);
 	/* As "to select it": each rule alone selects exactly this card. */
 	json_key(j, "select_rules");

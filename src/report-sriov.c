@@ -389,14 +389,6 @@ void report_print_sriov(FILE *f, const struct report *r)
 	}
 }
 
-static void kgroup(struct json *j, int group)
-{
-	if (group >= 0)
-		json_kint(j, "iommu_group", group);
-	else
-		json_knull(j, "iommu_group");
-}
-
 static void json_vf(struct json *j, const struct report *r, const struct rpf *pf,
 		    const struct rvf *v)
 {
@@ -411,7 +403,7 @@ static void json_vf(struct json *j, const struct report *r, const struct rpf *pf
 	json_kid(j, "device", v->d->device);
 	json_ktext(j, "driver", v->d->driver);
 	json_ktext(j, "driver_override", v->d->override);
-	kgroup(j, v->d->iommu_group);
+	json_kint_known(j, "iommu_group", v->d->iommu_group);
 	json_kbool(j, "to_vfio", sel);
 	if (sel && by) {
 		rule_origin(by, o, sizeof(o));
@@ -431,7 +423,7 @@ static void json_pf(struct json *j, const struct report *r, const struct rpf *pf
 	json_kid(j, "vendor", pf->d->vendor);
 	json_kid(j, "device", pf->d->device);
 	json_ktext(j, "driver", pf->d->driver);
-	kgroup(j, pf->d->iommu_group);
+	json_kint_known(j, "iommu_group", pf->d->iommu_group);
 	json_kint(j, "sriov_totalvfs", pf->total);
 	json_kint(j, "sriov_numvfs", pf->num);
 	if (pf->autoprobe >= 0)

@@ -182,16 +182,7 @@ vfe_sg_dmesg()
 # the lines below it, up to the next device).
 vfe_sg_inner_function()
 {
-	vfe_sg_block "$1" INNER | awk -v s="$2" -v f="$3" '
-		/^ *Bus +[0-9]+, device +[0-9]+, function +[0-9]+:/ {
-			split($0, w, /[ ,:]+/)
-			on = 0
-			for (i = 1; i in w; i++)
-				if (w[i] == "Bus" && w[i + 1] == 0 && w[i + 2] == "device" &&
-				    w[i + 3] == s && w[i + 4] == "function" && w[i + 5] == f)
-					on = 1
-		}
-		on'
+	vfe_sg_block "$1" INNER | vfe_inner_pci "$2" "$3"
 }
 
 # vfe_sg_lspci NAME ADDR: lspci's block about ADDR (bus:slot.function) in

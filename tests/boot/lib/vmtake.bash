@@ -170,12 +170,12 @@ vfe_vmtake_lspci()
 		on'
 }
 
-# vfe_vmtake_inner_function SLOT FUNCTION: the nested QEMU's `info pci`
-# entry for bus 0, device SLOT, function FUNCTION (heading and the lines
-# below it, up to the next device).
-vfe_vmtake_inner_function()
+# vfe_inner_pci SLOT FUNCTION: from a nested QEMU's `info pci` on stdin,
+# the entry for bus 0, device SLOT, function FUNCTION (heading and the
+# lines below it, up to the next device).
+vfe_inner_pci()
 {
-	vfe_vmtake_block INNER | awk -v s="$1" -v f="$2" '
+	awk -v s="$1" -v f="$2" '
 		/^ *Bus +[0-9]+, device +[0-9]+, function +[0-9]+:/ {
 			split($0, w, /[ ,:]+/)
 			on = 0
@@ -185,4 +185,10 @@ vfe_vmtake_inner_function()
 					on = 1
 		}
 		on'
+}
+
+# vfe_vmtake_inner_function SLOT FUNCTION: vfe_inner_pci on this boot's INNER block.
+vfe_vmtake_inner_function()
+{
+	vfe_vmtake_block INNER | vfe_inner_pci "$1" "$2"
 }

@@ -271,16 +271,13 @@ vfe_vdrv_chose()
 # vfe_vdrv_report_device NAME ADDR: the text report's block about ADDR.
 vfe_vdrv_report_device()
 {
-	vfe_vdrv_report "$1" text | awk -v a="$2" '
-		/^[^ ]/ { sec = $0; on = 0; next }
-		sec == "GPUs and their functions" && /^  [^ ]/ { on = ($1 == a); if (on) print; next }
-		on'
+	vfe_vdrv_report "$1" text | vfe_text_device "$2"
 }
 
 # vfe_vdrv_report_section NAME TITLE: one section of that text report.
 vfe_vdrv_report_section()
 {
-	vfe_vdrv_report "$1" text | awk -v t="$2" '/^[^ ]/ { on = ($0 == t); next } on'
+	vfe_vdrv_report "$1" text | vfe_text_section "$2"
 }
 
 @test "variant --report: the NVMe on its variant is ready and viable, its next boot names the variant, libvirt and Proxmox get the variant's advice" {

@@ -1054,21 +1054,33 @@ vfe_report_exit()
 	vfe_block_exit "$VFE_OUT/$1.report" "REPORT-END $2 exit="
 }
 
-# vfe_report_device NAME ADDR: the text report's block about device ADDR
-# (its line in "GPUs and their functions" and the indented lines below).
-vfe_report_device()
+# vfe_text_device ADDR: from a text report on stdin, the block about device
+# ADDR (its line in "GPUs and their functions" and the indented lines below).
+vfe_text_device()
 {
-	vfe_report "$1" text | awk -v a="$2" '
+	awk -v a="$1" '
 		/^[^ ]/ { sec = $0; on = 0; next }
 		sec == "GPUs and their functions" && /^  [^ ]/ { on = ($1 == a); if (on) print; next }
 		on'
 }
 
-# vfe_report_section NAME TITLE: one section of the text report, title
+# vfe_text_section TITLE: from a text report on stdin, one section, title
 # line excluded.
+vfe_text_section()
+{
+	awk -v t="$1" '/^[^ ]/ { on = ($0 == t); next } on'
+}
+
+# vfe_report_device NAME ADDR: vfe_text_device on boot NAME's text report.
+vfe_report_device()
+{
+	vfe_report "$1" text | vfe_text_device "$2"
+}
+
+# vfe_report_section NAME TITLE: vfe_text_section on boot NAME's text report.
 vfe_report_section()
 {
-	vfe_report "$1" text | awk -v t="$2" '/^[^ ]/ { on = ($0 == t); next } on'
+	vfe_report "$1" text | vfe_text_section "$2"
 }
 
 # vfe_reached_root NAME: the guest switched to its root and exited cleanly.

@@ -162,7 +162,7 @@ static void check_idle_d3(const struct plan_item *asker, struct pci_tree *t)
 /* The item's driver name and a newline, for driver_override. */
 static int override_line(const struct plan_item *it, char *buf, size_t size)
 {
-	return xsnprintf(buf, size, "%s\n", it->target);
+	return xsnprintf(buf, size, "%s\n", plan_target(it));
 }
 
 /* Step one: override and unbind.  Returns true when a probe is needed. */
@@ -172,11 +172,11 @@ static bool prepare(struct pci_tree *t, struct plan_item *it)
 	char name[PCI_ADDR_STRLEN + 2], line[DRIVER_NAME_LEN + 2];
 	int r;
 
-	if (strcmp(d->driver, it->target) == 0 && strcmp(d->override, it->target) == 0) {
+	if (strcmp(d->driver, plan_target(it)) == 0 && strcmp(d->override, plan_target(it)) == 0) {
 		it->result = RES_ALREADY;
 		return false;
 	}
-	if (strcmp(d->override, it->target) != 0) {
+	if (strcmp(d->override, plan_target(it)) != 0) {
 		r = override_line(it, line, sizeof(line));
 		if (r >= 0)
 			r = pci_attr_write(t, d, "driver_override", line, false);
@@ -185,7 +185,7 @@ static bool prepare(struct pci_tree *t, struct plan_item *it)
 			return false;
 		}
 	}
-	if (strcmp(d->driver, it->target) == 0) {
+	if (strcmp(d->driver, plan_target(it)) == 0) {
 		/* Bound by vfio-pci's own ids= before us; the override keeps it. */
 		it->result = RES_ALREADY;
 		return false;
@@ -218,7 +218,7 @@ static bool variant_fallback(struct pci_tree *t, struct plan_item *it)
 		return false;
 	log_warn("%s: %s did not take it (see the kernel log); vfio-pci instead", it->dev->name,
 		 it->target);
-	snprintf(it->target, sizeof(it->target), VFIO_PCI);
+	it->target[0] = '\0';
 	it->target_module[0] = '\0';
 	r = pci_attr_write(t, it->dev, "driver_override", VFIO_PCI "\n", false);
 	if (r >= 0)
@@ -264,7 +264,7 @@ static void verify(struct plan *pl, struct pci_tree *t, bool live)
 		for (;;) {
 			int r = pci_read_driver(t, it->dev, drv, sizeof(drv));
 
-			if (r == 0 && strcmp(drv, it->target) == 0) {
+			if (r == 0 && strcmp(drv, plan_target(it)) == 0) {
 				it->result = RES_BOUND;
 				memcpy(it->dev->driver, drv, sizeof(drv));
 				break;
@@ -282,7 +282,7 @@ static void verify(struct plan *pl, struct pci_tree *t, bool live)
 				} else {
 					give_back(t, it);
 					fail(it, "%s did not take it (see the kernel log); the "
-					     "device was given back to the host", it->target);
+					     "device was given back to the host", plan_target(it));
 				}
 				memcpy(it->dev->driver, drv, sizeof(drv));
 				break;

@@ -49,7 +49,7 @@ static void watchdog(int sig)
 /* What each device line says about one item of the plan. */
 static void describe_outcome(const struct plan_item *it, bool dry_run, char *buf, size_t size)
 {
-	const char *was = it->was[0] ? it->was : "no driver", *to = it->target;
+	const char *was = it->was[0] ? it->was : "no driver", *to = plan_target(it);
 
 	switch (it->result) {
 	case RES_PLANNED:
@@ -338,7 +338,7 @@ static void print_changes(const struct plan *pl)
 		char what[PLAN_REASON_LEN + 2 * DRIVER_NAME_LEN + 64];
 
 		manual_describe(plan_result_name(it->result), it->was,
-				it->result == RES_OVERRIDE_SET ? it->target : it->dev->driver, it->reason,
+				it->result == RES_OVERRIDE_SET ? plan_target(it) : it->dev->driver, it->reason,
 				what, sizeof(what));
 		printf("%s: %s\n", it->dev->name, what);
 	}

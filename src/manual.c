@@ -79,7 +79,7 @@ static char *format_run(const char *confirmed, int exit_status, const struct pla
 
 		one_word(was, sizeof(was), it->was);
 		/* Under a test root nothing probes: "now" is what the override names. */
-		one_word(cur, sizeof(cur), it->result == RES_OVERRIDE_SET ? it->target :
+		one_word(cur, sizeof(cur), it->result == RES_OVERRIDE_SET ? plan_target(it) :
 			 it->dev->driver);
 		one_line(reason, sizeof(reason), it->result == RES_FAILED ||
 			 it->result == RES_REFUSED ? it->reason : "");

@@ -459,7 +459,6 @@ static void check_safety(struct plan *pl, struct pci_tree *t, struct ruleset *rs
 
 		pci_load(t, d);
 		memcpy(it->was, d->driver, sizeof(it->was));
-		snprintf(it->target, sizeof(it->target), "vfio-pci");
 		if (it->origin >= 0 && plan_refused(&pl->v[it->origin])) {
 			refuse(pl, it, REF_ORIGIN, "%s, which brought it in, is refused",
 			       pl->v[it->origin].dev->name);

@@ -57,7 +57,7 @@ struct plan_item {
 	enum plan_result result;
 	char reason[PLAN_REASON_LEN];	/* why refused or failed */
 	char was[DRIVER_NAME_LEN];	/* the driver before this run */
-	char target[DRIVER_NAME_LEN];	/* the driver it goes to: vfio-pci or a variant */
+	char target[DRIVER_NAME_LEN];	/* a variant it goes to; "": vfio-pci (plan_target) */
 	char target_module[64];		/* the variant's module, "" for vfio-pci */
 	char target_note[320];		/* why driver= did not get what it asked, or "" */
 };
